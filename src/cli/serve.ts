@@ -1,0 +1,115 @@
+import { parseArgs } from "node:util";
+import { serveCapability, type ServeOptions } from "../serve.js";
+import { BindError } from "../spec/binds.js";
+import { loadCapability } from "../spec/load.js";
+import { CapabilityError, formatProblem } from "../spec/problems.js";
+
+/** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
+export async function serveCommand(argv: string[]): Promise<number | void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "base-uri": { type: "string", multiple: true },
+      host: { type: "string", multiple: true },
+      port: { type: "string", multiple: true },
+      "connect-timeout": { type: "string" },
+      timeout: { type: "string" },
+      "max-body": { type: "string" },
+      "grace": { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) {
+    process.stderr.write('naftiko serve: name exactly one capability file, e.g. "naftiko serve metal-interconnections.naftiko.yaml"\n');
+    return 2;
+  }
+  const file = positionals[0];
+  let options: ServeOptions;
+  try {
+    options = {
+      baseUris: pairs(values["base-uri"], "--base-uri", "<consumesNamespace>=<url>", (v) => {
+        const u = new URL(v);
+        if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("must be an http(s) URL");
+        return v;
+      }),
+      hosts: hostPairs(values.host),
+      ports: pairs(values.port, "--port", "<exposesNamespace>=<port>", port),
+      connectTimeout: millis(values["connect-timeout"], "--connect-timeout"),
+      callTimeout: millis(values.timeout, "--timeout"),
+      maxBodySize: millis(values["max-body"], "--max-body"),
+      grace: millis(values.grace, "--grace"),
+    };
+  } catch (e) {
+    process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  let served;
+  try {
+    const capability = await loadCapability(file);
+    for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+    served = await serveCapability(capability, options);
+    const label = capability.doc.info?.label ?? capability.file;
+    process.stderr.write(`naftiko: ready — ${label}\n`);
+  } catch (e) {
+    if (e instanceof CapabilityError) {
+      for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
+      return 1;
+    }
+    if (e instanceof BindError) {
+      process.stderr.write(`naftiko serve: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`naftiko: ${signal} received, finishing in-flight calls\n`);
+      served.close().then(resolve, resolve);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  process.stderr.write("naftiko: stopped\n");
+  return 0;
+}
+
+function pairs<T>(list: string[] | undefined, flag: string, form: string, parse: (v: string) => T): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new Error(`${flag} expects ${form}, got "${item}"`);
+    try {
+      out[item.slice(0, eq)] = parse(item.slice(eq + 1));
+    } catch (e) {
+      throw new Error(`${flag} ${item}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** `--host 0.0.0.0` applies to every block; `--host ns=addr` to one. */
+function hostPairs(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf("=");
+    if (eq < 0) out["*"] = item;
+    else out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error("port must be an integer from 0 to 65535");
+  return n;
+}
+
+function millis(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,209 @@
+import { InputError, type ParameterProblem } from "../../errors.js";
+import type { ConsumedRef } from "../../spec/load.js";
+import type { ConsumedParam, RequestBody } from "../../spec/model.js";
+import { pathVariables } from "../../mapping/names.js";
+import { compileTemplate, textOf, type CompiledTemplate, type Lookup } from "../../mapping/template.js";
+import { compileAuth, digestAuthorization, type AuthApplier } from "./auth.js";
+import { send, type CallOptions, type UpstreamRequest, type UpstreamResponse } from "./client.js";
+import { appendQuery, checkHeaderValue, encodeLiteralPath, encodeSegment, scalarText } from "./encode.js";
+import type { Pools } from "./pool.js";
+
+/** Values for a consumed operation's parameters, by parameter name. */
+export type Args = Readonly<Record<string, unknown>>;
+
+/** A consumed operation compiled once: a call is filling in its parts and sending. */
+export interface OperationPlan {
+  readonly key: string;
+  readonly method: string;
+  readonly ref: ConsumedRef;
+  build(args: Args): UpstreamRequest;
+  call(args: Args, opts: CallOptions): Promise<UpstreamResponse>;
+}
+
+type PathPart = { text: string } | { variable: string };
+
+interface ParamPlan {
+  param: ConsumedParam;
+  value?: CompiledTemplate;
+}
+
+const BODYLESS = new Set(["GET", "HEAD"]);
+
+export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Lookup, pools: Pools): OperationPlan {
+  const { operation, resource } = ref;
+  const method = (operation.method ?? "GET").toUpperCase();
+  const base = new URL(baseUri);
+  const origin = base.origin;
+  const basePath = base.pathname.replace(/\/+$/, "");
+  const pathParts = splitPath(resource.path);
+  const params: ParamPlan[] = ref.params.map((param) => ({ param, value: param.value === undefined ? undefined : compileTemplate(param.value) }));
+  const auth: AuthApplier = compileAuth(ref.consumes.authentication, binds);
+  const body = BODYLESS.has(method) ? undefined : compileBody(operation.body);
+  const sendsBodyParam = !BODYLESS.has(method);
+  let digestChallenge: string | undefined;
+  let digestCount = 0;
+
+  const build = (args: Args): UpstreamRequest => {
+    const lookup: Lookup = (name) => (name in args ? args[name] : binds(name));
+    const problems: ParameterProblem[] = [];
+    const valueOf = (p: ParamPlan): unknown => (p.param.name in args && args[p.param.name] !== undefined ? args[p.param.name] : p.value?.render(lookup));
+
+    let path = basePath;
+    for (const part of pathParts) {
+      if ("text" in part) {
+        path += part.text;
+        continue;
+      }
+      const declared = params.find((p) => p.param.in === "path" && p.param.name === part.variable);
+      const raw = declared ? valueOf(declared) : lookup(part.variable);
+      if (raw === undefined || raw === null) {
+        problems.push({ parameter: part.variable, in: "path", message: "is required" });
+        continue;
+      }
+      const seg = encodeSegment(scalarText(raw), part.variable);
+      if (typeof seg === "string") path += seg;
+      else problems.push(seg);
+    }
+
+    const query: string[] = [];
+    const headers: Record<string, string> = { ...auth.headers };
+    const cookies: string[] = [];
+    let payload: UpstreamRequest["body"];
+    for (const p of params) {
+      const where = p.param.in;
+      if (where === "path" || where === "environment") continue;
+      const value = valueOf(p);
+      if (value === undefined || value === null) continue;
+      if (where === "query") appendQuery(query, p.param.name, value);
+      else if (where === "header" || where === "cookie") {
+        const text = textOf(value);
+        const bad = checkHeaderValue(text, p.param.name, where);
+        if (bad) problems.push(bad);
+        else if (where === "header") headers[p.param.name.toLowerCase()] = text;
+        else cookies.push(`${p.param.name}=${text}`);
+      } else if (where === "body" && sendsBodyParam) {
+        payload = JSON.stringify(value);
+        headers["content-type"] = "application/json";
+      }
+    }
+    if (problems.length) throw new InputError(problems);
+    if (cookies.length) headers.cookie = cookies.join("; ");
+    for (const [k, v] of auth.query) query.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+    if (body && payload === undefined) {
+      const rendered = body(lookup);
+      payload = rendered.payload;
+      if (rendered.contentType && !headers["content-type"]) headers["content-type"] = rendered.contentType;
+    }
+    return { origin, method, path: query.length ? `${path || "/"}?${query.join("&")}` : path || "/", headers, body: payload };
+  };
+
+  const call = async (args: Args, opts: CallOptions): Promise<UpstreamResponse> => {
+    const req = build(args);
+    if (!auth.digest) return send(pools, req, opts);
+    if (digestChallenge) {
+      const header = digestAuthorization(digestChallenge, auth.digest, method, req.path, ++digestCount);
+      if (header) req.headers.authorization = header;
+    }
+    const first = await send(pools, req, opts);
+    const challenge = first.status === 401 ? [first.headers["www-authenticate"]].flat().find((h) => h && /^\s*Digest/i.test(h)) : undefined;
+    if (!challenge) return first;
+    await first.body.dump();
+    digestChallenge = challenge;
+    digestCount = 1;
+    const header = digestAuthorization(challenge, auth.digest, method, req.path, digestCount);
+    return send(pools, { ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts);
+  };
+
+  return { key: `${ref.consumes.namespace}.${operation.name}`, method, ref, build, call };
+}
+
+function splitPath(path: string): PathPart[] {
+  const parts: PathPart[] = [];
+  let last = 0;
+  const names = pathVariables(path);
+  let i = 0;
+  for (const m of path.matchAll(/\{\{?\s*[^{}]+?\s*\}?\}/g)) {
+    if (m.index! > last) parts.push({ text: encodeLiteralPath(path.slice(last, m.index)) });
+    parts.push({ variable: names[i++] });
+    last = m.index! + m[0].length;
+  }
+  if (last < path.length) parts.push({ text: encodeLiteralPath(path.slice(last)) });
+  return parts;
+}
+
+type BodyRenderer = (lookup: Lookup) => { payload: UpstreamRequest["body"]; contentType?: string };
+
+/** Official `body:` templates: json, text/xml/sparql, formUrlEncoded, multipartForm, raw. */
+function compileBody(body: RequestBody | undefined): BodyRenderer | undefined {
+  if (body === undefined) return undefined;
+  if (typeof body === "string") {
+    const t = compileTemplate(body);
+    return (lookup) => ({ payload: t.renderText(jsonEscaping(lookup)), contentType: "application/json" });
+  }
+  switch (body.type) {
+    case "json": {
+      if (typeof body.data === "string") {
+        const t = compileTemplate(body.data);
+        return (lookup) => ({ payload: t.renderText(jsonEscaping(lookup)), contentType: "application/json" });
+      }
+      const render = compileDeep(body.data);
+      return (lookup) => ({ payload: JSON.stringify(render(lookup)), contentType: "application/json" });
+    }
+    case "text":
+    case "xml":
+    case "sparql": {
+      const t = compileTemplate(body.data);
+      const contentType = { text: "text/plain", xml: "application/xml", sparql: "application/sparql-query" }[body.type];
+      return (lookup) => ({ payload: t.renderText(lookup), contentType });
+    }
+    case "formUrlEncoded": {
+      if (typeof body.data === "string") {
+        const t = compileTemplate(body.data);
+        return (lookup) => ({ payload: t.renderText((n) => encodeURIComponent(textOf(lookup(n)))), contentType: "application/x-www-form-urlencoded" });
+      }
+      const fields = Object.entries(body.data).map(([k, v]) => [k, compileTemplate(v)] as const);
+      return (lookup) => ({
+        payload: new URLSearchParams(fields.map(([k, t]): [string, string] => [k, t.renderText(lookup)])).toString(),
+        contentType: "application/x-www-form-urlencoded",
+      });
+    }
+    case "multipartForm": {
+      const parts = body.data.map((p) => ({ ...p, template: compileTemplate(p.value) }));
+      return (lookup) => {
+        const form = new FormData();
+        for (const p of parts) {
+          const value = p.template.renderText(lookup);
+          if (p.filename) form.append(p.name, new Blob([value], { type: p.contentType ?? "application/octet-stream" }), p.filename);
+          else form.append(p.name, value);
+        }
+        return { payload: form };
+      };
+    }
+  }
+}
+
+/** Inside JSON text, a string value must be escaped; arrays and objects go in as JSON. */
+function jsonEscaping(lookup: Lookup): Lookup {
+  return (name) => {
+    const v = lookup(name);
+    // An absent value renders as JSON null rather than leaving the document malformed.
+    return typeof v === "string" ? JSON.stringify(v).slice(1, -1) : v === undefined ? "null" : v;
+  };
+}
+
+/** Renders templates found in the string leaves of an inline JSON body. */
+function compileDeep(data: unknown): (lookup: Lookup) => unknown {
+  if (typeof data === "string") {
+    const t = compileTemplate(data);
+    return (lookup) => t.render(lookup);
+  }
+  if (Array.isArray(data)) {
+    const items = data.map(compileDeep);
+    return (lookup) => items.map((f) => f(lookup));
+  }
+  if (data && typeof data === "object") {
+    const entries = Object.entries(data).map(([k, v]) => [k, compileDeep(v)] as const);
+    return (lookup) => Object.fromEntries(entries.map(([k, f]) => [k, f(lookup)]));
+  }
+  return () => data;
+}

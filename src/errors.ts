@@ -1,0 +1,33 @@
+/**
+ * The errors a call can end in, shared by every exposes adapter so REST and MCP report the same
+ * cases the same way (REST as a status code, MCP as `isError`).
+ */
+
+export interface ParameterProblem {
+  /** The caller-facing name of the parameter (`connection-id`, `body.name`, …). */
+  parameter: string;
+  in?: string;
+  message: string;
+}
+
+/** The caller's input is wrong: REST 400, MCP `isError`. Nothing was sent upstream. */
+export class InputError extends Error {
+  constructor(readonly problems: ParameterProblem[]) {
+    super(problems.map((p) => `${p.parameter}: ${p.message}`).join("; "));
+    this.name = "InputError";
+  }
+}
+
+/** The upstream could not be reached or did not answer in time: REST 502/504, MCP `isError`. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: "unreachable" | "timeout",
+    message: string,
+  ) {
+    super(message);
+    this.name = "UpstreamError";
+  }
+  get status(): 502 | 504 {
+    return this.kind === "timeout" ? 504 : 502;
+  }
+}

@@ -1,0 +1,229 @@
+import type { Readable } from "node:stream";
+import type { IncomingHttpHeaders } from "node:http";
+import { readBody, type CallOptions } from "../consumes/http/client.js";
+import type { Args, OperationPlan } from "../consumes/http/plan.js";
+import { InputError, UpstreamError } from "../errors.js";
+import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
+import { normalizeName } from "../mapping/names.js";
+import { compileOutput, type OutputPlan } from "../mapping/output.js";
+import type { Lookup } from "../mapping/template.js";
+import { readWith, type WithSource } from "../mapping/with.js";
+import { compilePath } from "../mapping/jsonpath.js";
+import type { ConsumedParam, ExposedParam, Invocable, ParamType } from "../spec/model.js";
+
+/** One input a caller gives an exposed operation or tool. */
+export interface InputSpec {
+  /** The name the caller uses (REST query name, MCP argument name). */
+  name: string;
+  type: ParamType;
+  description?: string;
+  required: boolean;
+  /** Where a REST caller puts it; MCP callers pass everything as arguments. */
+  in: "path" | "query" | "header" | "cookie" | "body";
+  pattern?: string;
+  /** The input is the whole JSON request body (a consumed `in: body` parameter), not one field of it. */
+  wholeBody?: boolean;
+}
+
+/** What an invocation produced. Upstream bodies stay streams until someone needs to look inside. */
+export type Outcome =
+  | { kind: "stream"; status: number; headers: IncomingHttpHeaders; body: Readable }
+  | { kind: "value"; status: number; value: unknown }
+  | { kind: "upstream-error"; status: number; headers: IncomingHttpHeaders; body: Buffer };
+
+/** An exposed REST operation or MCP tool, compiled: the part both adapters share. */
+export interface Invocation {
+  readonly inputs: InputSpec[];
+  /** HTTP method of the consumed operation, when there is exactly one (for MCP hints). */
+  readonly upstreamMethod?: string;
+  invoke(inputs: Record<string, unknown>, opts: CallOptions): Promise<Outcome>;
+}
+
+export interface InvocationContext {
+  /** `with` prefixes that name the caller's inputs: `rest`/`tools` and the exposes namespace. */
+  prefixes: string[];
+  plans: ReadonlyMap<string, OperationPlan>;
+  binds: Lookup;
+  /** Where REST inputs live when the file does not say: path variables of the exposed path. */
+  pathVariables?: string[];
+  /** MCP declares `required` defaulting to true; REST query inputs default to optional. */
+  requiredByDefault: boolean;
+  redact(text: string): string;
+  maxErrorBody: number;
+}
+
+export function compileInvocation(unit: Invocable, ctx: InvocationContext, declared: ExposedParam[] = []): Invocation {
+  const plan = unit.call ? ctx.plans.get(unit.call) : undefined;
+  if (unit.call && !plan) throw new Error(`call ${unit.call} was not resolved by the loader`);
+  const withSources = Object.entries(unit.with ?? {}).map(([param, value]) => [param, readWith(value, ctx.prefixes)] as const);
+  const inputs = deriveInputs(unit, plan, withSources, declared, ctx);
+  const output = compileOutput(unit.outputParameters);
+  const format = plan?.ref.operation.outputRawFormat ?? "json";
+  const inputLookup = (values: Record<string, unknown>): Lookup => (name) => (name in values ? values[name] : ctx.binds(name));
+
+  if (!plan) {
+    // Mock mode: no upstream; the output is built from the inputs alone.
+    return {
+      inputs,
+      async invoke(values) {
+        return { kind: "value", status: 200, value: output.project(null, inputLookup(values)) };
+      },
+    };
+  }
+
+  const buildArgs = argsBuilder(plan, withSources, inputs);
+  return {
+    inputs,
+    upstreamMethod: plan.method,
+    async invoke(values, opts) {
+      const lookup = inputLookup(values);
+      const res = await plan.call(buildArgs(values, lookup), opts);
+      if (res.status >= 400) {
+        const raw = await readLimited(res.body, ctx.maxErrorBody, opts, plan);
+        return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
+      }
+      if (output.passthrough && format === "json") return { kind: "stream", status: res.status, headers: res.headers, body: res.body };
+      const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
+      return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
+    },
+  };
+}
+
+function project(output: OutputPlan, format: string, text: string, lookup: Lookup): unknown {
+  if (!CONVERTIBLE.has(format)) throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
+  let data: unknown;
+  try {
+    data = parseRaw(format, text);
+  } catch (e) {
+    throw new UpstreamError("unreachable", (e as Error).message);
+  }
+  return output.project(data, lookup);
+}
+
+async function readLimited(body: Readable, limit: number, opts: CallOptions, plan: OperationPlan): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        body.destroy();
+        break;
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    if (opts.signal?.aborted) throw new Error("caller aborted");
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The caller's inputs: declared `inputParameters` when the file has them (official dialect);
+ * otherwise one per `with` entry naming an input, typed by the consumed parameter it feeds
+ * (generated dialect); otherwise, for a bare `call`, the consumed operation's own parameters.
+ */
+function deriveInputs(
+  unit: Invocable,
+  plan: OperationPlan | undefined,
+  withSources: ReadonlyArray<readonly [string, WithSource]>,
+  declared: ExposedParam[],
+  ctx: InvocationContext,
+): InputSpec[] {
+  const pathVars = new Set((ctx.pathVariables ?? []).map(normalizeName));
+  const placement = (name: string, fed?: ConsumedParam): InputSpec["in"] => {
+    if (pathVars.has(normalizeName(name))) return "path";
+    if (fed?.in === "body" || name === "body") return "body";
+    if (fed?.in === "header" || fed?.in === "cookie") return fed.in;
+    return "query";
+  };
+  const all = [...declared, ...(unit.inputParameters ?? [])];
+  if (all.length) {
+    return dedupe(
+      all.map((p) => {
+        const where = (p.in as InputSpec["in"] | undefined) ?? placement(p.name);
+        return {
+          name: p.name,
+          type: p.type,
+          description: p.description,
+          required: where === "path" || (p.required ?? ctx.requiredByDefault),
+          in: where,
+          pattern: p.pattern,
+        };
+      }),
+    );
+  }
+  const params = plan?.ref.params ?? [];
+  const found: InputSpec[] = [];
+  const feed = (name: string, fed: ConsumedParam | undefined) => {
+    const where = placement(name, fed);
+    const isBody = fed?.in === "body";
+    found.push({
+      name,
+      // Generated files type some JSON bodies `string`; a body is sent as JSON, so it is an object.
+      type: isBody ? (fed?.type === "array" ? "array" : "object") : (fed?.type ?? "string"),
+      description: fed?.description,
+      required: where === "path" || fed?.in === "path" || fed?.required === true,
+      in: where,
+      ...(isBody ? { wholeBody: true } : {}),
+    });
+  };
+  if (unit.with) {
+    for (const [param, src] of withSources) {
+      if (src.kind === "input") feed(src.name, params.find((p) => p.name === param));
+    }
+  } else if (plan) {
+    for (const p of params) if (p.value === undefined && p.in !== "environment") feed(p.name, p);
+  }
+  for (const v of ctx.pathVariables ?? []) {
+    if (!found.some((i) => normalizeName(i.name) === normalizeName(v))) found.push({ name: v, type: "string", required: true, in: "path" });
+  }
+  return dedupe(found);
+}
+
+function dedupe(inputs: InputSpec[]): InputSpec[] {
+  const seen = new Map<string, InputSpec>();
+  for (const i of inputs) if (!seen.has(i.name)) seen.set(i.name, i);
+  return [...seen.values()];
+}
+
+/** Turns the caller's inputs into the consumed operation's arguments, following `with`. */
+function argsBuilder(plan: OperationPlan, withSources: ReadonlyArray<readonly [string, WithSource]>, inputs: InputSpec[]) {
+  if (withSources.length === 0) {
+    // Without `with`, inputs pass through to consumed parameters of the same name.
+    const byNorm = new Map(plan.ref.params.map((p) => [normalizeName(p.name), p.name]));
+    return (values: Record<string, unknown>): Args => {
+      const args: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(values)) args[byNorm.get(normalizeName(k)) ?? k] = v;
+      return args;
+    };
+  }
+  const readers = withSources.map(([param, src]) => {
+    switch (src.kind) {
+      case "input": {
+        // The input may arrive under its own spelling (`connection-id`) or the `with` one.
+        const wanted = normalizeName(src.name);
+        const spelled = inputs.find((i) => normalizeName(i.name) === wanted)?.name ?? src.name;
+        return [param, (values: Record<string, unknown>) => values[spelled]] as const;
+      }
+      case "template":
+        return [param, (_v: Record<string, unknown>, lookup: Lookup) => src.template.render(lookup)] as const;
+      case "path": {
+        const read = compilePath(src.expression);
+        return [param, (values: Record<string, unknown>) => read(values)] as const;
+      }
+      case "literal":
+        return [param, () => src.value] as const;
+    }
+  });
+  return (values: Record<string, unknown>, lookup: Lookup): Args => {
+    const args: Record<string, unknown> = {};
+    for (const [param, read] of readers) {
+      const v = read(values, lookup);
+      if (v !== undefined) args[param] = v;
+    }
+    return args;
+  };
+}
+
+export { InputError };

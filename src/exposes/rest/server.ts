@@ -1,0 +1,185 @@
+import { Readable } from "node:stream";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
+import { FormatError } from "../../mapping/formats.js";
+import { normalizeName, pathVariables } from "../../mapping/names.js";
+import type { Runtime } from "../../runtime.js";
+import type { ExposesRest, HttpMethod } from "../../spec/model.js";
+import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
+import { compileValidator, inputsSchema, type Validator } from "../validate.js";
+import { coerce, readQuery } from "./inputs.js";
+
+export interface RestOptions {
+  /** Largest request body accepted, in bytes (413 beyond). */
+  maxBodySize: number;
+}
+
+/** One REST route: an exposed operation, ready to serve. */
+export interface RestRoute {
+  method: HttpMethod;
+  /** The path as written in the file, e.g. `/v1/connections/{connection-id}`. */
+  path: string;
+  name?: string;
+  description?: string;
+  invocation: Invocation;
+}
+
+/** Builds the Hono app of one `type: rest` exposes block: one route per resource path and method. */
+export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { app: Hono; routes: RestRoute[] } {
+  const app = new Hono();
+  const routes: RestRoute[] = [];
+  const byPath = new Map<string, HttpMethod[]>();
+  for (const resource of block.resources ?? []) {
+    const vars = pathVariables(resource.path);
+    const honoPath = toHonoPath(resource.path);
+    for (const raw of resource.operations ?? []) {
+      const op = runtime.resolveRef(raw) as typeof raw;
+      const method = (raw.method ?? "GET").toUpperCase() as HttpMethod;
+      const invocation = compileInvocation(
+        op,
+        {
+          prefixes: ["rest", block.namespace],
+          plans: runtime.plans,
+          binds: runtime.binds,
+          pathVariables: vars,
+          requiredByDefault: false,
+          redact: (t) => runtime.redactor.redact(t),
+          maxErrorBody: runtime.maxErrorBody,
+        },
+        resource.inputParameters,
+      );
+      routes.push({ method, path: resource.path, name: op.name, description: op.description, invocation });
+      const handler = routeHandler(invocation, vars, runtime);
+      if (invocation.inputs.some((i) => i.in === "body")) {
+        app.on(method, honoPath, bodyLimit({ maxSize: options.maxBodySize, onError: (c) => errorResponse(c, 413, "payload_too_large", `request body exceeds ${options.maxBodySize} bytes`) }), handler);
+      } else app.on(method, honoPath, handler);
+      byPath.set(honoPath, [...(byPath.get(honoPath) ?? []), method]);
+    }
+  }
+  for (const [honoPath, methods] of byPath) {
+    const allow = [...new Set(methods)].join(", ");
+    app.all(honoPath, (c) => {
+      c.header("Allow", allow);
+      return errorResponse(c, 405, "method_not_allowed", `${c.req.method} is not allowed on this path; allowed: ${allow}`);
+    });
+  }
+  app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((err, c) => {
+    console.error(runtime.redactor.redact(`naftiko: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error).stack ?? err}`));
+    return errorResponse(c, 500, "internal_error", "the runtime failed to handle this request");
+  });
+  return { app, routes };
+}
+
+/** `{connection-id}` and `{{imo}}` become Hono's `:p0`, `:p1`: file names may hold any character. */
+function toHonoPath(path: string): string {
+  let i = 0;
+  return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `:p${i++}`);
+}
+
+function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime) {
+  const inputs = invocation.inputs;
+  const pathInputs = vars.map((v) => inputs.find((i) => normalizeName(i.name) === normalizeName(v)));
+  const queryInputs = inputs.filter((i) => i.in === "query");
+  const headerInputs = inputs.filter((i) => i.in === "header" || i.in === "cookie");
+  const bodyInputs = inputs.filter((i) => i.in === "body");
+  const wholeBody = bodyInputs.find((i) => i.wholeBody);
+  const location = new Map(inputs.map((i) => [i.name, i.in]));
+  const validate: Validator = compileValidator(inputsSchema(inputs, undefined, true), (name) => location.get(name));
+
+  return async (c: Context) => {
+    const values: Record<string, unknown> = {};
+    const problems: ParameterProblem[] = [];
+    const take = (input: InputSpec, raw: string[], where: string) => {
+      const r = coerce(input, raw, where);
+      if (r.problem) problems.push(r.problem);
+      else values[input.name] = r.value;
+    };
+    pathInputs.forEach((input, i) => {
+      if (input) take(input, [c.req.param(`p${i}`) ?? ""], "path");
+    });
+    if (queryInputs.length) for (const [input, raw] of readQuery(c.req.url, queryInputs)) take(input, raw, "query");
+    for (const input of headerInputs) {
+      const v = input.in === "cookie" ? cookieValue(c.req.header("cookie"), input.name) : c.req.header(input.name);
+      if (v !== undefined) take(input, [v], input.in);
+    }
+    if (bodyInputs.length) {
+      const body = await readJsonBody(c, problems);
+      if (body instanceof Response) return body;
+      if (body !== undefined) {
+        if (wholeBody) values[wholeBody.name] = body;
+        else if (body && typeof body === "object" && !Array.isArray(body)) {
+          for (const input of bodyInputs) if (input.name in body) values[input.name] = (body as Record<string, unknown>)[input.name];
+        } else problems.push({ parameter: "body", in: "body", message: "must be a JSON object" });
+      }
+    }
+    if (!problems.length) problems.push(...validate(values));
+    if (problems.length) return badRequest(c, problems);
+    try {
+      const outcome = await invocation.invoke(values, { signal: c.req.raw.signal, timeout: runtime.callTimeout });
+      return respond(outcome);
+    } catch (e) {
+      return failure(c, e, runtime);
+    }
+  };
+}
+
+async function readJsonBody(c: Context, problems: ParameterProblem[]): Promise<unknown | Response> {
+  const text = await c.req.text();
+  if (text.trim() === "") return undefined;
+  const type = c.req.header("content-type") ?? "";
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    return errorResponse(c, 415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    problems.push({ parameter: "body", in: "body", message: `is not valid JSON (${(e as Error).message})` });
+    return undefined;
+  }
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Upstream answers keep their status and body; a `$.` passthrough is streamed, never re-serialised. */
+export function respond(outcome: Outcome): Response {
+  if (outcome.kind === "value") {
+    return new Response(JSON.stringify(outcome.value ?? null), { status: outcome.status, headers: { "content-type": "application/json" } });
+  }
+  const headers = new Headers();
+  const type = outcome.headers["content-type"];
+  headers.set("content-type", typeof type === "string" ? type : "application/json");
+  const retryAfter = outcome.headers["retry-after"];
+  if (typeof retryAfter === "string") headers.set("retry-after", retryAfter);
+  if (outcome.kind === "upstream-error") return new Response(outcome.body, { status: outcome.status, headers });
+  const empty = outcome.status === 204 || outcome.status === 304;
+  if (empty) {
+    outcome.body.resume();
+    return new Response(null, { status: outcome.status, headers });
+  }
+  return new Response(Readable.toWeb(outcome.body) as ReadableStream, { status: outcome.status, headers });
+}
+
+function failure(c: Context, e: unknown, runtime: Runtime): Response {
+  if (e instanceof InputError) return badRequest(c, e.problems);
+  if (e instanceof UpstreamError) return errorResponse(c, e.status, e.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable", runtime.redactor.redact(e.message));
+  if (e instanceof FormatError) return errorResponse(c, 502, "upstream_bad_response", e.message);
+  if (c.req.raw.signal.aborted) return errorResponse(c, 499, "client_closed", "the caller closed the connection");
+  throw e;
+}
+
+function badRequest(c: Context, problems: ParameterProblem[]): Response {
+  const list = problems.map((p) => `${p.parameter}${p.in ? ` (${p.in})` : ""} ${p.message}`).join("; ");
+  return c.json({ error: "invalid_request", message: `invalid request: ${list}`, problems }, 400);
+}
+
+export function errorResponse(c: Context, status: number, error: string, message: string): Response {
+  return c.json({ error, message }, status as 400);
+}

@@ -1,0 +1,53 @@
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import type { ParameterProblem } from "../errors.js";
+import type { InputSpec } from "./invocation.js";
+
+export interface JsonSchemaObject {
+  type: "object";
+  properties: Record<string, Record<string, unknown>>;
+  required?: string[];
+  additionalProperties: boolean;
+}
+
+/** One ajv for every input validator: compiled once per operation at start, reused per call. */
+const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: false });
+
+/** JSON Schema of one input: its type, description and pattern; arrays get `items`. */
+export function inputProperty(input: InputSpec): Record<string, unknown> {
+  const prop: Record<string, unknown> = { type: input.type };
+  if (input.description) prop.description = input.description;
+  if (input.type === "array") prop.items = { type: "string" };
+  if (input.pattern && input.type === "string") prop.pattern = input.pattern;
+  return prop;
+}
+
+/** The JSON Schema of an operation's inputs, with `names` as the property names the caller uses. */
+export function inputsSchema(inputs: InputSpec[], names: (i: InputSpec) => string = (i) => i.name, additionalProperties = false): JsonSchemaObject {
+  const properties: JsonSchemaObject["properties"] = {};
+  const required: string[] = [];
+  for (const i of inputs) {
+    properties[names(i)] = inputProperty(i);
+    if (i.required) required.push(names(i));
+  }
+  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties };
+}
+
+export type Validator = (value: Record<string, unknown>) => ParameterProblem[];
+
+export function compileValidator(schema: JsonSchemaObject, where: (name: string) => string | undefined = () => undefined): Validator {
+  const validate = ajv.compile(schema);
+  return (value) => {
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map((e) => problemOf(e, where));
+  };
+}
+
+function problemOf(e: ErrorObject, where: (name: string) => string | undefined): ParameterProblem {
+  const segments = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (e.keyword === "required") segments.push((e.params as { missingProperty: string }).missingProperty);
+  if (e.keyword === "additionalProperties") segments.push((e.params as { additionalProperty: string }).additionalProperty);
+  const parameter = segments.join(".") || "(input)";
+  const message =
+    e.keyword === "required" ? "is required" : e.keyword === "additionalProperties" ? "is not a known parameter" : (e.message ?? "is invalid");
+  return { parameter, in: where(segments[0] ?? ""), message };
+}

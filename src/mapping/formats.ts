@@ -1,0 +1,43 @@
+import { parse as parseCsv } from "csv-parse/sync";
+import { XMLParser } from "fast-xml-parser";
+import { parse as parseYaml } from "yaml";
+
+/**
+ * `outputRawFormat`: turns an upstream body into JSON data before mapping. JSON is the default;
+ * the others are converted so the same JSONPath mappings work on every format.
+ */
+export type RawFormat = "json" | "xml" | "yaml" | "csv" | "tsv" | "psv" | "html" | "markdown" | "avro" | "protobuf";
+
+export const CONVERTIBLE = new Set<string>(["json", "xml", "yaml", "csv", "tsv", "psv"]);
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: true, trimValues: true });
+
+export class FormatError extends Error {
+  override name = "FormatError";
+}
+
+export function parseRaw(format: string, text: string): unknown {
+  try {
+    switch (format) {
+      case "json":
+        return text.length ? JSON.parse(text) : null;
+      case "yaml":
+        return parseYaml(text, { maxAliasCount: 100 });
+      case "xml": {
+        // The document element is the response itself: `<vessels><vessel/>…` maps as `$.vessel`.
+        const doc = xml.parse(text) as Record<string, unknown>;
+        const root = Object.keys(doc).find((k) => !k.startsWith("?"));
+        return root === undefined ? null : doc[root];
+      }
+      case "csv":
+      case "tsv":
+      case "psv":
+        return parseCsv(text, { columns: true, skip_empty_lines: true, delimiter: { csv: ",", tsv: "\t", psv: "|" }[format], cast: true });
+      default:
+        throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
+    }
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`upstream response is not valid ${format.toUpperCase()}`);
+  }
+}

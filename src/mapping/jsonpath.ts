@@ -1,0 +1,57 @@
+import { JSONPath } from "jsonpath-plus";
+
+/** A compiled JSONPath expression: `$` and `$.` are the whole document. */
+export type PathReader = (data: unknown) => unknown;
+
+/**
+ * Compiles a JSONPath. Plain member chains (`$.a.b[0].c`, the common case) become direct property
+ * reads; anything else goes to jsonpath-plus with its safe evaluator (never native eval).
+ */
+export function compilePath(expression: string): PathReader {
+  const expr = expression.trim();
+  if (expr === "$" || expr === "$.") return (data) => data;
+  const simple = simpleSteps(expr);
+  if (simple) {
+    return (data) => {
+      let node: unknown = data;
+      for (const step of simple) {
+        if (node === null || typeof node !== "object") return undefined;
+        node = (node as Record<string | number, unknown>)[step];
+      }
+      return node;
+    };
+  }
+  return (data) => {
+    if (data === null || typeof data !== "object") return undefined;
+    const found = JSONPath({ path: expr, json: data as object, wrap: true, eval: "safe" }) as unknown[];
+    if (!found || found.length === 0) return undefined;
+    // Wildcards and filters select many nodes: keep them as a list; a single match is the value.
+    return found.length === 1 && !/[*?]|\.\.|,|:/.test(expr) ? found[0] : found;
+  };
+}
+
+function simpleSteps(expr: string): Array<string | number> | undefined {
+  if (!expr.startsWith("$.") && !expr.startsWith("$[")) return undefined;
+  const steps: Array<string | number> = [];
+  const re = /\.([^.[\]*?()@$'"\s,:]+)|\[(\d+)\]|\['([^'\\]*)'\]|\["([^"\\]*)"\]/y;
+  let at = 1;
+  while (at < expr.length) {
+    re.lastIndex = at;
+    const m = re.exec(expr);
+    if (!m) return undefined;
+    steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3] ?? m[4]));
+    at = re.lastIndex;
+  }
+  return steps;
+}
+
+/** Checks an expression at load time, so a malformed mapping is a load error. */
+export function pathProblem(expression: string): string | undefined {
+  try {
+    compilePath(expression)({});
+    JSONPath({ path: expression, json: {}, eval: "safe" });
+    return undefined;
+  } catch (e) {
+    return `invalid JSONPath "${expression}": ${(e as Error).message}`;
+  }
+}

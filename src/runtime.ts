@@ -1,0 +1,85 @@
+import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
+import { Pools } from "./consumes/http/pool.js";
+import type { Lookup } from "./mapping/template.js";
+import { Redactor } from "./secrets.js";
+import { resolveBinds, type BindValues } from "./spec/binds.js";
+import type { Capability } from "./spec/load.js";
+import type { AggregateFunction, Invocable } from "./spec/model.js";
+
+/** Settings that are not in the capability file: where things run and how long they may take. */
+export interface RuntimeOptions {
+  /** consumes namespace → base URI to use instead of the file's `baseUri`. */
+  baseUris?: Record<string, string>;
+  /** Milliseconds to connect to an upstream. */
+  connectTimeout?: number;
+  /** Milliseconds for a whole upstream call. */
+  callTimeout?: number;
+  /** Keep-alive connections per upstream origin. */
+  connections?: number;
+  /** Largest upstream error body relayed to a caller, in bytes. */
+  maxErrorBody?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULTS = {
+  connectTimeout: 5_000,
+  callTimeout: 30_000,
+  connections: 64,
+  maxErrorBody: 1 << 20,
+} as const;
+
+/**
+ * A capability compiled for serving: binds resolved, every consumed operation planned, pools ready.
+ * Exposes adapters (REST, MCP) are built on top of this and share it.
+ */
+export interface Runtime {
+  capability: Capability;
+  plans: ReadonlyMap<string, OperationPlan>;
+  binds: Lookup;
+  redactor: Redactor;
+  callTimeout: number;
+  maxErrorBody: number;
+  /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
+  resolveRef(unit: Invocable): Invocable;
+  close(): Promise<void>;
+}
+
+export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
+  const doc = capability.doc;
+  const bindValues: BindValues = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
+  const binds: Lookup = (name) => bindValues.get(name);
+  const redactor = new Redactor(bindValues.values());
+  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
+
+  for (const ns of Object.keys(options.baseUris ?? {})) {
+    if (!capability.consumes.some((c) => c.namespace === ns)) {
+      throw new Error(`--base-uri names consumes namespace "${ns}", which ${capability.file} does not have (it has: ${capability.consumes.map((c) => c.namespace).join(", ")})`);
+    }
+  }
+  const plans = new Map<string, OperationPlan>();
+  for (const [key, ref] of capability.operations) {
+    const baseUri = options.baseUris?.[ref.consumes.namespace] ?? ref.consumes.baseUri;
+    plans.set(key, compileOperation(ref, baseUri, binds, pools));
+  }
+
+  const functions = new Map<string, AggregateFunction>();
+  for (const agg of doc.capability?.aggregates ?? []) for (const fn of agg.functions) functions.set(`${agg.namespace}.${fn.name}`, fn);
+
+  return {
+    capability,
+    plans,
+    binds,
+    redactor,
+    callTimeout: options.callTimeout ?? DEFAULTS.callTimeout,
+    maxErrorBody: options.maxErrorBody ?? DEFAULTS.maxErrorBody,
+    resolveRef(unit) {
+      if (!unit.ref) return unit;
+      const fn = functions.get(unit.ref);
+      if (!fn) throw new Error(`ref ${unit.ref} was not resolved by the loader`);
+      const own = Object.fromEntries(Object.entries(unit).filter(([k, v]) => v !== undefined && k !== "ref"));
+      const { semantics: _semantics, ...inherited } = fn;
+      return { ...inherited, ...own };
+    },
+    close: () => pools.close(),
+  };
+}

@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import type { DocPath, Locator, Problem } from "./problems.js";
+
+/** A parsed YAML file: its plain data plus a way back to line and column for any path. */
+export interface SourceFile {
+  file: string;
+  data: unknown;
+  locate: Locator;
+  /** Syntax errors; when non-empty, `data` is whatever the parser could recover. */
+  problems: Problem[];
+}
+
+// Guards against YAML bombs: an alias-heavy document expands far beyond its size on toJS().
+const MAX_ALIAS_COUNT = 100;
+
+export async function readSource(file: string): Promise<SourceFile> {
+  return parseSource(file, await readFile(file, "utf8"));
+}
+
+export function parseSource(file: string, text: string): SourceFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const problems: Problem[] = [];
+  const at = (offset: number) => {
+    const pos = lines.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const { line, col } = at(e.pos[0]);
+    problems.push({ file, line, col, path: "(yaml)", message: e.message.split("\n")[0], severity: e instanceof Error && doc.errors.includes(e) ? "error" : "warning" });
+  }
+  let data: unknown = null;
+  if (doc.errors.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      problems.push({ file, line: 1, col: 1, path: "(yaml)", message: (e as Error).message, severity: "error" });
+    }
+  }
+  const locate: Locator = (path: DocPath, key = false) => {
+    let node: unknown = doc.contents;
+    let best = 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+        if (!pair) break;
+        const last = i === path.length - 1;
+        const keyNode = pair.key as Node | null;
+        if (last && key && keyNode?.range) return at(keyNode.range[0]);
+        node = pair.value ?? keyNode;
+        const range = (node as Node | null)?.range ?? keyNode?.range;
+        if (range) best = range[0];
+      } else if (isSeq(node) && typeof seg === "number") {
+        node = node.items[seg];
+        const range = (node as Node | null)?.range;
+        if (!range) break;
+        best = range[0];
+      } else break;
+    }
+    return at(best);
+  };
+  return { file, data, locate, problems };
+}

@@ -1,0 +1,56 @@
+/** The CLI as a user meets it: help, a missing key, overrides, and a clean stop. */
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT, runCli, spawnServe } from "../support/cli.js";
+import { startRecordingUpstream } from "../support/recording-upstream.js";
+
+const FLAGSHIP = "metal-interconnections.naftiko.yaml";
+
+describe("naftiko CLI", () => {
+  it("--help lists every command and serve --help every flag", async () => {
+    const top = await runCli(["--help"]);
+    expect(top.code).toBe(0);
+    for (const cmd of ["serve", "validate"]) expect(top.stdout).toContain(`naftiko ${cmd}`);
+    const serve = await runCli(["serve", "--help"]);
+    for (const flag of ["--base-uri", "--host", "--port", "--connect-timeout", "--timeout", "--max-body", "--grace"]) expect(serve.stdout).toContain(flag);
+  });
+
+  it("serve without EQUINIX_API_KEY exits non-zero with one line naming the variable and the file", async () => {
+    const r = await runCli(["serve", FLAGSHIP]);
+    expect(r.code).not.toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("EQUINIX_API_KEY");
+    expect(lines[0]).toContain(path.join(ROOT, FLAGSHIP));
+  });
+
+  it("an unknown command or a bad flag value says what to do", async () => {
+    const r = await runCli(["serv"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "serv".*--help/);
+    const bad = await runCli(["serve", FLAGSHIP, "--port", "nope"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--port expects <exposesNamespace>=<port>/);
+    const wrongNs = await runCli(["serve", FLAGSHIP, "--base-uri", "nope=http://127.0.0.1:1"], { EQUINIX_API_KEY: "k" });
+    expect(wrongNs.code).toBe(1);
+    expect(wrongNs.stderr).toMatch(/consumes namespace "nope".*metal-interconnections/);
+  });
+
+  it("serves with --base-uri and --port overrides, forwards the key, and stops cleanly on SIGTERM", async () => {
+    const upstream = await startRecordingUpstream();
+    const proc = await spawnServe([FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0"], { EQUINIX_API_KEY: "cli-secret-1234" });
+    try {
+      const base = proc.urls["metal-interconnections-rest"];
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${base}/v1/virtual-circuits/abc?include=a,b`);
+      expect(res.status).toBe(200);
+      expect(upstream.requests[0].url).toBe("/metal/v1/virtual-circuits/abc?include=a,b");
+      expect(upstream.requests[0].headers["x-auth-token"]).toBe("cli-secret-1234");
+      expect(await proc.stop("SIGTERM")).toBe(0);
+      expect(proc.stderr()).not.toContain("cli-secret-1234");
+    } finally {
+      await proc.stop();
+      await upstream.stop();
+    }
+  });
+});

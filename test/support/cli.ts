@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = path.join(ROOT, "bin/naftiko.js");
+
+export interface ServeProcess {
+  child: ChildProcess;
+  /** exposes namespace → base URL, read from the runtime's own "listening on" lines. */
+  urls: Record<string, string>;
+  stderr(): string;
+  stdout(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Spawns the real CLI (`bin/naftiko.js serve …`, the built dist/) and waits for its "ready" line.
+ * Tests use `--port <ns>=0` and read the chosen ports back from the log.
+ */
+export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, "serve", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let err = "";
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const urls: Record<string, string> = {};
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`naftiko serve did not become ready in ${timeoutMs} ms:\n${err}`)), timeoutMs);
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      for (const m of err.matchAll(/naftiko: \w+ (\S+) listening on (\S+)/g)) urls[m[1]] = m[2];
+      if (/naftiko: ready/.test(err)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`naftiko serve exited with ${code} before it was ready:\n${err}`));
+    });
+  });
+  return {
+    child,
+    urls,
+    stderr: () => err,
+    stdout: () => out,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`naftiko ${args.join(" ")} timed out:\n${stderr}`));
+    }, timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
