@@ -1,0 +1,461 @@
+// `npm run bench`: the runtime against the Node limit, in one run, on loopback.
+//
+// Method (see README, "Performance"):
+// - Every server is its own process: the upstream, the node-limit proxy, and one `naftiko serve`
+//   (the real CLI) per capability. The load generator (autocannon) is another process.
+// - On a machine with ≥ 2 CPUs each process is pinned with `taskset`: the server under test gets
+//   CPU 1 to itself; the load generator and the upstream share CPU 0 (with ≥ 3 CPUs the upstream
+//   gets CPU 2). The proxy is then the bottleneck, which is what a ratio against it should measure;
+//   the CPU column shows how busy the server under test was (≈100% = saturated).
+// - Cases are interleaved: every round runs every case once, in order; the median over rounds is
+//   reported, and each ratio compares figures from this same run.
+// - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
+//
+// Options: --smoke (≈10 s, CI: asserts it completes and prints the table), --rounds N, --duration S,
+// --connections N, --strict (exit 1 when a target ratio is missed).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import { generateScale } from "./scale.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..");
+const CLI = path.join(ROOT, "bin/naftiko.js");
+const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
+const CONNECTION = "79fca704-b256-487b-b33c-6dfd4a500468";
+const PROJECT = "52000fb2-ee46-4673-93a8-de2c2bdba33b";
+const ENV = { PATH: process.env.PATH, EQUINIX_API_KEY: "bench-key" };
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    connections: { type: "string" },
+    strict: { type: "boolean", default: false },
+  },
+});
+const smoke = args.smoke;
+const config = {
+  rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
+  duration: Number(args.duration ?? (smoke ? 1 : 5)),
+  warmup: smoke ? 0 : 1,
+  connections: Number(args.connections ?? 32),
+  coldRuns: smoke ? 1 : 5,
+  validateRuns: smoke ? 1 : 3,
+  hugeMb: smoke ? 16 : 128,
+};
+const started = Date.now();
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+// ---------------------------------------------------------------- processes and CPU placement
+
+const cpus = os.availableParallelism?.() ?? os.cpus().length;
+const canPin = process.platform === "linux" && cpus >= 2 && commandExists("taskset");
+const CPU = { loadgen: 0, upstream: cpus >= 3 ? 2 : 0, server: 1 };
+const children = new Set();
+
+function commandExists(cmd) {
+  try {
+    execFileSync(cmd, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins every thread of `pid` (main, libuv pool, V8 helpers) to one CPU. */
+function pin(pid, cpu) {
+  if (canPin) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+}
+
+function track(child) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+function stopAll() {
+  for (const child of children) child.kill("SIGTERM");
+}
+process.on("exit", stopAll);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+
+/** Starts a plain Node script that prints `{"port":…}` on its first stdout line. */
+async function startScript(script, scriptArgs, cpu) {
+  const child = track(spawn(process.execPath, [path.join(HERE, script), ...scriptArgs], { stdio: ["ignore", "pipe", "inherit"] }));
+  pin(child.pid, cpu);
+  const line = await firstLine(child.stdout, `${script} did not start`);
+  return { child, pid: child.pid, ...JSON.parse(line) };
+}
+
+function firstLine(stream, what, timeout = 15_000) {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => reject(new Error(what)), timeout);
+    stream.on("data", (d) => {
+      text += d;
+      const nl = text.indexOf("\n");
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(text.slice(0, nl));
+      }
+    });
+  });
+}
+
+/**
+ * Spawns `naftiko serve <file>` with every exposes block on a free port and resolves when it is
+ * ready, with its URLs by exposes type. `onListening` lets cold-start timing react to the first
+ * "listening on" line.
+ */
+function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
+  const t0 = process.hrtime.bigint();
+  const child = track(spawn(process.execPath, [CLI, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] }));
+  pin(child.pid, cpu);
+  return new Promise((resolve, reject) => {
+    let err = "";
+    const urls = {};
+    const timer = setTimeout(() => reject(new Error(`naftiko serve ${file} was not ready in 60 s:\n${err}`)), 60_000);
+    child.stderr.on("data", (d) => {
+      err += d;
+      for (const m of err.matchAll(/naftiko: (\w+) (\S+) listening on (\S+)/g)) {
+        if (!urls[m[1]]) {
+          urls[m[1]] = m[3];
+          onListening?.(m[1], m[3]);
+        }
+      }
+      if (/naftiko: ready/.test(err)) {
+        clearTimeout(timer);
+        resolve({ child, pid: child.pid, urls, t0, stderr: () => err });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`naftiko serve ${file} exited with ${code}:\n${err}`));
+    });
+  });
+}
+
+/** `--port <ns>=0` for every exposes block of a file: free ports, so runs never collide. */
+function portArgs(file) {
+  const doc = parse(readFileSync(file, "utf8"));
+  return (doc.capability.exposes ?? []).flatMap((e) => ["--port", `${e.namespace}=0`]);
+}
+
+// ---------------------------------------------------------------- measurements
+
+function procStatus(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? NaN);
+    return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
+  } catch {
+    const kb = Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)]).toString().trim());
+    return { rssMb: kb / 1024, hwmMb: NaN };
+  }
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function startLoadgen() {
+  const child = track(spawn(process.execPath, [path.join(HERE, "loadgen.mjs")], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  pin(child.pid, CPU.loadgen);
+  let next = 0;
+  const waiting = new Map();
+  child.on("message", (m) => {
+    if (m.id === undefined) return;
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error));
+    else w.resolve(m.result);
+  });
+  const ready = new Promise((resolve) => child.once("message", resolve));
+  return {
+    ready,
+    run(opts) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        child.send({ id, connections: config.connections, ...opts });
+      });
+    },
+  };
+}
+
+function request(url, { method = "GET", headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      let size = 0;
+      const chunks = [];
+      res.on("data", (c) => {
+        size += c.length;
+        if (chunks.length < 64) chunks.push(c);
+      });
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, size, text: Buffer.concat(chunks).toString() }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------- the run
+
+const up = await startScript("upstream.mjs", [], CPU.upstream);
+const upstreamBase = `http://127.0.0.1:${up.port}`;
+const metalBase = `${upstreamBase}/metal/v1`;
+log(`upstream on ${upstreamBase} (document ${up.one} B, list ${up.list} B); ${cpus} CPUs, ${canPin ? `pinned: server under test CPU ${CPU.server}, load generator CPU ${CPU.loadgen}, upstream CPU ${CPU.upstream}` : "not pinned (no taskset or 1 CPU)"}`);
+
+const scaleFile = path.join(os.tmpdir(), `naftiko-bench-scale-${process.pid}.naftiko.yaml`);
+const scale = generateScale(100);
+writeFileSync(scaleFile, scale.yaml);
+
+const proxy = await startScript("node-limit.mjs", [upstreamBase], CPU.server);
+const flagshipArgs = [...portArgs(FLAGSHIP), "--base-uri", `metal-interconnections=${metalBase}`];
+const mappedFile = path.join(HERE, "mapped.naftiko.yaml");
+const mappedArgs = [...portArgs(mappedFile), "--base-uri", `metal=${metalBase}`];
+const scaleArgs = ["--port", "metal-interconnections-rest=0", "--base-uri", `metal-interconnections=${metalBase}`];
+const [flagship, flagshipLarge, mapped, scaled] = await Promise.all([
+  startNaftiko(FLAGSHIP, flagshipArgs),
+  startNaftiko(FLAGSHIP, flagshipArgs),
+  startNaftiko(mappedFile, mappedArgs),
+  startNaftiko(scaleFile, scaleArgs),
+]);
+const loadgen = startLoadgen();
+await loadgen.ready;
+await new Promise((r) => setTimeout(r, 500));
+const idle = {
+  flagship: procStatus(flagship.pid).rssMb,
+  "flagship-large": procStatus(flagshipLarge.pid).rssMb,
+  mapped: procStatus(mapped.pid).rssMb,
+  scale: procStatus(scaled.pid).rssMb,
+  "node-limit": procStatus(proxy.pid).rssMb,
+};
+
+const rest = (served) => served.urls.rest;
+const cases = [
+  { name: "direct", pid: up.pid, url: `${metalBase}/connections/${CONNECTION}`, what: "load generator → upstream" },
+  { name: "node-limit", pid: proxy.pid, url: `http://127.0.0.1:${proxy.port}/metal/v1/connections/${CONNECTION}`, what: "→ node:http + undici Pool proxy → upstream" },
+  { name: "rest-passthrough", pid: flagship.pid, url: `${rest(flagship)}/v1/connections/${CONNECTION}`, what: "→ naftiko serve flagship, GET /v1/connections/{id} (mapping $.)" },
+  { name: "rest-mapped", pid: mapped.pid, url: `${rest(mapped)}/v1/connections/${CONNECTION}`, what: "→ naftiko serve, official dialect, 8-field properties mapping" },
+  { name: "large-node-limit", pid: proxy.pid, url: `http://127.0.0.1:${proxy.port}/metal/v1/projects/${PROJECT}/connections`, what: `~100 KB list (${Math.round(up.list / 1024)} KB) through node-limit` },
+  { name: "large-passthrough", pid: flagshipLarge.pid, url: `${rest(flagshipLarge)}/v1/projects/${PROJECT}/connections`, what: "the same list through rest-passthrough" },
+  { name: "scale", pid: scaled.pid, url: `${rest(scaled)}/v1/r99/connections/${CONNECTION}`, what: `rest-passthrough, ${scale.operations}-operation capability, last route` },
+];
+
+// Every case answers 200 before any load: a benchmark of 404s would be fast and worthless.
+for (const c of cases) {
+  const r = await request(c.url, { method: c.method, headers: c.headers, body: c.body });
+  if (r.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${r.status}: ${r.text.slice(0, 300)}`);
+  c.size = r.size;
+}
+
+const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
+async function measure(c, duration) {
+  const cpu0 = cpuSeconds(c.pid);
+  const t0 = process.hrtime.bigint();
+  const r = await loadgen.run({ url: c.url, method: c.method, headers: c.headers, body: c.body, duration });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const used = cpuSeconds(c.pid) - cpu0;
+  // CPU per request is the figure least disturbed by other load on the machine.
+  return { ...r, cpu: used / seconds, cpuUsPerRequest: (used / r.requests) * 1e6 };
+}
+if (config.warmup) {
+  log(`warm-up: ${config.warmup} s per case`);
+  for (const c of cases) await measure(c, config.warmup);
+}
+for (let round = 1; round <= config.rounds; round++) {
+  log(`round ${round}/${config.rounds}: ${cases.length} cases × ${config.duration} s, ${config.connections} connections`);
+  for (const c of cases) samples[c.name].push(await measure(c, config.duration));
+}
+const afterLoad = {
+  flagship: procStatus(flagship.pid),
+  "flagship-large": procStatus(flagshipLarge.pid),
+  mapped: procStatus(mapped.pid),
+  scale: procStatus(scaled.pid),
+  "node-limit": procStatus(proxy.pid),
+};
+
+// Streaming check: one very large `$.` response through a fresh flagship; a server that buffered
+// the body would grow by its size. Its base URI points under the upstream's /huge/<MB> prefix.
+const huge = await hugeThroughFlagship();
+
+async function hugeThroughFlagship() {
+  const served = await startNaftiko(FLAGSHIP, [...portArgs(FLAGSHIP), "--base-uri", `metal-interconnections=${upstreamBase}/huge/${config.hugeMb}`]);
+  await request(`${served.urls.rest}/v1/connections/${CONNECTION}`); // one small call first: pools, JIT
+  const before = procStatus(served.pid);
+  const t0 = Date.now();
+  const r = await request(`${served.urls.rest}/v1/projects/${PROJECT}/connections`);
+  const seconds = (Date.now() - t0) / 1000;
+  const after = procStatus(served.pid);
+  served.child.kill("SIGTERM");
+  return { status: r.status, bytes: r.size, seconds, idleRssMb: before.rssMb, peakRssMb: after.hwmMb, growthMb: after.hwmMb - before.rssMb };
+}
+
+// ---------------------------------------------------------------- cold starts and validate
+
+const bareNode = [];
+const coldFlagship = [];
+const coldScale = [];
+for (let i = 0; i < config.coldRuns; i++) {
+  bareNode.push(await timeBareNode());
+  coldFlagship.push(await coldStart(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`));
+  coldScale.push(await coldStart(scaleFile, scaleArgs, `/v1/r99/connections/${CONNECTION}`));
+}
+
+function timeBareNode() {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    pin(child.pid, CPU.server);
+    child.once("exit", () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
+  });
+}
+
+/** Milliseconds from spawn to the first 200 of a REST route. */
+async function coldStart(file, serveArgs, route) {
+  let firstOk;
+  const served = await startNaftiko(file, serveArgs, {
+    onListening(type, url) {
+      if (type === "rest") firstOk = untilOk(`${url}${route}`);
+    },
+  });
+  const t = await firstOk;
+  const ms = Number(t - served.t0) / 1e6;
+  served.child.kill("SIGTERM");
+  await new Promise((r) => served.child.once("exit", r));
+  return ms;
+}
+
+async function untilOk(url) {
+  for (;;) {
+    try {
+      const r = await request(url);
+      if (r.status === 200) return process.hrtime.bigint();
+    } catch {
+      /* not accepting yet */
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const shipped = [FLAGSHIP, ...readdirSync(path.join(ROOT, "capabilities")).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(ROOT, "capabilities", f))];
+const validateMs = [];
+for (let i = 0; i < config.validateRuns; i++) {
+  const t0 = process.hrtime.bigint();
+  execFileSync(process.execPath, [CLI, "validate", ...shipped], { cwd: ROOT, stdio: "ignore" });
+  validateMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+}
+
+stopAll();
+rmSync(scaleFile, { force: true });
+
+// ---------------------------------------------------------------- report
+
+const med = Object.fromEntries(
+  cases.map((c) => {
+    const s = samples[c.name];
+    return [c.name, { rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), cpu: median(s.map((x) => x.cpu)), cpuUs: median(s.map((x) => x.cpuUsPerRequest)), errors: s.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0), requests: s.reduce((n, x) => n + x.requests, 0) }];
+  }),
+);
+const ratio = (a, b) => a / b;
+const cold = { bareNodeMs: median(bareNode), flagshipMs: median(coldFlagship), scaleMs: median(coldScale) };
+const targets = [
+  { name: "rest-passthrough throughput / node-limit", value: ratio(med["rest-passthrough"].rps, med["node-limit"].rps), min: 0.85 },
+  { name: "rest-passthrough p99 / node-limit p99", value: ratio(med["rest-passthrough"].p99, med["node-limit"].p99), max: 1.3 },
+  { name: "large throughput / large node-limit", value: ratio(med["large-passthrough"].rps, med["large-node-limit"].rps), min: 0.85 },
+  { name: `large: RSS growth over a ${config.hugeMb} MB response (MB)`, value: huge.growthMb, max: 32 },
+  { name: "rest-mapped throughput / node-limit", value: ratio(med["rest-mapped"].rps, med["node-limit"].rps), min: 0.7 },
+  { name: "scale throughput / rest-passthrough", value: ratio(med.scale.rps, med["rest-passthrough"].rps), min: 0.9 },
+  { name: "scale cold start / flagship cold start", value: ratio(cold.scaleMs, cold.flagshipMs), max: 3 },
+  { name: "flagship cold start / bare node spawn", value: ratio(cold.flagshipMs, cold.bareNodeMs), max: 5 },
+  { name: "flagship idle RSS (MB)", value: idle.flagship, max: 100 },
+].map((t) => ({ ...t, pass: (t.min === undefined || t.value >= t.min) && (t.max === undefined || t.value <= t.max) }));
+
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "—");
+const lines = [];
+lines.push(`| case | req/s | × node-limit | p50 ms | p99 ms | p99 × node-limit | server CPU | server CPU µs/req |`);
+lines.push(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+for (const c of cases) {
+  const m = med[c.name];
+  const base = c.name.startsWith("large") ? med["large-node-limit"] : med["node-limit"];
+  lines.push(`| ${c.name} | ${f(m.rps)} | ${f(m.rps / base.rps, 2)} | ${f(m.p50, 1)} | ${f(m.p99, 1)} | ${f(m.p99 / base.p99, 2)} | ${f(m.cpu * 100)}% | ${f(m.cpuUs)} |`);
+}
+lines.push("");
+lines.push(`| target | value | goal | |`);
+lines.push(`|---|---:|---:|---|`);
+for (const t of targets) lines.push(`| ${t.name} | ${f(t.value, 2)} | ${t.min !== undefined ? `≥ ${t.min}` : `≤ ${t.max}`} | ${t.pass ? "pass" : "FAIL"} |`);
+lines.push("");
+lines.push(`| other | value |`);
+lines.push(`|---|---:|`);
+lines.push(`| bare \`node -e ""\` spawn → exit | ${f(cold.bareNodeMs)} ms |`);
+lines.push(`| cold start → first REST 200, flagship (15 operations) | ${f(cold.flagshipMs)} ms |`);
+lines.push(`| cold start → first REST 200, ${scale.operations} operations | ${f(cold.scaleMs)} ms |`);
+lines.push(`| idle RSS: flagship / mapped / ${scale.operations} operations / node-limit | ${f(idle.flagship)} / ${f(idle.mapped)} / ${f(idle.scale)} / ${f(idle["node-limit"])} MB |`);
+lines.push(`| RSS after load: flagship 1 KB / flagship 100 KB / mapped / ${scale.operations} operations / node-limit | ${f(afterLoad.flagship.rssMb)} / ${f(afterLoad["flagship-large"].rssMb)} / ${f(afterLoad.mapped.rssMb)} / ${f(afterLoad.scale.rssMb)} / ${f(afterLoad["node-limit"].rssMb)} MB |`);
+lines.push(`| ${config.hugeMb} MB response through \`$.\`: idle RSS → peak RSS | ${f(huge.idleRssMb)} → ${f(huge.peakRssMb)} MB |`);
+lines.push(`| \`validate\` of the ${shipped.length} shipped files | ${f(median(validateMs))} ms |`);
+lines.push("");
+const seconds = (Date.now() - started) / 1000;
+lines.push(`${config.rounds} round(s) × ${config.duration} s per case, ${config.connections} connections, median of rounds; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`);
+const table = lines.join("\n");
+process.stdout.write(`${table}\n`);
+
+const result = {
+  date: new Date().toISOString(),
+  smoke,
+  config,
+  machine: { node: process.version, cpus, model: os.cpus()[0]?.model, pinned: canPin, placement: canPin ? CPU : null },
+  sizes: { document: up.one, list: up.list },
+  cases: cases.map((c) => ({ name: c.name, what: c.what, url: c.url, responseBytes: c.size, median: med[c.name], rounds: samples[c.name] })),
+  targets,
+  coldStart: { ...cold, runs: { bareNode, flagship: coldFlagship, scale: coldScale } },
+  rss: { idle, afterLoad, huge },
+  validate: { files: shipped.length, medianMs: median(validateMs), runs: validateMs },
+  seconds,
+  table,
+};
+mkdirSync(path.join(HERE, "results"), { recursive: true });
+const out = path.join(HERE, "results", smoke ? "smoke.json" : "latest.json");
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+if (!smoke) writeFileSync(path.join(HERE, "results", `bench-${result.date.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(result, null, 2)}\n`);
+log(`wrote ${path.relative(ROOT, out)} in ${f(seconds)} s`);
+
+const broken = cases.filter((c) => med[c.name].errors > 0 || med[c.name].requests === 0 || !Number.isFinite(med[c.name].rps));
+if (huge.status !== 200) broken.push({ name: `huge response (status ${huge.status})` });
+if (broken.length) {
+  log(`FAILED: ${broken.map((c) => c.name).join(", ")} had errors, non-2xx answers or no requests`);
+  process.exitCode = 1;
+} else if (args.strict && targets.some((t) => !t.pass)) {
+  process.exitCode = 1;
+}
