@@ -34,8 +34,17 @@ export function inputsSchema(inputs: InputSpec[], names: (i: InputSpec) => strin
 
 export type Validator = (value: Record<string, unknown>) => ParameterProblem[];
 
+/**
+ * Compiled validators by schema text. Operations of one file mostly share a handful of input shapes,
+ * and an ajv compile costs about a millisecond: a 1,500-operation file would otherwise spend seconds
+ * compiling the same few validators at start.
+ */
+const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+
 export function compileValidator(schema: JsonSchemaObject, where: (name: string) => string | undefined = () => undefined): Validator {
-  const validate = ajv.compile(schema);
+  const key = JSON.stringify(schema);
+  const validate = compiled.get(key) ?? ajv.compile(schema);
+  compiled.set(key, validate);
   return (value) => {
     if (validate(value)) return [];
     return (validate.errors ?? []).map((e) => problemOf(e, where));
