@@ -35,5 +35,5 @@ export function generateScale(copies = 100) {
   rest.resources = exposed;
   rest.port = 8082;
   flagship.capability.exposes = flagship.capability.exposes.filter((e) => e.type === "rest");
-  return { yaml: stringify(flagship, { lineWidth: 0 }), operations };
+  return { yaml: stringify(flagship, { lineWidth: 0, aliasDuplicateObjects: false }), operations };
 }

@@ -1,6 +1,5 @@
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
@@ -50,8 +49,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   try {
     for (const block of blocks) {
       if (block.type !== "rest") continue;
-      const { app, routes } = restApp(block as ExposesRest, runtime, { maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY });
-      const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+      const { listener, routes } = restApp(block as ExposesRest, runtime, { maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY });
+      const server = createServer(listener);
       const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
       const port = options.ports?.[block.namespace] ?? block.port;
       const bound = await listen(server, port, address, block.namespace);

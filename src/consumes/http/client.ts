@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { UpstreamError } from "../../errors.js";
@@ -18,30 +19,103 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData["body"];
 }
 
+/**
+ * What a call needs of its caller's "I have gone" signal. An AbortSignal fits; so does the REST
+ * adapter's lighter {@link CallerGone}, which skips EventTarget's cost on every request.
+ */
+export interface CallerSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface CallOptions {
   /** Aborted when the caller goes away: the upstream call is then cancelled too. */
-  signal?: AbortSignal;
+  signal?: CallerSignal;
   /** Milliseconds for the whole call, connect to last byte of the body. */
   timeout: number;
 }
 
+/** A caller's signal for the REST hot path: one flag and at most a few listeners, no EventTarget. */
+export class CallerGone implements CallerSignal {
+  aborted = false;
+  private listeners: Array<() => void> = [];
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const l of this.listeners.splice(0)) l();
+  }
+  addEventListener(_type: "abort", listener: () => void): void {
+    this.listeners.push(listener);
+  }
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+}
+
+/**
+ * Cancels one upstream call when its caller goes away or its deadline passes, whichever is first.
+ * undici accepts an EventEmitter as `signal`. This replaces AbortSignal.timeout + AbortSignal.any,
+ * which cost ~80 µs a call under load: each left a 30 s timer and a composite signal alive long
+ * after the call was over (issue 6). Here the timer is cleared as soon as the body is done.
+ */
+class CallAbort extends EventEmitter {
+  aborted = false;
+  timedOut = false;
+  /** undici rejects with this; a TimeoutError reads as a timeout in {@link upstreamFailure}. */
+  reason?: Error;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onCallerGone?: () => void;
+
+  constructor(private readonly opts: CallOptions) {
+    super();
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.abort(new DOMException(`upstream call took longer than ${opts.timeout} ms`, "TimeoutError"));
+    }, opts.timeout);
+    this.timer.unref();
+    if (opts.signal?.aborted) this.abort();
+    else if (opts.signal) {
+      this.onCallerGone = () => this.abort();
+      opts.signal.addEventListener("abort", this.onCallerGone, { once: true });
+    }
+  }
+
+  private abort(reason?: Error): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.finish();
+    this.emit("abort");
+  }
+
+  /** The call is over (body read, failed or abandoned): stop the clock, forget the caller. */
+  finish(): void {
+    clearTimeout(this.timer);
+    if (this.onCallerGone) this.opts.signal?.removeEventListener("abort", this.onCallerGone);
+  }
+}
+
 /** Sends one request through the origin's pool and maps transport failures to UpstreamError. */
 export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions): Promise<UpstreamResponse> {
-  const deadline = AbortSignal.timeout(opts.timeout);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const call = new CallAbort(opts);
   try {
     const res = await pools.get(req.origin).request({
       path: req.path,
       method: req.method as Dispatcher.HttpMethod,
       headers: req.headers,
       body: req.body as Dispatcher.DispatchOptions["body"],
-      signal,
+      signal: call,
     });
     // A body that stalls or breaks later surfaces as a stream error; name it like a call failure.
     res.body.on("error", () => {});
+    // The deadline covers the body too: it stops when the body is done, read or not.
+    res.body.once("close", () => call.finish());
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (e) {
-    throw upstreamFailure(e, req.origin, deadline, opts);
+    call.finish();
+    throw upstreamFailure(e, req.origin, call.timedOut, opts);
   }
 }
 
@@ -50,18 +124,19 @@ export async function readBody(res: UpstreamResponse, opts: CallOptions, origin:
   try {
     return Buffer.from(await res.body.arrayBuffer());
   } catch (e) {
-    throw upstreamFailure(e, origin, undefined, opts);
+    throw upstreamFailure(e, origin, false, opts);
   }
 }
 
-export function upstreamFailure(e: unknown, origin: string, deadline: AbortSignal | undefined, opts: CallOptions): unknown {
+export function upstreamFailure(e: unknown, origin: string, timedOut: boolean, opts: CallOptions): unknown {
   if (opts.signal?.aborted) return e; // the caller left; nobody is waiting for an answer
   const err = e as { code?: string; name?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code;
-  if (deadline?.aborted || err.name === "TimeoutError" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+  if (timedOut || err.name === "TimeoutError" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
   }
-  if (err.name === "AbortError" && !deadline) {
+  // Aborted while the body was read, and not by the caller: only the deadline aborts.
+  if (err.name === "AbortError" || code === "UND_ERR_ABORTED") {
     return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
   }
   return new UpstreamError("unreachable", `upstream ${origin} is unreachable (${code ?? err.name ?? "error"})`);
