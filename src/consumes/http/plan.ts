@@ -35,8 +35,10 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
   const base = new URL(baseUri);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, "");
-  const pathParts = splitPath(resource.path);
   const params: ParamPlan[] = ref.params.map((param) => ({ param, value: param.value === undefined ? undefined : compileTemplate(param.value) }));
+  const pathParts = splitPath(resource.path).map((part) =>
+    "text" in part ? part : { ...part, declared: params.find((p) => p.param.in === "path" && p.param.name === part.variable) },
+  );
   const auth: AuthApplier = compileAuth(ref.consumes.authentication, binds);
   const body = BODYLESS.has(method) ? undefined : compileBody(operation.body);
   const sendsBodyParam = !BODYLESS.has(method);
@@ -54,8 +56,7 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
         path += part.text;
         continue;
       }
-      const declared = params.find((p) => p.param.in === "path" && p.param.name === part.variable);
-      const raw = declared ? valueOf(declared) : lookup(part.variable);
+      const raw = part.declared ? valueOf(part.declared) : lookup(part.variable);
       if (raw === undefined || raw === null) {
         problems.push({ parameter: part.variable, in: "path", message: "is required" });
         continue;
@@ -97,11 +98,15 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     return { origin, method, path: query.length ? `${path || "/"}?${query.join("&")}` : path || "/", headers, body: payload };
   };
 
-  const call = async (args: Args, opts: CallOptions): Promise<UpstreamResponse> => {
+  const call = (args: Args, opts: CallOptions): Promise<UpstreamResponse> => {
+    // Not async: one promise hop less on the hot path. `build` may throw an InputError; callers await.
     const req = build(args);
-    if (!auth.digest) return send(pools, req, opts);
+    return auth.digest ? callDigest(req, auth.digest, opts) : send(pools, req, opts);
+  };
+
+  const callDigest = async (req: UpstreamRequest, digest: NonNullable<AuthApplier["digest"]>, opts: CallOptions): Promise<UpstreamResponse> => {
     if (digestChallenge) {
-      const header = digestAuthorization(digestChallenge, auth.digest, method, req.path, ++digestCount);
+      const header = digestAuthorization(digestChallenge, digest, method, req.path, ++digestCount);
       if (header) req.headers.authorization = header;
     }
     const first = await send(pools, req, opts);
@@ -110,7 +115,7 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     await first.body.dump();
     digestChallenge = challenge;
     digestCount = 1;
-    const header = digestAuthorization(challenge, auth.digest, method, req.path, digestCount);
+    const header = digestAuthorization(challenge, digest, method, req.path, digestCount);
     return send(pools, { ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts);
   };
 

@@ -58,7 +58,8 @@ type Answer =
   | { kind: "outcome"; outcome: Outcome };
 
 type Handler = (call: Call) => Promise<Answer>;
-type Entry = { handler: Handler; bodyLimit: boolean } | { allow: string };
+/** A route's handler, or the 405 answer for other methods on its path. */
+type Entry = { handler: Handler } | { allow: string };
 
 /** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
 export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
@@ -87,7 +88,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       );
       routes.push({ method, path: resource.path, name: op.name, description: op.description, invocation });
       const handler = routeHandler(invocation, vars, runtime, options.maxBodySize);
-      router.add(method, routerPath, { handler, bodyLimit: invocation.inputs.some((i) => i.in === "body") });
+      router.add(method, routerPath, { handler });
       byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
     }
   }
@@ -111,16 +112,22 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     });
     // HEAD is answered as GET without the body.
     const head = req.method === "HEAD";
-    dispatch(req, res, href, head ? "GET" : req.method!, gone)
-      .then((answer) => send(res, answer, head))
-      .catch((err) => {
-        console.error(runtime.redactor.redact(`naftiko: unexpected error on ${req.method} ${new URL(href).pathname}: ${(err as Error).stack ?? err}`));
-        if (res.headersSent) res.destroy();
-        else send(res, json(500, "internal_error", "the runtime failed to handle this request"), head);
-      });
+    const fail = (err: unknown) => {
+      console.error(runtime.redactor.redact(`naftiko: unexpected error on ${req.method} ${new URL(href).pathname}: ${(err as Error).stack ?? err}`));
+      if (res.headersSent) res.destroy();
+      else send(res, json(500, "internal_error", "the runtime failed to handle this request"), head);
+    };
+    try {
+      const answer = dispatch(req, res, href, head ? "GET" : req.method!, gone);
+      if (answer instanceof Promise) answer.then((a) => send(res, a, head)).catch(fail);
+      else send(res, answer, head);
+    } catch (e) {
+      fail(e);
+    }
   };
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, href: string, method: string, gone: CallerGone): Promise<Answer> {
+  /** Routes a request; 404 and 405 are answered at once, a route's answer comes later. */
+  function dispatch(req: IncomingMessage, res: ServerResponse, href: string, method: string, gone: CallerGone): Answer | Promise<Answer> {
     const [matches, stash] = router.match(method, getPath({ url: href } as Request));
     const first = matches[0];
     if (!first) return json(404, "not_found", `no route for ${req.method} ${new URL(href).pathname}`);
