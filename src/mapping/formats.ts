@@ -1,5 +1,4 @@
-import { parse as parseCsv } from "csv-parse/sync";
-import { XMLParser } from "fast-xml-parser";
+import { createRequire } from "node:module";
 import { parse as parseYaml } from "yaml";
 
 /**
@@ -10,7 +9,15 @@ export type RawFormat = "json" | "xml" | "yaml" | "csv" | "tsv" | "psv" | "html"
 
 export const CONVERTIBLE = new Set<string>(["json", "xml", "yaml", "csv", "tsv", "psv"]);
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: true, trimValues: true });
+// The XML and CSV parsers are loaded when a file first needs them, not at start: most files are
+// JSON-only, and loading both is ~40 ms of a cold start (issue 6).
+const require = createRequire(import.meta.url);
+let xmlParser: import("fast-xml-parser").XMLParser | undefined;
+const xml = () => {
+  const { XMLParser } = require("fast-xml-parser") as typeof import("fast-xml-parser");
+  return (xmlParser ??= new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: true, trimValues: true }));
+};
+const csv = () => require("csv-parse/sync") as typeof import("csv-parse/sync");
 
 export class FormatError extends Error {
   override name = "FormatError";
@@ -25,14 +32,14 @@ export function parseRaw(format: string, text: string): unknown {
         return parseYaml(text, { maxAliasCount: 100 });
       case "xml": {
         // The document element is the response itself: `<vessels><vessel/>…` maps as `$.vessel`.
-        const doc = xml.parse(text) as Record<string, unknown>;
+        const doc = xml().parse(text) as Record<string, unknown>;
         const root = Object.keys(doc).find((k) => !k.startsWith("?"));
         return root === undefined ? null : doc[root];
       }
       case "csv":
       case "tsv":
       case "psv":
-        return parseCsv(text, { columns: true, skip_empty_lines: true, delimiter: { csv: ",", tsv: "\t", psv: "|" }[format], cast: true });
+        return csv().parse(text, { columns: true, skip_empty_lines: true, delimiter: { csv: ",", tsv: "\t", psv: "|" }[format], cast: true });
       default:
         throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
     }

@@ -1,4 +1,9 @@
-import { JSONPath } from "jsonpath-plus";
+import { createRequire } from "node:module";
+
+// jsonpath-plus is loaded the first time an expression needs it: plain member chains (most
+// mappings) never do, and loading it is ~15 ms of a cold start (issue 6).
+const require = createRequire(import.meta.url);
+const jsonpath = () => require("jsonpath-plus") as typeof import("jsonpath-plus");
 
 /** A compiled JSONPath expression: `$` and `$.` are the whole document. */
 export type PathReader = (data: unknown) => unknown;
@@ -23,7 +28,7 @@ export function compilePath(expression: string): PathReader {
   }
   return (data) => {
     if (data === null || typeof data !== "object") return undefined;
-    const found = JSONPath({ path: expr, json: data as object, wrap: true, eval: "safe" }) as unknown[];
+    const found = jsonpath().JSONPath({ path: expr, json: data as object, wrap: true, eval: "safe" }) as unknown[];
     if (!found || found.length === 0) return undefined;
     // Wildcards and filters select many nodes: keep them as a list; a single match is the value.
     return found.length === 1 && !/[*?]|\.\.|,|:/.test(expr) ? found[0] : found;
@@ -49,7 +54,7 @@ function simpleSteps(expr: string): Array<string | number> | undefined {
 export function pathProblem(expression: string): string | undefined {
   try {
     compilePath(expression)({});
-    JSONPath({ path: expression, json: {}, eval: "safe" });
+    jsonpath().JSONPath({ path: expression, json: {}, eval: "safe" });
     return undefined;
   } catch (e) {
     return `invalid JSONPath "${expression}": ${(e as Error).message}`;

@@ -1,8 +1,8 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import type { ErrorObject } from "ajv";
 import { formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
 
@@ -32,13 +32,18 @@ function packageRoot(): string {
   return dir;
 }
 
-export const projectSchema: Schema = JSON.parse(readFileSync(join(packageRoot(), PROJECT_SCHEMA), "utf8"));
+const projectSchemaText = readFileSync(join(packageRoot(), PROJECT_SCHEMA), "utf8");
+export const projectSchema: Schema = JSON.parse(projectSchemaText);
 
 /** Compiles a schema once; the result turns a document into clean, positioned problems. */
 export function createSchemaChecker(schema: Schema): SchemaChecker {
-  // The ajv packages are CommonJS; under NodeNext their default import is the module object.
-  const ajv = new Ajv2020.default({ allErrors: true, strict: false, verbose: true, logger: false });
-  addFormats.default(ajv);
+  // Loaded here, not imported: a valid document never needs ajv at run time (see quickCheck), and
+  // loading it is ~35 ms of a cold start. The packages are CommonJS.
+  const require = createRequire(import.meta.url);
+  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+  const addFormats = require("ajv-formats") as typeof import("ajv-formats").default;
+  const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true, logger: false });
+  addFormats(ajv);
   const validate = ajv.compile(schema);
   return (data, file, locate) => {
     if (validate(data)) return [];
@@ -47,9 +52,27 @@ export function createSchemaChecker(schema: Schema): SchemaChecker {
   };
 }
 
-const projectChecker = createSchemaChecker(projectSchema);
+/**
+ * A quick "is it valid?" for the project schema, compiled at build time (dist/schema-validate.cjs,
+ * by scripts/build-schema-validator.mjs). Compiling the schema with ajv takes ~200 ms, most of a
+ * cold start; loading the compiled check ~10 ms. Only an invalid document pays for the full
+ * validator below, which explains what is wrong. Missing or built from another schema: not used.
+ */
+function precompiledCheck(): ((data: unknown) => boolean) | undefined {
+  try {
+    const compiled = createRequire(import.meta.url)(join(packageRoot(), "dist/schema-validate.cjs")) as ((data: unknown) => boolean) & { schemaHash?: string };
+    return compiled.schemaHash === createHash("sha256").update(projectSchemaText).digest("hex") ? compiled : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const quickCheck = precompiledCheck();
+let projectChecker: SchemaChecker | undefined;
 
 export function schemaProblems(data: unknown, file: string, locate: Locator): Problem[] {
+  if (quickCheck?.(data)) return [];
+  projectChecker ??= createSchemaChecker(projectSchema);
   return projectChecker(data, file, locate);
 }
 
