@@ -2,9 +2,10 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
+import { skillApp } from "./exposes/skill/server.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesRest } from "./spec/model.js";
+import type { ExposesRest, ExposesSkill } from "./spec/model.js";
 
 export interface ServeOptions extends RuntimeOptions {
   /** exposes namespace (or `*` for all) → address to listen on. */
@@ -59,6 +60,17 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       const url = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
       listeners.push({ namespace: block.namespace, type: "rest", url, port: bound.port, address: bound.address, routes });
       log(`naftiko: rest ${block.namespace} listening on ${url} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+    }
+    for (const block of blocks) {
+      if (block.type !== "skill") continue;
+      const server = createAdaptorServer({ fetch: skillApp(block as ExposesSkill, runtime).fetch }) as Server;
+      const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
+      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port, address, block.namespace);
+      servers.push(server);
+      const url = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
+      listeners.push({ namespace: block.namespace, type: "skill", url, port: bound.port, address: bound.address });
+      const count = (block as ExposesSkill).skills.length;
+      log(`naftiko: skill ${block.namespace} listening on ${url} (${count} skill${count === 1 ? "" : "s"})`);
     }
   } catch (e) {
     await Promise.all(servers.map((s) => closeServer(s, 0)));
