@@ -42,6 +42,8 @@ export interface Runtime {
   maxErrorBody: number;
   /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
   resolveRef(unit: Invocable): Invocable;
+  /** The `semantics` of the aggregate function a unit refers to, if any. */
+  semanticsOf(unit: Invocable): AggregateFunction["semantics"];
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       const hints = hintsFromSemantics(semantics, (unit as { hints?: Record<string, boolean | undefined> }).hints);
       return { ...inherited, ...own, ...(hints ? { hints } : {}) };
     },
+    semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
   };
 }
