@@ -51,7 +51,7 @@ describe("README: Writing a capability", () => {
     try {
       const rest = await fetch(`${s.url["registry-rest"]}/v1/ships/IMO-1`);
       expect(rest.status).toBe(200);
-      expect((await rest.json()).vessel_name).toBe("Northern Star");
+      expect(((await rest.json()) as { vessel_name: string }).vessel_name).toBe("Northern Star");
       expect(last().url).toBe("/v1/ships/IMO-1");
       expect(last().headers["x-api-key"]).toBe("readme-key-3");
       const tool = await callTool(s.url["registry-mcp"], "get-ship", { imo_number: "IMO-2" });

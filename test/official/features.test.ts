@@ -437,8 +437,8 @@ capability:
     ]) {
       const res = await fetch(`${s.url.api}/things?${query}`);
       expect(res.status).toBe(400);
-      const body = await res.json();
-      expect(body.problems.map((p: { parameter: string }) => p.parameter)).toEqual([bad]);
+      const body = (await res.json()) as { problems: Array<{ parameter: string }> };
+      expect(body.problems.map((p) => p.parameter)).toEqual([bad]);
     }
     expect(upstream.requests.length).toBe(before);
   });

@@ -96,7 +96,7 @@ describe("server authentication", () => {
     const ok = await callTool(s.url.tools, "list", {}, { Authorization: "Bearer mcp-secret-token-1" });
     expect(ok.isError).toBe(false);
     const before = upstream.requests.length;
-    for (const headers of [{}, { Authorization: "Bearer wrong" }, { Authorization: "Basic bWNwOng=" }]) {
+    for (const headers of [{} as Record<string, string>, { Authorization: "Bearer wrong" }, { Authorization: "Basic bWNwOng=" }]) {
       const r = await mcp(s.url.tools, "tools/call", { name: "list", arguments: {} }, headers);
       expect(r.status).toBe(401);
       expect(r.headers["www-authenticate"]).toMatch(/^Bearer realm="tools"/);
