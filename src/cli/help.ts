@@ -4,6 +4,7 @@ export const HELP = `naftiko — serve a Naftiko capability file: its REST route
 Usage:
   naftiko serve <file> [options]      serve every exposes block of a capability
   naftiko validate <file>...          check capability files; every problem as file:line:col path: message
+  naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
   naftiko help <command>              help for one command
   naftiko --version                   print the runtime's version
 
@@ -40,6 +41,22 @@ Options:
   -h, --help                 this help
 `,
 };
+
+COMMANDS.import = `Usage: naftiko import openapi <document> [options]
+
+Writes one capability file per tag of an OpenAPI 3.x document (YAML or JSON, local $refs), in the
+generated dialect: a consumes block with every operation of the tag, a REST exposes with /v1-prefixed
+paths (port 8080), an MCP exposes with one tool per operation and hints from the method (port 9090),
+and binds plus authentication from the security scheme (<PROVIDER>_API_KEY).
+
+Options:
+  --tag <tag>                import only this tag (repeatable; default: every tag with operations)
+  -o, --out <dir>            where to write <prefix>-<tag>.naftiko.yaml (default: .)
+  --prefix <name>            namespace prefix (default: the document title without "API", e.g. metal)
+  --provider <name>          provider name for tags and the bound variable (default: from the server host)
+  --force                    overwrite existing files
+  -h, --help                 this help
+`;
 
 export function commandHelp(command: string): string | undefined {
   return COMMANDS[command];

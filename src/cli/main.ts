@@ -1,5 +1,6 @@
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
+import { importCommand } from "./import.js";
 import { HELP, commandHelp } from "./help.js";
 
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
@@ -25,6 +26,8 @@ export async function main(argv: string[]): Promise<number | void> {
       return serveCommand(rest);
     case "validate":
       return validateCommand(rest);
+    case "import":
+      return importCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;
