@@ -28,6 +28,9 @@ Options:
   --timeout <ms>             upstream call timeout, connect to last byte (default 30000); 504 beyond
   --max-body <bytes>         largest request body accepted (default 1048576); 413 beyond
   --grace <ms>               on SIGTERM/SIGINT, how long in-flight calls may finish (default 10000)
+  --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas
+                             (matched by method and path) validate REST bodies and describe MCP tools
+                             (default: <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
   -h, --help                 this help
 `,
   validate: `Usage: naftiko validate <file>... [options]
