@@ -44,6 +44,8 @@ export interface Runtime {
   maxErrorBody: number;
   /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
   resolveRef(unit: Invocable): Invocable;
+  /** The `semantics` of the aggregate function a unit refers to, if any. */
+  semanticsOf(unit: Invocable): AggregateFunction["semantics"];
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       const { semantics: _semantics, ...inherited } = fn;
       return { ...inherited, ...own };
     },
+    semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
   };
 }

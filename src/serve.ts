@@ -1,10 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
+import { mcpHttpApp } from "./exposes/mcp/http.js";
+import { mcpService, type McpService } from "./exposes/mcp/server.js";
+import { serveStdio } from "./exposes/mcp/stdio.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
+import { VERSION } from "./version.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesRest } from "./spec/model.js";
+import type { ExposesMcp, ExposesRest } from "./spec/model.js";
 
 export interface ServeOptions extends RuntimeOptions {
   /** exposes namespace (or `*` for all) → address to listen on. */
@@ -14,6 +18,13 @@ export interface ServeOptions extends RuntimeOptions {
   maxBodySize?: number;
   /** Milliseconds to let in-flight calls finish on close. */
   grace?: number;
+  /** Serve the (first) MCP block on stdin/stdout instead of HTTP. */
+  stdio?: boolean;
+  /** Keep MCP sessions (`Mcp-Session-Id`) instead of the stateless default. */
+  mcpSessions?: boolean;
+  /** Extra Host and Origin values the MCP endpoint accepts (DNS rebinding defence). */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   log?: (line: string) => void;
 }
 
@@ -24,11 +35,14 @@ export interface Listener {
   port: number;
   address: string;
   routes?: RestRoute[];
+  mcp?: McpService;
 }
 
 export interface Served {
   runtime: Runtime;
   listeners: Listener[];
+  /** Settles when a stdio MCP client closes stdin (the process should then stop). */
+  stdioClosed?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,30 +60,62 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   }
   const runtime = createRuntime(capability, options);
   const servers: Server[] = [];
+  const closers: Array<() => Promise<void>> = [];
   const listeners: Listener[] = [];
+  const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
+  let stdioClosed: Promise<void> | undefined;
+  const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
   try {
     for (const block of blocks) {
-      if (block.type !== "rest") continue;
-      const { app, routes } = restApp(block as ExposesRest, runtime, { maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY });
-      const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+      if (block.type !== "rest" && block.type !== "mcp") continue;
+      if (block === stdioBlock) {
+        const service = mcpService(block, runtime, VERSION);
+        const stdio = await serveStdio(service);
+        closers.push(stdio.close);
+        stdioClosed = stdio.closed;
+        listeners.push({ namespace: block.namespace, type: "mcp", url: "stdio", port: 0, address: "stdio", mcp: service });
+        log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
+        continue;
+      }
       const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
-      const port = options.ports?.[block.namespace] ?? block.port;
+      const port = options.ports?.[block.namespace] ?? block.port!;
+      let fetch: (req: Request) => Response | Promise<Response>;
+      let listener: Omit<Listener, "url" | "port" | "address">;
+      let detail: string;
+      if (block.type === "rest") {
+        const { app, routes } = restApp(block as ExposesRest, runtime, { maxBodySize });
+        fetch = app.fetch;
+        listener = { namespace: block.namespace, type: "rest", routes };
+        detail = `${routes.length} route${routes.length === 1 ? "" : "s"}`;
+      } else {
+        const service = mcpService(block, runtime, VERSION);
+        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize });
+        closers.push(http.close);
+        fetch = http.app.fetch;
+        listener = { namespace: block.namespace, type: "mcp", mcp: service };
+        detail = `${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"}`;
+      }
+      const server = createAdaptorServer({ fetch }) as Server;
       const bound = await listen(server, port, address, block.namespace);
       servers.push(server);
-      const url = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
-      listeners.push({ namespace: block.namespace, type: "rest", url, port: bound.port, address: bound.address, routes });
-      log(`naftiko: rest ${block.namespace} listening on ${url} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+      const base = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
+      const url = block.type === "mcp" ? `${base}/mcp` : base;
+      listeners.push({ ...listener, url, port: bound.port, address: bound.address });
+      log(`naftiko: ${block.type} ${block.namespace} listening on ${url} (${detail})`);
     }
   } catch (e) {
     await Promise.all(servers.map((s) => closeServer(s, 0)));
+    await Promise.all(closers.map((c) => c()));
     await runtime.close();
     throw e;
   }
   return {
     runtime,
     listeners,
+    stdioClosed,
     async close() {
       await Promise.all(servers.map((s) => closeServer(s, options.grace ?? 10_000)));
+      await Promise.all(closers.map((c) => c()));
       await runtime.close();
     },
   };

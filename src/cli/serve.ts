@@ -17,7 +17,11 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "connect-timeout": { type: "string" },
       timeout: { type: "string" },
       "max-body": { type: "string" },
-      "grace": { type: "string" },
+      grace: { type: "string" },
+      stdio: { type: "boolean" },
+      "mcp-sessions": { type: "boolean" },
+      "allowed-host": { type: "string", multiple: true },
+      "allowed-origin": { type: "string", multiple: true },
       openapi: { type: "string" },
     },
   });
@@ -40,6 +44,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       callTimeout: millis(values.timeout, "--timeout"),
       maxBodySize: millis(values["max-body"], "--max-body"),
       grace: millis(values.grace, "--grace"),
+      stdio: values.stdio,
+      mcpSessions: values["mcp-sessions"],
+      allowedHosts: values["allowed-host"],
+      allowedOrigins: values["allowed-origin"],
     };
   } catch (e) {
     process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
@@ -74,11 +82,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`naftiko: ${signal} received, finishing in-flight calls\n`);
+      process.stderr.write(`naftiko: ${signal}, finishing in-flight calls\n`);
       served.close().then(resolve, resolve);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    served.stdioClosed?.then(() => stop("end of stdin"));
   });
   process.stderr.write("naftiko: stopped\n");
   return 0;

@@ -3,6 +3,9 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { readFileSync } from "node:fs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOpenApi } from "../../src/openapi/document.js";
 import { loadCapability } from "../../src/spec/load.js";
@@ -66,6 +69,7 @@ describe("schemas from the upstream's OpenAPI document", () => {
       base = proc.urls["metal-interconnections-rest"];
     });
     afterAll(async () => {
+      if (upstream) upstream.reply = (await import("../support/recording-upstream.js")).echo;
       await proc?.stop();
       await upstream?.stop();
     });
@@ -77,7 +81,7 @@ describe("schemas from the upstream's OpenAPI document", () => {
     it("refuses a body that violates the virtual-circuit create schema with 400, before any upstream call", async () => {
       const before = upstream.requests.length;
       const res = await fetch(`${base}${VC_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ nni_vlan: 1, speed: 5 }) });
-      const body = await res.json();
+      const body = (await res.json()) as { error: string; problems: Array<{ parameter: string }> };
       expect(res.status).toBe(400);
       expect(body.error).toBe("invalid_request");
       const named = body.problems.map((p: { parameter: string }) => p.parameter);
@@ -93,6 +97,38 @@ describe("schemas from the upstream's OpenAPI document", () => {
       expect(res.status, await res.text()).toBe(200);
       expect(upstream.requests.length).toBe(before + 1);
       expect(JSON.parse(upstream.requests[before].body)).toEqual(vc);
+    });
+
+    it("MCP: create-new-virtual-circuit advertises the real body schema, every tool an object outputSchema", async () => {
+      const client = new Client({ name: "schema-test", version: "1" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(proc.urls["metal-interconnections-mcp"])));
+      try {
+        const { tools } = await client.listTools();
+        expect(tools).toHaveLength(15);
+        const create = tools.find((t) => t.name === "create-new-virtual-circuit")!;
+        const body = create.inputSchema.properties!.body as { anyOf: Array<{ required: string[]; properties: Record<string, unknown> }> };
+        expect(body.anyOf[0].required).toEqual(["project_id"]);
+        expect(Object.keys(body.anyOf[1].properties)).toEqual(expect.arrayContaining(["vrf", "peer_asn", "subnet"]));
+        expect(create.inputSchema.required).toEqual(["connection_id", "port_id", "body"]);
+        for (const t of tools) expect(t.outputSchema?.type, t.name).toBe("object");
+
+        // A body the schema refuses is a tool error, and nothing reaches the upstream.
+        const before = upstream.requests.length;
+        const bad = await client.callTool({ name: "create-new-virtual-circuit", arguments: { connection_id: "c", port_id: "p", body: { nni_vlan: 1 } } });
+        expect(bad.isError).toBe(true);
+        expect(JSON.stringify(bad.content)).toMatch(/body\.project_id is required/);
+        expect(upstream.requests.length).toBe(before);
+
+        // A real API answer (which drifts from the document: name and description are null) still passes
+        // the SDK client's check of structuredContent against the advertised outputSchema.
+        const real = readFileSync(path.join(ROOT, "test/fixtures/upstream/examples/vlan-virtual-circuit.get.json"), "utf8");
+        upstream.reply = () => ({ body: real });
+        const got = await client.callTool({ name: "get-virtual-circuit", arguments: { id: "61ba1a73-8a8c-4f1f-9c0b-5fd1a5d2f4a1" } });
+        expect(got.isError).toBeFalsy();
+        expect(got.structuredContent).toEqual(JSON.parse(real));
+      } finally {
+        await client.close();
+      }
     });
   });
 
