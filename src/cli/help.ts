@@ -5,6 +5,7 @@ Usage:
   naftiko serve <file> [options]      serve every exposes block of a capability
   naftiko validate <file>...          check capability files; every problem as file:line:col path: message
   naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
+  naftiko build <file> -o <path>      one executable (Node SEA) that serves the capability, no node_modules needed
   naftiko help <command>              help for one command
   naftiko --version                   print the runtime's version
 
@@ -66,6 +67,21 @@ Options:
   --prefix <name>            namespace prefix (default: the document title without "API", e.g. metal)
   --provider <name>          provider name for tags and the bound variable (default: from the server host)
   --force                    overwrite existing files
+  -h, --help                 this help
+`;
+
+COMMANDS.build = `Usage: naftiko build <file> -o <path> [--openapi <doc>]
+
+Builds a single executable (a Node.js single-executable application) that serves the capability:
+the runtime and its dependencies bundled with esbuild, the capability file (and the files it imports)
+and the optional OpenAPI document embedded, injected into a copy of this node binary with postject.
+It runs on the same OS and CPU architecture without Node.js or node_modules. Its arguments are those
+of "naftiko serve" without the file: <path> --port <ns>=<port> --host 0.0.0.0 ...
+Binds (API keys) are read from the environment at start, never embedded.
+
+Options:
+  -o, --output <path>        the executable to write (required)
+  --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi)
   -h, --help                 this help
 `;
 
