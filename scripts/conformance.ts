@@ -69,5 +69,5 @@ for (const mode of ["stateless", "sessions"] as const) {
 await upstream.stop();
 for (const [name, ok] of results) process.stdout.write(`${ok ? "✓" : "✗"} ${name}\n`);
 const failed = results.filter(([, ok]) => !ok).length;
-process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
+process.stdout.write(`conformance: ${results.length - failed} passed, ${failed} failed\n`);
 process.exit(failed ? 1 : 0);

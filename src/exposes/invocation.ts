@@ -9,6 +9,7 @@ import { compileOutput, type OutputPlan } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
 import { readWith, type WithSource } from "../mapping/with.js";
 import { compilePath } from "../mapping/jsonpath.js";
+import { compileOrchestration } from "../orchestration/steps.js";
 import type { ConsumedParam, ExposedParam, Invocable, ParamType } from "../spec/model.js";
 
 /** One input a caller gives an exposed operation or tool. */
@@ -61,6 +62,7 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
   if (unit.call && !plan) throw new Error(`call ${unit.call} was not resolved by the loader`);
   const withSources = Object.entries(unit.with ?? {}).map(([param, value]) => [param, readWith(value, ctx.prefixes)] as const);
   const inputs = deriveInputs(unit, plan, withSources, declared, ctx);
+  if (unit.steps?.length) return compileOrchestration(unit, ctx, inputs);
   const output = compileOutput(unit.outputParameters);
   const format = plan?.ref.operation.outputRawFormat ?? "json";
   const inputLookup = (values: Record<string, unknown>): Lookup => (name) => (name in values ? values[name] : ctx.binds(name));
@@ -160,8 +162,11 @@ function deriveInputs(
     );
   }
   const params = plan?.ref.params ?? [];
+  // A body declared on GET or HEAD is never sent (plan.ts), so the caller is not asked for one either.
+  const bodyless = plan?.method === "GET" || plan?.method === "HEAD";
   const found: InputSpec[] = [];
   const feed = (name: string, fed: ConsumedParam | undefined) => {
+    if (bodyless && fed?.in === "body") return;
     const where = placement(name, fed);
     const isBody = fed?.in === "body";
     found.push({
