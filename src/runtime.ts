@@ -1,10 +1,13 @@
+import { compileAuth } from "./consumes/http/auth.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
 import type { Lookup } from "./mapping/template.js";
+import { hintsFromSemantics } from "./orchestration/aggregates.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
-import type { AggregateFunction, Invocable } from "./spec/model.js";
+import type { OperationSchemas } from "./spec/openapi-schemas.js";
+import type { AggregateFunction, ConsumesHttp, Invocable } from "./spec/model.js";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -19,6 +22,8 @@ export interface RuntimeOptions {
   /** Largest upstream error body relayed to a caller, in bytes. */
   maxErrorBody?: number;
   env?: NodeJS.ProcessEnv;
+  /** `consumesNamespace.operation` → schemas from the upstream's OpenAPI document (`--openapi`). */
+  schemas?: ReadonlyMap<string, OperationSchemas>;
 }
 
 export const DEFAULTS = {
@@ -41,6 +46,8 @@ export interface Runtime {
   maxErrorBody: number;
   /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
   resolveRef(unit: Invocable): Invocable;
+  /** The `semantics` of the aggregate function a unit refers to, if any. */
+  semanticsOf(unit: Invocable): AggregateFunction["semantics"];
   close(): Promise<void>;
 }
 
@@ -48,7 +55,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const doc = capability.doc;
   const bindValues: BindValues = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
-  const redactor = new Redactor(bindValues.values());
+  const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
   const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
 
   for (const ns of Object.keys(options.baseUris ?? {})) {
@@ -59,7 +66,10 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const plans = new Map<string, OperationPlan>();
   for (const [key, ref] of capability.operations) {
     const baseUri = options.baseUris?.[ref.consumes.namespace] ?? ref.consumes.baseUri;
-    plans.set(key, compileOperation(ref, baseUri, binds, pools));
+    const plan = compileOperation(ref, baseUri, binds, pools);
+    const schemas = options.schemas?.get(key);
+    if (schemas) plan.schemas = schemas;
+    plans.set(key, plan);
   }
 
   const functions = new Map<string, AggregateFunction>();
@@ -77,9 +87,28 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       const fn = functions.get(unit.ref);
       if (!fn) throw new Error(`ref ${unit.ref} was not resolved by the loader`);
       const own = Object.fromEntries(Object.entries(unit).filter(([k, v]) => v !== undefined && k !== "ref"));
-      const { semantics: _semantics, ...inherited } = fn;
-      return { ...inherited, ...own };
+      const { semantics, ...inherited } = fn;
+      // An MCP tool gets hints from the function's semantics (safe → readOnly, idempotent → idempotent).
+      const hints = hintsFromSemantics(semantics, (unit as { hints?: Record<string, boolean | undefined> }).hints);
+      return { ...inherited, ...own, ...(hints ? { hints } : {}) };
     },
+    semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
   };
+}
+
+/**
+ * Every form in which an upstream may echo a credential back (its error bodies are relayed): the
+ * bound values and the auth headers built from them (a Basic header is base64, not the password),
+ * each also percent-encoded (as in a query string) and JSON-escaped (as in a JSON error body).
+ */
+function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], binds: Lookup): string[] {
+  const raw = [...values];
+  for (const c of consumes) {
+    const auth = compileAuth(c.authentication, binds);
+    // For Authorization, the credential after the scheme (`Basic <base64>`); redacting it covers the whole header.
+    for (const [name, value] of Object.entries(auth.headers)) raw.push(name === "authorization" ? value.replace(/^\S+\s*/, "") : value);
+    for (const [, value] of auth.query) raw.push(value);
+  }
+  return raw.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
 }

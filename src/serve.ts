@@ -1,9 +1,16 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { compileServerAuth } from "./exposes/auth.js";
+import { mcpHttpApp } from "./exposes/mcp/http.js";
+import { mcpService, type McpService } from "./exposes/mcp/server.js";
+import { serveStdio } from "./exposes/mcp/stdio.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
+import { skillApp } from "./exposes/skill/server.js";
+import { VERSION } from "./version.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesRest } from "./spec/model.js";
+import type { ExposesMcp, ExposesRest, ExposesSkill } from "./spec/model.js";
 
 export interface ServeOptions extends RuntimeOptions {
   /** exposes namespace (or `*` for all) → address to listen on. */
@@ -13,6 +20,13 @@ export interface ServeOptions extends RuntimeOptions {
   maxBodySize?: number;
   /** Milliseconds to let in-flight calls finish on close. */
   grace?: number;
+  /** Serve the (first) MCP block on stdin/stdout instead of HTTP. */
+  stdio?: boolean;
+  /** Keep MCP sessions (`Mcp-Session-Id`) instead of the stateless default. */
+  mcpSessions?: boolean;
+  /** Extra Host and Origin values the MCP endpoint accepts (DNS rebinding defence). */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   log?: (line: string) => void;
 }
 
@@ -23,11 +37,14 @@ export interface Listener {
   port: number;
   address: string;
   routes?: RestRoute[];
+  mcp?: McpService;
 }
 
 export interface Served {
   runtime: Runtime;
   listeners: Listener[];
+  /** Settles when a stdio MCP client closes stdin (the process should then stop). */
+  stdioClosed?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,30 +62,70 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   }
   const runtime = createRuntime(capability, options);
   const servers: Server[] = [];
+  const closers: Array<() => Promise<void>> = [];
   const listeners: Listener[] = [];
+  const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
+  let stdioClosed: Promise<void> | undefined;
+  const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
   try {
     for (const block of blocks) {
-      if (block.type !== "rest") continue;
-      const { listener, routes } = restApp(block as ExposesRest, runtime, { maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY });
-      const server = createServer(listener);
+      if (block.type !== "rest" && block.type !== "mcp" && block.type !== "skill") continue;
+      if (block === stdioBlock) {
+        const service = mcpService(block, runtime, VERSION);
+        const stdio = await serveStdio(service);
+        closers.push(stdio.close);
+        stdioClosed = stdio.closed;
+        listeners.push({ namespace: block.namespace, type: "mcp", url: "stdio", port: 0, address: "stdio", mcp: service });
+        log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
+        continue;
+      }
       const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
-      const port = options.ports?.[block.namespace] ?? block.port;
+      const port = options.ports?.[block.namespace] ?? block.port!;
+      // REST is a plain node:http listener (its hot path, see exposes/rest/server.ts); MCP and
+      // skill blocks are Fetch apps behind @hono/node-server.
+      let handle: { fetch: (req: Request) => Response | Promise<Response> } | { node: RequestListener };
+      let listener: Omit<Listener, "url" | "port" | "address">;
+      let detail: string;
+      if (block.type === "rest") {
+        const { listener: node, routes } = restApp(block as ExposesRest, runtime, { maxBodySize });
+        handle = { node };
+        listener = { namespace: block.namespace, type: "rest", routes };
+        detail = `${routes.length} route${routes.length === 1 ? "" : "s"}`;
+      } else if (block.type === "skill") {
+        handle = { fetch: skillApp(block as ExposesSkill, runtime).fetch };
+        listener = { namespace: block.namespace, type: "skill" };
+        const count = (block as ExposesSkill).skills.length;
+        detail = `${count} skill${count === 1 ? "" : "s"}`;
+      } else {
+        const service = mcpService(block, runtime, VERSION);
+        const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
+        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
+        closers.push(http.close);
+        handle = { fetch: http.app.fetch };
+        listener = { namespace: block.namespace, type: "mcp", mcp: service };
+        detail = `${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"}`;
+      }
+      const server = "node" in handle ? createServer(handle.node) : (createAdaptorServer({ fetch: handle.fetch }) as Server);
       const bound = await listen(server, port, address, block.namespace);
       servers.push(server);
-      const url = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
-      listeners.push({ namespace: block.namespace, type: "rest", url, port: bound.port, address: bound.address, routes });
-      log(`naftiko: rest ${block.namespace} listening on ${url} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+      const base = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
+      const url = block.type === "mcp" ? `${base}/mcp` : base;
+      listeners.push({ ...listener, url, port: bound.port, address: bound.address });
+      log(`naftiko: ${block.type} ${block.namespace} listening on ${url} (${detail})`);
     }
   } catch (e) {
     await Promise.all(servers.map((s) => closeServer(s, 0)));
+    await Promise.all(closers.map((c) => c()));
     await runtime.close();
     throw e;
   }
   return {
     runtime,
     listeners,
+    stdioClosed,
     async close() {
       await Promise.all(servers.map((s) => closeServer(s, options.grace ?? 10_000)));
+      await Promise.all(closers.map((c) => c()));
       await runtime.close();
     },
   };

@@ -1,6 +1,9 @@
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
+import { importCommand } from "./import.js";
+import { buildCommand } from "./build.js";
 import { HELP, commandHelp } from "./help.js";
+import { VERSION } from "../version.js";
 
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
 export async function main(argv: string[]): Promise<number | void> {
@@ -11,9 +14,7 @@ export async function main(argv: string[]): Promise<number | void> {
     return 0;
   }
   if (command === "--version" || command === "-v") {
-    const { createRequire } = await import("node:module");
-    const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -25,6 +26,10 @@ export async function main(argv: string[]): Promise<number | void> {
       return serveCommand(rest);
     case "validate":
       return validateCommand(rest);
+    case "import":
+      return importCommand(rest);
+    case "build":
+      return buildCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;

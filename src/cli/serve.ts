@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
+import { schemasFromOpenApi } from "../spec/openapi-schemas.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 
 /** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
@@ -16,7 +17,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "connect-timeout": { type: "string" },
       timeout: { type: "string" },
       "max-body": { type: "string" },
-      "grace": { type: "string" },
+      grace: { type: "string" },
+      stdio: { type: "boolean" },
+      "mcp-sessions": { type: "boolean" },
+      "allowed-host": { type: "string", multiple: true },
+      "allowed-origin": { type: "string", multiple: true },
+      openapi: { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -38,6 +44,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       callTimeout: millis(values.timeout, "--timeout"),
       maxBodySize: millis(values["max-body"], "--max-body"),
       grace: millis(values.grace, "--grace"),
+      stdio: values.stdio,
+      mcpSessions: values["mcp-sessions"],
+      allowedHosts: values["allowed-host"],
+      allowedOrigins: values["allowed-origin"],
     };
   } catch (e) {
     process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
@@ -48,6 +58,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   try {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+    const schemas = await schemasFromOpenApi(capability, values.openapi);
+    if (schemas) {
+      options.schemas = schemas.byOperation;
+      const total = capability.operations.size;
+      process.stderr.write(`naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`);
+    }
     served = await serveCapability(capability, options);
     const label = capability.doc.info?.label ?? capability.file;
     process.stderr.write(`naftiko: ready — ${label}\n`);
@@ -66,11 +82,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`naftiko: ${signal} received, finishing in-flight calls\n`);
+      process.stderr.write(`naftiko: ${signal}, finishing in-flight calls\n`);
       served.close().then(resolve, resolve);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    served.stdioClosed?.then(() => stop("end of stdin"));
   });
   process.stderr.write("naftiko: stopped\n");
   return 0;

@@ -1,6 +1,6 @@
-import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv/dist/2020.js";
 import type { ParameterProblem } from "../errors.js";
+import { lazyRequire } from "../lazy.js";
 import type { InputSpec } from "./invocation.js";
 
 export interface JsonSchemaObject {
@@ -8,10 +8,16 @@ export interface JsonSchemaObject {
   properties: Record<string, Record<string, unknown>>;
   required?: string[];
   additionalProperties: boolean;
+  /** Shared definitions of input schemas (recursive parts of an upstream's body schema). */
+  $defs?: Record<string, unknown>;
 }
 
 /** JSON Schema of one input: its type, description and pattern; arrays get `items`. */
 export function inputProperty(input: InputSpec): Record<string, unknown> {
+  if (input.schema) {
+    const { $defs: _defs, ...own } = input.schema;
+    return input.description && !own.description ? { ...own, description: input.description } : own;
+  }
   const prop: Record<string, unknown> = { type: input.type };
   if (input.description) prop.description = input.description;
   if (input.type === "array") prop.items = { type: "string" };
@@ -27,7 +33,9 @@ export function inputsSchema(inputs: InputSpec[], names: (i: InputSpec) => strin
     properties[names(i)] = inputProperty(i);
     if (i.required) required.push(names(i));
   }
-  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties };
+  // `#/$defs/X` references in an input's own schema are resolved from the root of the combined schema.
+  const defs = Object.assign({}, ...inputs.map((i) => (i.schema?.$defs as Record<string, unknown> | undefined) ?? {}));
+  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties, ...(Object.keys(defs).length ? { $defs: defs } : {}) };
 }
 
 export type Validator = (value: Record<string, unknown>) => ParameterProblem[];
@@ -37,7 +45,8 @@ export type Validator = (value: Record<string, unknown>) => ParameterProblem[];
  * keywords (type, items, pattern, required, additionalProperties), checked here directly, with
  * ajv's errors in ajv's order (test/exposes/validate.test.ts compares the two on random schemas
  * and inputs). ajv itself costs ~35 ms to load and a few ms per schema to compile: a third of a
- * cold start (issue 6). A schema with anything else still goes to ajv, loaded on first need.
+ * cold start (issue 6). A schema with anything else (an upstream's OpenAPI body schema, with
+ * formats and $defs) still goes to ajv, loaded on first need.
  */
 export function compileValidator(schema: JsonSchemaObject, where: (name: string) => string | undefined = () => undefined): Validator {
   const key = JSON.stringify(schema);
@@ -142,8 +151,12 @@ let ajv: { compile(schema: object): AjvValidate } | undefined;
 /** Any other schema: ajv, loaded the first time one is needed. */
 function compileWithAjv(schema: object): Check {
   if (!ajv) {
-    const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-    ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: false });
+    const { Ajv2020 } = lazyRequire<typeof import("ajv/dist/2020.js")>("ajv/dist/2020.js");
+    const addFormats = lazyRequire<typeof import("ajv-formats").default>("ajv-formats");
+    const instance = new Ajv2020({ allErrors: true, strict: false, coerceTypes: false });
+    // Formats matter only for schemas taken from an upstream's OpenAPI document (uuid, date-time, …).
+    addFormats(instance);
+    ajv = instance;
   }
   const validate = ajv.compile(schema);
   return (value) => (validate(value) ? [] : (validate.errors ?? []));

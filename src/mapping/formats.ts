@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import { parse as parseYaml } from "yaml";
+import { lazyRequire } from "../lazy.js";
 
 /**
  * `outputRawFormat`: turns an upstream body into JSON data before mapping. JSON is the default;
@@ -11,13 +11,12 @@ export const CONVERTIBLE = new Set<string>(["json", "xml", "yaml", "csv", "tsv",
 
 // The XML and CSV parsers are loaded when a file first needs them, not at start: most files are
 // JSON-only, and loading both is ~40 ms of a cold start (issue 6).
-const require = createRequire(import.meta.url);
 let xmlParser: import("fast-xml-parser").XMLParser | undefined;
 const xml = () => {
-  const { XMLParser } = require("fast-xml-parser") as typeof import("fast-xml-parser");
+  const { XMLParser } = lazyRequire<typeof import("fast-xml-parser")>("fast-xml-parser");
   return (xmlParser ??= new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: true, trimValues: true }));
 };
-const csv = () => require("csv-parse/sync") as typeof import("csv-parse/sync");
+const csv = () => lazyRequire<typeof import("csv-parse/sync")>("csv-parse/sync");
 
 export class FormatError extends Error {
   override name = "FormatError";

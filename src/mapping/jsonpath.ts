@@ -1,9 +1,8 @@
-import { createRequire } from "node:module";
+import { lazyRequire } from "../lazy.js";
 
 // jsonpath-plus is loaded the first time an expression needs it: plain member chains (most
 // mappings) never do, and loading it is ~15 ms of a cold start (issue 6).
-const require = createRequire(import.meta.url);
-const jsonpath = () => require("jsonpath-plus") as typeof import("jsonpath-plus");
+const jsonpath = () => lazyRequire<typeof import("jsonpath-plus")>("jsonpath-plus");
 
 /** A compiled JSONPath expression: `$` and `$.` are the whole document. */
 export type PathReader = (data: unknown) => unknown;

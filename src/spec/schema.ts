@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ErrorObject } from "ajv";
+import { lazyRequire } from "../lazy.js";
 import { formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
 
 /**
@@ -39,9 +40,8 @@ export const projectSchema: Schema = JSON.parse(projectSchemaText);
 export function createSchemaChecker(schema: Schema): SchemaChecker {
   // Loaded here, not imported: a valid document never needs ajv at run time (see quickCheck), and
   // loading it is ~35 ms of a cold start. The packages are CommonJS.
-  const require = createRequire(import.meta.url);
-  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-  const addFormats = require("ajv-formats") as typeof import("ajv-formats").default;
+  const { Ajv2020 } = lazyRequire<typeof import("ajv/dist/2020.js")>("ajv/dist/2020.js");
+  const addFormats = lazyRequire<typeof import("ajv-formats").default>("ajv-formats");
   const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true, logger: false });
   addFormats(ajv);
   const validate = ajv.compile(schema);

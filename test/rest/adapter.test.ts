@@ -11,9 +11,9 @@ import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCapability } from "../../src/spec/load.js";
+import { loadCapability, type Capability } from "../../src/spec/load.js";
 import { serveCapability, type Served } from "../../src/serve.js";
-import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { startRecordingUpstream, type RecordingUpstream, type Reply } from "../support/recording-upstream.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const ID = "79fca704-b256-487b-b33c-6dfd4a500468";
@@ -56,12 +56,15 @@ function rawRequest(base: string, text: string): Promise<string> {
 
 const json = (a: Answer) => JSON.parse(a.body);
 
+/** Port 0 for every exposes block of a file, so test servers never collide. */
+const anyPorts = (capability: Capability) => Object.fromEntries((capability.doc.capability?.exposes ?? []).map((b) => [b.namespace, 0]));
+
 describe("REST adapter: the flagship (generated dialect)", () => {
   let upstream: RecordingUpstream;
   let served: Served;
   let base: string;
   beforeAll(async () => {
-    upstream = await startRecordingUpstream((r) => {
+    upstream = await startRecordingUpstream((r): Reply => {
       if (r.path.endsWith("/throttled")) return { status: 429, headers: { "retry-after": "7", "content-type": "application/problem+json" }, body: '{"title":"slow down"}' };
       if (r.path.endsWith("/empty")) return { status: 204 };
       if (r.path.endsWith("/slow")) return { delay: 2_000, body: "{}" };
@@ -70,13 +73,13 @@ describe("REST adapter: the flagship (generated dialect)", () => {
     const capability = await loadCapability(path.join(ROOT, "metal-interconnections.naftiko.yaml"));
     served = await serveCapability(capability, {
       baseUris: { "metal-interconnections": `${upstream.url}/metal/v1` },
-      ports: { "metal-interconnections-rest": 0 },
+      ports: anyPorts(capability),
       env: { EQUINIX_API_KEY: "test-key" },
       maxBodySize: 100,
       callTimeout: 500,
       log: () => {},
     });
-    base = served.listeners[0].url;
+    base = served.listeners.find((l) => l.type === "rest")!.url;
   });
   afterAll(async () => {
     await served?.close();
@@ -227,12 +230,12 @@ describe("REST adapter: the flagship (generated dialect)", () => {
     const capability = await loadCapability(path.join(ROOT, "metal-interconnections.naftiko.yaml"));
     const other = await serveCapability(capability, {
       baseUris: { "metal-interconnections": `http://127.0.0.1:${(slow.address() as AddressInfo).port}` },
-      ports: { "metal-interconnections-rest": 0 },
+      ports: anyPorts(capability),
       env: { EQUINIX_API_KEY: "k" },
       log: () => {},
     });
     try {
-      const req = http.get(`${other.listeners[0].url}/v1/connections/${ID}`);
+      const req = http.get(`${other.listeners.find((l) => l.type === "rest")!.url}/v1/connections/${ID}`);
       req.on("error", () => {});
       setTimeout(() => req.destroy(), 200);
       await gone;
@@ -251,12 +254,12 @@ describe("REST adapter: the flagship (generated dialect)", () => {
     const capability = await loadCapability(path.join(ROOT, "metal-interconnections.naftiko.yaml"));
     const other = await serveCapability(capability, {
       baseUris: { "metal-interconnections": `http://127.0.0.1:${port}` },
-      ports: { "metal-interconnections-rest": 0 },
+      ports: anyPorts(capability),
       env: { EQUINIX_API_KEY: "k" },
       log: () => {},
     });
     try {
-      const a = await call(other.listeners[0].url, "GET", `/v1/connections/${ID}`);
+      const a = await call(other.listeners.find((l) => l.type === "rest")!.url, "GET", `/v1/connections/${ID}`);
       expect(a.status).toBe(502);
       expect(json(a)).toEqual({ error: "upstream_unreachable", message: `upstream http://127.0.0.1:${port} is unreachable (ECONNREFUSED)` });
     } finally {
@@ -270,7 +273,7 @@ describe("REST adapter: an official-dialect capability (declared inputs, headers
   let served: Served;
   let base: string;
   beforeAll(async () => {
-    upstream = await startRecordingUpstream((r) => {
+    upstream = await startRecordingUpstream((r): Reply => {
       if (r.path.endsWith("/orders/broken")) return { status: 500, body: '{"oops":true}' };
       if (r.path.startsWith("/api/orders/")) return { body: JSON.stringify({ id: r.path.split("/").pop(), amount: { total: "12.5" }, secret: "no" }) };
       return { body: JSON.stringify({ seen: r.url, headers: r.headers, body: r.body }) };
@@ -280,7 +283,7 @@ describe("REST adapter: an official-dialect capability (declared inputs, headers
     writeFileSync(file, SHOP);
     const capability = await loadCapability(file);
     served = await serveCapability(capability, { baseUris: { shop: `${upstream.url}/api` }, ports: { "shop-rest": 0 }, log: () => {} });
-    base = served.listeners[0].url;
+    base = served.listeners.find((l) => l.type === "rest")!.url;
   });
   afterAll(async () => {
     await served?.close();
@@ -302,10 +305,14 @@ describe("REST adapter: an official-dialect capability (declared inputs, headers
     const a = await call(base, "GET", "/orders?limit=abc", { "x-tenant": "ACME" });
     expect(a.status).toBe(400);
     expect(a.headers["content-type"]).toBe("application/json");
+    // Every bad parameter is named at once.
     expect(json(a)).toEqual({
       error: "invalid_request",
-      message: "invalid request: limit (query) must be an integer",
-      problems: [{ parameter: "limit", in: "query", message: "must be an integer" }],
+      message: 'invalid request: limit (query) must be an integer; X-Tenant (header) must match pattern "^[a-z]+$"',
+      problems: [
+        { parameter: "limit", in: "query", message: "must be an integer" },
+        { parameter: "X-Tenant", in: "header", message: 'must match pattern "^[a-z]+$"' },
+      ],
     });
     const b = await call(base, "GET", "/orders", { "x-tenant": "ACME" });
     expect(b.status).toBe(400);

@@ -10,6 +10,7 @@ import { FormatError } from "../../mapping/formats.js";
 import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesRest, HttpMethod } from "../../spec/model.js";
+import { compileServerAuth, type ServerAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
@@ -67,6 +68,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   const router: Router<Entry> = new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
+  const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
     const routerPath = mergePath("/", toRouterPath(resource.path));
@@ -118,6 +120,9 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       else send(res, json(500, "internal_error", "the runtime failed to handle this request"), head);
     };
     try {
+      // Server authentication comes first, for every path (it was Hono middleware on "*").
+      const denied = auth && denial(auth, req, href);
+      if (denied) return send(res, denied, head);
       const answer = dispatch(req, res, href, head ? "GET" : req.method!, gone);
       if (answer instanceof Promise) answer.then((a) => send(res, a, head)).catch(fail);
       else send(res, answer, head);
@@ -151,6 +156,13 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   }
 
   return { listener, routes };
+}
+
+/** The 401 answer when the request lacks the block's credentials (see exposes/auth.ts). */
+function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | undefined {
+  const denied = auth.check({ header: (name) => headerValue(req, name), url: href });
+  if (!denied) return undefined;
+  return { kind: "json", status: denied.status, body: { error: "unauthorized", message: denied.message }, headers: { "www-authenticate": denied.challenge } };
 }
 
 /** `{connection-id}` and `{{imo}}` become Hono's `:p0`, `:p1`: file names may hold any character. */
@@ -197,7 +209,13 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
         } else problems.push({ parameter: "body", in: "body", message: "must be a JSON object" });
       }
     }
-    if (!problems.length) problems.push(...validate(values));
+    // Schema checks still run after a coercion or body problem, so every bad parameter is named at
+    // once; a parameter already reported is not reported again (e.g. as missing).
+    const checked = validate(values);
+    if (problems.length) {
+      const reported = new Set(problems.map((p) => p.parameter));
+      problems.push(...checked.filter((p) => !reported.has(p.parameter.split(".")[0])));
+    } else problems.push(...checked);
     if (problems.length) return badRequest(problems);
     try {
       const outcome = await invocation.invoke(values, { signal: call.gone, timeout: runtime.callTimeout });
@@ -295,7 +313,9 @@ function send(res: ServerResponse, answer: Answer, head: boolean): void {
   }
   const outcome = answer.outcome;
   if (outcome.kind === "value") {
-    return send(res, { kind: "json", status: outcome.status, body: outcome.value ?? null }, head || outcome.status === 204 || outcome.status === 304);
+    // A 204 or 304 carries no body (nor a content type), even when output mapping built one.
+    if (outcome.status === 204 || outcome.status === 304) return void res.writeHead(outcome.status).end();
+    return send(res, { kind: "json", status: outcome.status, body: outcome.value ?? null }, head);
   }
   const headers: Record<string, string | number> = {};
   const type = outcome.headers["content-type"];
