@@ -245,7 +245,9 @@ const flagshipArgs = [...portArgs(FLAGSHIP), "--base-uri", `metal-interconnectio
 const mappedFile = path.join(HERE, "mapped.naftiko.yaml");
 const mappedArgs = [...portArgs(mappedFile), "--base-uri", `metal=${metalBase}`];
 const scaleArgs = ["--port", "metal-interconnections-rest=0", "--base-uri", `metal-interconnections=${metalBase}`];
-const [flagship, flagshipLarge, mapped, scaled] = await Promise.all([
+// One flagship per case family, so that one case's garbage is not collected during another's turn.
+const [flagship, flagshipMcp, flagshipLarge, mapped, scaled] = await Promise.all([
+  startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(mappedFile, mappedArgs),
@@ -256,6 +258,7 @@ await loadgen.ready;
 await new Promise((r) => setTimeout(r, 500));
 const idle = {
   flagship: procStatus(flagship.pid).rssMb,
+  "flagship-mcp": procStatus(flagshipMcp.pid).rssMb,
   "flagship-large": procStatus(flagshipLarge.pid).rssMb,
   mapped: procStatus(mapped.pid).rssMb,
   scale: procStatus(scaled.pid).rssMb,
@@ -263,10 +266,22 @@ const idle = {
 };
 
 const rest = (served) => served.urls.rest;
+// MCP is stateless by default (README): a tools/call is one POST, no initialize, no session.
+const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const mcpBody = (method, params) => JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
 const cases = [
   { name: "direct", pid: up.pid, url: `${metalBase}/connections/${CONNECTION}`, what: "load generator → upstream" },
   { name: "node-limit", pid: proxy.pid, url: `http://127.0.0.1:${proxy.port}/metal/v1/connections/${CONNECTION}`, what: "→ node:http + undici Pool proxy → upstream" },
   { name: "rest-passthrough", pid: flagship.pid, url: `${rest(flagship)}/v1/connections/${CONNECTION}`, what: "→ naftiko serve flagship, GET /v1/connections/{id} (mapping $.)" },
+  {
+    name: "mcp-call",
+    pid: flagshipMcp.pid,
+    url: flagshipMcp.urls.mcp,
+    method: "POST",
+    headers: MCP_HEADERS,
+    body: mcpBody("tools/call", { name: "get-interconnection", arguments: { connection_id: CONNECTION } }),
+    what: "→ naftiko serve flagship, MCP tools/call get-interconnection (Streamable HTTP, stateless)",
+  },
   { name: "rest-mapped", pid: mapped.pid, url: `${rest(mapped)}/v1/connections/${CONNECTION}`, what: "→ naftiko serve, official dialect, 8-field properties mapping" },
   { name: "large-node-limit", pid: proxy.pid, url: `http://127.0.0.1:${proxy.port}/metal/v1/projects/${PROJECT}/connections`, what: `~100 KB list (${Math.round(up.list / 1024)} KB) through node-limit` },
   { name: "large-passthrough", pid: flagshipLarge.pid, url: `${rest(flagshipLarge)}/v1/projects/${PROJECT}/connections`, what: "the same list through rest-passthrough" },
@@ -277,6 +292,7 @@ const cases = [
 for (const c of cases) {
   const r = await request(c.url, { method: c.method, headers: c.headers, body: c.body });
   if (r.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${r.status}: ${r.text.slice(0, 300)}`);
+  if (c.name === "mcp-call" && (!/"result"/.test(r.text) || /"isError":true/.test(r.text))) throw new Error(`mcp-call: the tool call failed: ${r.text.slice(0, 300)}`);
   c.size = r.size;
 }
 
@@ -300,6 +316,7 @@ for (let round = 1; round <= config.rounds; round++) {
 }
 const afterLoad = {
   flagship: procStatus(flagship.pid),
+  "flagship-mcp": procStatus(flagshipMcp.pid),
   "flagship-large": procStatus(flagshipLarge.pid),
   mapped: procStatus(mapped.pid),
   scale: procStatus(scaled.pid),
@@ -326,11 +343,14 @@ async function hugeThroughFlagship() {
 
 const bareNode = [];
 const coldFlagship = [];
+const coldFlagshipMcp = [];
 const coldScale = [];
 for (let i = 0; i < config.coldRuns; i++) {
   bareNode.push(await timeBareNode());
-  coldFlagship.push(await coldStart(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`));
-  coldScale.push(await coldStart(scaleFile, scaleArgs, `/v1/r99/connections/${CONNECTION}`));
+  const flag = await coldStart(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`);
+  coldFlagship.push(flag.rest);
+  coldFlagshipMcp.push(flag.mcp);
+  coldScale.push((await coldStart(scaleFile, scaleArgs, `/v1/r99/connections/${CONNECTION}`)).rest);
 }
 
 function timeBareNode() {
@@ -342,25 +362,27 @@ function timeBareNode() {
   });
 }
 
-/** Milliseconds from spawn to the first 200 of a REST route. */
+/** Milliseconds from spawn to the first 200 of a REST route, and to the first MCP tools/list. */
 async function coldStart(file, serveArgs, route) {
-  let firstOk;
+  let firstRest;
+  let firstMcp;
   const served = await startNaftiko(file, serveArgs, {
     onListening(type, url) {
-      if (type === "rest") firstOk = untilOk(`${url}${route}`);
+      if (type === "rest") firstRest = untilOk(`${url}${route}`);
+      if (type === "mcp") firstMcp = untilOk(url, { method: "POST", headers: MCP_HEADERS, body: mcpBody("tools/list", {}) });
     },
   });
-  const t = await firstOk;
-  const ms = Number(t - served.t0) / 1e6;
+  const ms = async (first) => (first ? Number((await first) - served.t0) / 1e6 : NaN);
+  const result = { rest: await ms(firstRest), mcp: await ms(firstMcp) };
   served.child.kill("SIGTERM");
   await new Promise((r) => served.child.once("exit", r));
-  return ms;
+  return result;
 }
 
-async function untilOk(url) {
+async function untilOk(url, options) {
   for (;;) {
     try {
-      const r = await request(url);
+      const r = await request(url, options);
       if (r.status === 200) return process.hrtime.bigint();
     } catch {
       /* not accepting yet */
@@ -389,13 +411,14 @@ const med = Object.fromEntries(
   }),
 );
 const ratio = (a, b) => a / b;
-const cold = { bareNodeMs: median(bareNode), flagshipMs: median(coldFlagship), scaleMs: median(coldScale) };
+const cold = { bareNodeMs: median(bareNode), flagshipMs: median(coldFlagship), flagshipMcpMs: median(coldFlagshipMcp), scaleMs: median(coldScale) };
 const targets = [
   { name: "rest-passthrough throughput / node-limit", value: ratio(med["rest-passthrough"].rps, med["node-limit"].rps), min: 0.85 },
   { name: "rest-passthrough p99 / node-limit p99", value: ratio(med["rest-passthrough"].p99, med["node-limit"].p99), max: 1.3 },
   { name: "large throughput / large node-limit", value: ratio(med["large-passthrough"].rps, med["large-node-limit"].rps), min: 0.85 },
   { name: `large: RSS growth over a ${config.hugeMb} MB response (MB)`, value: huge.growthMb, max: 32 },
   { name: "rest-mapped throughput / node-limit", value: ratio(med["rest-mapped"].rps, med["node-limit"].rps), min: 0.7 },
+  { name: "mcp-call throughput / rest-passthrough", value: ratio(med["mcp-call"].rps, med["rest-passthrough"].rps), min: 0.5 },
   { name: "scale throughput / rest-passthrough", value: ratio(med.scale.rps, med["rest-passthrough"].rps), min: 0.9 },
   { name: "scale cold start / flagship cold start", value: ratio(cold.scaleMs, cold.flagshipMs), max: 3 },
   { name: "flagship cold start / bare node spawn", value: ratio(cold.flagshipMs, cold.bareNodeMs), max: 5 },
@@ -420,9 +443,10 @@ lines.push(`| other | value |`);
 lines.push(`|---|---:|`);
 lines.push(`| bare \`node -e ""\` spawn → exit | ${f(cold.bareNodeMs)} ms |`);
 lines.push(`| cold start → first REST 200, flagship (15 operations) | ${f(cold.flagshipMs)} ms |`);
+lines.push(`| cold start → first MCP tools/list, flagship | ${f(cold.flagshipMcpMs)} ms |`);
 lines.push(`| cold start → first REST 200, ${scale.operations} operations | ${f(cold.scaleMs)} ms |`);
 lines.push(`| idle RSS: flagship / mapped / ${scale.operations} operations / node-limit | ${f(idle.flagship)} / ${f(idle.mapped)} / ${f(idle.scale)} / ${f(idle["node-limit"])} MB |`);
-lines.push(`| RSS after load: flagship 1 KB / flagship 100 KB / mapped / ${scale.operations} operations / node-limit | ${f(afterLoad.flagship.rssMb)} / ${f(afterLoad["flagship-large"].rssMb)} / ${f(afterLoad.mapped.rssMb)} / ${f(afterLoad.scale.rssMb)} / ${f(afterLoad["node-limit"].rssMb)} MB |`);
+lines.push(`| RSS after load: flagship REST 1 KB / REST 100 KB / MCP / mapped / ${scale.operations} operations / node-limit | ${f(afterLoad.flagship.rssMb)} / ${f(afterLoad["flagship-large"].rssMb)} / ${f(afterLoad["flagship-mcp"].rssMb)} / ${f(afterLoad.mapped.rssMb)} / ${f(afterLoad.scale.rssMb)} / ${f(afterLoad["node-limit"].rssMb)} MB |`);
 lines.push(`| ${config.hugeMb} MB response through \`$.\`: idle RSS → peak RSS | ${f(huge.idleRssMb)} → ${f(huge.peakRssMb)} MB |`);
 lines.push(`| \`validate\` of the ${shipped.length} shipped files | ${f(median(validateMs))} ms |`);
 lines.push("");
@@ -439,7 +463,7 @@ const result = {
   sizes: { document: up.one, list: up.list },
   cases: cases.map((c) => ({ name: c.name, what: c.what, url: c.url, responseBytes: c.size, median: med[c.name], rounds: samples[c.name] })),
   targets,
-  coldStart: { ...cold, runs: { bareNode, flagship: coldFlagship, scale: coldScale } },
+  coldStart: { ...cold, runs: { bareNode, flagship: coldFlagship, flagshipMcp: coldFlagshipMcp, scale: coldScale } },
   rss: { idle, afterLoad, huge },
   validate: { files: shipped.length, medianMs: median(validateMs), runs: validateMs },
   seconds,

@@ -54,7 +54,9 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
       await server.connect(transport);
       const res = await transport.handleRequest(request);
-      if (json) void server.close();
+      // Closed on the next turn of the event loop, once the SDK has finished with the request: closing
+      // at once aborts the request's (already answered) handler, which costs a DOMException per call.
+      if (json) setImmediate(() => void server.close());
       return res;
     }
     const id = request.headers.get("mcp-session-id");

@@ -1,4 +1,6 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
@@ -29,7 +31,14 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string)
     annotations: t.annotations,
   }));
   const info = { name: block.namespace, version, ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}) };
-  const options = { capabilities: { tools: { listChanged: false } }, ...(block.description ? { instructions: block.description } : {}) };
+  const options = {
+    capabilities: { tools: { listChanged: false } },
+    ...(block.description ? { instructions: block.description } : {}),
+    // A Server builds a fresh ajv instance (with formats) for its JSON Schema validator unless it is
+    // given one: in stateless mode, one per request, most of an MCP call's CPU (issue 6). One shared
+    // validator, made on first use (the SDK needs it only for elicitation, which tools here never use).
+    jsonSchemaValidator: sharedValidator(),
+  };
 
   return {
     name: block.namespace,
@@ -51,6 +60,11 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string)
       return server;
     },
   };
+}
+
+function sharedValidator(): jsonSchemaValidator {
+  let validator: AjvJsonSchemaValidator | undefined;
+  return { getValidator: (schema) => (validator ??= new AjvJsonSchemaValidator()).getValidator(schema) };
 }
 
 function encodeCursor(offset: number): string {

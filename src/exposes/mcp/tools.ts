@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { Runtime } from "../../runtime.js";
@@ -137,13 +138,11 @@ async function resultOf(outcome: Outcome): Promise<ToolResult> {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
   } else {
-    const chunks: Buffer[] = [];
     try {
-      for await (const c of outcome.body) chunks.push(c as Buffer);
+      text = await readText(outcome.body);
     } catch (e) {
       throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
     }
-    text = Buffer.concat(chunks).toString("utf8");
     try {
       value = text ? JSON.parse(text) : null;
     } catch {
@@ -153,6 +152,16 @@ async function resultOf(outcome: Outcome): Promise<ToolResult> {
   const result: ToolResult = { content: [{ type: "text", text }] };
   if (value && typeof value === "object" && !Array.isArray(value)) result.structuredContent = value as Record<string, unknown>;
   return result;
+}
+
+/** A whole stream as UTF-8 text (events, not `for await`: an async iterator per call costs more). */
+function readText(body: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on("data", (c: Buffer) => chunks.push(c));
+    body.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    body.once("error", reject);
+  });
 }
 
 function errorResult(text: string): ToolResult {
