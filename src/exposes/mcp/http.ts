@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { denialResponse, type ServerAuth } from "../auth.js";
@@ -39,7 +40,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
     : undefined;
   sweeper?.unref();
 
-  const handle = async (raw: Request): Promise<Response> => {
+  const handle = async (raw: Request, incoming?: IncomingMessage): Promise<Response> => {
     const forbidden = checkHostAndOrigin(raw, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
     const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
@@ -50,10 +51,11 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
         // Stateless: no server-initiated stream to GET and no session to DELETE.
         return jsonRpcError(405, -32000, "Method not allowed: this MCP server is stateless; POST JSON-RPC messages", { Allow: "POST" });
       }
+      const body = request === raw && incoming ? await readJsonBody(incoming, raw, options.maxBodySize) : undefined;
       const server = service.newServer();
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
       await server.connect(transport);
-      const res = await transport.handleRequest(request);
+      const res = await (body && "parsed" in body ? transport.handleRequest(request, { parsedBody: body.parsed }) : transport.handleRequest(body?.request ?? request));
       // Closed on the next turn of the event loop, once the SDK has finished with the request: closing
       // at once aborts the request's (already answered) handler, which costs a DOMException per call.
       if (json) setImmediate(() => void server.close());
@@ -81,7 +83,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
     await server.connect(transport);
     return transport.handleRequest(request);
   };
-  for (const path of PATHS) app.all(path, (c) => handle(c.req.raw));
+  for (const path of PATHS) app.all(path, (c) => handle(c.req.raw, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming));
   app.notFound(() => jsonRpcError(404, -32000, "Not found: the MCP endpoint is /mcp"));
   return {
     app,
@@ -91,6 +93,31 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
       sessions.clear();
     },
   };
+}
+
+/**
+ * A POST body with a Content-Length within the limit, read from the socket and parsed here and given
+ * to the SDK as `parsedBody`: otherwise @hono/node-server builds a web ReadableStream for it and the
+ * SDK reads that (~10% of a tools/call, issue 6). The SDK still checks Accept and Content-Type first,
+ * as before. Text that is not JSON goes to the SDK as a fresh Request with the same bytes, so it
+ * answers exactly as it did; anything else (no length, over the limit) is left to the SDK untouched.
+ */
+async function readJsonBody(incoming: IncomingMessage, raw: Request, max: number): Promise<{ parsed: unknown } | { request: Request } | undefined> {
+  const length = Number(incoming.headers["content-length"]);
+  if (!Number.isInteger(length) || length > max || incoming.headers["transfer-encoding"] !== undefined) return undefined;
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (c: Buffer) => chunks.push(c));
+    incoming.once("end", () => resolve(Buffer.concat(chunks)));
+    incoming.once("error", reject);
+    incoming.once("close", () => reject(new Error("the client closed the connection while sending the body")));
+  });
+  try {
+    // As the SDK reads it: UTF-8, a leading byte order mark dropped.
+    return { parsed: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch {
+    return { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes }) };
+  }
 }
 
 /**
