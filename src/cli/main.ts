@@ -1,7 +1,3 @@
-import { serveCommand } from "./serve.js";
-import { validateCommand } from "./validate.js";
-import { importCommand } from "./import.js";
-import { buildCommand } from "./build.js";
 import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
 
@@ -21,15 +17,17 @@ export async function main(argv: string[]): Promise<number | void> {
     process.stdout.write(commandHelp(command) ?? HELP);
     return 0;
   }
+  // Each command's code is loaded when it runs: `validate` needs neither the MCP SDK nor the HTTP
+  // stack, and `serve` needs neither the OpenAPI importer nor the SEA builder (cold start, issue 6).
   switch (command) {
     case "serve":
-      return serveCommand(rest);
+      return (await import("./serve.js")).serveCommand(rest);
     case "validate":
-      return validateCommand(rest);
+      return (await import("./validate.js")).validateCommand(rest);
     case "import":
-      return importCommand(rest);
+      return (await import("./import.js")).importCommand(rest);
     case "build":
-      return buildCommand(rest);
+      return (await import("./build.js")).buildCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;
