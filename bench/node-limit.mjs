@@ -21,6 +21,7 @@ const server = http.createServer(async (req, res) => {
   }
 });
 server.keepAliveTimeout = 60_000;
+// Exit normally on Ctrl-C, so that a --cpu-prof run writes its profile.
 process.on("SIGINT", () => process.exit(0));
 server.listen(Number(process.argv[3] ?? 0), "127.0.0.1", () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);

@@ -2,9 +2,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { compileServerAuth } from "./exposes/auth.js";
-import { mcpHttpApp } from "./exposes/mcp/http.js";
-import { mcpService, type McpService } from "./exposes/mcp/server.js";
-import { serveStdio } from "./exposes/mcp/stdio.js";
+import type { McpService } from "./exposes/mcp/server.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
 import { skillApp } from "./exposes/skill/server.js";
 import { VERSION } from "./version.js";
@@ -51,6 +49,20 @@ export interface Served {
 export const DEFAULT_ADDRESS = "127.0.0.1";
 export const DEFAULT_MAX_BODY = 1 << 20;
 
+/**
+ * The MCP side (the SDK, zod) is loaded when the first MCP block starts, not with the runtime: a
+ * REST-only file never needs it, and REST blocks before it already answer while it loads (cold
+ * start, issue 6).
+ */
+async function loadMcp() {
+  const [{ mcpHttpApp }, { mcpService }, { serveStdio }] = await Promise.all([
+    import("./exposes/mcp/http.js"),
+    import("./exposes/mcp/server.js"),
+    import("./exposes/mcp/stdio.js"),
+  ]);
+  return { mcpHttpApp, mcpService, serveStdio };
+}
+
 /** Starts every exposes block of a capability in this process. */
 export async function serveCapability(capability: Capability, options: ServeOptions = {}): Promise<Served> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -71,6 +83,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     for (const block of blocks) {
       if (block.type !== "rest" && block.type !== "mcp" && block.type !== "skill") continue;
       if (block === stdioBlock) {
+        const { mcpService, serveStdio } = await loadMcp();
         const service = mcpService(block, runtime, VERSION);
         const stdio = await serveStdio(service);
         closers.push(stdio.close);
@@ -97,6 +110,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const count = (block as ExposesSkill).skills.length;
         detail = `${count} skill${count === 1 ? "" : "s"}`;
       } else {
+        const { mcpService, mcpHttpApp } = await loadMcp();
         const service = mcpService(block, runtime, VERSION);
         const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
         const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
