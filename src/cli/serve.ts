@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { loadRuntimeConfig, mergeOptions } from "../config.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
@@ -21,6 +22,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "mcp-sessions": { type: "boolean" },
       "allowed-host": { type: "string", multiple: true },
       "allowed-origin": { type: "string", multiple: true },
+      config: { type: "string" },
+      retries: { type: "string" },
+      "retry-delay": { type: "string" },
+      "max-retry-after": { type: "string" },
+      "max-in-flight": { type: "string" },
+      "queue-timeout": { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -30,7 +37,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   const file = positionals[0];
   let options: ServeOptions;
   try {
-    options = {
+    const config = values.config ? loadRuntimeConfig(values.config) : {};
+    options = mergeOptions(config, {
+      retry: definedOnly({ retries: count(values.retries, "--retries"), baseDelay: count(values["retry-delay"], "--retry-delay"), maxRetryAfter: count(values["max-retry-after"], "--max-retry-after") }),
+      limits: definedOnly({ maxInFlight: millis(values["max-in-flight"], "--max-in-flight"), queueTimeout: count(values["queue-timeout"], "--queue-timeout") }),
       baseUris: pairs(values["base-uri"], "--base-uri", "<consumesNamespace>=<url>", (v) => {
         const u = new URL(v);
         if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("must be an http(s) URL");
@@ -46,7 +56,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       mcpSessions: values["mcp-sessions"],
       allowedHosts: values["allowed-host"],
       allowedOrigins: values["allowed-origin"],
-    };
+    });
   } catch (e) {
     process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
     return 2;
@@ -114,6 +124,17 @@ function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error("port must be an integer from 0 to 65535");
   return n;
+}
+
+function count(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function millis(v: string | undefined, flag: string): number | undefined {

@@ -169,7 +169,10 @@ export function respond(outcome: Outcome): Response {
 
 function failure(c: Context, e: unknown, runtime: Runtime): Response {
   if (e instanceof InputError) return badRequest(c, e.problems);
-  if (e instanceof UpstreamError) return errorResponse(c, e.status, e.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable", runtime.redactor.redact(e.message));
+  if (e instanceof UpstreamError) {
+    if (e.retryAfter !== undefined) c.header("Retry-After", String(e.retryAfter));
+    return errorResponse(c, e.status, `upstream_${e.kind}`, runtime.redactor.redact(e.message));
+  }
   if (e instanceof FormatError) return errorResponse(c, 502, "upstream_bad_response", e.message);
   if (c.req.raw.signal.aborted) return errorResponse(c, 499, "client_closed", "the caller closed the connection");
   throw e;
