@@ -51,3 +51,21 @@ function problemOf(e: ErrorObject, where: (name: string) => string | undefined):
     e.keyword === "required" ? "is required" : e.keyword === "additionalProperties" ? "is not a known parameter" : (e.message ?? "is invalid");
   return { parameter, in: where(segments[0] ?? ""), message };
 }
+
+/**
+ * Deepest nesting accepted in a caller's JSON (REST body, MCP arguments). Real API documents stay far
+ * below it; far deeper ones exist only to exhaust the stack of whatever walks them recursively.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests arrays/objects deeper than `max`; iterative, so it cannot overflow itself. */
+export function nestedDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}

@@ -7,7 +7,7 @@ import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesRest, HttpMethod } from "../../spec/model.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
-import { compileValidator, inputsSchema, type Validator } from "../validate.js";
+import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
 
 export interface RestOptions {
@@ -133,7 +133,12 @@ async function readJsonBody(c: Context, problems: ParameterProblem[]): Promise<u
     return errorResponse(c, 415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`);
   }
   try {
-    return JSON.parse(text);
+    const body: unknown = JSON.parse(text);
+    if (nestedDeeperThan(body)) {
+      problems.push({ parameter: "body", in: "body", message: `is nested deeper than ${MAX_JSON_DEPTH} levels` });
+      return undefined;
+    }
+    return body;
   } catch (e) {
     problems.push({ parameter: "body", in: "body", message: `is not valid JSON (${(e as Error).message})` });
     return undefined;
