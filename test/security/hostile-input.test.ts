@@ -165,6 +165,14 @@ describe("MCP arguments and JSON-RPC", () => {
     expect(upstream).toEqual([]);
   });
 
+  it("a __proto__ argument is dropped by the SDK's parser: it neither pollutes nor reaches the upstream", async () => {
+    const { result, upstream } = await sent(() => rpc('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-item","arguments":{"id":"proto","__proto__":{"limit":"zz","include":"x"}}}}'));
+    const body = (await result.json()) as { result: { isError?: boolean } };
+    expect(body.result.isError ?? false).toBe(false);
+    expect(upstream.map((u) => u.url)).toEqual(["/api/items/proto"]);
+    expect(({} as Record<string, unknown>).limit).toBeUndefined();
+  });
+
   it("garbage, wrong shapes and batches get JSON-RPC answers, never a crash", async () => {
     for (const body of ["garbage", "{", "null", '"str"', "[1,2]", JSON.stringify({ jsonrpc: "1.0", id: {}, method: 5 })]) {
       const r = await rpc(body);
