@@ -64,7 +64,9 @@ const SCHEMA = {
   },
 };
 
-const validate = new Ajv2020({ allErrors: true, strict: false }).compile(SCHEMA);
+let compiled: ReturnType<Ajv2020["compile"]> | undefined;
+/** Compiled on first use: `naftiko --help` and runs without --config should not pay for it. */
+const validator = () => (compiled ??= new Ajv2020({ allErrors: true, strict: false }).compile(SCHEMA));
 
 export class ConfigError extends Error {}
 
@@ -81,6 +83,7 @@ export function loadRuntimeConfig(file: string): RuntimeConfig {
   } catch (e) {
     throw new ConfigError(`--config ${file}: not valid YAML or JSON (${(e as Error).message.split("\n")[0]})`);
   }
+  const validate = validator();
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
       const where = e.instancePath.replace(/^\//, "").replace(/\//g, ".") || "(top)";

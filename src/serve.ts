@@ -79,6 +79,9 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       }
       const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
       const port = options.ports?.[block.namespace] ?? block.port!;
+      if (!isLoopback(address) && !block.authentication) {
+        log(`naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`);
+      }
       let fetch: (req: Request) => Response | Promise<Response>;
       let listener: Omit<Listener, "url" | "port" | "address">;
       let detail: string;
@@ -119,6 +122,12 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       await runtime.close();
     },
   };
+}
+
+/** Loopback-only addresses: nothing off this machine can connect. */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^\[|\]$/g, "");
+  return a === "localhost" || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
 }
 
 function listen(server: Server, port: number, address: string, namespace: string): Promise<AddressInfo> {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { loadRuntimeConfig, mergeOptions } from "../config.js";
+import { installCrashHandlers } from "../crash.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
@@ -67,6 +68,8 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
     served = await serveCapability(capability, options);
+    const redactor = served.runtime.redactor;
+    installCrashHandlers((t) => redactor.redact(t));
     const label = capability.doc.info?.label ?? capability.file;
     process.stderr.write(`naftiko: ready — ${label}\n`);
   } catch (e) {
