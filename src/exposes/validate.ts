@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import type { ParameterProblem } from "../errors.js";
+import { nestedDeeperThan as deeper } from "../depth.js";
 import type { InputSpec } from "./invocation.js";
 
 export interface JsonSchemaObject {
@@ -58,14 +59,7 @@ function problemOf(e: ErrorObject, where: (name: string) => string | undefined):
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether `value` nests arrays/objects deeper than `max`; iterative, so it cannot overflow itself. */
+/** Whether `value` nests arrays/objects deeper than `max` (default MAX_JSON_DEPTH). */
 export function nestedDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== "object") continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
-  }
-  return false;
+  return deeper(value, max);
 }
