@@ -1,12 +1,15 @@
+import { compileAuth } from "./consumes/http/auth.js";
 import { DEFAULT_LIMITS, Limiter, type LimiterOptions } from "./consumes/http/limiter.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./consumes/http/retry.js";
 import type { Lookup } from "./mapping/template.js";
+import { hintsFromSemantics } from "./orchestration/aggregates.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
-import type { AggregateFunction, ExposesMcp, Invocable } from "./spec/model.js";
+import type { OperationSchemas } from "./spec/openapi-schemas.js";
+import type { AggregateFunction, ConsumesHttp, ExposesMcp, Invocable } from "./spec/model.js";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -21,6 +24,8 @@ export interface RuntimeOptions {
   /** Largest upstream error body relayed to a caller, in bytes. */
   maxErrorBody?: number;
   env?: NodeJS.ProcessEnv;
+  /** `consumesNamespace.operation` → schemas from the upstream's OpenAPI document (`--openapi`). */
+  schemas?: ReadonlyMap<string, OperationSchemas>;
   /** Retries of idempotent upstream calls (see consumes/http/retry.ts). */
   retry?: Partial<RetryPolicy>;
   /** In-flight upstream calls per consumes block, and how long and how many callers may wait. */
@@ -68,7 +73,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const doc = capability.doc;
   const bindValues: BindValues = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
-  const redactor = new Redactor(bindValues.values());
+  const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
   const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
 
   for (const [what, names] of [["--base-uri", options.baseUris], ["the runtime config", options.consumes]] as const) {
@@ -91,7 +96,10 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       limiters.set(ns, (limiter = new Limiter(ns, limits)));
     }
     const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
-    plans.set(key, compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout }));
+    const plan = compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout });
+    const schemas = options.schemas?.get(key);
+    if (schemas) plan.schemas = schemas;
+    plans.set(key, plan);
   }
 
   const functions = new Map<string, AggregateFunction>();
@@ -109,8 +117,10 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       const fn = functions.get(unit.ref);
       if (!fn) throw new Error(`ref ${unit.ref} was not resolved by the loader`);
       const own = Object.fromEntries(Object.entries(unit).filter(([k, v]) => v !== undefined && k !== "ref"));
-      const { semantics: _semantics, ...inherited } = fn;
-      return { ...inherited, ...own };
+      const { semantics, ...inherited } = fn;
+      // An MCP tool gets hints from the function's semantics (safe → readOnly, idempotent → idempotent).
+      const hints = hintsFromSemantics(semantics, (unit as { hints?: Record<string, boolean | undefined> }).hints);
+      return { ...inherited, ...own, ...(hints ? { hints } : {}) };
     },
     semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
@@ -139,4 +149,20 @@ function nonIdempotentCalls(doc: Capability["doc"]): Set<string> {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Every form in which an upstream may echo a credential back (its error bodies are relayed): the
+ * bound values and the auth headers built from them (a Basic header is base64, not the password),
+ * each also percent-encoded (as in a query string) and JSON-escaped (as in a JSON error body).
+ */
+function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], binds: Lookup): string[] {
+  const raw = [...values];
+  for (const c of consumes) {
+    const auth = compileAuth(c.authentication, binds);
+    // For Authorization, the credential after the scheme (`Basic <base64>`); redacting it covers the whole header.
+    for (const [name, value] of Object.entries(auth.headers)) raw.push(name === "authorization" ? value.replace(/^\S+\s*/, "") : value);
+    for (const [, value] of auth.query) raw.push(value);
+  }
+  return raw.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
 }

@@ -1,14 +1,16 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
+import { compileServerAuth } from "./exposes/auth.js";
 import { mcpHttpApp } from "./exposes/mcp/http.js";
 import { mcpService, type McpService } from "./exposes/mcp/server.js";
 import { serveStdio } from "./exposes/mcp/stdio.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
+import { skillApp } from "./exposes/skill/server.js";
 import { VERSION } from "./version.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesMcp, ExposesRest } from "./spec/model.js";
+import type { ExposesMcp, ExposesRest, ExposesSkill } from "./spec/model.js";
 
 export interface ServeOptions extends RuntimeOptions {
   /** exposes namespace (or `*` for all) → address to listen on. */
@@ -67,7 +69,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
   try {
     for (const block of blocks) {
-      if (block.type !== "rest" && block.type !== "mcp") continue;
+      if (block.type !== "rest" && block.type !== "mcp" && block.type !== "skill") continue;
       if (block === stdioBlock) {
         const service = mcpService(block, runtime, VERSION);
         const stdio = await serveStdio(service);
@@ -90,9 +92,15 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         fetch = app.fetch;
         listener = { namespace: block.namespace, type: "rest", routes };
         detail = `${routes.length} route${routes.length === 1 ? "" : "s"}`;
+      } else if (block.type === "skill") {
+        fetch = skillApp(block as ExposesSkill, runtime).fetch;
+        listener = { namespace: block.namespace, type: "skill" };
+        const count = (block as ExposesSkill).skills.length;
+        detail = `${count} skill${count === 1 ? "" : "s"}`;
       } else {
         const service = mcpService(block, runtime, VERSION);
-        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize });
+        const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
+        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
         closers.push(http.close);
         fetch = http.app.fetch;
         listener = { namespace: block.namespace, type: "mcp", mcp: service };

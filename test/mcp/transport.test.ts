@@ -30,6 +30,11 @@ function rpc(url: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
 
+/** Parsed JSON-RPC answer; tests read into it freely. */
+async function json(res: Promise<Response>): Promise<any> {
+  return (await res).json();
+}
+
 const call = (name: string, args: Record<string, unknown>, id = 1) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
 
 describe("MCP over Streamable HTTP (stateless default)", () => {
@@ -52,7 +57,7 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
   it.each(["2025-11-25", "2025-06-18", "2025-03-26"])("negotiates protocol revision %s", async (version) => {
     const res = await rpc(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "t", version: "1" } } }, { accept: "application/json, text/event-stream" });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.result.protocolVersion).toBe(version);
     expect(body.result.serverInfo.name).toBe("metal-interconnections-mcp");
     expect(body.result.capabilities.tools).toBeDefined();
@@ -60,11 +65,11 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
   });
 
   it("answers a tools/call without initialize, without Accept, with JSON (clients of the reference engine)", async () => {
-    for (const headers of [{}, { accept: "*/*" }]) {
+    for (const headers of [{}, { accept: "*/*" }] as Array<Record<string, string>>) {
       const res = await rpc(url, call("get-virtual-circuit", { id: "vc-1" }), headers);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(body.result.isError ?? false).toBe(false);
       expect(JSON.parse(body.result.content[0].text).seen.url).toBe("/metal/v1/virtual-circuits/vc-1");
     }
@@ -108,20 +113,20 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
   });
 
   it("an unknown tool is JSON-RPC error -32602", async () => {
-    const body = await (await rpc(url, call("no-such-tool", {}))).json();
+    const body = await json(rpc(url, call("no-such-tool", {})));
     expect(body.error.code).toBe(-32602);
     expect(body.error.message).toContain("no-such-tool");
   });
 
   it("bad arguments are a tool error naming each one, and nothing goes upstream", async () => {
     const before = upstream.requests.length;
-    const body = await (await rpc(url, call("list-project-connections", { project_id: 5, page: "two", colour: "blue" }))).json();
+    const body = await json(rpc(url, call("list-project-connections", { project_id: 5, page: "two", colour: "blue" })));
     expect(body.result.isError).toBe(true);
     const text: string = body.result.content[0].text;
     expect(text).toContain("project_id");
     expect(text).toContain("page");
     expect(text).toContain("colour");
-    const missing = await (await rpc(url, call("get-interconnection", {}))).json();
+    const missing = await json(rpc(url, call("get-interconnection", {})));
     expect(missing.result.isError).toBe(true);
     expect(missing.result.content[0].text).toContain("connection_id");
     expect(upstream.requests.length).toBe(before);
@@ -146,12 +151,12 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
 
   it("upstream >= 400, unreachable and timeout are tool errors with the status and body", async () => {
     upstream.reply = () => ({ status: 404, body: JSON.stringify({ errors: ["Not found"] }) });
-    const notFound = await (await rpc(url, call("get-interconnection", { connection_id: "gone" }))).json();
+    const notFound = await json(rpc(url, call("get-interconnection", { connection_id: "gone" })));
     expect(notFound.result.isError).toBe(true);
     expect(notFound.result.content[0].text).toContain("404");
     expect(notFound.result.content[0].text).toContain("Not found");
     upstream.reply = () => ({ delay: 3000, body: "{}" });
-    const slow = await (await rpc(url, call("get-interconnection", { connection_id: "slow" }))).json();
+    const slow = await json(rpc(url, call("get-interconnection", { connection_id: "slow" })));
     expect(slow.result.isError).toBe(true);
     expect(slow.result.content[0].text).toMatch(/504|did not answer/);
     upstream.reply = (req) => ({ body: JSON.stringify({ seen: { method: req.method, url: req.url } }) });

@@ -61,11 +61,13 @@ describe("exposure", () => {
       const headers = { "content-type": "application/json" };
       const target = new URL(rig.mcp).pathname;
       const port = new URL(rig.mcp).port;
-      for (const extra of [{ host: "evil.example" }, { host: `evil.example:${port}` }, { origin: "http://evil.example" }, { origin: "null" }]) {
+      const foreign: Array<Record<string, string>> = [{ host: "evil.example" }, { host: `evil.example:${port}` }, { origin: "http://evil.example" }, { origin: "null" }];
+      for (const extra of foreign) {
         const r = await rawRequest(rig.mcp, "POST", target, { ...headers, ...extra }, body);
         expect(r.status).toBe(403);
       }
-      for (const extra of [{}, { host: `localhost:${port}` }, { origin: `http://127.0.0.1:${port}` }, { origin: "http://localhost:3000" }]) {
+      const local: Array<Record<string, string>> = [{}, { host: `localhost:${port}` }, { origin: `http://127.0.0.1:${port}` }, { origin: "http://localhost:3000" }];
+      for (const extra of local) {
         const r = await rawRequest(rig.mcp, "POST", target, { ...headers, ...extra }, body);
         expect(r.status).toBe(200);
       }

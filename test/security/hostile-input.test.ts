@@ -95,7 +95,8 @@ describe("request bodies", () => {
 
   it("oversized: 413 past the configured limit, with Content-Length or chunked; MCP too", async () => {
     const big = JSON.stringify({ a: "x".repeat(5_000) });
-    for (const headers of [{ "content-type": "application/json" }, { "content-type": "application/json", "transfer-encoding": "chunked" }]) {
+    const variants: Array<Record<string, string>> = [{ "content-type": "application/json" }, { "content-type": "application/json", "transfer-encoding": "chunked" }];
+    for (const headers of variants) {
       const { result, upstream } = await put(big, headers);
       expect(result.status).toBe(413);
       expect(JSON.parse(result.body).error).toBe("payload_too_large");

@@ -3,30 +3,21 @@
  * SDK's own `Client` over real Streamable HTTP, and the request the upstream received is compared
  * with what the file says — the same assertions as the REST cases, from the same case generator.
  */
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCapability } from "../../src/spec/load.js";
-import { serveCapability, type Served } from "../../src/serve.js";
+import type { Served } from "../../src/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
-import { loadCases, SECRET } from "../support/spec-cases.js";
+import { loadCases, serveAgainst, SHIPPED } from "../support/spec-cases.js";
 import { assertUpstreamSaw } from "../support/upstream-assertions.js";
 
 const root = path.resolve(__dirname, "../..");
-const files = [
-  path.join(root, "metal-interconnections.naftiko.yaml"),
-  ...readdirSync(path.join(root, "capabilities"))
-    .filter((f) => f.endsWith(".naftiko.yaml"))
-    .sort()
-    .map((f) => path.join(root, "capabilities", f)),
-];
 
 /** The advertised name of an argument: LLM tool APIs only take `[A-Za-z0-9_.-]`. */
 const advertised = (name: string) => (/^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, ""));
 
-for (const file of files) {
+for (const file of SHIPPED) {
   const spec = loadCases(file);
   if (spec.mcp.length === 0) continue;
   describe(`MCP ${path.relative(root, file)}`, () => {
@@ -35,10 +26,7 @@ for (const file of files) {
     const clients = new Map<string, Client>();
     beforeAll(async () => {
       upstream = await startRecordingUpstream();
-      const capability = await loadCapability(file);
-      const baseUris = Object.fromEntries(spec.consumes.map((c) => [c.namespace, `${upstream.url}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]));
-      const ports = Object.fromEntries((spec.doc.capability.exposes as Array<{ namespace: string }>).map((x) => [x.namespace, 0]));
-      served = await serveCapability(capability, { baseUris, ports, env: { EQUINIX_API_KEY: SECRET }, log: () => {} });
+      served = await serveAgainst(spec, upstream);
       for (const block of spec.mcp) {
         const client = new Client({ name: "spec-driven-test", version: "1.0.0" });
         await client.connect(new StreamableHTTPClientTransport(new URL(served.listeners.find((l) => l.namespace === block.namespace)!.url)));

@@ -6,6 +6,7 @@ import { FormatError } from "../../mapping/formats.js";
 import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesRest, HttpMethod } from "../../spec/model.js";
+import { compileServerAuth, requireAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
@@ -30,6 +31,8 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   const app = new Hono();
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
+  const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
+  if (auth) app.use("*", requireAuth(auth));
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
     const honoPath = toHonoPath(resource.path);
@@ -114,7 +117,10 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime) 
         } else problems.push({ parameter: "body", in: "body", message: "must be a JSON object" });
       }
     }
-    if (!problems.length) problems.push(...validate(values));
+    // Schema checks still run after a coercion or body problem, so every bad parameter is named at
+    // once; a parameter already reported is not reported again (e.g. as missing).
+    const reported = new Set(problems.map((p) => p.parameter));
+    problems.push(...validate(values).filter((p) => !reported.has(p.parameter.split(".")[0])));
     if (problems.length) return badRequest(c, problems);
     try {
       const outcome = await invocation.invoke(values, { signal: c.req.raw.signal, timeout: runtime.callTimeout });
@@ -156,6 +162,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 /** Upstream answers keep their status and body; a `$.` passthrough is streamed, never re-serialised. */
 export function respond(outcome: Outcome): Response {
   if (outcome.kind === "value") {
+    // A 204 or 304 must not carry a body, even when output mapping built one (the fetch Response throws).
+    if (outcome.status === 204 || outcome.status === 304) return new Response(null, { status: outcome.status });
     return new Response(JSON.stringify(outcome.value ?? null), { status: outcome.status, headers: { "content-type": "application/json" } });
   }
   const headers = new Headers();
