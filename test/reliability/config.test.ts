@@ -59,3 +59,16 @@ describe("runtime config file", () => {
     expect(flag.stderr).toMatch(/--retries must be a non-negative integer/);
   });
 });
+
+describe("README", () => {
+  it("its runtime config example is a valid config for the flagship", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { ROOT } = await import("../support/cli.js");
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const example = /^### Runtime config file\n[\s\S]*?^```yaml\n([\s\S]*?)^```/m.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const cfg = loadRuntimeConfig(file("readme.yaml", example!));
+    expect(cfg.consumes?.["metal-interconnections"]?.retry).toEqual({ retries: 0 });
+    expect(cfg.limits?.maxInFlight).toBe(64);
+  });
+});
