@@ -63,6 +63,29 @@ describe("in-flight bound per consumes block", () => {
   });
 });
 
+describe("slots come back", () => {
+  it("when the caller goes away: waiting for headers, or in the middle of a passed-through body", async () => {
+    const rig = await startFaults({ callTimeout: 5_000, limits: { maxInFlight: 1, queueTimeout: 200 } });
+    try {
+      for (const fault of ["slow-headers", "slow-body"]) {
+        const gone = new AbortController();
+        const call = fetch(`${rig.rest}/v1/items/${fault}`, { signal: gone.signal }).then(
+          (r) => r.text(),
+          () => "aborted",
+        );
+        while (rig.upstream.open() < 1) await new Promise((r) => setTimeout(r, 10));
+        gone.abort();
+        await call.catch(() => {});
+        await new Promise((r) => setTimeout(r, 50));
+        expect((await fetch(`${rig.rest}/v1/items/ok`)).status).toBe(200);
+      }
+      expect(rig.upstream.open()).toBe(0);
+    } finally {
+      await rig.stop();
+    }
+  });
+});
+
 describe("load: 2,000 requests at concurrency 200 through REST and through MCP against a slow upstream", () => {
   let rig: FaultsRig;
   const unhandled: unknown[] = [];
@@ -107,7 +130,7 @@ describe("load: 2,000 requests at concurrency 200 through REST and through MCP a
     expect(rest.filter((s) => s === 200).length).toBe(2_000);
     expect(mcp.filter((s) => s === 200).length).toBe(2_000);
     expect(unhandled).toEqual([]);
-    expect(elapsed).toBeLessThan(25_000);
+    expect(elapsed).toBeLessThan(40_000);
 
     // Still up, slots all returned.
     expect((await fetch(`${rig.rest}/v1/items/ok`)).status).toBe(200);
