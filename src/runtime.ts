@@ -5,6 +5,7 @@ import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
 import type { AggregateFunction, Invocable } from "./spec/model.js";
+import type { Dispatcher } from "undici";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -19,6 +20,13 @@ export interface RuntimeOptions {
   /** Largest upstream error body relayed to a caller, in bytes. */
   maxErrorBody?: number;
   env?: NodeJS.ProcessEnv;
+  /** Describe only (OpenAPI export, inspect): binds are not resolved and nothing is called. */
+  describeOnly?: boolean;
+  /** Wraps each compiled plan (metrics, traces) and each upstream request (request id, traceparent). */
+  instrument?: {
+    plan(plan: OperationPlan): OperationPlan;
+    interceptors: Dispatcher.DispatcherComposeInterceptor[];
+  };
 }
 
 export const DEFAULTS = {
@@ -46,10 +54,10 @@ export interface Runtime {
 
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
   const doc = capability.doc;
-  const bindValues: BindValues = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
+  const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
   const redactor = new Redactor(bindValues.values());
-  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
+  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections, interceptors: options.instrument?.interceptors });
 
   for (const ns of Object.keys(options.baseUris ?? {})) {
     if (!capability.consumes.some((c) => c.namespace === ns)) {
@@ -59,7 +67,8 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const plans = new Map<string, OperationPlan>();
   for (const [key, ref] of capability.operations) {
     const baseUri = options.baseUris?.[ref.consumes.namespace] ?? ref.consumes.baseUri;
-    plans.set(key, compileOperation(ref, baseUri, binds, pools));
+    const plan = compileOperation(ref, baseUri, binds, pools);
+    plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);
   }
 
   const functions = new Map<string, AggregateFunction>();
