@@ -1,10 +1,11 @@
+import { compileAuth } from "./consumes/http/auth.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
 import type { Lookup } from "./mapping/template.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
-import type { AggregateFunction, Invocable } from "./spec/model.js";
+import type { AggregateFunction, ConsumesHttp, Invocable } from "./spec/model.js";
 import type { Dispatcher } from "undici";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
@@ -49,6 +50,8 @@ export interface Runtime {
   maxErrorBody: number;
   /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
   resolveRef(unit: Invocable): Invocable;
+  /** The `semantics` of the aggregate function a unit refers to, if any. */
+  semanticsOf(unit: Invocable): AggregateFunction["semantics"];
   close(): Promise<void>;
 }
 
@@ -56,7 +59,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const doc = capability.doc;
   const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
-  const redactor = new Redactor(bindValues.values());
+  const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
   const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections, interceptors: options.instrument?.interceptors });
 
   for (const ns of Object.keys(options.baseUris ?? {})) {
@@ -89,6 +92,23 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       const { semantics: _semantics, ...inherited } = fn;
       return { ...inherited, ...own };
     },
+    semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
   };
+}
+
+/**
+ * Every form in which an upstream may echo a credential back (its error bodies are relayed): the
+ * bound values and the auth headers built from them (a Basic header is base64, not the password),
+ * each also percent-encoded (as in a query string) and JSON-escaped (as in a JSON error body).
+ */
+function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], binds: Lookup): string[] {
+  const raw = [...values];
+  for (const c of consumes) {
+    const auth = compileAuth(c.authentication, binds);
+    // For Authorization, the credential after the scheme (`Basic <base64>`); redacting it covers the whole header.
+    for (const [name, value] of Object.entries(auth.headers)) raw.push(name === "authorization" ? value.replace(/^\S+\s*/, "") : value);
+    for (const [, value] of auth.query) raw.push(value);
+  }
+  return raw.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
 }

@@ -1,8 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
-import type { Hono } from "hono";
 import { controlApp } from "./exposes/control/server.js";
+import { mcpHttpApp } from "./exposes/mcp/http.js";
+import { observeTool } from "./exposes/mcp/observe.js";
+import { mcpService, type McpService } from "./exposes/mcp/server.js";
+import { serveStdio } from "./exposes/mcp/stdio.js";
 import { mountDocs } from "./exposes/rest/docs.js";
 import { observeRoute } from "./exposes/rest/observe.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
@@ -12,8 +15,8 @@ import type { Observer } from "./observability/observer.js";
 import { createObserver } from "./observability/setup.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesControl, ExposesRest } from "./spec/model.js";
-import { RUNTIME_VERSION } from "./version.js";
+import type { ExposesControl, ExposesMcp, ExposesRest } from "./spec/model.js";
+import { VERSION } from "./version.js";
 
 export interface ServeOptions extends RuntimeOptions {
   /** exposes namespace (or `*` for all) → address to listen on. */
@@ -23,6 +26,13 @@ export interface ServeOptions extends RuntimeOptions {
   maxBodySize?: number;
   /** Milliseconds to let in-flight calls finish on close. */
   grace?: number;
+  /** Serve the (first) MCP block on stdin/stdout instead of HTTP. */
+  stdio?: boolean;
+  /** Keep MCP sessions (`Mcp-Session-Id`) instead of the stateless default. */
+  mcpSessions?: boolean;
+  /** Extra Host and Origin values the MCP endpoint accepts (DNS rebinding defence). */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   /** Startup lines; when given (tests, embedders) and no `logger`, call lines are not written. */
   log?: (line: string) => void;
   /** Structured logger (pino) for startup lines and one line per call. */
@@ -38,6 +48,7 @@ export interface Listener {
   port: number;
   address: string;
   routes?: RestRoute[];
+  mcp?: McpService;
 }
 
 export interface Served {
@@ -45,6 +56,8 @@ export interface Served {
   runtime: Runtime;
   listeners: Listener[];
   observer: Observer;
+  /** Settles when a stdio MCP client closes stdin (the process should then stop). */
+  stdioClosed?: Promise<void>;
   /** Swaps in a new version of the capability; in-flight calls finish on the old one. */
   reload(capability: Capability): Promise<void>;
   close(): Promise<void>;
@@ -55,11 +68,19 @@ export const DEFAULT_MAX_BODY = 1 << 20;
 /** The control block has no namespace in the official schema; flags and logs call it this. */
 export const CONTROL_NAMESPACE = "control";
 
+/** What one exposes block serves in one version of the capability. */
+interface BlockApp {
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
+  routes?: RestRoute[];
+  mcp?: McpService;
+  close?(): Promise<void>;
+}
+
 /** One version of the capability: its runtime and the apps built on it, with its in-flight count. */
 interface Generation {
   capability: Capability;
   runtime: Runtime;
-  apps: Map<string, { app: Hono; routes: RestRoute[] }>;
+  apps: Map<string, BlockApp>;
   inFlight: number;
   retired: boolean;
 }
@@ -77,6 +98,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   }
   const observer = await createObserver(capability, logger, options.env);
   const startedAt = Date.now();
+  const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
+  const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
+  const addressOf = (block: { namespace?: string; address?: string }) => options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
+  let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
   let reloads = { count: 0 } as { count: number; last?: string; lastError?: string };
   const servers: Server[] = [];
   const listeners: Listener[] = [];
@@ -85,23 +110,39 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const build = (cap: Capability): Generation => {
     const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p), interceptors: [observer.interceptor] } });
     logging.setScrub((line) => runtime.redactor.redact(line));
-    const apps = new Map<string, { app: Hono; routes: RestRoute[] }>();
+    const apps = new Map<string, BlockApp>();
     for (const block of cap.doc.capability?.exposes ?? []) {
+      if (block.type === "mcp") {
+        const mcp = block as ExposesMcp;
+        const service = mcpService(mcp, runtime, VERSION, observeTool(observer, mcp.namespace));
+        if (mcp === stdioBlock) {
+          apps.set(mcp.namespace, { fetch: () => new Response(null, { status: 404 }), mcp: service });
+          continue;
+        }
+        const address = addressOf(mcp);
+        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize });
+        apps.set(mcp.namespace, { fetch: http.app.fetch, mcp: service, close: http.close });
+        continue;
+      }
       if (block.type !== "rest") continue;
       const rest = block as ExposesRest;
       const built = restApp(rest, runtime, {
-        maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY,
+        maxBodySize,
         wrap: observeRoute(observer, rest.namespace),
         mount: (app, routes) =>
-          mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: RUNTIME_VERSION })),
+          mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
       });
-      apps.set(rest.namespace, built);
+      apps.set(rest.namespace, { fetch: built.app.fetch, routes: built.routes });
     }
     return { capability: cap, runtime, apps, inFlight: 0, retired: false };
   };
+  const closeGeneration = async (g: Generation) => {
+    await Promise.all([...g.apps.values()].map((a) => a.close?.()));
+    await g.runtime.close();
+  };
   const retire = async (g: Generation) => {
     g.retired = true;
-    if (g.inFlight === 0) await g.runtime.close();
+    if (g.inFlight === 0) await closeGeneration(g);
   };
 
   let current = build(capability);
@@ -110,14 +151,14 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const g = current;
     g.inFlight++;
     try {
-      return await g.apps.get(namespace)!.app.fetch(req, env);
+      return await g.apps.get(namespace)!.fetch(req, env);
     } finally {
-      if (--g.inFlight === 0 && g.retired) void g.runtime.close();
+      if (--g.inFlight === 0 && g.retired) void closeGeneration(g);
     }
   };
 
   // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
-  const expected = blocks.filter((b) => b.type === "rest").length;
+  const expected = blocks.filter((b) => b.type === "rest" || b.type === "mcp").length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
       const app = controlApp(
@@ -125,7 +166,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           label: capability.doc.info?.label ?? capability.file,
           file: capability.file,
           specVersion: capability.doc.naftiko,
-          runtimeVersion: RUNTIME_VERSION,
+          runtimeVersion: VERSION,
           startedAt,
           ready: () => !closing && listeners.filter((l) => l.type !== "control").length === expected && servers.every((s) => s.listening),
           exposes: () => listeners.map(({ namespace, type, url, port }) => ({ namespace, type, url, port })),
@@ -135,7 +176,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         controlBlock,
       );
       const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-      const address = options.hosts?.[CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? controlBlock?.address ?? DEFAULT_ADDRESS;
+      const address = addressOf({ namespace: CONTROL_NAMESPACE, address: controlBlock?.address });
       const port = options.ports?.[CONTROL_NAMESPACE] ?? options.controlPort ?? controlBlock!.port;
       const bound = await listen(server, port, address, CONTROL_NAMESPACE, "--control-port <port>");
       servers.push(server);
@@ -144,20 +185,35 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (/health/live, /health/ready, /status, /metrics)`);
     }
     for (const block of blocks) {
-      if (block.type !== "rest") continue;
+      if (block.type !== "rest" && block.type !== "mcp") continue;
+      const built = current.apps.get(block.namespace)!;
+      if (block === stdioBlock) {
+        // stdio is bound to the first version's tools: --watch reloads HTTP blocks only.
+        stdio = await serveStdio(built.mcp!);
+        const service = built.mcp!;
+        listeners.push({ namespace: block.namespace, type: "mcp", url: "stdio", port: 0, address: "stdio", mcp: service });
+        log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
+        continue;
+      }
       const server = createAdaptorServer({ fetch: dispatch(block.namespace) }) as Server;
-      const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
-      const port = options.ports?.[block.namespace] ?? block.port;
-      const bound = await listen(server, port, address, block.namespace);
+      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, addressOf(block), block.namespace);
       servers.push(server);
-      const url = urlOf(bound);
-      const routes = current.apps.get(block.namespace)!.routes;
-      listeners.push({ namespace: block.namespace, type: "rest", url, port: bound.port, address: bound.address, routes });
-      log(`naftiko: rest ${block.namespace} listening on ${url} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+      const base = urlOf(bound);
+      if (block.type === "rest") {
+        const routes = built.routes!;
+        listeners.push({ namespace: block.namespace, type: "rest", url: base, port: bound.port, address: bound.address, routes });
+        log(`naftiko: rest ${block.namespace} listening on ${base} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+      } else {
+        const service = built.mcp!;
+        const url = `${base}/mcp`;
+        listeners.push({ namespace: block.namespace, type: "mcp", url, port: bound.port, address: bound.address, mcp: service });
+        log(`naftiko: mcp ${block.namespace} listening on ${url} (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"})`);
+      }
     }
   } catch (e) {
     await Promise.all(servers.map((s) => closeServer(s, 0)));
-    await current.runtime.close();
+    await stdio?.close();
+    await closeGeneration(current);
     await observer.shutdown();
     throw e;
   }
@@ -165,6 +221,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     runtime: current.runtime,
     listeners,
     observer,
+    stdioClosed: stdio?.closed,
     async reload(next) {
       const shape = (c: Capability) =>
         JSON.stringify((c.doc.capability?.exposes ?? []).map((b) => [b.type, b.namespace, b.port, b.address]));
@@ -176,7 +233,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const old = current;
         current = g;
         served.runtime = g.runtime;
-        for (const l of listeners) if (l.type === "rest") l.routes = g.apps.get(l.namespace)?.routes;
+        for (const l of listeners) {
+          if (l.type === "rest") l.routes = g.apps.get(l.namespace)?.routes;
+          if (l.type === "mcp" && l.url !== "stdio") l.mcp = g.apps.get(l.namespace)?.mcp;
+        }
         reloads = { count: reloads.count + 1, last: new Date().toISOString() };
         observer.metrics.reloads.inc({ result: "ok" });
         await retire(old);
@@ -190,7 +250,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     async close() {
       closing = true;
       await Promise.all(servers.map((s) => closeServer(s, options.grace ?? 10_000)));
-      await current.runtime.close();
+      await stdio?.close();
+      await closeGeneration(current);
       await observer.shutdown();
     },
   };

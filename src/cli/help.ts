@@ -27,7 +27,15 @@ Options:
   --timeout <ms>             upstream call timeout, connect to last byte (default 30000); 504 beyond
   --max-body <bytes>         largest request body accepted (default 1048576); 413 beyond
   --grace <ms>               on SIGTERM/SIGINT, how long in-flight calls may finish (default 10000)
+  --stdio                    serve the MCP block on stdin/stdout (for desktop MCP clients) instead of
+                             HTTP; logs stay on stderr; the process stops when stdin closes
+  --mcp-sessions             keep MCP sessions (Mcp-Session-Id) instead of the stateless default
+  --allowed-host <host>      also accept this Host header on the MCP endpoint (repeatable)
+  --allowed-origin <origin>  also accept this Origin on the MCP endpoint (repeatable)
   -h, --help                 this help
+
+MCP is served at http://<address>:<port>/mcp (and at /) as Streamable HTTP, stateless by default:
+each POST is answered on its own, so instances behind a load balancer need no sticky sessions.
 `,
   validate: `Usage: naftiko validate <file>... [options]
 

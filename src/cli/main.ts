@@ -1,6 +1,7 @@
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
 import { HELP, commandHelp } from "./help.js";
+import { VERSION } from "../version.js";
 
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
 export async function main(argv: string[]): Promise<number | void> {
@@ -11,9 +12,7 @@ export async function main(argv: string[]): Promise<number | void> {
     return 0;
   }
   if (command === "--version" || command === "-v") {
-    const { createRequire } = await import("node:module");
-    const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

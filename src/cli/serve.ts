@@ -18,7 +18,11 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "connect-timeout": { type: "string" },
       timeout: { type: "string" },
       "max-body": { type: "string" },
-      "grace": { type: "string" },
+      grace: { type: "string" },
+      stdio: { type: "boolean" },
+      "mcp-sessions": { type: "boolean" },
+      "allowed-host": { type: "string", multiple: true },
+      "allowed-origin": { type: "string", multiple: true },
       "control-port": { type: "string" },
       "log-level": { type: "string" },
       watch: { type: "boolean" },
@@ -43,6 +47,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       callTimeout: millis(values.timeout, "--timeout"),
       maxBodySize: millis(values["max-body"], "--max-body"),
       grace: millis(values.grace, "--grace"),
+      stdio: values.stdio,
+      mcpSessions: values["mcp-sessions"],
+      allowedHosts: values["allowed-host"],
+      allowedOrigins: values["allowed-origin"],
       controlPort: values["control-port"] === undefined ? undefined : flagPort(values["control-port"], "--control-port"),
     };
     const level = values["log-level"] ?? "info";
@@ -78,12 +86,13 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      logger.info({ signal }, `naftiko: ${signal} received, finishing in-flight calls`);
+      logger.info({ signal }, `naftiko: ${signal}, finishing in-flight calls`);
       watching?.close();
       served.close().then(resolve, resolve);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    served.stdioClosed?.then(() => stop("end of stdin"));
   });
   logger.info("naftiko: stopped");
   return 0;

@@ -154,8 +154,11 @@ function deriveInputs(
     );
   }
   const params = plan?.ref.params ?? [];
+  // A body declared on GET or HEAD is never sent (plan.ts), so the caller is not asked for one either.
+  const bodyless = plan?.method === "GET" || plan?.method === "HEAD";
   const found: InputSpec[] = [];
   const feed = (name: string, fed: ConsumedParam | undefined) => {
+    if (bodyless && fed?.in === "body") return;
     const where = placement(name, fed);
     const isBody = fed?.in === "body";
     found.push({

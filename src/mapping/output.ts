@@ -56,7 +56,9 @@ export function compileShape(param: OutputParam): Shape {
     const props = Object.entries(param.properties).map(([k, p]) => [k, compileShape(p)] as const);
     return (node, inputs) => {
       const base = read ? read(node) : node;
-      if (base === undefined || base === null) return read ? null : {};
+      // Without a mapping the object is built even from nothing: its `value` properties need no
+      // response (mock mode has none at all).
+      if (read && (base === undefined || base === null)) return null;
       const out: Record<string, unknown> = {};
       for (const [k, shape] of props) {
         const v = shape(base, inputs);

@@ -46,7 +46,7 @@ export class Observer {
     const started = performance.now();
     const requestId = requestIdFrom(incoming.requestId);
     const callerParent = validTraceparent(incoming.traceparent);
-    const span = this.tracing?.server(`${info.method ?? "TOOL"} ${info.route ?? info.operation}`, spanAttributes(info), callerParent, incoming.tracestate ?? undefined);
+    const span = this.tracing?.server(info.method ? `${info.method} ${info.route ?? info.operation}` : `tools/call ${info.operation}`, spanAttributes(info), callerParent, incoming.tracestate ?? undefined);
     const ctx: CallContext = {
       requestId,
       upstreamCalls: 0,

@@ -1,6 +1,6 @@
 import type { Capability } from "../spec/load.js";
 import type { ExposesControl } from "../spec/model.js";
-import { RUNTIME_VERSION } from "../version.js";
+import { VERSION } from "../version.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Observer } from "./observer.js";
@@ -12,14 +12,14 @@ import { loadTracing, tracingEndpoint } from "./tracing.js";
  */
 export async function createObserver(capability: Capability, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Observer> {
   const label = capability.doc.info?.label ?? capability.file;
-  const metrics = new Metrics({ capability: label, version: RUNTIME_VERSION });
+  const metrics = new Metrics({ capability: label, version: VERSION });
   const control = (capability.doc.capability?.exposes ?? []).find((b): b is ExposesControl => b.type === "control");
   const obs = (control?.observability ?? {}) as { enabled?: boolean; traces?: { sampling?: number }; exporters?: { otlp?: { endpoint?: string } } };
   const fileEndpoint = obs.exporters?.otlp?.endpoint;
   const where = obs.enabled === false ? undefined : tracingEndpoint(env, fileEndpoint && !fileEndpoint.includes("{{") ? fileEndpoint : undefined);
   let tracing;
   if (where) {
-    tracing = await loadTracing({ ...where, serviceName: env.OTEL_SERVICE_NAME ?? label, serviceVersion: RUNTIME_VERSION, sampling: obs.traces?.sampling });
+    tracing = await loadTracing({ ...where, serviceName: env.OTEL_SERVICE_NAME ?? label, serviceVersion: VERSION, sampling: obs.traces?.sampling });
     logger.info({ endpoint: where.tracesUrl ?? where.endpoint }, "naftiko: tracing to OTLP endpoint");
   }
   return new Observer(logger, metrics, tracing);

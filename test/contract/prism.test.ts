@@ -18,8 +18,16 @@ const rest = doc.capability.exposes.find((x: { type: string }) => x.type === "re
 const consumesNs: string = doc.capability.consumes[0].namespace;
 const norm = (s: string) => s.toLowerCase().replace(/-/g, "_");
 
+interface Route {
+  title: string;
+  method: string;
+  url: string;
+  body?: unknown;
+  success: readonly number[];
+}
+
 /** Every REST route of the flagship, paired with the upstream request shape Prism accepts. */
-const routes = rest.resources.flatMap((r: { path: string; operations: Array<{ method: string; call: string }> }) =>
+const routes: Route[] = rest.resources.flatMap((r: { path: string; operations: Array<{ method: string; call: string }> }) =>
   r.operations.map((op) => {
     const opName = op.call.split(".")[1];
     const entry = Object.entries(METAL_REQUESTS).find(([id]) => id.toLowerCase() === opName);
@@ -57,20 +65,20 @@ describe("flagship against Prism", () => {
     expect(routes).toHaveLength(15);
   });
 
-  it.each(routes.map((r: { title: string }) => [r.title, r]))("%s → 2xx from Prism", async (_t, route) => {
+  it.each(routes.map((r): [string, Route] => [r.title, r]))("%s → 2xx from Prism", async (_t, route) => {
     const res = await call(served.urls[rest.namespace], route);
     const text = await res.text();
     expect(route.success, `${res.status} ${text.slice(0, 300)}`).toContain(res.status);
   });
 
   it("an empty EQUINIX_API_KEY gets Prism's 401, passed through", async () => {
-    const get = routes.find((r: { method: string }) => r.method === "GET")!;
+    const get = routes.find((r) => r.method === "GET")!;
     const res = await call(noKey.urls[rest.namespace], get);
     expect(res.status).toBe(401);
   });
 
   it("a bad uuid gets Prism's 422 naming the parameter, passed through", async () => {
-    const get = routes.find((r: { method: string; url: string }) => r.method === "GET" && r.url.includes(METAL_IDS.connection))!;
+    const get = routes.find((r) => r.method === "GET" && r.url.includes(METAL_IDS.connection))!;
     const res = await call(served.urls[rest.namespace], get, get.url.replace(METAL_IDS.connection, "not-a-uuid"));
     expect(res.status).toBe(422);
     const body = await res.text();

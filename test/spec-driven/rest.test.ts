@@ -3,57 +3,23 @@
  * REST operation is called over a real socket, and the request the upstream received is compared with
  * what the file says it should be. Cases come from test/support/spec-cases.ts; none is written by hand.
  */
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCapability } from "../../src/spec/load.js";
-import { serveCapability, type Served } from "../../src/serve.js";
+import type { Served } from "../../src/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
-import { loadCases, SECRET, type Expected } from "../support/spec-cases.js";
+import { loadCases, serveAgainst, SHIPPED } from "../support/spec-cases.js";
+import { assertUpstreamSaw } from "../support/upstream-assertions.js";
 
 const root = path.resolve(__dirname, "../..");
-const files = [
-  path.join(root, "metal-interconnections.naftiko.yaml"),
-  ...readdirSync(path.join(root, "capabilities"))
-    .filter((f) => f.endsWith(".naftiko.yaml"))
-    .sort()
-    .map((f) => path.join(root, "capabilities", f)),
-];
 
-export function assertUpstreamSaw(upstream: RecordingUpstream, before: number, expected: Expected) {
-  expect(upstream.requests.length, "exactly one upstream request").toBe(before + 1);
-  const got = upstream.requests[before];
-  expect(got.method).toBe(expected.method);
-  expect(got.path).toBe(expected.path);
-  const entries = [...new URLSearchParams(got.query)];
-  const wanted = [...expected.query];
-  if (expected.auth && "query" in expected.auth) wanted.push([expected.auth.query, expected.auth.value]);
-  expect(entries.sort()).toEqual(wanted.sort());
-  for (const [name, value] of expected.query) {
-    // Arrays travel as one comma-joined parameter, never repeated.
-    if (value.includes(",")) expect(got.query).toContain(`${encodeURIComponent(name).replace(/%5B/g, "[").replace(/%5D/g, "]")}=${value.split(",").map(encodeURIComponent).join(",")}`);
-  }
-  if (expected.auth && "header" in expected.auth) expect(got.headers[expected.auth.header]).toBe(expected.auth.value);
-  if (expected.body !== undefined) {
-    expect(got.headers["content-type"]).toMatch(/^application\/json/);
-    expect(JSON.parse(got.body)).toEqual(expected.body);
-  } else {
-    expect(got.body).toBe("");
-  }
-  return got;
-}
-
-for (const file of files) {
+for (const file of SHIPPED) {
   const spec = loadCases(file);
   describe(`REST ${path.relative(root, file)}`, () => {
     let upstream: RecordingUpstream;
     let served: Served;
     beforeAll(async () => {
       upstream = await startRecordingUpstream();
-      const capability = await loadCapability(file);
-      const baseUris = Object.fromEntries(spec.consumes.map((c) => [c.namespace, `${upstream.url}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]));
-      const ports = Object.fromEntries((spec.doc.capability.exposes as Array<{ namespace: string }>).map((x) => [x.namespace, 0]));
-      served = await serveCapability(capability, { baseUris, ports, env: { EQUINIX_API_KEY: SECRET }, log: () => {} });
+      served = await serveAgainst(spec, upstream);
     });
     afterAll(async () => {
       await served?.close();

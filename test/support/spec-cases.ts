@@ -3,8 +3,31 @@
  * exposed REST operation (and MCP tool), the request a caller sends and what the upstream must
  * receive. Adding a capability file adds its cases; nothing here names an operation.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { loadCapability } from "../../src/spec/load.js";
+import { serveCapability, type Served } from "../../src/serve.js";
+import type { RecordingUpstream } from "./recording-upstream.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Every capability the project ships: the flagship and each file of capabilities/. */
+export const SHIPPED: string[] = [
+  path.join(ROOT, "metal-interconnections.naftiko.yaml"),
+  ...readdirSync(path.join(ROOT, "capabilities"))
+    .filter((f) => f.endsWith(".naftiko.yaml"))
+    .sort()
+    .map((f) => path.join(ROOT, "capabilities", f)),
+];
+
+/** Serves a capability in-process with every consumes block pointed at the upstream and free ports. */
+export async function serveAgainst(spec: CapabilityCases, upstream: RecordingUpstream): Promise<Served> {
+  const baseUris = Object.fromEntries(spec.consumes.map((c) => [c.namespace, `${upstream.url}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]));
+  const ports = Object.fromEntries((spec.doc.capability.exposes as Array<{ namespace: string }>).map((x) => [x.namespace, 0]));
+  return serveCapability(await loadCapability(spec.file), { baseUris, ports, env: { EQUINIX_API_KEY: SECRET }, log: () => {} });
+}
 
 type Dict = Record<string, any>;
 

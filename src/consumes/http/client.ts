@@ -58,7 +58,9 @@ export function upstreamFailure(e: unknown, origin: string, deadline: AbortSigna
   if (opts.signal?.aborted) return e; // the caller left; nobody is waiting for an answer
   const err = e as { code?: string; name?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code;
-  if (deadline?.aborted || err.name === "TimeoutError" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+  // The connect timeout is its own (shorter) setting: naming the call timeout here would mislead.
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return new UpstreamError("timeout", `upstream ${origin}: connection not established within the connect timeout`);
+  if (deadline?.aborted || err.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
   }
   if (err.name === "AbortError" && !deadline) {

@@ -48,5 +48,8 @@ export function scalarText(value: unknown): string {
 
 /** A header or cookie value must not carry CR or LF (response splitting, header injection) or NUL. */
 export function checkHeaderValue(value: string, parameter: string, where: string): ParameterProblem | undefined {
-  return /[\r\n\0]/.test(value) ? { parameter, in: where, message: "must not contain CR, LF or NUL characters" } : undefined;
+  if (/[\r\n\0]/.test(value)) return { parameter, in: where, message: "must not contain CR, LF or NUL characters" };
+  // A `;` would end this cookie and let the caller set others upstream.
+  if (where === "cookie" && value.includes(";")) return { parameter, in: where, message: "must not contain ';'" };
+  return undefined;
 }

@@ -125,7 +125,10 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime):
         } else problems.push({ parameter: "body", in: "body", message: "must be a JSON object" });
       }
     }
-    if (!problems.length) problems.push(...validate(values));
+    // Schema checks still run after a coercion or body problem, so every bad parameter is named at
+    // once; a parameter already reported is not reported again (e.g. as missing).
+    const reported = new Set(problems.map((p) => p.parameter));
+    problems.push(...validate(values).filter((p) => !reported.has(p.parameter.split(".")[0])));
     if (problems.length) return badRequest(c, problems);
     try {
       const outcome = await invocation.invoke(values, { signal: c.req.raw.signal, timeout: runtime.callTimeout });
@@ -162,6 +165,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 /** Upstream answers keep their status and body; a `$.` passthrough is streamed, never re-serialised. */
 export function respond(outcome: Outcome): Response {
   if (outcome.kind === "value") {
+    // A 204 or 304 must not carry a body, even when output mapping built one (the fetch Response throws).
+    if (outcome.status === 204 || outcome.status === 304) return new Response(null, { status: outcome.status });
     return new Response(JSON.stringify(outcome.value ?? null), { status: outcome.status, headers: { "content-type": "application/json" } });
   }
   const headers = new Headers();

@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { Hono } from "hono";
+import type { McpService } from "./server.js";
+
+export interface McpHttpOptions {
+  /** Keep an MCP session per client (`Mcp-Session-Id`) instead of answering each request on its own. */
+  sessions: boolean;
+  /** The address the block listens on: loopback binds only accept loopback Host and Origin headers. */
+  address: string;
+  /** Extra Host / Origin values accepted (e.g. a public name when bound to 0.0.0.0). */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  maxBodySize: number;
+  /** Sessions idle longer than this are closed (sessions mode only). */
+  sessionIdleMs?: number;
+}
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+const PATHS = ["/mcp", "/"];
+
+/**
+ * MCP Streamable HTTP for one block, at `/mcp` (and `/`, where clients written for the reference
+ * engine post). Stateless by default: every POST is answered on its own, so any instance behind a
+ * load balancer can answer any request, and a `tools/call` needs no `initialize` first.
+ */
+export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app: Hono; close(): Promise<void> } {
+  const app = new Hono();
+  const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; seen: number }>();
+  const idle = options.sessionIdleMs ?? 30 * 60_000;
+  const sweeper = options.sessions
+    ? setInterval(() => {
+        const now = Date.now();
+        for (const [id, s] of sessions) if (now - s.seen > idle) void s.transport.close();
+      }, Math.min(idle, 60_000))
+    : undefined;
+  sweeper?.unref();
+
+  const handle = async (raw: Request): Promise<Response> => {
+    const forbidden = checkHostAndOrigin(raw, options);
+    if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
+    const { request, json } = normaliseAccept(raw);
+    if (!options.sessions) {
+      if (request.method !== "POST") {
+        // Stateless: no server-initiated stream to GET and no session to DELETE.
+        return jsonRpcError(405, -32000, "Method not allowed: this MCP server is stateless; POST JSON-RPC messages", { Allow: "POST" });
+      }
+      const server = service.newServer();
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
+      await server.connect(transport);
+      const res = await transport.handleRequest(request);
+      if (json) void server.close();
+      return res;
+    }
+    const id = request.headers.get("mcp-session-id");
+    if (id) {
+      const s = sessions.get(id);
+      if (!s) return jsonRpcError(404, -32001, "Session not found: start a new one with initialize");
+      s.seen = Date.now();
+      return s.transport.handleRequest(request);
+    }
+    if (request.method !== "POST") return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
+    const server = service.newServer();
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: json,
+      maxRequestBodySize: options.maxBodySize,
+      onsessioninitialized: (sid) => void sessions.set(sid, { transport, seen: Date.now() }),
+      onsessionclosed: (sid) => void sessions.delete(sid),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport.handleRequest(request);
+  };
+  for (const path of PATHS) app.all(path, (c) => handle(c.req.raw));
+  app.notFound(() => jsonRpcError(404, -32000, "Not found: the MCP endpoint is /mcp"));
+  return {
+    app,
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await Promise.all([...sessions.values()].map((s) => s.transport.close()));
+      sessions.clear();
+    },
+  };
+}
+
+/**
+ * DNS rebinding defence: a web page must not reach a local MCP server through a hostile name. A
+ * loopback-bound server accepts only loopback Host and Origin names; otherwise an Origin must
+ * match the Host it was sent to, or be allowed explicitly.
+ */
+function checkHostAndOrigin(req: Request, options: McpHttpOptions): string | undefined {
+  const host = req.headers.get("host") ?? "";
+  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+  const loopback = isLoopback(options.address);
+  if (loopback && !LOOPBACK_NAMES.has(hostname) && !options.allowedHosts?.includes(host)) return `Host "${host}" is not allowed`;
+  const origin = req.headers.get("origin");
+  if (origin) {
+    if (options.allowedOrigins?.includes(origin)) return undefined;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return `Origin "${origin}" is not allowed`;
+    }
+    const ok = loopback ? LOOPBACK_NAMES.has(url.hostname.toLowerCase()) : url.host.toLowerCase() === host.toLowerCase();
+    if (!ok) return `Origin "${origin}" is not allowed`;
+  }
+  return undefined;
+}
+
+function isLoopback(address: string): boolean {
+  return address === "localhost" || address === "::1" || address.startsWith("127.");
+}
+
+/**
+ * Clients written for the reference engine POST with no Accept header, or curl's `*\/*`; the SDK
+ * insists on both JSON and SSE being acceptable. Such requests get JSON. A client that prefers
+ * `text/event-stream` gets SSE.
+ */
+function normaliseAccept(req: Request): { request: Request; json: boolean } {
+  const accept = (req.headers.get("accept") ?? "").toLowerCase();
+  const ranked = accept
+    .split(",")
+    .map((part, i) => {
+      const [type, ...params] = part.trim().split(";");
+      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith("q="))?.slice(2) ?? 1);
+      return { type: type.trim(), q: Number.isFinite(q) ? q : 1, i };
+    })
+    .filter((r) => r.type && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  const sse = ranked.find((r) => r.type === "text/event-stream");
+  const json = ranked.find((r) => r.type === "application/json" || r.type === "application/*" || r.type === "*/*");
+  const prefersSse = sse !== undefined && (json === undefined || ranked.indexOf(sse) < ranked.indexOf(json));
+  if (req.method !== "POST" || (accept.includes("application/json") && accept.includes("text/event-stream"))) {
+    return { request: req, json: !prefersSse };
+  }
+  if (!sse && !json && accept !== "") return { request: req, json: true }; // let the SDK answer 406
+  const headers = new Headers(req.headers);
+  headers.set("accept", "application/json, text/event-stream");
+  return { request: new Request(req, { headers }), json: !prefersSse };
+}
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}

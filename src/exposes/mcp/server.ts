@@ -1,0 +1,68 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { Runtime } from "../../runtime.js";
+import type { ExposesMcp } from "../../spec/model.js";
+import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
+
+/** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
+export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: () => Promise<ToolResult>) => Promise<ToolResult>;
+
+/** Tools per `tools/list` page; a server with more answers with a `nextCursor`. */
+export const PAGE_SIZE = 100;
+
+/**
+ * The MCP side of one `type: mcp` block, compiled once. `newServer()` gives an SDK `Server` wired to
+ * it: cheap enough to make per request in stateless mode, since all the work was done here.
+ */
+export interface McpService {
+  name: string;
+  tools: CompiledTool[];
+  newServer(): Server;
+}
+
+export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: ToolCallWrapper): McpService {
+  const tools = compileTools(block, runtime);
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  const listed = tools.map((t) => ({
+    name: t.name,
+    ...(t.title ? { title: t.title } : {}),
+    ...(t.description ? { description: t.description } : {}),
+    inputSchema: t.inputSchema,
+    annotations: t.annotations,
+  }));
+  const info = { name: block.namespace, version, ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}) };
+  const options = { capabilities: { tools: { listChanged: false } }, ...(block.description ? { instructions: block.description } : {}) };
+
+  return {
+    name: block.namespace,
+    tools,
+    newServer() {
+      const server = new Server(info, options);
+      server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+        const start = decodeCursor(request.params?.cursor);
+        const page = listed.slice(start, start + PAGE_SIZE);
+        const next = start + PAGE_SIZE < listed.length ? { nextCursor: encodeCursor(start + PAGE_SIZE) } : {};
+        return { tools: page, ...next };
+      });
+      server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+        const tool = byName.get(request.params.name);
+        if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+        const args = request.params.arguments ?? {};
+        const run = () => callTool(tool, args, extra.signal, runtime);
+        return (wrap ? wrap(tool, extra.requestInfo?.headers, run) : run()) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
+      });
+      return server;
+    },
+  };
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const m = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!m) throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
+  return Number(m[1]);
+}

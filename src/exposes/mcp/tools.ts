@@ -1,0 +1,157 @@
+import { InputError, UpstreamError } from "../../errors.js";
+import { FormatError } from "../../mapping/formats.js";
+import type { Runtime } from "../../runtime.js";
+import type { ExposesMcp, McpTool } from "../../spec/model.js";
+import { compileInvocation, type Invocation, type Outcome } from "../invocation.js";
+import { compileValidator, inputsSchema, type JsonSchemaObject, type Validator } from "../validate.js";
+
+/** LLM tool APIs accept only these property names. */
+const PROPERTY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** An MCP tool compiled from the file: what `tools/list` advertises and what `tools/call` runs. */
+export interface CompiledTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonSchemaObject;
+  annotations: ToolAnnotations;
+  invocation: Invocation;
+  /** Advertised argument name → the input's own name (they differ only when sanitised). */
+  argumentNames: ReadonlyMap<string, string>;
+  validate: Validator;
+}
+
+export interface ToolResult {
+  content: Array<{ type: "text"; text: string }>;
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+export function compileTools(block: ExposesMcp, runtime: Runtime): CompiledTool[] {
+  return block.tools.map((raw) => compileTool(runtime.resolveRef(raw) as McpTool, raw, block, runtime));
+}
+
+function compileTool(tool: McpTool, raw: McpTool, block: ExposesMcp, runtime: Runtime): CompiledTool {
+  const invocation = compileInvocation(tool, {
+    prefixes: ["tools", block.namespace],
+    plans: runtime.plans,
+    binds: runtime.binds,
+    requiredByDefault: true,
+    redact: (t) => runtime.redactor.redact(t),
+    maxErrorBody: runtime.maxErrorBody,
+  });
+  const advertised = advertisedNames(invocation.inputs.map((i) => i.name));
+  const argumentNames = new Map(invocation.inputs.map((i) => [advertised.get(i.name)!, i.name]));
+  const inputSchema = inputsSchema(invocation.inputs, (i) => advertised.get(i.name)!, false);
+  for (const input of invocation.inputs) {
+    // The whole JSON body of a generated operation is one object argument, shaped by the upstream.
+    if (input.wholeBody) inputSchema.properties[advertised.get(input.name)!] = { type: input.type, description: input.description ?? "Request body (JSON)." };
+  }
+  return {
+    name: tool.name!,
+    title: tool.label,
+    description: tool.description,
+    inputSchema,
+    annotations: annotations(tool, raw, runtime, invocation.upstreamMethod),
+    invocation,
+    argumentNames,
+    validate: compileValidator(inputSchema),
+  };
+}
+
+/**
+ * `Search string` → `Search_string`, `created[after]` → `created_after`: runs of characters LLM tool
+ * APIs reject become `_`, trimmed at the ends; a clash gets `_2`, `_3`…
+ */
+export function advertisedNames(names: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set(names.filter((n) => PROPERTY_NAME.test(n)));
+  for (const name of names) {
+    if (PROPERTY_NAME.test(name)) {
+      out.set(name, name);
+      continue;
+    }
+    const base = name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60) || "arg";
+    let candidate = base;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${base}_${n}`;
+    taken.add(candidate);
+    out.set(name, candidate);
+  }
+  return out;
+}
+
+/**
+ * Every tool carries all four hints: from the file's `hints` (or an aggregate function's
+ * `semantics`), else derived from the upstream method — GET read-only, PUT/DELETE idempotent,
+ * DELETE destructive, and always open-world (it calls an external API).
+ */
+function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: string | undefined): ToolAnnotations {
+  const h = raw.hints ?? tool.hints ?? {};
+  const semantics = runtime.semanticsOf(raw);
+  const m = (method ?? "").toUpperCase();
+  // A tool that calls nothing upstream (mock mode) changes nothing.
+  const readOnly = h.readOnly ?? semantics?.safe ?? (m === "GET" || m === "HEAD" || (!tool.call && !tool.steps));
+  return {
+    ...(tool.label ? { title: tool.label } : {}),
+    readOnlyHint: readOnly,
+    destructiveHint: h.destructive ?? (!readOnly && m === "DELETE"),
+    idempotentHint: h.idempotent ?? semantics?.idempotent ?? (readOnly || m === "PUT" || m === "DELETE"),
+    openWorldHint: h.openWorld ?? true,
+  };
+}
+
+/** Runs one `tools/call`: validation problems and upstream failures are tool errors, not protocol errors. */
+export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: AbortSignal | undefined, runtime: Runtime): Promise<ToolResult> {
+  const problems = tool.validate(args);
+  if (problems.length) return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) values[tool.argumentNames.get(k) ?? k] = v;
+  try {
+    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout }));
+  } catch (e) {
+    if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
+    if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
+    if (e instanceof FormatError) return errorResult(`Upstream error (502): ${e.message}`);
+    throw e;
+  }
+}
+
+async function resultOf(outcome: Outcome): Promise<ToolResult> {
+  if (outcome.kind === "upstream-error") {
+    return errorResult(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
+  }
+  let text: string;
+  let value: unknown;
+  if (outcome.kind === "value") {
+    value = outcome.value ?? null;
+    text = JSON.stringify(value);
+  } else {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of outcome.body) chunks.push(c as Buffer);
+    } catch (e) {
+      throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
+    }
+    text = Buffer.concat(chunks).toString("utf8");
+    try {
+      value = text ? JSON.parse(text) : null;
+    } catch {
+      value = undefined;
+    }
+  }
+  const result: ToolResult = { content: [{ type: "text", text }] };
+  if (value && typeof value === "object" && !Array.isArray(value)) result.structuredContent = value as Record<string, unknown>;
+  return result;
+}
+
+function errorResult(text: string): ToolResult {
+  return { content: [{ type: "text", text }], isError: true };
+}

@@ -1,0 +1,200 @@
+/**
+ * The MCP endpoint as clients meet it: protocol revisions, JSON or SSE as the client accepts,
+ * stateless by default (and sessions on request), DNS-rebinding checks, errors as the spec says.
+ */
+import http from "node:http";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCapability } from "../../src/spec/load.js";
+import { serveCapability, type Served } from "../../src/serve.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+
+const FLAGSHIP = path.resolve(__dirname, "../../metal-interconnections.naftiko.yaml");
+const SECRET = "mcp-transport-secret-99";
+
+async function start(upstream: RecordingUpstream, extra: Record<string, unknown> = {}): Promise<{ served: Served; url: string }> {
+  const served = await serveCapability(await loadCapability(FLAGSHIP), {
+    baseUris: { "metal-interconnections": `${upstream.url}/metal/v1` },
+    ports: { "metal-interconnections-rest": 0, "metal-interconnections-mcp": 0 },
+    env: { EQUINIX_API_KEY: SECRET },
+    log: () => {},
+    callTimeout: 1500,
+    ...extra,
+  });
+  return { served, url: served.listeners.find((l) => l.type === "mcp")!.url };
+}
+
+function rpc(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+/** Parsed JSON-RPC answer; tests read into it freely. */
+async function json(res: Promise<Response>): Promise<any> {
+  return (await res).json();
+}
+
+const call = (name: string, args: Record<string, unknown>, id = 1) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
+
+describe("MCP over Streamable HTTP (stateless default)", () => {
+  let upstream: RecordingUpstream;
+  let served: Served;
+  let url: string;
+  beforeAll(async () => {
+    upstream = await startRecordingUpstream();
+    ({ served, url } = await start(upstream));
+  });
+  afterAll(async () => {
+    await served.close();
+    await upstream.stop();
+  });
+
+  it("serves at /mcp on the loopback address by default", () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+  });
+
+  it.each(["2025-11-25", "2025-06-18", "2025-03-26"])("negotiates protocol revision %s", async (version) => {
+    const res = await rpc(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "t", version: "1" } } }, { accept: "application/json, text/event-stream" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body.result.protocolVersion).toBe(version);
+    expect(body.result.serverInfo.name).toBe("metal-interconnections-mcp");
+    expect(body.result.capabilities.tools).toBeDefined();
+    expect(res.headers.get("mcp-session-id")).toBeNull();
+  });
+
+  it("answers a tools/call without initialize, without Accept, with JSON (clients of the reference engine)", async () => {
+    for (const headers of [{}, { accept: "*/*" }] as Array<Record<string, string>>) {
+      const res = await rpc(url, call("get-virtual-circuit", { id: "vc-1" }), headers);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/application\/json/);
+      const body = (await res.json()) as any;
+      expect(body.result.isError ?? false).toBe(false);
+      expect(JSON.parse(body.result.content[0].text).seen.url).toBe("/metal/v1/virtual-circuits/vc-1");
+    }
+    const atRoot = await rpc(url.replace(/\/mcp$/, "/"), call("get-virtual-circuit", { id: "vc-2" }));
+    expect(atRoot.status).toBe(200);
+  });
+
+  it("answers with SSE when the client prefers text/event-stream", async () => {
+    const res = await rpc(url, call("get-virtual-circuit", { id: "vc-3" }), { accept: "text/event-stream, application/json;q=0.5" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    const data = text.split("\n").find((l) => l.startsWith("data: "))!;
+    expect(JSON.parse(data.slice(6)).result.content[0].text).toContain("vc-3");
+  });
+
+  it("GET and DELETE get 405 in stateless mode", async () => {
+    for (const method of ["GET", "DELETE"]) {
+      const res = await fetch(url, { method, headers: { accept: "text/event-stream" } });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("POST");
+    }
+  });
+
+  it("rejects a foreign Origin or Host with 403 (DNS rebinding)", async () => {
+    const evil = await rpc(url, call("get-virtual-circuit", { id: "x" }), { origin: "http://evil.example" });
+    expect(evil.status).toBe(403);
+    // fetch() will not send a forged Host header; node:http will, as a rebinding attacker's browser does.
+    const status = await new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { host: "evil.example", "content-type": "application/json" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify(call("get-virtual-circuit", { id: "x" })));
+    });
+    expect(status).toBe(403);
+    const local = await rpc(url, call("get-virtual-circuit", { id: "x" }), { origin: "http://localhost:3000" });
+    expect(local.status).toBe(200);
+  });
+
+  it("an unknown tool is JSON-RPC error -32602", async () => {
+    const body = await json(rpc(url, call("no-such-tool", {})));
+    expect(body.error.code).toBe(-32602);
+    expect(body.error.message).toContain("no-such-tool");
+  });
+
+  it("bad arguments are a tool error naming each one, and nothing goes upstream", async () => {
+    const before = upstream.requests.length;
+    const body = await json(rpc(url, call("list-project-connections", { project_id: 5, page: "two", colour: "blue" })));
+    expect(body.result.isError).toBe(true);
+    const text: string = body.result.content[0].text;
+    expect(text).toContain("project_id");
+    expect(text).toContain("page");
+    expect(text).toContain("colour");
+    const missing = await json(rpc(url, call("get-interconnection", {})));
+    expect(missing.result.isError).toBe(true);
+    expect(missing.result.content[0].text).toContain("connection_id");
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("the upstream request is identical to the REST path's for the same inputs", async () => {
+    const rest = served.listeners.find((l) => l.type === "rest")!.url;
+    const before = upstream.requests.length;
+    await fetch(`${rest}/v1/projects/p%201/connections?include=a,b&page=2&per_page=10`);
+    await rpc(url, call("list-project-connections", { project_id: "p 1", include: ["a", "b"], page: 2, per_page: 10 }));
+    const [viaRest, viaMcp] = upstream.requests.slice(before);
+    expect(viaMcp.url).toBe(viaRest.url);
+    expect(viaMcp.method).toBe(viaRest.method);
+    expect(viaMcp.headers["x-auth-token"]).toBe(viaRest.headers["x-auth-token"]);
+    const b0 = upstream.requests.length;
+    await fetch(`${rest}/v1/connections/c1/ports/p1/virtual-circuits`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ vnid: 1 }) });
+    await rpc(url, call("create-new-virtual-circuit", { connection_id: "c1", port_id: "p1", body: { vnid: 1 } }));
+    const [r, m] = upstream.requests.slice(b0);
+    expect(m.url).toBe(r.url);
+    expect(m.body).toBe(r.body);
+  });
+
+  it("upstream >= 400, unreachable and timeout are tool errors with the status and body", async () => {
+    upstream.reply = () => ({ status: 404, body: JSON.stringify({ errors: ["Not found"] }) });
+    const notFound = await json(rpc(url, call("get-interconnection", { connection_id: "gone" })));
+    expect(notFound.result.isError).toBe(true);
+    expect(notFound.result.content[0].text).toContain("404");
+    expect(notFound.result.content[0].text).toContain("Not found");
+    upstream.reply = () => ({ delay: 3000, body: "{}" });
+    const slow = await json(rpc(url, call("get-interconnection", { connection_id: "slow" })));
+    expect(slow.result.isError).toBe(true);
+    expect(slow.result.content[0].text).toMatch(/504|did not answer/);
+    upstream.reply = (req) => ({ body: JSON.stringify({ seen: { method: req.method, url: req.url } }) });
+  });
+
+  it("works with the SDK client end to end", async () => {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(15);
+    const create = tools.find((t) => t.name === "create-new-virtual-circuit")!;
+    expect(create.inputSchema).toMatchObject({ type: "object", required: expect.arrayContaining(["connection_id", "port_id", "body"]), properties: { body: { type: "object" } } });
+    expect(create.annotations).toEqual({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true });
+    const list = tools.find((t) => t.name === "list-project-connections")!;
+    expect(list.inputSchema.properties).toMatchObject({ include: { type: "array", items: { type: "string" } }, page: { type: "integer" } });
+    await client.close();
+  });
+});
+
+describe("MCP sessions mode and unreachable upstream", () => {
+  it("keeps a session when asked, and reports an unreachable upstream as a tool error", async () => {
+    const upstream = await startRecordingUpstream();
+    const { served, url } = await start(upstream, { mcpSessions: true, baseUris: { "metal-interconnections": "http://127.0.0.1:1/metal/v1" } });
+    try {
+      const client = new Client({ name: "t", version: "1" });
+      const transport = new StreamableHTTPClientTransport(new URL(url));
+      await client.connect(transport);
+      expect(transport.sessionId).toMatch(/[0-9a-f-]{36}/);
+      const r = (await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c" } })) as { isError?: boolean; content: Array<{ text: string }> };
+      expect(r.isError).toBe(true);
+      expect(r.content[0].text).toMatch(/502|unreachable/);
+      const noSession = await rpc(url, call("get-interconnection", { connection_id: "c" }), { accept: "application/json, text/event-stream" });
+      expect(noSession.status).toBe(400);
+      await transport.terminateSession();
+      await client.close();
+    } finally {
+      await served.close();
+      await upstream.stop();
+    }
+  });
+});
