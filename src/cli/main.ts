@@ -24,6 +24,12 @@ export async function main(argv: string[]): Promise<number | void> {
       return serveCommand(rest);
     case "validate":
       return validateCommand(rest);
+    case "openapi":
+      return (await import("./openapi.js")).openapiCommand(rest);
+    case "inspect":
+      return (await import("./inspect.js")).inspectCommand(rest);
+    case "call":
+      return (await import("./call.js")).callCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;

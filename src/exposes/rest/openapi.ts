@@ -1,4 +1,4 @@
-import { pathVariables } from "../../mapping/names.js";
+import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Capability } from "../../spec/load.js";
 import type { Authentication, ExposesRest, OutputParam } from "../../spec/model.js";
 import type { InputSpec } from "../invocation.js";
@@ -57,7 +57,8 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
       },
       ...(security ? { securitySchemes: { [security.name]: security.scheme } } : {}),
     },
-    ...(security ? { security: [{ [security.name]: [] }] } : {}),
+    // No authentication on the block: say so explicitly (an empty requirement list), for linters and clients.
+    security: security ? [{ [security.name]: [] }] : [],
   };
   return doc;
 }
@@ -84,12 +85,16 @@ function uniqueId(route: RestRoute, seen: Set<string>): string {
 
 function operation(route: RestRoute, operationId: string, tag: string): Json {
   const inputs = route.invocation.inputs;
-  const parameters = inputs.filter((i) => i.in !== "body").map(parameter);
+  // A path input may be spelled `connection_id` in `with` and `{connection-id}` in the path: OpenAPI
+  // wants the path's spelling, which is also what the server matches.
+  const vars = pathVariables(route.path);
+  const pathName = (i: InputSpec) => vars.find((v) => normalizeName(v) === normalizeName(i.name)) ?? i.name;
+  const parameters = inputs.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
   const body = inputs.filter((i) => i.in === "body");
   const op: Json = {
     operationId,
-    summary: route.name ?? `${route.method} ${route.path}`,
-    ...(route.description ? { description: route.description } : {}),
+    summary: route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`,
+    ...(route.description && route.description.split("\n")[0].length > 120 ? { description: route.description } : {}),
     tags: [tag],
     ...(parameters.length ? { parameters } : {}),
   };
