@@ -46,7 +46,7 @@ describe("/docs in headless Chromium", () => {
     const res = await page.goto(`${base}/docs`);
     expect(res?.status()).toBe(200);
     await page.waitForSelector(".opblock", { timeout: 20_000 });
-    await page.waitForFunction(() => document.querySelectorAll(".opblock").length >= 15, undefined, { timeout: 20_000 });
+    await page.waitForFunction("document.querySelectorAll('.opblock').length >= 15", undefined, { timeout: 20_000 });
     const ops = await page.$$eval(".opblock", (els) =>
       els.map((e) => ({
         method: e.querySelector(".opblock-summary-method")?.textContent?.trim(),
