@@ -100,7 +100,7 @@ export async function callCommand(argv: string[]): Promise<number> {
     const out = styler(process.stdout);
     const text = result.content.map((c) => c.text).join("\n");
     if (result.isError) {
-      process.stderr.write(`${err.red("error:")} ${text}\n`);
+      process.stderr.write(`${err.red("error:")} ${text}\n${hintFor(text, file, tool.name)}\n`);
       return 1;
     }
     if (values.raw || result.structuredContent === undefined) process.stdout.write(`${pretty(text)}\n`);
@@ -158,4 +158,12 @@ function jsonValue(raw: string, name: string, type?: string): unknown {
     if (type === "object") throw new Error(`--arg ${name} must be a JSON object, e.g. ${name}='{"key":"value"}'`);
     return raw;
   }
+}
+
+/** What to do about a tool error, by its kind. */
+function hintFor(text: string, file: string, tool: string): string {
+  if (text.startsWith("Invalid arguments")) return `hint: see the arguments of ${tool} with "naftiko inspect ${file}", and pass them as --arg <name>=<value>`;
+  if (/^Upstream error \((502|504)\)/.test(text)) return "hint: the upstream did not answer; check the network, or point the consumes block elsewhere with --base-uri <ns>=<url> (and --timeout <ms>)";
+  if (/^Upstream answered HTTP 40[13]/.test(text)) return "hint: the upstream refused the credentials; check the variables the file binds (naftiko inspect shows the authentication)";
+  return "hint: the upstream answered with an error; the text above is its answer";
 }
