@@ -20,7 +20,19 @@ export async function createObserver(capability: Capability, logger: Logger, env
   let tracing;
   if (where) {
     tracing = await loadTracing({ ...where, serviceName: env.OTEL_SERVICE_NAME ?? label, serviceVersion: VERSION, sampling: obs.traces?.sampling });
-    logger.info({ endpoint: where.tracesUrl ?? where.endpoint }, "naftiko: tracing to OTLP endpoint");
+    logger.info({ endpoint: withoutCredentials(where.tracesUrl ?? where.endpoint ?? "") }, "naftiko: tracing to OTLP endpoint");
   }
   return new Observer(logger, metrics, tracing);
+}
+
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    return u.toString();
+  } catch {
+    return "(not a URL)";
+  }
 }
