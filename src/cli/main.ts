@@ -1,7 +1,7 @@
-import { serveCommand } from "./serve.js";
-import { validateCommand } from "./validate.js";
 import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
+
+// Commands are imported when run: `--help` and `validate` need not load the servers, pino or OTel.
 
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
 export async function main(argv: string[]): Promise<number | void> {
@@ -21,9 +21,9 @@ export async function main(argv: string[]): Promise<number | void> {
   }
   switch (command) {
     case "serve":
-      return serveCommand(rest);
+      return (await import("./serve.js")).serveCommand(rest);
     case "validate":
-      return validateCommand(rest);
+      return (await import("./validate.js")).validateCommand(rest);
     case "openapi":
       return (await import("./openapi.js")).openapiCommand(rest);
     case "inspect":
