@@ -202,8 +202,12 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
         continue;
       }
+      const address = addressOf(block);
+      if (!isLoopback(address) && !block.authentication) {
+        log(`naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`);
+      }
       const server = createAdaptorServer({ fetch: dispatch(block.namespace) }) as Server;
-      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, addressOf(block), block.namespace);
+      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, address, block.namespace);
       servers.push(server);
       const base = urlOf(bound);
       if (block.type === "skill") {
@@ -267,6 +271,12 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     },
   };
   return served;
+}
+
+/** Loopback-only addresses: nothing off this machine can connect. */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^\[|\]$/g, "");
+  return a === "localhost" || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
 }
 
 function urlOf(bound: AddressInfo): string {

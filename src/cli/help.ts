@@ -32,6 +32,17 @@ Options:
   --timeout <ms>             upstream call timeout, connect to last byte (default 30000); 504 beyond
   --max-body <bytes>         largest request body accepted (default 1048576); 413 beyond
   --grace <ms>               on SIGTERM/SIGINT, how long in-flight calls may finish (default 10000)
+  --retries <n>              retries of an idempotent upstream call (GET, HEAD, PUT, DELETE unless the
+                             file's hints say otherwise; never POST/PATCH) on connection errors,
+                             429, 502, 503, 504 (default 2; 0 disables)
+  --retry-delay <ms>         first backoff step, doubled per retry, full jitter (default 100)
+  --max-retry-after <ms>     longest upstream Retry-After waited for (default 5000); longer ones are
+                             passed to the caller
+  --max-in-flight <n>        upstream calls in flight per consumes block (default 64)
+  --queue-timeout <ms>       how long a call beyond that may wait for a slot (default 2000); then 503
+                             with Retry-After
+  --config <file>            runtime config file (YAML/JSON): the settings above, and per consumes
+                             block; flags win over it (see README, "Runtime config file")
   --stdio                    serve the MCP block on stdin/stdout (for desktop MCP clients) instead of
                              HTTP; logs stay on stderr; the process stops when stdin closes
   --mcp-sessions             keep MCP sessions (Mcp-Session-Id) instead of the stateless default
