@@ -6,6 +6,7 @@ import { hintsFromSemantics } from "./orchestration/aggregates.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
+import type { OperationSchemas } from "./spec/openapi-schemas.js";
 import type { AggregateFunction, ConsumesHttp, Invocable } from "./spec/model.js";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
@@ -21,6 +22,8 @@ export interface RuntimeOptions {
   /** Largest upstream error body relayed to a caller, in bytes. */
   maxErrorBody?: number;
   env?: NodeJS.ProcessEnv;
+  /** `consumesNamespace.operation` → schemas from the upstream's OpenAPI document (`--openapi`). */
+  schemas?: ReadonlyMap<string, OperationSchemas>;
 }
 
 export const DEFAULTS = {
@@ -63,7 +66,10 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const plans = new Map<string, OperationPlan>();
   for (const [key, ref] of capability.operations) {
     const baseUri = options.baseUris?.[ref.consumes.namespace] ?? ref.consumes.baseUri;
-    plans.set(key, compileOperation(ref, baseUri, binds, pools));
+    const plan = compileOperation(ref, baseUri, binds, pools);
+    const schemas = options.schemas?.get(key);
+    if (schemas) plan.schemas = schemas;
+    plans.set(key, plan);
   }
 
   const functions = new Map<string, AggregateFunction>();

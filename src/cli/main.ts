@@ -1,5 +1,7 @@
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
+import { importCommand } from "./import.js";
+import { buildCommand } from "./build.js";
 import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
 
@@ -24,6 +26,10 @@ export async function main(argv: string[]): Promise<number | void> {
       return serveCommand(rest);
     case "validate":
       return validateCommand(rest);
+    case "import":
+      return importCommand(rest);
+    case "build":
+      return buildCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;

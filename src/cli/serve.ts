@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
+import { schemasFromOpenApi } from "../spec/openapi-schemas.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 
 /** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
@@ -21,6 +22,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "mcp-sessions": { type: "boolean" },
       "allowed-host": { type: "string", multiple: true },
       "allowed-origin": { type: "string", multiple: true },
+      openapi: { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -56,6 +58,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   try {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+    const schemas = await schemasFromOpenApi(capability, values.openapi);
+    if (schemas) {
+      options.schemas = schemas.byOperation;
+      const total = capability.operations.size;
+      process.stderr.write(`naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`);
+    }
     served = await serveCapability(capability, options);
     const label = capability.doc.info?.label ?? capability.file;
     process.stderr.write(`naftiko: ready — ${label}\n`);

@@ -1,4 +1,5 @@
 import { InputError, type ParameterProblem } from "../../errors.js";
+import type { OperationSchemas } from "../../spec/openapi-schemas.js";
 import type { ConsumedRef } from "../../spec/load.js";
 import type { ConsumedParam, RequestBody } from "../../spec/model.js";
 import { pathVariables } from "../../mapping/names.js";
@@ -16,6 +17,8 @@ export interface OperationPlan {
   readonly key: string;
   readonly method: string;
   readonly ref: ConsumedRef;
+  /** Request-body and response schemas from the upstream's OpenAPI document (`serve --openapi`). */
+  schemas?: OperationSchemas;
   build(args: Args): UpstreamRequest;
   call(args: Args, opts: CallOptions): Promise<UpstreamResponse>;
 }
