@@ -10,6 +10,7 @@ import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
 import type { OperationSchemas } from "./spec/openapi-schemas.js";
 import type { AggregateFunction, ConsumesHttp, ExposesMcp, Invocable } from "./spec/model.js";
+import type { Dispatcher } from "undici";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -26,6 +27,13 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** `consumesNamespace.operation` → schemas from the upstream's OpenAPI document (`--openapi`). */
   schemas?: ReadonlyMap<string, OperationSchemas>;
+  /** Describe only (OpenAPI export, inspect): binds are not resolved and nothing is called. */
+  describeOnly?: boolean;
+  /** Wraps each compiled plan (metrics, traces) and each upstream request (request id, traceparent). */
+  instrument?: {
+    plan(plan: OperationPlan): OperationPlan;
+    interceptors: Dispatcher.DispatcherComposeInterceptor[];
+  };
   /** Retries of idempotent upstream calls (see consumes/http/retry.ts). */
   retry?: Partial<RetryPolicy>;
   /** In-flight upstream calls per consumes block, and how long and how many callers may wait. */
@@ -71,10 +79,10 @@ export interface Runtime {
 
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
   const doc = capability.doc;
-  const bindValues: BindValues = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
+  const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
   const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
-  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
+  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections, interceptors: options.instrument?.interceptors });
 
   for (const [what, names] of [["--base-uri", options.baseUris], ["the runtime config", options.consumes]] as const) {
     for (const ns of Object.keys(names ?? {})) {
@@ -99,7 +107,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     const plan = compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout });
     const schemas = options.schemas?.get(key);
     if (schemas) plan.schemas = schemas;
-    plans.set(key, plan);
+    plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);
   }
 
   const functions = new Map<string, AggregateFunction>();

@@ -1,9 +1,7 @@
-import { serveCommand } from "./serve.js";
-import { validateCommand } from "./validate.js";
-import { importCommand } from "./import.js";
-import { buildCommand } from "./build.js";
 import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
+
+// Commands are imported when run: `--help` and `validate` need not load the servers, pino or OTel.
 
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
 export async function main(argv: string[]): Promise<number | void> {
@@ -23,13 +21,19 @@ export async function main(argv: string[]): Promise<number | void> {
   }
   switch (command) {
     case "serve":
-      return serveCommand(rest);
+      return (await import("./serve.js")).serveCommand(rest);
     case "validate":
-      return validateCommand(rest);
+      return (await import("./validate.js")).validateCommand(rest);
+    case "openapi":
+      return (await import("./openapi.js")).openapiCommand(rest);
+    case "inspect":
+      return (await import("./inspect.js")).inspectCommand(rest);
+    case "call":
+      return (await import("./call.js")).callCommand(rest);
     case "import":
-      return importCommand(rest);
+      return (await import("./import.js")).importCommand(rest);
     case "build":
-      return buildCommand(rest);
+      return (await import("./build.js")).buildCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;

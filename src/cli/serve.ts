@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { createLogger, LOG_LEVELS, type RuntimeLogger } from "../observability/log.js";
+import { watchCapability, type Watching } from "../reload.js";
 import { loadRuntimeConfig, mergeOptions } from "../config.js";
 import { installCrashHandlers } from "../crash.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
@@ -25,6 +27,9 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "allowed-host": { type: "string", multiple: true },
       "allowed-origin": { type: "string", multiple: true },
       openapi: { type: "string" },
+      "control-port": { type: "string" },
+      "log-level": { type: "string" },
+      watch: { type: "boolean" },
       config: { type: "string" },
       retries: { type: "string" },
       "retry-delay": { type: "string" },
@@ -59,13 +64,19 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       mcpSessions: values["mcp-sessions"],
       allowedHosts: values["allowed-host"],
       allowedOrigins: values["allowed-origin"],
+      controlPort: values["control-port"] === undefined ? undefined : flagPort(values["control-port"], "--control-port"),
     });
+    const level = values["log-level"] ?? "info";
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+    options.logger = await createLogger({ level: level as (typeof LOG_LEVELS)[number] });
   } catch (e) {
     process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
     return 2;
   }
 
+  const { logger } = options.logger as RuntimeLogger;
   let served;
+  let watching: Watching | undefined;
   try {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
@@ -79,7 +90,8 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     const redactor = served.runtime.redactor;
     installCrashHandlers((t) => redactor.redact(t));
     const label = capability.doc.info?.label ?? capability.file;
-    process.stderr.write(`naftiko: ready — ${label}\n`);
+    if (values.watch) watching = watchCapability(file, capability, served, logger);
+    logger.info({ capability: label, file: capability.file, watch: values.watch === true }, `naftiko: ready — ${label}`);
   } catch (e) {
     if (e instanceof CapabilityError) {
       for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -95,14 +107,15 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`naftiko: ${signal}, finishing in-flight calls\n`);
+      logger.info({ signal }, `naftiko: ${signal}, finishing in-flight calls`);
+      watching?.close();
       served.close().then(resolve, resolve);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
     served.stdioClosed?.then(() => stop("end of stdin"));
   });
-  process.stderr.write("naftiko: stopped\n");
+  logger.info("naftiko: stopped");
   return 0;
 }
 
@@ -129,6 +142,14 @@ function hostPairs(list: string[] | undefined): Record<string, string> {
     else out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+function flagPort(v: string, flag: string): number {
+  try {
+    return port(v);
+  } catch (e) {
+    throw new Error(`${flag} ${(e as Error).message}, got "${v}"`);
+  }
 }
 
 function port(v: string): number {

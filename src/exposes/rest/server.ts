@@ -5,7 +5,7 @@ import { InputError, UpstreamError, type ParameterProblem } from "../../errors.j
 import { FormatError } from "../../mapping/formats.js";
 import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Runtime } from "../../runtime.js";
-import type { ExposesRest, HttpMethod } from "../../spec/model.js";
+import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
 import { compileServerAuth, requireAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
@@ -14,7 +14,13 @@ import { coerce, readQuery } from "./inputs.js";
 export interface RestOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodySize: number;
+  /** Wraps each route's handler (observability: logs, metrics, traces, request id). */
+  wrap?: (route: RestRoute, handler: RouteHandler) => RouteHandler;
+  /** Adds runtime routes (`/openapi.json`, `/docs`) once the capability's routes are known. */
+  mount?: (app: Hono, routes: RestRoute[]) => void;
 }
+
+export type RouteHandler = (c: Context) => Promise<Response>;
 
 /** One REST route: an exposed operation, ready to serve. */
 export interface RestRoute {
@@ -24,6 +30,8 @@ export interface RestRoute {
   name?: string;
   description?: string;
   invocation: Invocation;
+  /** The operation's outputParameters, for describing the response (OpenAPI). */
+  output?: OutputParam[];
 }
 
 /** Builds the Hono app of one `type: rest` exposes block: one route per resource path and method. */
@@ -52,14 +60,17 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
         },
         resource.inputParameters,
       );
-      routes.push({ method, path: resource.path, name: op.name, description: op.description, invocation });
-      const handler = routeHandler(invocation, vars, runtime);
+      const route: RestRoute = { method, path: resource.path, name: op.name, description: op.description, invocation, output: op.outputParameters };
+      routes.push(route);
+      const plain = routeHandler(invocation, vars, runtime);
+      const handler = options.wrap ? options.wrap(route, plain) : plain;
       if (invocation.inputs.some((i) => i.in === "body")) {
         app.on(method, honoPath, bodyLimit({ maxSize: options.maxBodySize, onError: (c) => errorResponse(c, 413, "payload_too_large", `request body exceeds ${options.maxBodySize} bytes`) }), handler);
       } else app.on(method, honoPath, handler);
       byPath.set(honoPath, [...(byPath.get(honoPath) ?? []), method]);
     }
   }
+  options.mount?.(app, routes);
   for (const [honoPath, methods] of byPath) {
     const allow = [...new Set(methods)].join(", ");
     app.all(honoPath, (c) => {
@@ -81,7 +92,7 @@ function toHonoPath(path: string): string {
   return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `:p${i++}`);
 }
 
-function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime) {
+function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime): RouteHandler {
   const inputs = invocation.inputs;
   const pathInputs = vars.map((v) => inputs.find((i) => normalizeName(i.name) === normalizeName(v)));
   const queryInputs = inputs.filter((i) => i.in === "query");
