@@ -19,7 +19,7 @@ describe("the planted secret never leaks", () => {
   const outputs: Array<[string, string]> = [];
   beforeAll(async () => {
     upstream = await startFaultUpstream();
-    proc = await spawnServe([FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--timeout", "500", "--retries", "1"], { FAULTS_KEY: SECRET });
+    proc = await spawnServe([FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--timeout", "500", "--retries", "1", "--log-level", "debug", "--control-port", "0"], { FAULTS_KEY: SECRET });
   });
   afterAll(async () => {
     await proc.stop();
@@ -43,12 +43,27 @@ describe("the planted secret never leaks", () => {
       const r = await fetch(`${rest}${p}`, { method, headers: { "content-type": "application/json", authorization: "Bearer caller-token" }, body: body || undefined });
       outputs.push([`${method} ${p}`, `${r.status} ${await r.text()}`]);
     }
+    // Exported documents and operator endpoints.
+    for (const url of [`${rest}/openapi.json`, `${rest}/docs`, `${proc.urls.control}/status`, `${proc.urls.control}/metrics`, `${proc.urls.control}/health/ready`]) {
+      const r = await fetch(url);
+      expect(r.status, url).toBe(200);
+      outputs.push([`GET ${url}`, await r.text()]);
+    }
     for (const m of ["initialize", "tools/list"]) {
       const params = m === "initialize" ? { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } : {};
       const r = await fetch(mcp, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: m, params }) });
       outputs.push([`MCP ${m}`, await r.text()]);
     }
-    const commands = [["--help"], ["serve", "--help"], ["validate", FAULTS_FILE], ["serve", FAULTS_FILE, "--port", "nope"]];
+    const commands = [
+      ["--help"],
+      ["serve", "--help"],
+      ["validate", FAULTS_FILE],
+      ["serve", FAULTS_FILE, "--port", "nope"],
+      ["openapi", FAULTS_FILE],
+      ["inspect", FAULTS_FILE],
+      ["call", FAULTS_FILE, "get-item", "--arg", "id=echo-secret", "--base-uri", `faults=${upstream.url}/api`],
+      ["call", FAULTS_FILE, "get-item", "--arg", "id=drop", "--base-uri", `faults=${upstream.url}/api`],
+    ];
     const runs = await Promise.all(commands.map((args) => runCli(args, { FAULTS_KEY: SECRET })));
     runs.forEach((r, i) => outputs.push([`naftiko ${commands[i].join(" ")}`, r.stdout + r.stderr]));
     expect(await proc.stop("SIGTERM")).toBe(0);
