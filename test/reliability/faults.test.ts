@@ -7,7 +7,7 @@ import { refusedPort } from "../support/fault-upstream.js";
 import { startFaults, type FaultsRig } from "../support/faults.js";
 
 const TIMEOUT = 800;
-const SLACK = 400;
+const SLACK = 700;
 const RETRY = { retries: 2, baseDelay: 20, maxDelay: 100, maxRetryAfter: 1_500 };
 
 const unhandled: unknown[] = [];

@@ -140,6 +140,7 @@ describe("load: 2,000 requests at concurrency 200 through REST and through MCP a
     await new Promise((r) => setTimeout(r, 50));
     gc();
     const grown = process.memoryUsage().heapUsed - start;
+    if (process.env.LOAD_REPORT) console.log(`load: ${elapsed} ms, heap ${(start / 2 ** 20).toFixed(1)} MB → +${(grown / 2 ** 20).toFixed(1)} MB`);
     expect(grown).toBeLessThan(24 * 1024 * 1024);
   }, 45_000);
 });
