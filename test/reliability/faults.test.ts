@@ -61,7 +61,9 @@ describe("upstream faults (REST and MCP)", () => {
     expect(rig.upstream.hits(`/api/items/${fault}`)).toBe(tries);
     if (fault === "s429-long") expect(r.headers.get("retry-after")).toBe("120");
 
+    const t0 = Date.now();
     const tool = await rig.callTool("get-item", { id: fault });
+    expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
     expect(tool.status).toBe(200);
     expect(tool.result?.isError).toBe(true);
     expect(tool.result?.content[0].text).toContain(String(status));
