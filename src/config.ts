@@ -13,6 +13,7 @@ import type { ServeOptions } from "./serve.js";
  * connectTimeout: 5000
  * maxBody: 1048576          # bytes; 413 beyond
  * grace: 10000              # ms for in-flight calls on SIGTERM
+ * maxResponseBody: 33554432 # bytes of an upstream body read whole to map it; 502 beyond
  * retry: { retries: 2, baseDelay: 100, maxDelay: 2000, maxRetryAfter: 5000 }
  * limits: { maxInFlight: 64, queueTimeout: 2000, maxQueue: 1000 }
  * hosts: { "*": 127.0.0.1 } # exposes namespace (or *) → listen address
@@ -21,7 +22,7 @@ import type { ServeOptions } from "./serve.js";
  *   metal-interconnections: { baseUri: http://127.0.0.1:4010, timeout: 10000, retry: { retries: 0 }, maxInFlight: 16 }
  * ```
  */
-export type RuntimeConfig = Pick<ServeOptions, "callTimeout" | "connectTimeout" | "maxBodySize" | "grace" | "retry" | "limits" | "hosts" | "ports" | "consumes">;
+export type RuntimeConfig = Pick<ServeOptions, "callTimeout" | "connectTimeout" | "maxBodySize" | "grace" | "maxResponseBody" | "retry" | "limits" | "hosts" | "ports" | "consumes">;
 
 const ms = { type: "integer", minimum: 1 };
 const count = { type: "integer", minimum: 0 };
@@ -38,6 +39,7 @@ const SCHEMA = {
     connectTimeout: ms,
     maxBody: ms,
     grace: ms,
+    maxResponseBody: ms,
     retry,
     limits: {
       type: "object",
@@ -97,6 +99,7 @@ export function loadRuntimeConfig(file: string): RuntimeConfig {
     connectTimeout?: number;
     maxBody?: number;
     grace?: number;
+    maxResponseBody?: number;
     retry?: RuntimeConfig["retry"];
     limits?: RuntimeConfig["limits"];
     hosts?: Record<string, string>;
@@ -108,6 +111,7 @@ export function loadRuntimeConfig(file: string): RuntimeConfig {
     connectTimeout: c.connectTimeout,
     maxBodySize: c.maxBody,
     grace: c.grace,
+    maxResponseBody: c.maxResponseBody,
     retry: c.retry,
     limits: c.limits,
     hosts: c.hosts,

@@ -19,12 +19,13 @@ export class InputError extends Error {
 }
 
 /**
- * The upstream could not be reached, did not answer in time, or too many calls to it are already in
- * flight: REST 502/504/503 (503 with `Retry-After`), MCP `isError`.
+ * The upstream could not be reached, did not answer in time, answered with something unusable (a body
+ * over the size limit), or too many calls to it are already in flight: REST 502/504/502/503 (503 with
+ * `Retry-After`), MCP `isError`.
  */
 export class UpstreamError extends Error {
   constructor(
-    readonly kind: "unreachable" | "timeout" | "overloaded",
+    readonly kind: "unreachable" | "timeout" | "overloaded" | "bad_response",
     message: string,
     /** Seconds after which trying again makes sense (`overloaded`). */
     readonly retryAfter?: number,

@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   };
   /** Retries of idempotent upstream calls (see consumes/http/retry.ts). */
   retry?: Partial<RetryPolicy>;
+  /** Most bytes of an upstream response read whole to map or convert it (default 32 MiB); 502 beyond. */
+  maxResponseBody?: number;
   /** In-flight upstream calls per consumes block, and how long and how many callers may wait. */
   limits?: Partial<LimiterOptions>;
   /** consumes namespace → settings for that block only (from the runtime config file). */
@@ -70,6 +72,8 @@ export interface Runtime {
   redactor: Redactor;
   callTimeout: number;
   maxErrorBody: number;
+  /** Most bytes of an upstream response read whole (`--config` maxResponseBody); undefined: the default. */
+  maxResponseBody?: number;
   /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
   resolveRef(unit: Invocable): Invocable;
   /** The `semantics` of the aggregate function a unit refers to, if any. */
@@ -104,7 +108,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       limiters.set(ns, (limiter = new Limiter(ns, limits)));
     }
     const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
-    const plan = compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout });
+    const plan = compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout, maxResponseBody: options.maxResponseBody });
     const schemas = options.schemas?.get(key);
     if (schemas) plan.schemas = schemas;
     plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);
@@ -120,6 +124,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     redactor,
     callTimeout: options.callTimeout ?? DEFAULTS.callTimeout,
     maxErrorBody: options.maxErrorBody ?? DEFAULTS.maxErrorBody,
+    maxResponseBody: options.maxResponseBody,
     resolveRef(unit) {
       if (!unit.ref) return unit;
       const fn = functions.get(unit.ref);

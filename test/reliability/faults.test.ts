@@ -120,6 +120,40 @@ describe("upstream faults (REST and MCP)", () => {
   });
 });
 
+describe("upstream bodies too large to read whole", () => {
+  it("are 502 where they must be read (mapped, MCP), and streamed where they are passed through (REST $.)", async () => {
+    const rig = await startFaults({ callTimeout: 5_000, maxResponseBody: 1024 * 1024 });
+    try {
+      for (const fault of ["huge", "huge-chunked"]) {
+        const mapped = await fetch(`${rig.rest}/v1/mapped/${fault}`);
+        expect(mapped.status).toBe(502);
+        expect(((await mapped.json()) as { error: string; message: string }).error).toBe("upstream_bad_response");
+        const tool = await rig.callTool("get-item", { id: fault });
+        expect(tool.result?.isError).toBe(true);
+        expect(tool.result?.content[0].text).toMatch(/502.*larger than 1048576 bytes/);
+        const streamed = await fetch(`${rig.rest}/v1/items/${fault}`);
+        expect(streamed.status).toBe(200);
+        expect((await streamed.arrayBuffer()).byteLength).toBeGreaterThan(3 * 1024 * 1024);
+      }
+      expect((await fetch(`${rig.rest}/v1/items/ok`)).status).toBe(200);
+    } finally {
+      await rig.stop();
+    }
+  });
+
+  it("redirects are never followed: the credentials go to no other origin", async () => {
+    const rig = await startFaults({ callTimeout: 2_000 });
+    try {
+      const r = await fetch(`${rig.rest}/v1/items/redirect`, { redirect: "manual" });
+      expect(r.status).toBe(302);
+      expect(r.headers.get("location")).toBeNull();
+      expect(rig.upstream.requests).toHaveLength(1);
+    } finally {
+      await rig.stop();
+    }
+  });
+});
+
 describe("retry timing", () => {
   it("honours Retry-After (waits at least that long) when it fits in the timeout and under the cap", async () => {
     const rig = await startFaults({ callTimeout: 3_000, retry: RETRY });

@@ -16,6 +16,8 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from "
  *   flaky<code>-<n>   the first n requests to this path get <code> (or a dropped socket for `drop`), then 200
  *   delay-<ms>        200 after <ms> milliseconds
  *   echo-secret       401 whose body repeats the request's X-Api-Key header (a careless upstream)
+ *   huge, huge-chunked a 3 MB JSON body, with or without Content-Length
+ *   redirect          302 to another origin
  */
 export interface FaultUpstream {
   url: string;
@@ -121,6 +123,17 @@ function answer(fault: string, n: number, method: string, url: string, headers: 
     case "garbage":
       res.writeHead(200, { "content-type": "application/json" });
       res.end("{this is <not> json");
+      return;
+    case "huge":
+    case "huge-chunked": {
+      const body = Buffer.from(JSON.stringify({ name: "huge", pad: "p".repeat(3 * 1024 * 1024) }));
+      res.writeHead(200, { "content-type": "application/json", ...(fault === "huge" ? { "content-length": String(body.length) } : {}) });
+      res.end(body);
+      return;
+    }
+    case "redirect":
+      res.writeHead(302, { location: "http://127.0.0.1:9/stolen", "content-type": "application/json" });
+      res.end('{"moved":true}');
       return;
     case "echo-secret":
       return json(res, 401, { error: "bad key", got: headers["x-api-key"] });

@@ -16,7 +16,12 @@ export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: Dispatcher.ResponseData["body"];
+  /** Most bytes `readBody` reads of this body (set by the plan from the runtime's settings). */
+  maxBody?: number;
 }
+
+/** Default for the largest upstream body read whole (to map or convert it): a bound on memory per call. */
+export const MAX_READ_BODY = 32 * 1024 * 1024;
 
 export interface CallOptions {
   /** Aborted when the caller goes away: the upstream call is then cancelled too. */
@@ -47,13 +52,34 @@ export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions
   }
 }
 
-/** Reads a whole upstream body, mapping a stall or reset to the same errors as the call itself. */
-export async function readBody(res: UpstreamResponse, opts: CallOptions, origin: string): Promise<Buffer> {
+/**
+ * Reads a whole upstream body, mapping a stall or reset to the same errors as the call itself. A body
+ * larger than the limit is refused (502) rather than buffered: an upstream must not be able to make
+ * the runtime hold gigabytes.
+ */
+export async function readBody(res: UpstreamResponse, opts: CallOptions, origin: string, limit = res.maxBody ?? MAX_READ_BODY): Promise<Buffer> {
+  const tooBig = () => new UpstreamError("bad_response", `upstream ${origin} answered with a body larger than ${limit} bytes, the most this runtime reads`);
+  const declared = Number(res.headers["content-length"]);
+  if (declared > limit) {
+    res.body.destroy();
+    throw tooBig();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return Buffer.from(await res.body.arrayBuffer());
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) break;
+      chunks.push(chunk as Buffer);
+    }
   } catch (e) {
     throw upstreamFailure(e, origin, undefined, opts);
   }
+  if (size > limit) {
+    res.body.destroy();
+    throw tooBig();
+  }
+  return Buffer.concat(chunks);
 }
 
 export function upstreamFailure(e: unknown, origin: string, deadline: AbortSignal | undefined, opts: CallOptions): unknown {

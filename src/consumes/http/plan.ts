@@ -45,6 +45,8 @@ export interface CallPolicy {
   limiter?: Limiter;
   /** Milliseconds for the whole call (queue, tries, body), overriding the caller's `timeout`. */
   timeout?: number;
+  /** Most bytes of a response read whole (to map or convert it); 502 beyond. */
+  maxResponseBody?: number;
 }
 
 export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Lookup, pools: Pools, policy: CallPolicy = { retry: DEFAULT_RETRY }): OperationPlan {
@@ -163,6 +165,7 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     const release = policy.limiter ? await policy.limiter.acquire(opts.signal, opts.timeout) : undefined;
     try {
       const res = await callOnce(req, { ...opts, totalTimeout: opts.timeout }, deadline);
+      if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
       // The slot is held until the body is read, streamed out or dropped: that is when the socket is free.
       if (release) finished(res.body, () => release());
       return res;

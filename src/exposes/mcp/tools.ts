@@ -1,3 +1,4 @@
+import { MAX_READ_BODY } from "../../consumes/http/client.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { Runtime } from "../../runtime.js";
@@ -119,7 +120,7 @@ export async function callTool(tool: CompiledTool, args: Record<string, unknown>
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) values[tool.argumentNames.get(k) ?? k] = v;
   try {
-    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout }));
+    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout }), runtime.maxResponseBody ?? MAX_READ_BODY);
   } catch (e) {
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
@@ -128,7 +129,7 @@ export async function callTool(tool: CompiledTool, args: Record<string, unknown>
   }
 }
 
-async function resultOf(outcome: Outcome): Promise<ToolResult> {
+async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
   if (outcome.kind === "upstream-error") {
     return errorResult(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
   }
@@ -138,11 +139,21 @@ async function resultOf(outcome: Outcome): Promise<ToolResult> {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
   } else {
+    // A tool result is held in memory whole: the same bound as any body read whole.
     const chunks: Buffer[] = [];
+    let size = 0;
     try {
-      for await (const c of outcome.body) chunks.push(c as Buffer);
+      for await (const c of outcome.body) {
+        size += (c as Buffer).length;
+        if (size > limit) break;
+        chunks.push(c as Buffer);
+      }
     } catch (e) {
       throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
+    }
+    if (size > limit) {
+      outcome.body.destroy();
+      throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
     }
     text = Buffer.concat(chunks).toString("utf8");
     try {
