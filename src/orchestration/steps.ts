@@ -239,16 +239,36 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 function declaredShape(params: OutputParam[]): (mapped: Record<string, unknown>, lookup: Lookup) => Record<string, unknown> {
   const fields = params.map((p, i) => {
     const name = p.name ?? `result${i}`;
-    return [name, compileShape(withDefaultMappings(p, name))] as const;
+    return [name, compileShape(withDefaultMappings(p, name)), p] as const;
   });
   return (mapped, lookup) => {
     const out: Record<string, unknown> = {};
-    for (const [name, shape] of fields) {
-      const v = shape(mapped, lookup);
-      out[name] = v === undefined ? null : v;
-    }
+    for (const [name, shape, p] of fields) out[name] = declaredKeys(shape(mapped, lookup), p);
     return out;
   };
+}
+
+/** Puts `null` where a declared field (at any depth) got no value. */
+function declaredKeys(value: unknown, param: OutputParam): unknown {
+  if (value === undefined) return null;
+  if (param.properties && value && typeof value === "object" && !Array.isArray(value)) {
+    const obj = value as Record<string, unknown>;
+    for (const [k, p] of Object.entries(param.properties)) obj[k] = declaredKeys(obj[k], p);
+  } else if (Array.isArray(param.items) && Array.isArray(value)) {
+    const items = param.items;
+    for (const el of value) {
+      if (!el || typeof el !== "object" || Array.isArray(el)) continue;
+      const obj = el as Record<string, unknown>;
+      items.forEach((p) => {
+        const k = p.name ?? "value";
+        obj[k] = declaredKeys(obj[k], p);
+      });
+    }
+  } else if (param.items && !Array.isArray(param.items) && Array.isArray(value)) {
+    const item = param.items;
+    return value.map((el) => declaredKeys(el, item));
+  }
+  return value;
 }
 
 /** Gives every field that says nothing about its source the mapping `$['<its key>']`. */
