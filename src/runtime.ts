@@ -2,9 +2,11 @@ import { compileAuth } from "./consumes/http/auth.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
 import type { Lookup } from "./mapping/template.js";
+import { hintsFromSemantics } from "./orchestration/aggregates.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
+import type { OperationSchemas } from "./spec/openapi-schemas.js";
 import type { AggregateFunction, ConsumesHttp, Invocable } from "./spec/model.js";
 import type { Dispatcher } from "undici";
 
@@ -28,6 +30,8 @@ export interface RuntimeOptions {
     plan(plan: OperationPlan): OperationPlan;
     interceptors: Dispatcher.DispatcherComposeInterceptor[];
   };
+  /** `consumesNamespace.operation` → schemas from the upstream's OpenAPI document (`--openapi`). */
+  schemas?: ReadonlyMap<string, OperationSchemas>;
 }
 
 export const DEFAULTS = {
@@ -71,6 +75,8 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   for (const [key, ref] of capability.operations) {
     const baseUri = options.baseUris?.[ref.consumes.namespace] ?? ref.consumes.baseUri;
     const plan = compileOperation(ref, baseUri, binds, pools);
+    const schemas = options.schemas?.get(key);
+    if (schemas) plan.schemas = schemas;
     plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);
   }
 
@@ -89,8 +95,10 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       const fn = functions.get(unit.ref);
       if (!fn) throw new Error(`ref ${unit.ref} was not resolved by the loader`);
       const own = Object.fromEntries(Object.entries(unit).filter(([k, v]) => v !== undefined && k !== "ref"));
-      const { semantics: _semantics, ...inherited } = fn;
-      return { ...inherited, ...own };
+      const { semantics, ...inherited } = fn;
+      // An MCP tool gets hints from the function's semantics (safe → readOnly, idempotent → idempotent).
+      const hints = hintsFromSemantics(semantics, (unit as { hints?: Record<string, boolean | undefined> }).hints);
+      return { ...inherited, ...own, ...(hints ? { hints } : {}) };
     },
     semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),

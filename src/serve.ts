@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
+import { compileServerAuth } from "./exposes/auth.js";
 import { controlApp } from "./exposes/control/server.js";
 import { mcpHttpApp } from "./exposes/mcp/http.js";
 import { observeTool } from "./exposes/mcp/observe.js";
@@ -10,12 +11,13 @@ import { mountDocs } from "./exposes/rest/docs.js";
 import { observeRoute } from "./exposes/rest/observe.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
+import { skillApp } from "./exposes/skill/server.js";
 import { createLogger, silentLogger, type RuntimeLogger } from "./observability/log.js";
 import type { Observer } from "./observability/observer.js";
 import { createObserver } from "./observability/setup.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesControl, ExposesMcp, ExposesRest } from "./spec/model.js";
+import type { ExposesControl, ExposesMcp, ExposesRest, ExposesSkill } from "./spec/model.js";
 import { VERSION } from "./version.js";
 
 export interface ServeOptions extends RuntimeOptions {
@@ -120,8 +122,13 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           continue;
         }
         const address = addressOf(mcp);
-        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize });
+        const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
+        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
         apps.set(mcp.namespace, { fetch: http.app.fetch, mcp: service, close: http.close });
+        continue;
+      }
+      if (block.type === "skill") {
+        apps.set(block.namespace, { fetch: skillApp(block as ExposesSkill, runtime).fetch });
         continue;
       }
       if (block.type !== "rest") continue;
@@ -158,7 +165,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   };
 
   // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
-  const expected = blocks.filter((b) => b.type === "rest" || b.type === "mcp").length;
+  const expected = blocks.filter((b) => b.type === "rest" || b.type === "mcp" || b.type === "skill").length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
       const app = controlApp(
@@ -185,7 +192,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (/health/live, /health/ready, /status, /metrics)`);
     }
     for (const block of blocks) {
-      if (block.type !== "rest" && block.type !== "mcp") continue;
+      if (block.type !== "rest" && block.type !== "mcp" && block.type !== "skill") continue;
       const built = current.apps.get(block.namespace)!;
       if (block === stdioBlock) {
         // stdio is bound to the first version's tools: --watch reloads HTTP blocks only.
@@ -203,6 +210,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const routes = built.routes!;
         listeners.push({ namespace: block.namespace, type: "rest", url: base, port: bound.port, address: bound.address, routes });
         log(`naftiko: rest ${block.namespace} listening on ${base} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+      } else if (block.type === "skill") {
+        const count = (block as ExposesSkill).skills.length;
+        listeners.push({ namespace: block.namespace, type: "skill", url: base, port: bound.port, address: bound.address });
+        log(`naftiko: skill ${block.namespace} listening on ${base} (${count} skill${count === 1 ? "" : "s"})`);
       } else {
         const service = built.mcp!;
         const url = `${base}/mcp`;

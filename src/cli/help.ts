@@ -7,6 +7,8 @@ Usage:
   naftiko inspect <file>              list routes, tools (with hints) and upstream calls as tables
   naftiko openapi <file>              print the OpenAPI 3.1 document of the REST exposes
   naftiko call <file> <tool>          run one MCP tool once and print its result
+  naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
+  naftiko build <file> -o <path>      one executable (Node SEA) that serves the capability, no node_modules needed
   naftiko help <command>              help for one command
   naftiko --version                   print the runtime's version
 
@@ -41,6 +43,9 @@ Options:
                              stderr (pretty on a terminal); debug adds one line per upstream call
   --watch                    reload when the file or a file it imports changes; a broken edit is
                              logged and the running version keeps serving
+  --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas
+                             (matched by method and path) validate REST bodies and describe MCP tools
+                             (default: <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
   -h, --help                 this help
 
 Every call gets one log line (request id, exposes, operation or tool, status, upstream status,
@@ -98,6 +103,37 @@ Options:
   -h, --help                 this help
 `,
 };
+
+COMMANDS.import = `Usage: naftiko import openapi <document> [options]
+
+Writes one capability file per tag of an OpenAPI 3.x document (YAML or JSON, local $refs), in the
+generated dialect: a consumes block with every operation of the tag, a REST exposes with /v1-prefixed
+paths (port 8080), an MCP exposes with one tool per operation and hints from the method (port 9090),
+and binds plus authentication from the security scheme (<PROVIDER>_API_KEY).
+
+Options:
+  --tag <tag>                import only this tag (repeatable; default: every tag with operations)
+  -o, --out <dir>            where to write <prefix>-<tag>.naftiko.yaml (default: .)
+  --prefix <name>            namespace prefix (default: the document title without "API", e.g. metal)
+  --provider <name>          provider name for tags and the bound variable (default: from the server host)
+  --force                    overwrite existing files
+  -h, --help                 this help
+`;
+
+COMMANDS.build = `Usage: naftiko build <file> -o <path> [--openapi <doc>]
+
+Builds a single executable (a Node.js single-executable application) that serves the capability:
+the runtime and its dependencies bundled with esbuild, the capability file (and the files it imports)
+and the optional OpenAPI document embedded, injected into a copy of this node binary with postject.
+It runs on the same OS and CPU architecture without Node.js or node_modules. Its arguments are those
+of "naftiko serve" without the file: <path> --port <ns>=<port> --host 0.0.0.0 ...
+Binds (API keys) are read from the environment at start, never embedded.
+
+Options:
+  -o, --output <path>        the executable to write (required)
+  --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi)
+  -h, --help                 this help
+`;
 
 export function commandHelp(command: string): string | undefined {
   return COMMANDS[command];

@@ -30,6 +30,10 @@ export async function main(argv: string[]): Promise<number | void> {
       return (await import("./inspect.js")).inspectCommand(rest);
     case "call":
       return (await import("./call.js")).callCommand(rest);
+    case "import":
+      return (await import("./import.js")).importCommand(rest);
+    case "build":
+      return (await import("./build.js")).buildCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;

@@ -4,6 +4,7 @@ import { watchCapability, type Watching } from "../reload.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
+import { schemasFromOpenApi } from "../spec/openapi-schemas.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 
 /** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
@@ -26,6 +27,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "control-port": { type: "string" },
       "log-level": { type: "string" },
       watch: { type: "boolean" },
+      openapi: { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -67,6 +69,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   try {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+    const schemas = await schemasFromOpenApi(capability, values.openapi);
+    if (schemas) {
+      options.schemas = schemas.byOperation;
+      const total = capability.operations.size;
+      process.stderr.write(`naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`);
+    }
     served = await serveCapability(capability, options);
     const label = capability.doc.info?.label ?? capability.file;
     if (values.watch) watching = watchCapability(file, capability, served, logger);

@@ -9,6 +9,7 @@ import { compileOutput, type OutputPlan } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
 import { readWith, type WithSource } from "../mapping/with.js";
 import { compilePath } from "../mapping/jsonpath.js";
+import { compileOrchestration } from "../orchestration/steps.js";
 import type { ConsumedParam, ExposedParam, Invocable, ParamType } from "../spec/model.js";
 
 /** One input a caller gives an exposed operation or tool. */
@@ -23,6 +24,8 @@ export interface InputSpec {
   pattern?: string;
   /** The input is the whole JSON request body (a consumed `in: body` parameter), not one field of it. */
   wholeBody?: boolean;
+  /** A full JSON Schema for the input (the upstream's request-body schema, from `--openapi`). */
+  schema?: Record<string, unknown>;
 }
 
 /** What an invocation produced. Upstream bodies stay streams until someone needs to look inside. */
@@ -36,6 +39,8 @@ export interface Invocation {
   readonly inputs: InputSpec[];
   /** HTTP method of the consumed operation, when there is exactly one (for MCP hints). */
   readonly upstreamMethod?: string;
+  /** JSON Schema of a successful result, when known (the upstream's response schema, passed through). */
+  readonly outputSchema?: Record<string, unknown>;
   invoke(inputs: Record<string, unknown>, opts: CallOptions): Promise<Outcome>;
 }
 
@@ -57,6 +62,7 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
   if (unit.call && !plan) throw new Error(`call ${unit.call} was not resolved by the loader`);
   const withSources = Object.entries(unit.with ?? {}).map(([param, value]) => [param, readWith(value, ctx.prefixes)] as const);
   const inputs = deriveInputs(unit, plan, withSources, declared, ctx);
+  if (unit.steps?.length) return compileOrchestration(unit, ctx, inputs);
   const output = compileOutput(unit.outputParameters);
   const format = plan?.ref.operation.outputRawFormat ?? "json";
   const inputLookup = (values: Record<string, unknown>): Lookup => (name) => (name in values ? values[name] : ctx.binds(name));
@@ -72,9 +78,11 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
   }
 
   const buildArgs = argsBuilder(plan, withSources, inputs);
+  const outputSchema = output.passthrough && format === "json" ? plan.schemas?.response : undefined;
   return {
     inputs,
     upstreamMethod: plan.method,
+    ...(outputSchema ? { outputSchema } : {}),
     async invoke(values, opts) {
       const lookup = inputLookup(values);
       const res = await plan.call(buildArgs(values, lookup), opts);
@@ -169,6 +177,7 @@ function deriveInputs(
       required: where === "path" || fed?.in === "path" || fed?.required === true,
       in: where,
       ...(isBody ? { wholeBody: true } : {}),
+      ...(isBody && plan?.schemas?.body ? { schema: plan.schemas.body } : {}),
     });
   };
   if (unit.with) {

@@ -1,4 +1,5 @@
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import addFormatsPlugin from "ajv-formats";
 import type { ParameterProblem } from "../errors.js";
 import type { InputSpec } from "./invocation.js";
 
@@ -7,13 +8,21 @@ export interface JsonSchemaObject {
   properties: Record<string, Record<string, unknown>>;
   required?: string[];
   additionalProperties: boolean;
+  /** Shared definitions of input schemas (recursive parts of an upstream's body schema). */
+  $defs?: Record<string, unknown>;
 }
 
 /** One ajv for every input validator: compiled once per operation at start, reused per call. */
 const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: false });
+// Formats matter only for schemas taken from an upstream's OpenAPI document (uuid, date-time, …).
+addFormatsPlugin.default(ajv);
 
 /** JSON Schema of one input: its type, description and pattern; arrays get `items`. */
 export function inputProperty(input: InputSpec): Record<string, unknown> {
+  if (input.schema) {
+    const { $defs: _defs, ...own } = input.schema;
+    return input.description && !own.description ? { ...own, description: input.description } : own;
+  }
   const prop: Record<string, unknown> = { type: input.type };
   if (input.description) prop.description = input.description;
   if (input.type === "array") prop.items = { type: "string" };
@@ -29,7 +38,9 @@ export function inputsSchema(inputs: InputSpec[], names: (i: InputSpec) => strin
     properties[names(i)] = inputProperty(i);
     if (i.required) required.push(names(i));
   }
-  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties };
+  // `#/$defs/X` references in an input's own schema are resolved from the root of the combined schema.
+  const defs = Object.assign({}, ...inputs.map((i) => (i.schema?.$defs as Record<string, unknown> | undefined) ?? {}));
+  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties, ...(Object.keys(defs).length ? { $defs: defs } : {}) };
 }
 
 export type Validator = (value: Record<string, unknown>) => ParameterProblem[];

@@ -1,8 +1,9 @@
 import { normalizeName, pathVariables } from "../mapping/names.js";
+import { pathProblem } from "../mapping/jsonpath.js";
 import { placeholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
 import type { ConsumedRef } from "./load.js";
-import type { ConsumesHttp, Document, Exposes, Invocable, Step } from "./model.js";
+import type { ConsumesHttp, Document, Exposes, ExposesMcp, ExposesRest, Invocable, Step } from "./model.js";
 import { formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
 
 interface Context {
@@ -32,7 +33,7 @@ export function checkReferences(ctx: Context): Problem[] {
   (cap.aggregates ?? []).forEach((agg, a) =>
     agg.functions.forEach((fn, f) => {
       functions.set(`${agg.namespace}.${fn.name}`, fn);
-      checkInvocable(ctx, fn, ["capability", "aggregates", a, "functions", f], [agg.namespace], functions, report);
+      checkInvocable(ctx, fn, ["capability", "aggregates", a, "functions", f], [agg.namespace], functions, report, fn.inputParameters?.map((p) => p.name));
     }),
   );
 
@@ -58,7 +59,8 @@ export function checkReferences(ctx: Context): Problem[] {
       });
     } else if (block.type === "mcp") {
       block.tools.forEach((tool, t) => {
-        const declared = tool.inputParameters?.map((p) => p.name);
+        const inherited = tool.ref ? functions.get(tool.ref)?.inputParameters : undefined;
+        const declared = (tool.inputParameters ?? inherited)?.map((p) => p.name);
         checkInvocable(ctx, tool, [...at, "tools", t], ["tools", block.namespace], functions, report, declared);
         if (tool.name && tool.name.length > 64) {
           report([...at, "tools", t, "name"], `tool name is ${tool.name.length} characters; MCP clients reject names over 64`, "warning");
@@ -66,7 +68,40 @@ export function checkReferences(ctx: Context): Problem[] {
       });
     }
   });
+  exposes.forEach((block, e) => {
+    if (block.type === "skill") checkSkills(block.skills as SkillSpec[], exposes, ["capability", "exposes", e], report);
+  });
   return out;
+}
+
+interface SkillSpec {
+  name: string;
+  location?: string;
+  tools?: Array<{ name: string; from?: { sourceNamespace: string; action: string }; instruction?: string }>;
+}
+
+/** A skill tool `from` must name a sibling REST or MCP block and one of its operations or tools. */
+function checkSkills(skills: SkillSpec[], exposes: Exposes[], at: DocPath, report: Report) {
+  skills.forEach((skill, s) => {
+    (skill.tools ?? []).forEach((tool, t) => {
+      const toolAt: DocPath = [...at, "skills", s, "tools", t];
+      if (tool.instruction !== undefined && !skill.location) {
+        report([...toolAt, "instruction"], `tool "${tool.name}" uses an instruction file but skill "${skill.name}" has no location`);
+      }
+      if (!tool.from) return;
+      const source = exposes.find((x): x is ExposesRest | ExposesMcp => x.namespace === tool.from!.sourceNamespace && (x.type === "rest" || x.type === "mcp"));
+      if (!source) {
+        const known = exposes.filter((x) => x.type === "rest" || x.type === "mcp").map((x) => x.namespace);
+        report([...toolAt, "from", "sourceNamespace"], `"${tool.from.sourceNamespace}" names no sibling rest or mcp exposes block (known: ${known.join(", ") || "none"})`);
+        return;
+      }
+      const actions =
+        source.type === "mcp" ? source.tools.map((x) => x.name ?? "") : (source.resources ?? []).flatMap((r) => (r.operations ?? []).map((o) => o.name ?? ""));
+      if (!actions.includes(tool.from.action)) {
+        report([...toolAt, "from", "action"], `"${tool.from.action}" is not a ${source.type === "mcp" ? "tool" : "operation"} of "${source.namespace}" (known: ${actions.filter(Boolean).join(", ") || "none"})`);
+      }
+    });
+  });
 }
 
 type Report = (at: DocPath, message: string, severity?: Problem["severity"], key?: boolean) => void;
@@ -142,16 +177,51 @@ function checkInvocable(
     }
   }
   const steps: Step[] = unit.steps ?? [];
-  const earlier = new Set<string>();
+  const earlier = new Map<string, Step>();
+  const names = new Set(steps.map((x) => x.name));
+  /** A `$.<step>…` expression must start at an earlier step (or, in mappings, any step). */
+  const checkStepPath = (expr: string, where: DocPath, known: ReadonlySet<string>, what: string) => {
+    const bad = pathProblem(expr);
+    if (bad) return report(where, bad);
+    const first = firstSegment(expr);
+    if (first !== undefined && !known.has(first)) {
+      report(where, `${what} "${expr}" reads step "${first}", which is not ${known === names ? "a step" : "an earlier step"} (${known === names ? "steps" : "earlier"}: ${[...known].join(", ") || "none"})`);
+    }
+  };
   steps.forEach((step, s) => {
     const stepAt: DocPath = [...at, "steps", s];
-    if (step.type === "call") checkCall(ctx, step.call, step.with, stepAt, report);
-    if (step.type === "lookup" && !earlier.has(step.index)) {
-      report([...stepAt, "index"], `lookup index "${step.index}" is not an earlier step (earlier: ${[...earlier].join(", ") || "none"})`);
+    if (earlier.has(step.name)) report([...stepAt, "name"], `duplicate step name "${step.name}"`);
+    if (step.type === "call") {
+      checkCall(ctx, step.call, step.with, stepAt, report);
+      for (const [key, value] of Object.entries(step.with ?? {})) {
+        if (typeof value === "string" && value.trim().startsWith("$")) checkStepPath(value.trim(), [...stepAt, "with", key], new Set(earlier.keys()), "value");
+        else if (declaredInputs) {
+          const declared = new Set(declaredInputs.map(normalizeName));
+          for (const name of inputNames(value, prefixes)) {
+            if (!declared.has(normalizeName(name))) report([...stepAt, "with", key], `"${value}" names input "${name}", which is not declared in inputParameters (declared: ${declaredInputs.join(", ") || "none"})`);
+          }
+        }
+      }
+    }
+    if (step.type === "lookup") {
+      const index = earlier.get(step.index);
+      if (!index) report([...stepAt, "index"], `lookup index "${step.index}" is not an earlier step (earlier: ${[...earlier.keys()].join(", ") || "none"})`);
+      else if (index.type !== "call") report([...stepAt, "index"], `lookup index "${step.index}" is a ${index.type} step; it must be a call step`);
+      checkStepPath(step.lookupValue, [...stepAt, "lookupValue"], new Set(earlier.keys()), "lookupValue");
     }
     if (step.type === "script") report(stepAt, "script steps are not supported by this runtime");
-    earlier.add(step.name);
+    earlier.set(step.name, step);
   });
+  (unit.mappings ?? []).forEach((m, i) => {
+    if (!steps.length) report([...at, "mappings", i], "mappings read step results, but this operation has no steps");
+    else if (m.value.trim().startsWith("$")) checkStepPath(m.value.trim(), [...at, "mappings", i, "value"], names, "mapping");
+  });
+}
+
+/** `$.get-ship.imo` → `get-ship`; `$['a b'].x` → `a b`. */
+function firstSegment(expr: string): string | undefined {
+  const m = /^\$(?:\.([^.[\]]+)|\['([^']*)'\]|\["([^"]*)"\])/.exec(expr);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
 function checkCall(ctx: Context, call: string, withMap: Record<string, string | number> | undefined, at: DocPath, report: Report) {

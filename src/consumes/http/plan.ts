@@ -1,4 +1,5 @@
 import { InputError, type ParameterProblem } from "../../errors.js";
+import type { OperationSchemas } from "../../spec/openapi-schemas.js";
 import type { ConsumedRef } from "../../spec/load.js";
 import type { ConsumedParam, RequestBody } from "../../spec/model.js";
 import { pathVariables } from "../../mapping/names.js";
@@ -16,6 +17,8 @@ export interface OperationPlan {
   readonly key: string;
   readonly method: string;
   readonly ref: ConsumedRef;
+  /** Request-body and response schemas from the upstream's OpenAPI document (`serve --openapi`). */
+  schemas?: OperationSchemas;
   build(args: Args): UpstreamRequest;
   call(args: Args, opts: CallOptions): Promise<UpstreamResponse>;
 }
@@ -137,14 +140,14 @@ type BodyRenderer = (lookup: Lookup) => { payload: UpstreamRequest["body"]; cont
 function compileBody(body: RequestBody | undefined): BodyRenderer | undefined {
   if (body === undefined) return undefined;
   if (typeof body === "string") {
-    const t = compileTemplate(body);
-    return (lookup) => ({ payload: t.renderText(jsonEscaping(lookup)), contentType: "application/json" });
+    const render = compileJsonText(body);
+    return (lookup) => ({ payload: render(lookup), contentType: "application/json" });
   }
   switch (body.type) {
     case "json": {
       if (typeof body.data === "string") {
-        const t = compileTemplate(body.data);
-        return (lookup) => ({ payload: t.renderText(jsonEscaping(lookup)), contentType: "application/json" });
+        const text = compileJsonText(body.data);
+        return (lookup) => ({ payload: text(lookup), contentType: "application/json" });
       }
       const render = compileDeep(body.data);
       return (lookup) => ({ payload: JSON.stringify(render(lookup)), contentType: "application/json" });
@@ -182,12 +185,34 @@ function compileBody(body: RequestBody | undefined): BodyRenderer | undefined {
   }
 }
 
-/** Inside JSON text, a string value must be escaped; arrays and objects go in as JSON. */
-function jsonEscaping(lookup: Lookup): Lookup {
-  return (name) => {
-    const v = lookup(name);
-    // An absent value renders as JSON null rather than leaving the document malformed.
-    return typeof v === "string" ? JSON.stringify(v).slice(1, -1) : v === undefined ? "null" : v;
+/**
+ * A JSON body written as text with placeholders. `"{{x}}"` (a whole JSON string) becomes the value
+ * as a JSON string, or `null` when absent; a bare `{{x}}` goes in as JSON (arrays, objects,
+ * numbers), `null` when absent; inside longer string text a value is escaped. The document stays
+ * well-formed whatever the caller sends.
+ */
+function compileJsonText(source: string): (lookup: Lookup) => string {
+  const parts: Array<string | { name: string; quoted: boolean }> = [];
+  let last = 0;
+  for (const m of source.matchAll(/"\{\{\s*([^{}]+?)\s*\}\}"|\{\{\s*([^{}]+?)\s*\}\}/g)) {
+    if (m.index! > last) parts.push(source.slice(last, m.index));
+    parts.push(m[1] !== undefined ? { name: m[1], quoted: true } : { name: m[2], quoted: false });
+    last = m.index! + m[0].length;
+  }
+  if (last < source.length) parts.push(source.slice(last));
+  return (lookup) => {
+    let out = "";
+    for (const p of parts) {
+      if (typeof p === "string") {
+        out += p;
+        continue;
+      }
+      const v = lookup(p.name);
+      if (v === undefined || v === null) out += "null";
+      else if (p.quoted) out += JSON.stringify(textOf(v));
+      else out += typeof v === "string" ? JSON.stringify(v).slice(1, -1) : textOf(v);
+    }
+    return out;
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
+import { denialResponse, type ServerAuth } from "../auth.js";
 import type { McpService } from "./server.js";
 
 export interface McpHttpOptions {
@@ -14,6 +15,8 @@ export interface McpHttpOptions {
   maxBodySize: number;
   /** Sessions idle longer than this are closed (sessions mode only). */
   sessionIdleMs?: number;
+  /** The block's server authentication: 401 with `WWW-Authenticate` before any MCP handling. */
+  auth?: ServerAuth;
 }
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -39,6 +42,8 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
   const handle = async (raw: Request): Promise<Response> => {
     const forbidden = checkHostAndOrigin(raw, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
+    const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
+    if (denial) return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
     const { request, json } = normaliseAccept(raw);
     if (!options.sessions) {
       if (request.method !== "POST") {

@@ -28,6 +28,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
     ...(t.title ? { title: t.title } : {}),
     ...(t.description ? { description: t.description } : {}),
     inputSchema: t.inputSchema,
+    ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
     annotations: t.annotations,
   }));
   const info = { name: block.namespace, version, ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}) };

@@ -22,6 +22,8 @@ export interface CompiledTool {
   title?: string;
   description?: string;
   inputSchema: JsonSchemaObject;
+  /** The upstream's response schema (object root), when `--openapi` gave one and the output is passed through. */
+  outputSchema?: Record<string, unknown>;
   annotations: ToolAnnotations;
   invocation: Invocation;
   /** Advertised argument name → the input's own name (they differ only when sanitised). */
@@ -53,13 +55,14 @@ function compileTool(tool: McpTool, raw: McpTool, block: ExposesMcp, runtime: Ru
   const inputSchema = inputsSchema(invocation.inputs, (i) => advertised.get(i.name)!, false);
   for (const input of invocation.inputs) {
     // The whole JSON body of a generated operation is one object argument, shaped by the upstream.
-    if (input.wholeBody) inputSchema.properties[advertised.get(input.name)!] = { type: input.type, description: input.description ?? "Request body (JSON)." };
+    if (input.wholeBody && !input.schema) inputSchema.properties[advertised.get(input.name)!] = { type: input.type, description: input.description ?? "Request body (JSON)." };
   }
   return {
     name: tool.name!,
     title: tool.label,
     description: tool.description,
     inputSchema,
+    ...(invocation.outputSchema ? { outputSchema: invocation.outputSchema } : {}),
     annotations: annotations(tool, raw, runtime, invocation.upstreamMethod),
     invocation,
     argumentNames,

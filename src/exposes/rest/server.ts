@@ -6,6 +6,7 @@ import { FormatError } from "../../mapping/formats.js";
 import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
+import { compileServerAuth, requireAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
@@ -38,6 +39,8 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   const app = new Hono();
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
+  const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
+  if (auth) app.use("*", requireAuth(auth));
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
     const honoPath = toHonoPath(resource.path);

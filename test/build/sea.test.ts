@@ -1,0 +1,116 @@
+/**
+ * `naftiko build`: the flagship as one executable (Node SEA). It is run from an empty directory with
+ * nothing but an API key in its environment, and serves a REST route and an MCP tool against a
+ * recording upstream. A SEA's `require` loads only Node built-ins, so if anything were not bundled the
+ * binary would fail at start.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, runCli } from "../support/cli.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+
+const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
+const OPENAPI = path.join(ROOT, "test/fixtures/upstream/metal-interconnections.openapi.yaml");
+const KEY = "sea-secret-4711";
+
+describe("naftiko build (single executable)", () => {
+  let work: string;
+  let empty: string;
+  let binary: string;
+  let upstream: RecordingUpstream;
+  let child: ChildProcess | undefined;
+  let urls: Record<string, string> = {};
+  let stderr = "";
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), "naftiko-sea-build-"));
+    empty = mkdtempSync(path.join(tmpdir(), "naftiko-sea-run-"));
+    binary = path.join(work, "metal-interconnections");
+    const built = await runCli(["build", FLAGSHIP, "-o", binary, "--openapi", OPENAPI], {}, 90_000);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/metal-interconnections: [\d.]+ MB, built in/);
+    upstream = await startRecordingUpstream();
+    child = spawn(
+      binary,
+      ["--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"],
+      { cwd: empty, env: { EQUINIX_API_KEY: KEY }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`binary not ready:\n${stderr}`)), 20_000);
+      child!.stderr!.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        for (const m of stderr.matchAll(/naftiko: \w+ (\S+) listening on (\S+)/g)) urls[m[1]] = m[2];
+        if (stderr.includes("naftiko: ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child!.once("exit", (code) => reject(new Error(`binary exited with ${code}:\n${stderr}`)));
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await upstream?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+    if (empty) rmSync(empty, { recursive: true, force: true });
+  });
+
+  it("is one executable file that starts from an empty directory and embeds the OpenAPI schemas", () => {
+    expect(statSync(binary).mode & 0o111).not.toBe(0);
+    expect(readdirSync(empty)).toEqual([]);
+    expect(stderr).toMatch(/naftiko: schemas from .*metal-interconnections\.openapi\.yaml for 15 of 15 operations/);
+    expect(stderr).not.toContain(KEY);
+  });
+
+  it("serves a REST route", async () => {
+    const before = upstream.requests.length;
+    const res = await fetch(`${urls["metal-interconnections-rest"]}/v1/virtual-circuits/abc?include=a,b`);
+    expect(res.status).toBe(200);
+    expect(upstream.requests[before].url).toBe("/metal/v1/virtual-circuits/abc?include=a,b");
+    expect(upstream.requests[before].headers["x-auth-token"]).toBe(KEY);
+  });
+
+  it("serves /openapi.json and /docs with Swagger UI's files embedded", async () => {
+    const base = urls["metal-interconnections-rest"];
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
+    expect(doc.openapi).toBe("3.1.0");
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const bundle = await fetch(`${base}/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+
+  it("serves an MCP tool", async () => {
+    const client = new Client({ name: "sea-test", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(urls["metal-interconnections-mcp"])));
+    try {
+      const before = upstream.requests.length;
+      const result = await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c-1", include: ["ports"] } });
+      expect(result.isError).toBeFalsy();
+      expect(upstream.requests[before].url).toBe("/metal/v1/connections/c-1?include=ports");
+      expect((result.structuredContent as { seen: unknown }).seen).toEqual({ method: "GET", url: "/metal/v1/connections/c-1?include=ports" });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("stops cleanly on SIGTERM and removes what it extracted", async () => {
+    const extracted = stderr.match(/schemas from (\S+)\/capability\//)?.[1];
+    expect(extracted).toBeDefined();
+    expect(statSync(extracted!).isDirectory()).toBe(true);
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child!.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(() => statSync(extracted!)).toThrow();
+  });
+});

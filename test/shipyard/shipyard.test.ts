@@ -1,0 +1,36 @@
+/**
+ * The reference engine's own acceptance suite, all 33 cases of test/fixtures/shipyard/tests.yml,
+ * run against the real CLI exactly as the reference's workflow runs it (see test/support/shipyard.ts):
+ * MCP cases are a bare JSON-RPC `tools/call` POSTed to `/` without `initialize` or `Accept`, REST
+ * cases a plain request, and every assertion is evaluated by a real `jq`.
+ */
+import { execFileSync } from "node:child_process";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readCases, runShipyard, type ShipyardRun } from "../support/shipyard.js";
+
+const cases = readCases();
+
+describe("Shipyard suite (reference engine acceptance tests)", () => {
+  let run: ShipyardRun;
+
+  beforeAll(async () => {
+    // A real jq is part of the contract: .ci/run installs it when missing.
+    expect(execFileSync("jq", ["--version"]).toString()).toMatch(/^jq-1\./);
+    run = await runShipyard(undefined, (line) => console.log(line));
+  }, 300_000);
+
+  it("has the 33 cases and 256 jq assertions of the reference", () => {
+    expect(cases).toHaveLength(33);
+    expect(cases.reduce((n, c) => n + c.validations.length, 0)).toBe(256);
+  });
+
+  it.each(cases.map((c) => [c.name]))("%s", (name) => {
+    const r = run.results.find((x) => x.name === name);
+    expect(r, `case ${name} did not run`).toBeDefined();
+    expect(r!.passed ? "passed" : `${r!.reason}\n${r!.data ?? ""}`).toBe("passed");
+  });
+
+  it("reports 33 passed, 0 failed", () => {
+    expect(run.report).toBe("33 passed, 0 failed");
+  });
+});
