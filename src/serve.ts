@@ -182,6 +182,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         },
         observer.metrics,
         controlBlock,
+        compileServerAuth(controlBlock?.authentication, current.runtime.binds, CONTROL_NAMESPACE),
       );
       const server = createAdaptorServer({ fetch: app.fetch }) as Server;
       const address = addressOf({ namespace: CONTROL_NAMESPACE, address: controlBlock?.address });

@@ -129,6 +129,26 @@ describe("control port from an official `type: control` block", () => {
   });
 });
 
+describe("control port authentication", () => {
+  it("a control block's authentication guards every endpoint", async () => {
+    const text = readFileSync(FLAGSHIP, "utf8").replace(
+      /^  exposes:\n/m,
+      "  exposes:\n  - type: control\n    port: 9999\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n",
+    );
+    const dir = tempDir({ "cap.yaml": text });
+    const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), { ports: { [REST]: 0, [MCP]: 0, control: 0 }, env, log: () => {} });
+    try {
+      const control = served.listeners.find((l) => l.type === "control")!.url;
+      const denied = await fetch(`${control}/metrics`);
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect((await fetch(`${control}/health/ready`, { headers: { authorization: `Bearer ${env.EQUINIX_API_KEY}` } })).status).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe("readiness and reload, in process", () => {
   it("/health/ready turns 503 while in-flight calls drain on shutdown; /health/live stays 200", async () => {
     const upstream = await startRecordingUpstream((req) => ({ ...echo(req), delay: req.path.endsWith("/slow") ? 800 : 0 }));
