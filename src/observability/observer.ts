@@ -137,13 +137,22 @@ export class Observer {
   readonly interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
     const ctx = callContext.getStore();
     if (!ctx) return dispatch(opts, handler);
-    const headers: Record<string, string> = { ...(opts.headers as Record<string, string> | undefined) };
-    if (!("x-request-id" in headers)) headers["x-request-id"] = ctx.requestId;
-    if (ctx.traceparent && !("traceparent" in headers)) {
-      headers.traceparent = ctx.traceparent;
-      if (ctx.tracestate) headers.tracestate = ctx.tracestate;
+    const extra: Array<[string, string]> = [["x-request-id", ctx.requestId]];
+    if (ctx.traceparent) {
+      extra.push(["traceparent", ctx.traceparent]);
+      if (ctx.tracestate) extra.push(["tracestate", ctx.tracestate]);
     }
-    return dispatch({ ...opts, headers }, handler);
+    const given = opts.headers;
+    if (Array.isArray(given)) {
+      // undici's flat [name, value, name, value, …] form
+      const names = new Set(given.filter((_v, i) => i % 2 === 0).map((n) => String(n).toLowerCase()));
+      const add = extra.filter(([n]) => !names.has(n)).flat();
+      return dispatch({ ...opts, headers: [...given, ...add] as typeof given }, handler);
+    }
+    const headers: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
+    const present = new Set(Object.keys(headers).map((n) => n.toLowerCase()));
+    for (const [n, v] of extra) if (!present.has(n)) headers[n] = v;
+    return dispatch({ ...opts, headers: headers as typeof given }, handler);
   };
 
   async shutdown(): Promise<void> {
