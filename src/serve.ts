@@ -204,18 +204,22 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
         continue;
       }
+      const address = addressOf(block);
+      if (!isLoopback(address) && !block.authentication) {
+        log(`naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`);
+      }
       const server = createAdaptorServer({ fetch: dispatch(block.namespace) }) as Server;
-      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, addressOf(block), block.namespace);
+      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, address, block.namespace);
       servers.push(server);
       const base = urlOf(bound);
-      if (block.type === "rest") {
-        const routes = built.routes!;
-        listeners.push({ namespace: block.namespace, type: "rest", url: base, port: bound.port, address: bound.address, routes });
-        log(`naftiko: rest ${block.namespace} listening on ${base} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
-      } else if (block.type === "skill") {
+      if (block.type === "skill") {
         const count = (block as ExposesSkill).skills.length;
         listeners.push({ namespace: block.namespace, type: "skill", url: base, port: bound.port, address: bound.address });
         log(`naftiko: skill ${block.namespace} listening on ${base} (${count} skill${count === 1 ? "" : "s"})`);
+      } else if (block.type === "rest") {
+        const routes = built.routes!;
+        listeners.push({ namespace: block.namespace, type: "rest", url: base, port: bound.port, address: bound.address, routes });
+        log(`naftiko: rest ${block.namespace} listening on ${base} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
       } else {
         const service = built.mcp!;
         const url = `${base}/mcp`;
@@ -271,6 +275,12 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     },
   };
   return served;
+}
+
+/** Loopback-only addresses: nothing off this machine can connect. */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^\[|\]$/g, "");
+  return a === "localhost" || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
 }
 
 function urlOf(bound: AddressInfo): string {

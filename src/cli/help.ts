@@ -4,11 +4,11 @@ export const HELP = `naftiko — serve a Naftiko capability file: its REST route
 Usage:
   naftiko serve <file> [options]      serve every exposes block of a capability
   naftiko validate <file>...          check capability files; every problem as file:line:col path: message
+  naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
+  naftiko build <file> -o <path>      one executable (Node SEA) that serves the capability, no node_modules needed
   naftiko inspect <file>              list routes, tools (with hints) and upstream calls as tables
   naftiko openapi <file>              print the OpenAPI 3.1 document of the REST exposes
   naftiko call <file> <tool>          run one MCP tool once and print its result
-  naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
-  naftiko build <file> -o <path>      one executable (Node SEA) that serves the capability, no node_modules needed
   naftiko help <command>              help for one command
   naftiko --version                   print the runtime's version
 
@@ -32,20 +32,31 @@ Options:
   --timeout <ms>             upstream call timeout, connect to last byte (default 30000); 504 beyond
   --max-body <bytes>         largest request body accepted (default 1048576); 413 beyond
   --grace <ms>               on SIGTERM/SIGINT, how long in-flight calls may finish (default 10000)
+  --retries <n>              retries of an idempotent upstream call (GET, HEAD, PUT, DELETE unless the
+                             file's hints say otherwise; never POST/PATCH) on connection errors,
+                             429, 502, 503, 504 (default 2; 0 disables)
+  --retry-delay <ms>         first backoff step, doubled per retry, full jitter (default 100)
+  --max-retry-after <ms>     longest upstream Retry-After waited for (default 5000); longer ones are
+                             passed to the caller
+  --max-in-flight <n>        upstream calls in flight per consumes block (default 64)
+  --queue-timeout <ms>       how long a call beyond that may wait for a slot (default 2000); then 503
+                             with Retry-After
+  --config <file>            runtime config file (YAML/JSON): the settings above, and per consumes
+                             block; flags win over it (see README, "Runtime config file")
   --stdio                    serve the MCP block on stdin/stdout (for desktop MCP clients) instead of
                              HTTP; logs stay on stderr; the process stops when stdin closes
   --mcp-sessions             keep MCP sessions (Mcp-Session-Id) instead of the stateless default
   --allowed-host <host>      also accept this Host header on the MCP endpoint (repeatable)
   --allowed-origin <origin>  also accept this Origin on the MCP endpoint (repeatable)
+  --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas
+                             (matched by method and path) validate REST bodies and describe MCP tools
+                             (default: <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
   --control-port <port>      serve /health/live, /health/ready, /status and /metrics on this port
                              (overrides a type: control block's port; 0 picks a free one)
   --log-level <level>        trace, debug, info (default), warn, error, fatal or silent; JSON lines on
                              stderr (pretty on a terminal); debug adds one line per upstream call
   --watch                    reload when the file or a file it imports changes; a broken edit is
                              logged and the running version keeps serving
-  --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas
-                             (matched by method and path) validate REST bodies and describe MCP tools
-                             (default: <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
   -h, --help                 this help
 
 Every call gets one log line (request id, exposes, operation or tool, status, upstream status,

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { createLogger, LOG_LEVELS, type RuntimeLogger } from "../observability/log.js";
 import { watchCapability, type Watching } from "../reload.js";
+import { loadRuntimeConfig, mergeOptions } from "../config.js";
+import { installCrashHandlers } from "../crash.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
@@ -24,10 +26,16 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "mcp-sessions": { type: "boolean" },
       "allowed-host": { type: "string", multiple: true },
       "allowed-origin": { type: "string", multiple: true },
+      openapi: { type: "string" },
       "control-port": { type: "string" },
       "log-level": { type: "string" },
       watch: { type: "boolean" },
-      openapi: { type: "string" },
+      config: { type: "string" },
+      retries: { type: "string" },
+      "retry-delay": { type: "string" },
+      "max-retry-after": { type: "string" },
+      "max-in-flight": { type: "string" },
+      "queue-timeout": { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -37,7 +45,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   const file = positionals[0];
   let options: ServeOptions;
   try {
-    options = {
+    const config = values.config ? loadRuntimeConfig(values.config) : {};
+    options = mergeOptions(config, {
+      retry: definedOnly({ retries: count(values.retries, "--retries"), baseDelay: count(values["retry-delay"], "--retry-delay"), maxRetryAfter: count(values["max-retry-after"], "--max-retry-after") }),
+      limits: definedOnly({ maxInFlight: millis(values["max-in-flight"], "--max-in-flight"), queueTimeout: count(values["queue-timeout"], "--queue-timeout") }),
       baseUris: pairs(values["base-uri"], "--base-uri", "<consumesNamespace>=<url>", (v) => {
         const u = new URL(v);
         if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("must be an http(s) URL");
@@ -54,7 +65,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       allowedHosts: values["allowed-host"],
       allowedOrigins: values["allowed-origin"],
       controlPort: values["control-port"] === undefined ? undefined : flagPort(values["control-port"], "--control-port"),
-    };
+    });
     const level = values["log-level"] ?? "info";
     if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
     options.logger = await createLogger({ level: level as (typeof LOG_LEVELS)[number] });
@@ -76,6 +87,8 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       process.stderr.write(`naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`);
     }
     served = await serveCapability(capability, options);
+    const redactor = served.runtime.redactor;
+    installCrashHandlers((t) => redactor.redact(t));
     const label = capability.doc.info?.label ?? capability.file;
     if (values.watch) watching = watchCapability(file, capability, served, logger);
     logger.info({ capability: label, file: capability.file, watch: values.watch === true }, `naftiko: ready — ${label}`);
@@ -143,6 +156,17 @@ function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error("port must be an integer from 0 to 65535");
   return n;
+}
+
+function count(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function millis(v: string | undefined, flag: string): number | undefined {

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import type { ParameterProblem } from "../errors.js";
+import { nestedDeeperThan as deeper } from "../depth.js";
 import type { InputSpec } from "./invocation.js";
 
 export interface JsonSchemaObject {
@@ -61,4 +62,15 @@ function problemOf(e: ErrorObject, where: (name: string) => string | undefined):
   const message =
     e.keyword === "required" ? "is required" : e.keyword === "additionalProperties" ? "is not a known parameter" : (e.message ?? "is invalid");
   return { parameter, in: where(segments[0] ?? ""), message };
+}
+
+/**
+ * Deepest nesting accepted in a caller's JSON (REST body, MCP arguments). Real API documents stay far
+ * below it; far deeper ones exist only to exhaust the stack of whatever walks them recursively.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests arrays/objects deeper than `max` (default MAX_JSON_DEPTH). */
+export function nestedDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  return deeper(value, max);
 }

@@ -23,6 +23,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Milliseconds for the whole call, connect to last byte of the body. */
   timeout: number;
+  /** The whole call's budget when `timeout` is what is left of it (retries): named in messages. */
+  totalTimeout?: number;
 }
 
 /** Sends one request through the origin's pool and maps transport failures to UpstreamError. */
@@ -61,10 +63,10 @@ export function upstreamFailure(e: unknown, origin: string, deadline: AbortSigna
   // The connect timeout is its own (shorter) setting: naming the call timeout here would mislead.
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new UpstreamError("timeout", `upstream ${origin}: connection not established within the connect timeout`);
   if (deadline?.aborted || err.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
+    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.totalTimeout ?? opts.timeout} ms`);
   }
   if (err.name === "AbortError" && !deadline) {
-    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
+    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.totalTimeout ?? opts.timeout} ms`);
   }
   return new UpstreamError("unreachable", `upstream ${origin} is unreachable (${code ?? err.name ?? "error"})`);
 }

@@ -3,7 +3,7 @@ import { FormatError } from "../../mapping/formats.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp, McpTool } from "../../spec/model.js";
 import { compileInvocation, type Invocation, type Outcome } from "../invocation.js";
-import { compileValidator, inputsSchema, type JsonSchemaObject, type Validator } from "../validate.js";
+import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type JsonSchemaObject, type Validator } from "../validate.js";
 
 /** LLM tool APIs accept only these property names. */
 const PROPERTY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -113,6 +113,7 @@ function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: stri
 
 /** Runs one `tools/call`: validation problems and upstream failures are tool errors, not protocol errors. */
 export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: AbortSignal | undefined, runtime: Runtime): Promise<ToolResult> {
+  if (nestedDeeperThan(args)) return errorResult(`Invalid arguments for tool ${tool.name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = tool.validate(args);
   if (problems.length) return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
   const values: Record<string, unknown> = {};

@@ -8,7 +8,7 @@ import type { Runtime } from "../../runtime.js";
 import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
 import { compileServerAuth, requireAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
-import { compileValidator, inputsSchema, type Validator } from "../validate.js";
+import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
 
 export interface RestOptions {
@@ -150,7 +150,12 @@ async function readJsonBody(c: Context, problems: ParameterProblem[]): Promise<u
     return errorResponse(c, 415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`);
   }
   try {
-    return JSON.parse(text);
+    const body: unknown = JSON.parse(text);
+    if (nestedDeeperThan(body)) {
+      problems.push({ parameter: "body", in: "body", message: `is nested deeper than ${MAX_JSON_DEPTH} levels` });
+      return undefined;
+    }
+    return body;
   } catch (e) {
     problems.push({ parameter: "body", in: "body", message: `is not valid JSON (${(e as Error).message})` });
     return undefined;
@@ -188,7 +193,10 @@ export function respond(outcome: Outcome): Response {
 
 function failure(c: Context, e: unknown, runtime: Runtime): Response {
   if (e instanceof InputError) return badRequest(c, e.problems);
-  if (e instanceof UpstreamError) return errorResponse(c, e.status, e.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable", runtime.redactor.redact(e.message));
+  if (e instanceof UpstreamError) {
+    if (e.retryAfter !== undefined) c.header("Retry-After", String(e.retryAfter));
+    return errorResponse(c, e.status, `upstream_${e.kind}`, runtime.redactor.redact(e.message));
+  }
   if (e instanceof FormatError) return errorResponse(c, 502, "upstream_bad_response", e.message);
   if (c.req.raw.signal.aborted) return errorResponse(c, 499, "client_closed", "the caller closed the connection");
   throw e;
