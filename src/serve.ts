@@ -8,7 +8,7 @@ import { observeTool } from "./exposes/mcp/observe.js";
 import { mcpService, type McpService } from "./exposes/mcp/server.js";
 import { serveStdio } from "./exposes/mcp/stdio.js";
 import { mountDocs } from "./exposes/rest/docs.js";
-import { observeRoute } from "./exposes/rest/observe.js";
+import { nameRoute, observeRequests } from "./exposes/rest/observe.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
 import { skillApp } from "./exposes/skill/server.js";
@@ -136,7 +136,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       const rest = block as ExposesRest;
       const built = restApp(rest, runtime, {
         maxBodySize,
-        wrap: observeRoute(observer, rest.namespace),
+        before: observeRequests(observer, rest.namespace),
+        wrap: nameRoute(),
         mount: (app, routes) =>
           mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
       });

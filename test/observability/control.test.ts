@@ -39,6 +39,9 @@ describe("control port (--control-port) after real calls", () => {
     for (const id of ["a1", "a2", "missing"]) await (await fetch(`${rest}/v1/connections/${id}`)).text();
     // A bad request is answered 400 without an upstream call.
     await (await fetch(`${rest}/v1/projects/p1/connections?per_page=many`)).text();
+    // Requests that reach no route are counted too, under operation "(none)".
+    await (await fetch(`${rest}/v1/nowhere`)).text();
+    await (await fetch(`${rest}/v1/connections/a1`, { method: "PATCH" })).text();
     const client = new Client({ name: "control-test", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(served.listeners.find((l) => l.namespace === MCP)!.url)));
     await client.callTool({ name: "get-interconnection", arguments: { connection_id: "t1" } });
@@ -79,6 +82,9 @@ describe("control port (--control-port) after real calls", () => {
     expect(valueOf(samples, "naftiko_requests_total", { ...op, status: "404" })).toBe(1);
     expect(valueOf(samples, "naftiko_requests_total", { kind: "rest", operation: "projectlistinterconnections", status: "400" })).toBe(1);
     expect(valueOf(samples, "naftiko_request_duration_seconds_count", op)).toBe(3);
+    const none = { kind: "rest", exposes: REST, operation: "(none)" };
+    expect(valueOf(samples, "naftiko_requests_total", { ...none, status: "404" })).toBe(1);
+    expect(valueOf(samples, "naftiko_requests_total", { ...none, status: "405" })).toBe(1);
     expect(valueOf(samples, "naftiko_request_duration_seconds_bucket", { ...op, le: "+Inf" })).toBe(3);
     expect(valueOf(samples, "naftiko_request_duration_seconds_sum", op)).toBeGreaterThan(0);
 
@@ -130,11 +136,11 @@ describe("control port from an official `type: control` block", () => {
 });
 
 describe("control port authentication", () => {
-  it("a control block's authentication guards every endpoint", async () => {
+  it("a control block's authentication guards every endpoint; REST calls refused by authentication are counted", async () => {
     const text = readFileSync(FLAGSHIP, "utf8").replace(
       /^  exposes:\n/m,
       "  exposes:\n  - type: control\n    port: 9999\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n",
-    );
+    ).replace("    namespace: metal-interconnections-rest\n", "    namespace: metal-interconnections-rest\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n");
     const dir = tempDir({ "cap.yaml": text });
     const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), { ports: { [REST]: 0, [MCP]: 0, control: 0 }, env, log: () => {} });
     try {
@@ -142,7 +148,13 @@ describe("control port authentication", () => {
       const denied = await fetch(`${control}/metrics`);
       expect(denied.status).toBe(401);
       expect(denied.headers.get("www-authenticate")).toMatch(/^Bearer/);
-      expect((await fetch(`${control}/health/ready`, { headers: { authorization: `Bearer ${env.EQUINIX_API_KEY}` } })).status).toBe(200);
+      const authorization = `Bearer ${env.EQUINIX_API_KEY}`;
+      expect((await fetch(`${control}/health/ready`, { headers: { authorization } })).status).toBe(200);
+      // A REST call refused by the block's authentication is still counted, before any route.
+      const rest = served.listeners.find((l) => l.namespace === REST)!.url;
+      expect((await fetch(`${rest}/v1/connections/a1`)).status).toBe(401);
+      const { samples } = parsePrometheus(await (await fetch(`${control}/metrics`, { headers: { authorization } })).text());
+      expect(valueOf(samples, "naftiko_requests_total", { kind: "rest", operation: "(none)", status: "401" })).toBe(1);
     } finally {
       await served.close();
     }
