@@ -50,7 +50,8 @@ Options:
   --allowed-origin <origin>  also accept this Origin on the MCP endpoint (repeatable)
   --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas
                              (matched by method and path) validate REST bodies and describe MCP tools
-                             (default: <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
+                             (default: the file's "# x-openapi: <path>" comment line, else
+                             <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
   --control-port <port>      serve /health/live, /health/ready, /status and /metrics on this port
                              (overrides a type: control block's port; 0 picks a free one)
   --log-level <level>        trace, debug, info (default), warn, error, fatal or silent; JSON lines on
@@ -144,7 +145,8 @@ Binds (API keys) are read from the environment at start, never embedded.
 
 Options:
   -o, --output <path>        the executable to write (required)
-  --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi)
+  --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi;
+                             default: the document serve would find by itself, if any)
   -h, --help                 this help
 `;
 

@@ -50,7 +50,12 @@ export function compileValidator(schema: JsonSchemaObject, where: (name: string)
   const validate = ajv.compile(schema);
   return (value) => {
     if (validate(value)) return [];
-    return (validate.errors ?? []).map((e) => problemOf(e, where));
+    // Alternatives (anyOf, e.g. from an upstream's body schema) repeat the same finding per branch.
+    const seen = new Set<string>();
+    return (validate.errors ?? []).map((e) => problemOf(e, where)).filter((p) => {
+      const key = `${p.parameter}\u0000${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
   };
 }
 
