@@ -8,7 +8,7 @@ import { observeTool } from "./exposes/mcp/observe.js";
 import { mcpService, type McpService } from "./exposes/mcp/server.js";
 import { serveStdio } from "./exposes/mcp/stdio.js";
 import { mountDocs } from "./exposes/rest/docs.js";
-import { observeRoute } from "./exposes/rest/observe.js";
+import { nameRoute, observeRequests } from "./exposes/rest/observe.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
 import { skillApp } from "./exposes/skill/server.js";
@@ -106,6 +106,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
   let reloads = { count: 0 } as { count: number; last?: string; lastError?: string };
   const servers: Server[] = [];
+  let controlServer: Server | undefined;
   const listeners: Listener[] = [];
   let closing = false;
 
@@ -135,7 +136,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       const rest = block as ExposesRest;
       const built = restApp(rest, runtime, {
         maxBodySize,
-        wrap: observeRoute(observer, rest.namespace),
+        before: observeRequests(observer, rest.namespace),
+        wrap: nameRoute(),
         mount: (app, routes) =>
           mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
       });
@@ -165,7 +167,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   };
 
   // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
-  const expected = blocks.filter((b) => b.type === "rest" || b.type === "mcp" || b.type === "skill").length;
+  const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
       const app = controlApp(
@@ -175,18 +177,19 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           specVersion: capability.doc.naftiko,
           runtimeVersion: VERSION,
           startedAt,
-          ready: () => !closing && listeners.filter((l) => l.type !== "control").length === expected && servers.every((s) => s.listening),
+          ready: () => !closing && servers.length === expected && servers.every((s) => s.listening),
           exposes: () => listeners.map(({ namespace, type, url, port }) => ({ namespace, type, url, port })),
           reloads: () => reloads,
         },
         observer.metrics,
         controlBlock,
+        compileServerAuth(controlBlock?.authentication, current.runtime.binds, CONTROL_NAMESPACE),
       );
       const server = createAdaptorServer({ fetch: app.fetch }) as Server;
       const address = addressOf({ namespace: CONTROL_NAMESPACE, address: controlBlock?.address });
       const port = options.ports?.[CONTROL_NAMESPACE] ?? options.controlPort ?? controlBlock!.port;
       const bound = await listen(server, port, address, CONTROL_NAMESPACE, "--control-port <port>");
-      servers.push(server);
+      controlServer = server;
       const url = urlOf(bound);
       listeners.push({ namespace: CONTROL_NAMESPACE, type: "control", url, port: bound.port, address: bound.address });
       log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (/health/live, /health/ready, /status, /metrics)`);
@@ -226,7 +229,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       }
     }
   } catch (e) {
-    await Promise.all(servers.map((s) => closeServer(s, 0)));
+    await Promise.all([...servers, ...(controlServer ? [controlServer] : [])].map((s) => closeServer(s, 0)));
     await stdio?.close();
     await closeGeneration(current);
     await observer.shutdown();
@@ -264,9 +267,11 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     },
     async close() {
       closing = true;
+      // The control port stays up while calls drain, answering /health/ready with 503.
       await Promise.all(servers.map((s) => closeServer(s, options.grace ?? 10_000)));
       await stdio?.close();
       await closeGeneration(current);
+      if (controlServer) await closeServer(controlServer, 0);
       await observer.shutdown();
     },
   };
@@ -301,8 +306,12 @@ function closeServer(server: Server, grace: number): Promise<void> {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), grace);
     timer.unref();
+    // Keep-alive connections that go idle as their last call finishes are closed too, not left to time out.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();

@@ -95,6 +95,8 @@ Options:
   --format yaml|json         output format (default yaml)
   --exposes <ns>             which REST block, when the file has several (default: the first)
   --server <url>             server URL to advertise (default http://<address>:<port> of the block)
+  --openapi <doc>            the upstream's OpenAPI 3 document: its body and response schemas describe
+                             the routes (default: <name>.openapi.yaml|yml|json beside the file, if present)
   -h, --help                 this help
 `,
   call: `Usage: naftiko call <file> <tool> [--arg <name>=<value>]... [options]

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { describeCapability } from "../describe.js";
 import { openApiDocument } from "../exposes/rest/openapi.js";
+import { schemasFromOpenApi } from "../spec/openapi-schemas.js";
 import { VERSION } from "../version.js";
 import { loadOrReport } from "./common.js";
 
@@ -9,7 +10,7 @@ import { loadOrReport } from "./common.js";
 export async function openapiCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: "string" }, exposes: { type: "string" }, server: { type: "string" } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: "string" }, exposes: { type: "string" }, server: { type: "string" }, openapi: { type: "string" } } });
   } catch (e) {
     process.stderr.write(`naftiko openapi: ${(e as Error).message}. Run "naftiko openapi --help" for the options.\n`);
     return 2;
@@ -26,7 +27,14 @@ export async function openapiCommand(argv: string[]): Promise<number> {
   }
   const capability = await loadOrReport("openapi", positionals[0]);
   if (typeof capability === "number") return capability;
-  const { rest, runtime } = describeCapability(capability);
+  let schemas;
+  try {
+    schemas = await schemasFromOpenApi(capability, values.openapi);
+  } catch (e) {
+    process.stderr.write(`naftiko openapi: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const { rest, runtime } = describeCapability(capability, { describeOnly: true, schemas: schemas?.byOperation });
   await runtime.close();
   if (rest.length === 0) {
     process.stderr.write(`naftiko openapi: ${positionals[0]} has no type: rest exposes block, so there is no REST API to describe (its MCP tools: see "naftiko inspect ${positionals[0]}")\n`);

@@ -15,6 +15,8 @@ export interface CallContext {
   upstreamCalls: number;
   /** The server span, when tracing is on (opaque here). */
   span?: unknown;
+  /** What is being called; a REST route fills in its operation once routing has found it. */
+  info?: { operation: string; route?: string };
 }
 
 export const callContext = new AsyncLocalStorage<CallContext>();

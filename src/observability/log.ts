@@ -30,7 +30,7 @@ export async function createLogger(options: LogOptions = {}): Promise<RuntimeLog
   let write = out;
   if (options.pretty ?? process.stderr.isTTY === true) {
     const { prettyFactory } = (await import("pino-pretty")).default;
-    const prettify = prettyFactory({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
+    const prettify = prettyFactory({ colorize: !process.env.NO_COLOR, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
     write = (line) => out(prettify(line));
   }
   const logger = pino(

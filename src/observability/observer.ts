@@ -15,7 +15,12 @@ export interface CallInfo {
   method?: string;
   /** The route as written in the file (never the filled-in URL). */
   route?: string;
+  /** The request path, logged only when no route matched (404, 405) or the call was refused before routing (401). */
+  path?: string;
 }
+
+/** The operation label of a REST request that reached no route. */
+export const UNROUTED = "(none)";
 
 /** What the caller sent that the call continues: its request id and trace context. */
 export interface Incoming {
@@ -49,6 +54,7 @@ export class Observer {
     const span = this.tracing?.server(info.method ? `${info.method} ${info.route ?? info.operation}` : `tools/call ${info.operation}`, spanAttributes(info), callerParent, incoming.tracestate ?? undefined);
     const ctx: CallContext = {
       requestId,
+      info,
       upstreamCalls: 0,
       span,
       // Without tracing, the caller's own trace context still reaches the upstream unchanged.
@@ -71,13 +77,18 @@ export class Observer {
       const labels = { kind: info.kind, exposes: info.exposes, operation: info.operation };
       this.metrics.requests.inc({ ...labels, status: String(result.status) });
       this.metrics.duration.observe(labels, seconds);
-      span?.end({ "http.response.status_code": typeof result.status === "number" ? result.status : undefined, "naftiko.request_id": requestId }, result.error);
+      span?.end(
+        { "http.response.status_code": typeof result.status === "number" ? result.status : undefined, "naftiko.request_id": requestId, "naftiko.operation": info.operation, "http.route": info.route },
+        result.error,
+        info.method ? `${info.method} ${info.route ?? info.operation}` : undefined,
+      );
       const line = {
         reqId: requestId,
         kind: info.kind,
         exposes: info.exposes,
         [info.kind === "mcp" ? "tool" : "operation"]: info.operation,
         ...(info.method ? { method: info.method, route: info.route } : {}),
+        ...(info.operation === UNROUTED ? { path: info.path } : {}),
         status: result.status,
         upstreamStatus: ctx.upstreamStatus,
         upstreamCalls: ctx.upstreamCalls,
@@ -137,13 +148,22 @@ export class Observer {
   readonly interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
     const ctx = callContext.getStore();
     if (!ctx) return dispatch(opts, handler);
-    const headers: Record<string, string> = { ...(opts.headers as Record<string, string> | undefined) };
-    if (!("x-request-id" in headers)) headers["x-request-id"] = ctx.requestId;
-    if (ctx.traceparent && !("traceparent" in headers)) {
-      headers.traceparent = ctx.traceparent;
-      if (ctx.tracestate) headers.tracestate = ctx.tracestate;
+    const extra: Array<[string, string]> = [["x-request-id", ctx.requestId]];
+    if (ctx.traceparent) {
+      extra.push(["traceparent", ctx.traceparent]);
+      if (ctx.tracestate) extra.push(["tracestate", ctx.tracestate]);
     }
-    return dispatch({ ...opts, headers }, handler);
+    const given = opts.headers;
+    if (Array.isArray(given)) {
+      // undici's flat [name, value, name, value, …] form
+      const names = new Set(given.filter((_v, i) => i % 2 === 0).map((n) => String(n).toLowerCase()));
+      const add = extra.filter(([n]) => !names.has(n)).flat();
+      return dispatch({ ...opts, headers: [...given, ...add] as typeof given }, handler);
+    }
+    const headers: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
+    const present = new Set(Object.keys(headers).map((n) => n.toLowerCase()));
+    for (const [n, v] of extra) if (!present.has(n)) headers[n] = v;
+    return dispatch({ ...opts, headers: headers as typeof given }, handler);
   };
 
   async shutdown(): Promise<void> {

@@ -29,7 +29,8 @@ export function createTracing(options: TracingOptions): Tracing {
     return {
       traceparent: () => headers().traceparent,
       tracestate: () => headers().tracestate,
-      end(attributes, error) {
+      end(attributes, error, name) {
+        if (name) span.updateName(name);
         for (const [k, v] of Object.entries(attributes)) if (v !== undefined) span.setAttribute(k, v);
         if (error) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();

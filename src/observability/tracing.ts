@@ -6,7 +6,7 @@ export interface SpanHandle {
   /** W3C `traceparent` of this span, to send to the next hop. */
   traceparent(): string;
   tracestate?(): string | undefined;
-  end(attributes: Record<string, string | number | boolean | undefined>, error?: boolean): void;
+  end(attributes: Record<string, string | number | boolean | undefined>, error?: boolean, name?: string): void;
 }
 
 export interface Tracing {

@@ -17,6 +17,7 @@ import { loadCases, serveAgainst, SHIPPED } from "../support/spec-cases.js";
 
 type Json = Record<string, any>;
 const OUT = path.join(ROOT, "test-output", "openapi");
+const UPSTREAM_OPENAPI = "test/fixtures/upstream/metal-interconnections.openapi.yaml";
 const REDOCLY = path.join(ROOT, "node_modules", "@redocly", "cli", "bin", "cli.js");
 
 describe("OpenAPI export of every shipped capability", () => {
@@ -37,6 +38,17 @@ describe("OpenAPI export of every shipped capability", () => {
       }
     }
     expect(files.length).toBeGreaterThanOrEqual(SHIPPED.length);
+    // The flagship with its upstream's OpenAPI document: body and response schemas, shared parts in components.
+    const withSchemas = await runCli(["openapi", "metal-interconnections.naftiko.yaml", "--format", "json", "--openapi", UPSTREAM_OPENAPI]);
+    expect(withSchemas.code, withSchemas.stderr).toBe(0);
+    const rich = JSON.parse(withSchemas.stdout) as Json;
+    const put = rich.paths["/v1/connections/{connection-id}"].put;
+    expect(Object.keys(put.requestBody.content["application/json"].schema.properties)).toContain("contact_email");
+    expect(rich.paths["/v1/connections/{connection-id}"].get.responses["200"].content["application/json"].schema.properties.facility).toEqual({ $ref: "#/components/schemas/Facility" });
+    expect(withSchemas.stdout).not.toContain("#/$defs/");
+    const richFile = path.join(OUT, "metal-interconnections.with-upstream-schemas.json");
+    writeFileSync(richFile, withSchemas.stdout);
+    files.push(richFile);
     const lint = spawnSync(process.execPath, [REDOCLY, "lint", "--format=summary", ...files], {
       cwd: ROOT,
       encoding: "utf8",

@@ -45,6 +45,10 @@ describe("serve logs", () => {
       expect(leak.status).toBe(500);
       expect(await leak.text()).not.toContain(SECRET);
 
+      const unrouted = await fetch(`${rest}/v1/nowhere?token=${SECRET}`, { headers: { "x-request-id": "req-404" } });
+      expect(unrouted.status).toBe(404);
+      expect(unrouted.headers.get("x-request-id")).toBe("req-404");
+
       const client = new Client({ name: "logs-test", version: "1.0.0" });
       await client.connect(new StreamableHTTPClientTransport(new URL(proc.urls[MCP]), { requestInit: { headers: { "x-request-id": "mcp-req-1" } } }));
       await client.callTool({ name: "get-interconnection", arguments: { connection_id: "m1" } });
@@ -65,12 +69,14 @@ describe("serve logs", () => {
       for (const l of lines) expect(typeof l.time).toBe("string");
 
       const calls = lines.filter((l) => l.msg === "call");
-      expect(calls).toHaveLength(5);
+      expect(calls).toHaveLength(6);
       expect(calls[0]).toMatchObject({ reqId: "req-abc-123", kind: "rest", exposes: REST, operation: "getinterconnection", method: "GET", route: "/v1/connections/{connection-id}", status: 200, upstreamStatus: 200, upstreamCalls: 1 });
       expect(calls[0].durationMs).toEqual(expect.any(Number));
       expect(calls[1].reqId).toBe(freshId);
       expect(calls[3]).toMatchObject({ reqId: "req-leak", status: 500, upstreamStatus: 500, level: 40 });
-      expect(calls[4]).toMatchObject({ reqId: "mcp-req-1", kind: "mcp", exposes: MCP, tool: "get-interconnection", status: "ok", upstreamStatus: 200 });
+      // No route: logged with the path (never the query), operation "(none)".
+      expect(calls[4]).toMatchObject({ reqId: "req-404", kind: "rest", operation: "(none)", method: "GET", path: "/v1/nowhere", status: 404 });
+      expect(calls[5]).toMatchObject({ reqId: "mcp-req-1", kind: "mcp", exposes: MCP, tool: "get-interconnection", status: "ok", upstreamStatus: 200 });
       // --log-level debug adds one line per upstream call.
       expect(lines.filter((l) => l.msg === "upstream call")).toHaveLength(5);
     } finally {

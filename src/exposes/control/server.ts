@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Metrics } from "../../observability/metrics.js";
+import { requireAuth, type ServerAuth } from "../auth.js";
 import type { ExposesControl } from "../../spec/model.js";
 
 export interface ControlState {
@@ -19,8 +20,10 @@ export interface ControlState {
  * `observability` switches are honoured (official defaults: health on, info off, metrics on);
  * `--control-port` without a block turns everything on.
  */
-export function controlApp(state: ControlState, metrics: Metrics, block?: ExposesControl): Hono {
+export function controlApp(state: ControlState, metrics: Metrics, block?: ExposesControl, auth?: ServerAuth): Hono {
   const app = new Hono();
+  // The block's `authentication` guards every control endpoint, as on the business ports.
+  if (auth) app.use("*", requireAuth(auth));
   const management = (block?.management ?? {}) as { health?: boolean; info?: boolean };
   const observability = (block?.observability ?? {}) as { enabled?: boolean; metrics?: { local?: { enabled?: boolean } } };
   const health = management.health ?? true;

@@ -10,6 +10,12 @@ const ASSETS: Record<string, string> = {
 };
 
 let assetDir: string | undefined;
+
+/** Every file /docs reads from swagger-ui-dist (name → absolute path), e.g. to embed in a build. */
+export function docsAssetFiles(): Record<string, string> {
+  const dir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  return Object.fromEntries(["package.json", ...Object.keys(ASSETS)].map((n) => [n, path.join(dir, n)]));
+}
 const cache = new Map<string, Buffer>();
 
 /** The files of swagger-ui-dist, installed with the runtime: the docs page needs no CDN. */

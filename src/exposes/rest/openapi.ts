@@ -22,9 +22,10 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
   const info = capability.doc.info;
   const paths: Record<string, Json> = {};
   const operationIds = new Set<string>();
+  const shared = new SharedSchemas();
   for (const route of routes) {
     const path = openApiPath(route.path);
-    const op = operation(route, uniqueId(route, operationIds), block.namespace);
+    const op = operation(route, uniqueId(route, operationIds), block.namespace, shared);
     paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: op };
   }
   const security = securityScheme(block.authentication);
@@ -40,21 +41,7 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
     tags: [{ name: block.namespace, description: block.description ?? `Operations of exposes ${block.namespace}` }],
     paths,
     components: {
-      schemas: {
-        Error: {
-          type: "object",
-          description: "An error answered by the runtime itself (upstream errors pass through with their own body).",
-          properties: {
-            error: { type: "string", description: "Machine-readable kind, e.g. invalid_request, upstream_timeout" },
-            message: { type: "string" },
-            problems: {
-              type: "array",
-              items: { type: "object", properties: { parameter: { type: "string" }, in: { type: "string" }, message: { type: "string" } }, required: ["parameter", "message"] },
-            },
-          },
-          required: ["error", "message"],
-        },
-      },
+      schemas: shared.schemas,
       ...(security ? { securitySchemes: { [security.name]: security.scheme } } : {}),
     },
     // No authentication on the block: say so explicitly (an empty requirement list), for linters and clients.
@@ -62,6 +49,20 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
   };
   return doc;
 }
+
+const ERROR_SCHEMA = {
+  type: "object",
+  description: "An error answered by the runtime itself (upstream errors pass through with their own body).",
+  properties: {
+    error: { type: "string", description: "Machine-readable kind, e.g. invalid_request, upstream_timeout" },
+    message: { type: "string" },
+    problems: {
+      type: "array",
+      items: { type: "object", properties: { parameter: { type: "string" }, in: { type: "string" }, message: { type: "string" } }, required: ["parameter", "message"] },
+    },
+  },
+  required: ["error", "message"],
+};
 
 /** `{{x}}` and `{ x }` are written `{x}` in OpenAPI; literal text is kept as written. */
 export function openApiPath(path: string): string {
@@ -83,7 +84,7 @@ function uniqueId(route: RestRoute, seen: Set<string>): string {
   return id;
 }
 
-function operation(route: RestRoute, operationId: string, tag: string): Json {
+function operation(route: RestRoute, operationId: string, tag: string, shared: SharedSchemas): Json {
   const inputs = route.invocation.inputs;
   // A path input may be spelled `connection_id` in `with` and `{connection-id}` in the path: OpenAPI
   // wants the path's spelling, which is also what the server matches.
@@ -98,9 +99,11 @@ function operation(route: RestRoute, operationId: string, tag: string): Json {
     tags: [tag],
     ...(parameters.length ? { parameters } : {}),
   };
-  if (body.length) op.requestBody = requestBody(body);
+  if (body.length) op.requestBody = requestBody(body, shared);
+  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
+  const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : outputSchema(route.output);
   const responses: Json = {
-    "200": { description: "The upstream answer, mapped by the capability's outputParameters", content: { "application/json": { schema: outputSchema(route.output) } } },
+    "200": { description: "The upstream answer, mapped by the capability's outputParameters", content: { "application/json": { schema: result } } },
   };
   if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
   if (body.length) {
@@ -128,10 +131,11 @@ function parameter(input: InputSpec): Json {
   return p;
 }
 
-function requestBody(inputs: InputSpec[]): Json {
+function requestBody(inputs: InputSpec[], shared: SharedSchemas): Json {
   const whole = inputs.find((i) => i.wholeBody);
   let schema: Json;
-  if (whole) schema = { type: whole.type, ...(whole.description ? { description: whole.description } : {}) };
+  if (whole?.schema) schema = shared.hoist({ ...whole.schema, ...(whole.description && !whole.schema.description ? { description: whole.description } : {}) });
+  else if (whole) schema = { type: whole.type, ...(whole.description ? { description: whole.description } : {}) };
   else {
     const properties: Record<string, unknown> = {};
     for (const i of inputs) properties[i.name] = inputProperty(i);
@@ -192,4 +196,39 @@ function securityScheme(auth: Authentication | undefined): { name: string; schem
         },
       };
   }
+}
+
+/**
+ * Schemas taken from the upstream's OpenAPI document carry their shared parts under `$defs`, with
+ * `#/$defs/X` references; in an OpenAPI document those live in `components.schemas`.
+ */
+class SharedSchemas {
+  // The runtime's own Error schema comes first: an upstream schema of the same name is renamed.
+  readonly schemas: Record<string, unknown> = { Error: ERROR_SCHEMA };
+
+  hoist(schema: Json): Json {
+    const defs = (schema.$defs ?? {}) as Record<string, unknown>;
+    const renamed = new Map<string, string>();
+    for (const [name, def] of Object.entries(defs)) {
+      let target = name.replace(/[^A-Za-z0-9._-]/g, "_");
+      for (let n = 2; target in this.schemas && JSON.stringify(this.schemas[target]) !== JSON.stringify(rewrite(def, renamed)); n++) target = `${name}_${n}`;
+      renamed.set(name, target);
+    }
+    for (const [name, def] of Object.entries(defs)) this.schemas[renamed.get(name)!] = rewrite(def, renamed);
+    const { $defs: _d, ...own } = schema;
+    return rewrite(own, renamed) as Json;
+  }
+}
+
+function rewrite(node: unknown, renamed: Map<string, string>): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewrite(n, renamed));
+  if (!node || typeof node !== "object") return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
+      const name = decodeURIComponent(v.slice("#/$defs/".length).replace(/~1/g, "/").replace(/~0/g, "~"));
+      out[k] = `#/components/schemas/${renamed.get(name) ?? name}`;
+    } else out[k] = rewrite(v, renamed);
+  }
+  return out;
 }

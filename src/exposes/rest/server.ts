@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
@@ -14,7 +14,9 @@ import { coerce, readQuery } from "./inputs.js";
 export interface RestOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodySize: number;
-  /** Wraps each route's handler (observability: logs, metrics, traces, request id). */
+  /** Runs first on every request, before authentication (observability: logs, metrics, traces). */
+  before?: MiddlewareHandler;
+  /** Wraps each route's handler (observability: names the operation being called). */
   wrap?: (route: RestRoute, handler: RouteHandler) => RouteHandler;
   /** Adds runtime routes (`/openapi.json`, `/docs`) once the capability's routes are known. */
   mount?: (app: Hono, routes: RestRoute[]) => void;
@@ -39,6 +41,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   const app = new Hono();
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
+  if (options.before) app.use("*", options.before);
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
   if (auth) app.use("*", requireAuth(auth));
   for (const resource of block.resources ?? []) {
