@@ -18,16 +18,22 @@ export class InputError extends Error {
   }
 }
 
-/** The upstream could not be reached or did not answer in time: REST 502/504, MCP `isError`. */
+/**
+ * The upstream could not be reached, did not answer in time, answered with something unusable (a body
+ * over the size limit), or too many calls to it are already in flight: REST 502/504/502/503 (503 with
+ * `Retry-After`), MCP `isError`.
+ */
 export class UpstreamError extends Error {
   constructor(
-    readonly kind: "unreachable" | "timeout",
+    readonly kind: "unreachable" | "timeout" | "overloaded" | "bad_response",
     message: string,
+    /** Seconds after which trying again makes sense (`overloaded`). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = "UpstreamError";
   }
-  get status(): 502 | 504 {
-    return this.kind === "timeout" ? 504 : 502;
+  get status(): 502 | 503 | 504 {
+    return this.kind === "timeout" ? 504 : this.kind === "overloaded" ? 503 : 502;
   }
 }

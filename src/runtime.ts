@@ -1,13 +1,16 @@
 import { compileAuth } from "./consumes/http/auth.js";
+import { DEFAULT_LIMITS, Limiter, type LimiterOptions } from "./consumes/http/limiter.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
+import { DEFAULT_RETRY, type RetryPolicy } from "./consumes/http/retry.js";
 import type { Lookup } from "./mapping/template.js";
 import { hintsFromSemantics } from "./orchestration/aggregates.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
 import type { OperationSchemas } from "./spec/openapi-schemas.js";
-import type { AggregateFunction, ConsumesHttp, Invocable } from "./spec/model.js";
+import type { AggregateFunction, ConsumesHttp, ExposesMcp, Invocable } from "./spec/model.js";
+import type { Dispatcher } from "undici";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -24,6 +27,31 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** `consumesNamespace.operation` → schemas from the upstream's OpenAPI document (`--openapi`). */
   schemas?: ReadonlyMap<string, OperationSchemas>;
+  /** Describe only (OpenAPI export, inspect): binds are not resolved and nothing is called. */
+  describeOnly?: boolean;
+  /** Wraps each compiled plan (metrics, traces) and each upstream request (request id, traceparent). */
+  instrument?: {
+    plan(plan: OperationPlan): OperationPlan;
+    interceptors: Dispatcher.DispatcherComposeInterceptor[];
+  };
+  /** Retries of idempotent upstream calls (see consumes/http/retry.ts). */
+  retry?: Partial<RetryPolicy>;
+  /** Most bytes of an upstream response read whole to map or convert it (default 32 MiB); 502 beyond. */
+  maxResponseBody?: number;
+  /** In-flight upstream calls per consumes block, and how long and how many callers may wait. */
+  limits?: Partial<LimiterOptions>;
+  /** consumes namespace → settings for that block only (from the runtime config file). */
+  consumes?: Record<string, ConsumesSettings>;
+}
+
+/** What can be set for one consumes block; unset fields fall back to the runtime-wide ones. */
+export interface ConsumesSettings {
+  baseUri?: string;
+  timeout?: number;
+  retry?: Partial<RetryPolicy>;
+  maxInFlight?: number;
+  queueTimeout?: number;
+  maxQueue?: number;
 }
 
 export const DEFAULTS = {
@@ -44,6 +72,8 @@ export interface Runtime {
   redactor: Redactor;
   callTimeout: number;
   maxErrorBody: number;
+  /** Most bytes of an upstream response read whole (`--config` maxResponseBody); undefined: the default. */
+  maxResponseBody?: number;
   /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
   resolveRef(unit: Invocable): Invocable;
   /** The `semantics` of the aggregate function a unit refers to, if any. */
@@ -53,23 +83,35 @@ export interface Runtime {
 
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
   const doc = capability.doc;
-  const bindValues: BindValues = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
+  const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
   const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
-  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
+  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections, interceptors: options.instrument?.interceptors });
 
-  for (const ns of Object.keys(options.baseUris ?? {})) {
-    if (!capability.consumes.some((c) => c.namespace === ns)) {
-      throw new Error(`--base-uri names consumes namespace "${ns}", which ${capability.file} does not have (it has: ${capability.consumes.map((c) => c.namespace).join(", ")})`);
+  for (const [what, names] of [["--base-uri", options.baseUris], ["the runtime config", options.consumes]] as const) {
+    for (const ns of Object.keys(names ?? {})) {
+      if (!capability.consumes.some((c) => c.namespace === ns)) {
+        throw new Error(`${what} names consumes namespace "${ns}", which ${capability.file} does not have (it has: ${capability.consumes.map((c) => c.namespace).join(", ")})`);
+      }
     }
   }
+  const notIdempotent = nonIdempotentCalls(doc);
+  const limiters = new Map<string, Limiter>();
   const plans = new Map<string, OperationPlan>();
   for (const [key, ref] of capability.operations) {
-    const baseUri = options.baseUris?.[ref.consumes.namespace] ?? ref.consumes.baseUri;
-    const plan = compileOperation(ref, baseUri, binds, pools);
+    const ns = ref.consumes.namespace;
+    const own = options.consumes?.[ns] ?? {};
+    const baseUri = options.baseUris?.[ns] ?? own.baseUri ?? ref.consumes.baseUri;
+    let limiter = limiters.get(ns);
+    if (!limiter) {
+      const limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), ...definedOnly({ maxInFlight: own.maxInFlight, queueTimeout: own.queueTimeout, maxQueue: own.maxQueue }) };
+      limiters.set(ns, (limiter = new Limiter(ns, limits)));
+    }
+    const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
+    const plan = compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout, maxResponseBody: options.maxResponseBody });
     const schemas = options.schemas?.get(key);
     if (schemas) plan.schemas = schemas;
-    plans.set(key, plan);
+    plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);
   }
 
   const functions = new Map<string, AggregateFunction>();
@@ -82,6 +124,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     redactor,
     callTimeout: options.callTimeout ?? DEFAULTS.callTimeout,
     maxErrorBody: options.maxErrorBody ?? DEFAULTS.maxErrorBody,
+    maxResponseBody: options.maxResponseBody,
     resolveRef(unit) {
       if (!unit.ref) return unit;
       const fn = functions.get(unit.ref);
@@ -95,6 +138,30 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
   };
+}
+
+/** Consumed operations the file calls non-idempotent: an MCP tool's `hints.idempotent: false` or an aggregate's semantics. */
+function nonIdempotentCalls(doc: Capability["doc"]): Set<string> {
+  const out = new Set<string>();
+  const functions = new Map<string, AggregateFunction>();
+  for (const agg of doc.capability?.aggregates ?? []) {
+    for (const fn of agg.functions) {
+      functions.set(`${agg.namespace}.${fn.name}`, fn);
+      if (fn.call && fn.semantics?.idempotent === false) out.add(fn.call);
+    }
+  }
+  for (const block of doc.capability?.exposes ?? []) {
+    if (block.type !== "mcp") continue;
+    for (const t of (block as ExposesMcp).tools ?? []) {
+      const call = t.call ?? (t.ref ? functions.get(t.ref)?.call : undefined);
+      if (call && t.hints?.idempotent === false) out.add(call);
+    }
+  }
+  return out;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**

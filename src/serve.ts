@@ -1,14 +1,24 @@
-import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import type { Server } from "node:http";
 import { compileServerAuth } from "./exposes/auth.js";
-import type { McpService } from "./exposes/mcp/server.js";
+import { controlApp } from "./exposes/control/server.js";
+import { mcpHttpApp } from "./exposes/mcp/http.js";
+import { observeTool } from "./exposes/mcp/observe.js";
+import { mcpService, type McpService } from "./exposes/mcp/server.js";
+import { serveStdio } from "./exposes/mcp/stdio.js";
+import { mountDocs } from "./exposes/rest/docs.js";
+import { nameRoute, observeRequests } from "./exposes/rest/observe.js";
+import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
 import { skillApp } from "./exposes/skill/server.js";
-import { VERSION } from "./version.js";
+import { createLogger, silentLogger, type RuntimeLogger } from "./observability/log.js";
+import type { Observer } from "./observability/observer.js";
+import { createObserver } from "./observability/setup.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 import type { Capability } from "./spec/load.js";
-import type { ExposesMcp, ExposesRest, ExposesSkill } from "./spec/model.js";
+import type { ExposesControl, ExposesMcp, ExposesRest, ExposesSkill } from "./spec/model.js";
+import { VERSION } from "./version.js";
 
 export interface ServeOptions extends RuntimeOptions {
   /** exposes namespace (or `*` for all) → address to listen on. */
@@ -25,7 +35,12 @@ export interface ServeOptions extends RuntimeOptions {
   /** Extra Host and Origin values the MCP endpoint accepts (DNS rebinding defence). */
   allowedHosts?: string[];
   allowedOrigins?: string[];
+  /** Startup lines; when given (tests, embedders) and no `logger`, call lines are not written. */
   log?: (line: string) => void;
+  /** Structured logger (pino) for startup lines and one line per call. */
+  logger?: RuntimeLogger;
+  /** Serve the control port here (overrides a `type: control` block's port; adds one if the file has none). */
+  controlPort?: number;
 }
 
 export interface Listener {
@@ -39,116 +54,244 @@ export interface Listener {
 }
 
 export interface Served {
+  /** The runtime of the version being served now (it changes on reload). */
   runtime: Runtime;
   listeners: Listener[];
+  observer: Observer;
   /** Settles when a stdio MCP client closes stdin (the process should then stop). */
   stdioClosed?: Promise<void>;
+  /** Swaps in a new version of the capability; in-flight calls finish on the old one. */
+  reload(capability: Capability): Promise<void>;
   close(): Promise<void>;
 }
 
 export const DEFAULT_ADDRESS = "127.0.0.1";
 export const DEFAULT_MAX_BODY = 1 << 20;
+/** The control block has no namespace in the official schema; flags and logs call it this. */
+export const CONTROL_NAMESPACE = "control";
 
-/**
- * The MCP side (the SDK, zod) is loaded when the first MCP block starts, not with the runtime: a
- * REST-only file never needs it, and REST blocks before it already answer while it loads (cold
- * start, issue 6).
- */
-async function loadMcp() {
-  const [{ mcpHttpApp }, { mcpService }, { serveStdio }] = await Promise.all([
-    import("./exposes/mcp/http.js"),
-    import("./exposes/mcp/server.js"),
-    import("./exposes/mcp/stdio.js"),
-  ]);
-  return { mcpHttpApp, mcpService, serveStdio };
+/** What one exposes block serves in one version of the capability. */
+interface BlockApp {
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
+  routes?: RestRoute[];
+  mcp?: McpService;
+  close?(): Promise<void>;
+}
+
+/** One version of the capability: its runtime and the apps built on it, with its in-flight count. */
+interface Generation {
+  capability: Capability;
+  runtime: Runtime;
+  apps: Map<string, BlockApp>;
+  inFlight: number;
+  retired: boolean;
 }
 
 /** Starts every exposes block of a capability in this process. */
 export async function serveCapability(capability: Capability, options: ServeOptions = {}): Promise<Served> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logging = options.logger ?? (options.log ? silentLogger() : await createLogger());
+  const logger = logging.logger;
+  const log = options.log ?? ((line: string) => logger.info(line));
   const blocks = capability.doc.capability?.exposes ?? [];
+  const controlBlock = blocks.find((b): b is ExposesControl => b.type === "control");
+  const known = (ns: string) => ns === "*" || blocks.some((b) => b.namespace === ns) || (ns === CONTROL_NAMESPACE && (controlBlock || options.controlPort !== undefined));
   for (const ns of [...Object.keys(options.ports ?? {}), ...Object.keys(options.hosts ?? {})]) {
-    if (ns !== "*" && !blocks.some((b) => b.namespace === ns)) {
-      throw new Error(`no exposes block "${ns}" in ${capability.file} (exposes: ${blocks.map((b) => b.namespace).join(", ")})`);
-    }
+    if (!known(ns)) throw new Error(`no exposes block "${ns}" in ${capability.file} (exposes: ${blocks.map((b) => b.namespace ?? CONTROL_NAMESPACE).join(", ")})`);
   }
-  const runtime = createRuntime(capability, options);
-  const servers: Server[] = [];
-  const closers: Array<() => Promise<void>> = [];
-  const listeners: Listener[] = [];
+  const observer = await createObserver(capability, logger, options.env);
+  const startedAt = Date.now();
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
-  let stdioClosed: Promise<void> | undefined;
   const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
+  const addressOf = (block: { namespace?: string; address?: string }) => options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
+  let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
+  let reloads = { count: 0 } as { count: number; last?: string; lastError?: string };
+  const servers: Server[] = [];
+  let controlServer: Server | undefined;
+  const listeners: Listener[] = [];
+  let closing = false;
+
+  const build = (cap: Capability): Generation => {
+    const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p), interceptors: [observer.interceptor] } });
+    logging.setScrub((line) => runtime.redactor.redact(line));
+    const apps = new Map<string, BlockApp>();
+    for (const block of cap.doc.capability?.exposes ?? []) {
+      if (block.type === "mcp") {
+        const mcp = block as ExposesMcp;
+        const service = mcpService(mcp, runtime, VERSION, observeTool(observer, mcp.namespace));
+        if (mcp === stdioBlock) {
+          apps.set(mcp.namespace, { fetch: () => new Response(null, { status: 404 }), mcp: service });
+          continue;
+        }
+        const address = addressOf(mcp);
+        const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
+        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
+        apps.set(mcp.namespace, { fetch: http.app.fetch, mcp: service, close: http.close });
+        continue;
+      }
+      if (block.type === "skill") {
+        apps.set(block.namespace, { fetch: skillApp(block as ExposesSkill, runtime).fetch });
+        continue;
+      }
+      if (block.type !== "rest") continue;
+      const rest = block as ExposesRest;
+      const built = restApp(rest, runtime, {
+        maxBodySize,
+        before: observeRequests(observer, rest.namespace),
+        wrap: nameRoute(),
+        mount: (app, routes) =>
+          mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
+      });
+      apps.set(rest.namespace, { fetch: built.app.fetch, routes: built.routes });
+    }
+    return { capability: cap, runtime, apps, inFlight: 0, retired: false };
+  };
+  const closeGeneration = async (g: Generation) => {
+    await Promise.all([...g.apps.values()].map((a) => a.close?.()));
+    await g.runtime.close();
+  };
+  const retire = async (g: Generation) => {
+    g.retired = true;
+    if (g.inFlight === 0) await closeGeneration(g);
+  };
+
+  let current = build(capability);
+  /** Each request runs on the generation current when it arrived, to the end. */
+  const dispatch = (namespace: string) => async (req: Request, env: unknown) => {
+    const g = current;
+    g.inFlight++;
+    try {
+      return await g.apps.get(namespace)!.fetch(req, env);
+    } finally {
+      if (--g.inFlight === 0 && g.retired) void closeGeneration(g);
+    }
+  };
+
+  // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
+  const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
+    if (controlBlock || options.controlPort !== undefined) {
+      const app = controlApp(
+        {
+          label: capability.doc.info?.label ?? capability.file,
+          file: capability.file,
+          specVersion: capability.doc.naftiko,
+          runtimeVersion: VERSION,
+          startedAt,
+          ready: () => !closing && servers.length === expected && servers.every((s) => s.listening),
+          exposes: () => listeners.map(({ namespace, type, url, port }) => ({ namespace, type, url, port })),
+          reloads: () => reloads,
+        },
+        observer.metrics,
+        controlBlock,
+        compileServerAuth(controlBlock?.authentication, current.runtime.binds, CONTROL_NAMESPACE),
+      );
+      const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+      const address = addressOf({ namespace: CONTROL_NAMESPACE, address: controlBlock?.address });
+      const port = options.ports?.[CONTROL_NAMESPACE] ?? options.controlPort ?? controlBlock!.port;
+      const bound = await listen(server, port, address, CONTROL_NAMESPACE, "--control-port <port>");
+      controlServer = server;
+      const url = urlOf(bound);
+      listeners.push({ namespace: CONTROL_NAMESPACE, type: "control", url, port: bound.port, address: bound.address });
+      log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (/health/live, /health/ready, /status, /metrics)`);
+    }
     for (const block of blocks) {
       if (block.type !== "rest" && block.type !== "mcp" && block.type !== "skill") continue;
+      const built = current.apps.get(block.namespace)!;
       if (block === stdioBlock) {
-        const { mcpService, serveStdio } = await loadMcp();
-        const service = mcpService(block, runtime, VERSION);
-        const stdio = await serveStdio(service);
-        closers.push(stdio.close);
-        stdioClosed = stdio.closed;
+        // stdio is bound to the first version's tools: --watch reloads HTTP blocks only.
+        stdio = await serveStdio(built.mcp!);
+        const service = built.mcp!;
         listeners.push({ namespace: block.namespace, type: "mcp", url: "stdio", port: 0, address: "stdio", mcp: service });
         log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
         continue;
       }
-      const address = options.hosts?.[block.namespace] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
-      const port = options.ports?.[block.namespace] ?? block.port!;
-      // REST is a plain node:http listener (its hot path, see exposes/rest/server.ts); MCP and
-      // skill blocks are Fetch apps behind @hono/node-server.
-      let handle: { fetch: (req: Request) => Response | Promise<Response> } | { node: RequestListener };
-      let listener: Omit<Listener, "url" | "port" | "address">;
-      let detail: string;
-      if (block.type === "rest") {
-        const { listener: node, routes } = restApp(block as ExposesRest, runtime, { maxBodySize });
-        handle = { node };
-        listener = { namespace: block.namespace, type: "rest", routes };
-        detail = `${routes.length} route${routes.length === 1 ? "" : "s"}`;
-      } else if (block.type === "skill") {
-        handle = { fetch: skillApp(block as ExposesSkill, runtime).fetch };
-        listener = { namespace: block.namespace, type: "skill" };
-        const count = (block as ExposesSkill).skills.length;
-        detail = `${count} skill${count === 1 ? "" : "s"}`;
-      } else {
-        const { mcpService, mcpHttpApp } = await loadMcp();
-        const service = mcpService(block, runtime, VERSION);
-        const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
-        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
-        closers.push(http.close);
-        handle = { fetch: http.app.fetch };
-        listener = { namespace: block.namespace, type: "mcp", mcp: service };
-        detail = `${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"}`;
+      const address = addressOf(block);
+      if (!isLoopback(address) && !block.authentication) {
+        log(`naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`);
       }
-      const server = "node" in handle ? createServer(handle.node) : (createAdaptorServer({ fetch: handle.fetch }) as Server);
-      const bound = await listen(server, port, address, block.namespace);
+      const server = createAdaptorServer({ fetch: dispatch(block.namespace) }) as Server;
+      const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, address, block.namespace);
       servers.push(server);
-      const base = `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
-      const url = block.type === "mcp" ? `${base}/mcp` : base;
-      listeners.push({ ...listener, url, port: bound.port, address: bound.address });
-      log(`naftiko: ${block.type} ${block.namespace} listening on ${url} (${detail})`);
+      const base = urlOf(bound);
+      if (block.type === "skill") {
+        const count = (block as ExposesSkill).skills.length;
+        listeners.push({ namespace: block.namespace, type: "skill", url: base, port: bound.port, address: bound.address });
+        log(`naftiko: skill ${block.namespace} listening on ${base} (${count} skill${count === 1 ? "" : "s"})`);
+      } else if (block.type === "rest") {
+        const routes = built.routes!;
+        listeners.push({ namespace: block.namespace, type: "rest", url: base, port: bound.port, address: bound.address, routes });
+        log(`naftiko: rest ${block.namespace} listening on ${base} (${routes.length} route${routes.length === 1 ? "" : "s"})`);
+      } else {
+        const service = built.mcp!;
+        const url = `${base}/mcp`;
+        listeners.push({ namespace: block.namespace, type: "mcp", url, port: bound.port, address: bound.address, mcp: service });
+        log(`naftiko: mcp ${block.namespace} listening on ${url} (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"})`);
+      }
     }
   } catch (e) {
-    await Promise.all(servers.map((s) => closeServer(s, 0)));
-    await Promise.all(closers.map((c) => c()));
-    await runtime.close();
+    await Promise.all([...servers, ...(controlServer ? [controlServer] : [])].map((s) => closeServer(s, 0)));
+    await stdio?.close();
+    await closeGeneration(current);
+    await observer.shutdown();
     throw e;
   }
-  return {
-    runtime,
+  const served: Served = {
+    runtime: current.runtime,
     listeners,
-    stdioClosed,
+    observer,
+    stdioClosed: stdio?.closed,
+    async reload(next) {
+      const shape = (c: Capability) =>
+        JSON.stringify((c.doc.capability?.exposes ?? []).map((b) => [b.type, b.namespace, b.port, b.address]));
+      try {
+        if (shape(next) !== shape(current.capability)) {
+          throw new Error("the exposes blocks (type, namespace, port or address) changed; restart naftiko serve to apply that");
+        }
+        const g = build(next);
+        const old = current;
+        current = g;
+        served.runtime = g.runtime;
+        for (const l of listeners) {
+          if (l.type === "rest") l.routes = g.apps.get(l.namespace)?.routes;
+          if (l.type === "mcp" && l.url !== "stdio") l.mcp = g.apps.get(l.namespace)?.mcp;
+        }
+        reloads = { count: reloads.count + 1, last: new Date().toISOString() };
+        observer.metrics.reloads.inc({ result: "ok" });
+        await retire(old);
+      } catch (e) {
+        logging.setScrub((line) => current.runtime.redactor.redact(line));
+        reloads = { ...reloads, lastError: (e as Error).message };
+        observer.metrics.reloads.inc({ result: "error" });
+        throw e;
+      }
+    },
     async close() {
+      closing = true;
+      // The control port stays up while calls drain, answering /health/ready with 503.
       await Promise.all(servers.map((s) => closeServer(s, options.grace ?? 10_000)));
-      await Promise.all(closers.map((c) => c()));
-      await runtime.close();
+      await stdio?.close();
+      await closeGeneration(current);
+      if (controlServer) await closeServer(controlServer, 0);
+      await observer.shutdown();
     },
   };
+  return served;
 }
 
-function listen(server: Server, port: number, address: string, namespace: string): Promise<AddressInfo> {
+/** Loopback-only addresses: nothing off this machine can connect. */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^\[|\]$/g, "");
+  return a === "localhost" || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
+}
+
+function urlOf(bound: AddressInfo): string {
+  return `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
+}
+
+function listen(server: Server, port: number, address: string, namespace: string, flag = `--port ${namespace}=<port>`): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) =>
-      reject(new Error(e.code === "EADDRINUSE" ? `exposes "${namespace}": port ${port} on ${address} is already in use (choose another with --port ${namespace}=<port>)` : `exposes "${namespace}": cannot listen on ${address}:${port} (${e.code ?? e.message})`));
+      reject(new Error(e.code === "EADDRINUSE" ? `exposes "${namespace}": port ${port} on ${address} is already in use (choose another with ${flag})` : `exposes "${namespace}": cannot listen on ${address}:${port} (${e.code ?? e.message})`));
     server.once("error", onError);
     server.listen(port, address, () => {
       server.off("error", onError);
@@ -163,8 +306,12 @@ function closeServer(server: Server, grace: number): Promise<void> {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), grace);
     timer.unref();
+    // Keep-alive connections that go idle as their last call finishes are closed too, not left to time out.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();

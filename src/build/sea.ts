@@ -18,6 +18,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { docsAssetFiles } from "../exposes/rest/docs.js";
 import type { Capability } from "../spec/load.js";
 
 const run = promisify(execFile);
@@ -74,6 +75,8 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     }
     assets["package.json"] = path.join(root, "package.json");
     assets["schema/naftiko-capability.schema.json"] = path.join(root, "schema/naftiko-capability.schema.json");
+    // /docs serves Swagger UI's files from the installed package: embed the ones it uses.
+    for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 
     const manifest = {
       capability: `capability/${path.basename(capability.file)}`,

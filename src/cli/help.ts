@@ -6,6 +6,9 @@ Usage:
   naftiko validate <file>...          check capability files; every problem as file:line:col path: message
   naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
   naftiko build <file> -o <path>      one executable (Node SEA) that serves the capability, no node_modules needed
+  naftiko inspect <file>              list routes, tools (with hints) and upstream calls as tables
+  naftiko openapi <file>              print the OpenAPI 3.1 document of the REST exposes
+  naftiko call <file> <tool>          run one MCP tool once and print its result
   naftiko help <command>              help for one command
   naftiko --version                   print the runtime's version
 
@@ -29,6 +32,17 @@ Options:
   --timeout <ms>             upstream call timeout, connect to last byte (default 30000); 504 beyond
   --max-body <bytes>         largest request body accepted (default 1048576); 413 beyond
   --grace <ms>               on SIGTERM/SIGINT, how long in-flight calls may finish (default 10000)
+  --retries <n>              retries of an idempotent upstream call (GET, HEAD, PUT, DELETE unless the
+                             file's hints say otherwise; never POST/PATCH) on connection errors,
+                             429, 502, 503, 504 (default 2; 0 disables)
+  --retry-delay <ms>         first backoff step, doubled per retry, full jitter (default 100)
+  --max-retry-after <ms>     longest upstream Retry-After waited for (default 5000); longer ones are
+                             passed to the caller
+  --max-in-flight <n>        upstream calls in flight per consumes block (default 64)
+  --queue-timeout <ms>       how long a call beyond that may wait for a slot (default 2000); then 503
+                             with Retry-After
+  --config <file>            runtime config file (YAML/JSON): the settings above, and per consumes
+                             block; flags win over it (see README, "Runtime config file")
   --stdio                    serve the MCP block on stdin/stdout (for desktop MCP clients) instead of
                              HTTP; logs stay on stderr; the process stops when stdin closes
   --mcp-sessions             keep MCP sessions (Mcp-Session-Id) instead of the stateless default
@@ -36,8 +50,20 @@ Options:
   --allowed-origin <origin>  also accept this Origin on the MCP endpoint (repeatable)
   --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas
                              (matched by method and path) validate REST bodies and describe MCP tools
-                             (default: <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
+                             (default: the file's "# x-openapi: <path>" comment line, else
+                             <name>.openapi.yaml|yml|json beside <name>.naftiko.yaml, if present)
+  --control-port <port>      serve /health/live, /health/ready, /status and /metrics on this port
+                             (overrides a type: control block's port; 0 picks a free one)
+  --log-level <level>        trace, debug, info (default), warn, error, fatal or silent; JSON lines on
+                             stderr (pretty on a terminal); debug adds one line per upstream call
+  --watch                    reload when the file or a file it imports changes; a broken edit is
+                             logged and the running version keeps serving
   -h, --help                 this help
+
+Every call gets one log line (request id, exposes, operation or tool, status, upstream status,
+duration). An incoming x-request-id is reused (else one is made), returned and sent upstream. With
+OTEL_EXPORTER_OTLP_ENDPOINT set, spans of each call and upstream call are exported over OTLP/HTTP,
+and traceparent is propagated upstream. Each REST port also serves /openapi.json and /docs.
 
 MCP is served at http://<address>:<port>/mcp (and at /) as Streamable HTTP, stateless by default:
 each POST is answered on its own, so instances behind a load balancer need no sticky sessions.
@@ -50,6 +76,44 @@ every problem at once, one per line, as file:line:col path: message. Exit code 1
 
 Options:
   -q, --quiet                print problems only
+  -h, --help                 this help
+`,
+  inspect: `Usage: naftiko inspect <file>
+
+Prints what the capability serves, as tables: each REST route (method, path, operation, the consumed
+operation it calls, its inputs; * = required), each MCP tool (hints, call, arguments) and each
+upstream operation (method, URL, authentication kind — never a credential). No bound variable is needed.
+`,
+  openapi: `Usage: naftiko openapi <file> [options]
+
+Prints the OpenAPI 3.1 document of a REST exposes block: its paths and path variables, parameters
+typed from the consumed operations, JSON request bodies, responses and the security scheme of the
+block's authentication (never a secret). The same document is served at /openapi.json, with an
+interactive reference at /docs. No bound variable is needed.
+
+Options:
+  --format yaml|json         output format (default yaml)
+  --exposes <ns>             which REST block, when the file has several (default: the first)
+  --server <url>             server URL to advertise (default http://<address>:<port> of the block)
+  --openapi <doc>            the upstream's OpenAPI 3 document: its body and response schemas describe
+                             the routes (default: <name>.openapi.yaml|yml|json beside the file, if present)
+  -h, --help                 this help
+`,
+  call: `Usage: naftiko call <file> <tool> [--arg <name>=<value>]... [options]
+
+Runs one MCP tool once, as an MCP client's tools/call would (same argument validation, same upstream
+call), and prints the result as JSON on stdout. Exit code 0 on success, 1 when the result is an error
+(isError: bad argument, upstream error, unreachable upstream), 2 for a usage mistake.
+Binds are resolved as for serve: set the variables the file binds (e.g. EQUINIX_API_KEY).
+
+Options:
+  -a, --arg <name>=<value>   a tool argument (repeatable); strings as written, numbers, booleans and
+                             objects as JSON, arrays as JSON or comma-separated (a,b,c)
+  --json <object>            all arguments as one JSON object (--arg values are applied on top)
+  --base-uri <ns>=<url>      send consumes block <ns> to <url> (repeatable)
+  --exposes <ns>             the MCP block to take the tool from (default: all)
+  --timeout <ms>             upstream call timeout (default 30000)
+  --raw                      print the result text as the tool returned it
   -h, --help                 this help
 `,
 };
@@ -81,7 +145,8 @@ Binds (API keys) are read from the environment at start, never embedded.
 
 Options:
   -o, --output <path>        the executable to write (required)
-  --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi)
+  --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi;
+                             default: the document serve would find by itself, if any)
   -h, --help                 this help
 `;
 

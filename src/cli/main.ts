@@ -1,6 +1,8 @@
 import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
 
+// Commands are imported when run: `--help` and `validate` need not load the servers, pino or OTel.
+
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
 export async function main(argv: string[]): Promise<number | void> {
   const [command, ...rest] = argv;
@@ -17,13 +19,17 @@ export async function main(argv: string[]): Promise<number | void> {
     process.stdout.write(commandHelp(command) ?? HELP);
     return 0;
   }
-  // Each command's code is loaded when it runs: `validate` needs neither the MCP SDK nor the HTTP
-  // stack, and `serve` needs neither the OpenAPI importer nor the SEA builder (cold start, issue 6).
   switch (command) {
     case "serve":
       return (await import("./serve.js")).serveCommand(rest);
     case "validate":
       return (await import("./validate.js")).validateCommand(rest);
+    case "openapi":
+      return (await import("./openapi.js")).openapiCommand(rest);
+    case "inspect":
+      return (await import("./inspect.js")).inspectCommand(rest);
+    case "call":
+      return (await import("./call.js")).callCommand(rest);
     case "import":
       return (await import("./import.js")).importCommand(rest);
     case "build":

@@ -1,4 +1,8 @@
 import { parseArgs } from "node:util";
+import { createLogger, LOG_LEVELS, type RuntimeLogger } from "../observability/log.js";
+import { watchCapability, type Watching } from "../reload.js";
+import { loadRuntimeConfig, mergeOptions } from "../config.js";
+import { installCrashHandlers } from "../crash.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
@@ -23,6 +27,15 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       "allowed-host": { type: "string", multiple: true },
       "allowed-origin": { type: "string", multiple: true },
       openapi: { type: "string" },
+      "control-port": { type: "string" },
+      "log-level": { type: "string" },
+      watch: { type: "boolean" },
+      config: { type: "string" },
+      retries: { type: "string" },
+      "retry-delay": { type: "string" },
+      "max-retry-after": { type: "string" },
+      "max-in-flight": { type: "string" },
+      "queue-timeout": { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -32,7 +45,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   const file = positionals[0];
   let options: ServeOptions;
   try {
-    options = {
+    const config = values.config ? loadRuntimeConfig(values.config) : {};
+    options = mergeOptions(config, {
+      retry: definedOnly({ retries: count(values.retries, "--retries"), baseDelay: count(values["retry-delay"], "--retry-delay"), maxRetryAfter: count(values["max-retry-after"], "--max-retry-after") }),
+      limits: definedOnly({ maxInFlight: millis(values["max-in-flight"], "--max-in-flight"), queueTimeout: count(values["queue-timeout"], "--queue-timeout") }),
       baseUris: pairs(values["base-uri"], "--base-uri", "<consumesNamespace>=<url>", (v) => {
         const u = new URL(v);
         if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("must be an http(s) URL");
@@ -48,13 +64,19 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       mcpSessions: values["mcp-sessions"],
       allowedHosts: values["allowed-host"],
       allowedOrigins: values["allowed-origin"],
-    };
+      controlPort: values["control-port"] === undefined ? undefined : flagPort(values["control-port"], "--control-port"),
+    });
+    const level = values["log-level"] ?? "info";
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+    options.logger = await createLogger({ level: level as (typeof LOG_LEVELS)[number] });
   } catch (e) {
     process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
     return 2;
   }
 
+  const { logger } = options.logger as RuntimeLogger;
   let served;
+  let watching: Watching | undefined;
   try {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
@@ -65,8 +87,11 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       process.stderr.write(`naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`);
     }
     served = await serveCapability(capability, options);
+    const redactor = served.runtime.redactor;
+    installCrashHandlers((t) => redactor.redact(t));
     const label = capability.doc.info?.label ?? capability.file;
-    process.stderr.write(`naftiko: ready — ${label}\n`);
+    if (values.watch) watching = watchCapability(file, capability, served, logger);
+    logger.info({ capability: label, file: capability.file, watch: values.watch === true }, `naftiko: ready — ${label}`);
   } catch (e) {
     if (e instanceof CapabilityError) {
       for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -82,14 +107,15 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`naftiko: ${signal}, finishing in-flight calls\n`);
+      logger.info({ signal }, `naftiko: ${signal}, finishing in-flight calls`);
+      watching?.close();
       served.close().then(resolve, resolve);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
     served.stdioClosed?.then(() => stop("end of stdin"));
   });
-  process.stderr.write("naftiko: stopped\n");
+  logger.info("naftiko: stopped");
   return 0;
 }
 
@@ -118,10 +144,29 @@ function hostPairs(list: string[] | undefined): Record<string, string> {
   return out;
 }
 
+function flagPort(v: string, flag: string): number {
+  try {
+    return port(v);
+  } catch (e) {
+    throw new Error(`${flag} ${(e as Error).message}, got "${v}"`);
+  }
+}
+
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error("port must be an integer from 0 to 65535");
   return n;
+}
+
+function count(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function millis(v: string | undefined, flag: string): number | undefined {

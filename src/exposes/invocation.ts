@@ -1,6 +1,6 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
-import { readBody, type CallOptions } from "../consumes/http/client.js";
+import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { InputError, UpstreamError } from "../errors.js";
 import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
@@ -90,7 +90,9 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
         const raw = await readLimited(res.body, ctx.maxErrorBody, opts, plan);
         return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
       }
-      if (output.passthrough && format === "json") return { kind: "stream", status: res.status, headers: res.headers, body: res.body };
+      if (output.passthrough && format === "json") {
+        return { kind: "stream", status: res.status, headers: res.headers, body: await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri) };
+      }
       const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
       return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
     },
@@ -106,6 +108,44 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
     throw new UpstreamError("unreachable", (e as Error).message);
   }
   return output.project(data, lookup);
+}
+
+/**
+ * A passed-through body is read ahead up to this many bytes before the caller gets a status: an
+ * upstream that breaks off or stalls within it still gets an honest 502/504 rather than a 200 with a
+ * truncated body. Larger bodies stream; a failure after this point cuts the caller's connection.
+ */
+export const PREFETCH_BYTES = 256 * 1024;
+
+async function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Readable> {
+  const it = body[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  try {
+    while (size < limit) {
+      const next = await it.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      head.push(next.value as Buffer);
+      size += (next.value as Buffer).length;
+    }
+  } catch (e) {
+    throw upstreamFailure(e, origin, false, opts);
+  }
+  if (ended) return Readable.from(head.length ? [Buffer.concat(head)] : []);
+  return Readable.from(
+    (async function* () {
+      yield* head;
+      try {
+        for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
+      } finally {
+        await it.return?.();
+      }
+    })(),
+  );
 }
 
 async function readLimited(body: Readable, limit: number, opts: CallOptions, plan: OperationPlan): Promise<Buffer> {

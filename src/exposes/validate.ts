@@ -1,5 +1,6 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import type { ParameterProblem } from "../errors.js";
+import { nestedDeeperThan as deeper } from "../depth.js";
 import { lazyRequire } from "../lazy.js";
 import type { InputSpec } from "./invocation.js";
 
@@ -58,7 +59,13 @@ export function compileValidator(schema: JsonSchemaObject, where: (name: string)
   const found = check;
   return (value) => {
     const errors = found(value);
-    return errors.length ? errors.map((e) => problemOf(e, where)) : [];
+    if (!errors.length) return [];
+    // Alternatives (anyOf, e.g. from an upstream's body schema) repeat the same finding per branch.
+    const seen = new Set<string>();
+    return errors.map((e) => problemOf(e, where)).filter((p) => {
+      const key = `${p.parameter}\u0000${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
   };
 }
 
@@ -170,4 +177,15 @@ function problemOf(e: InputError, where: (name: string) => string | undefined): 
   const message =
     e.keyword === "required" ? "is required" : e.keyword === "additionalProperties" ? "is not a known parameter" : (e.message ?? "is invalid");
   return { parameter, in: where(segments[0] ?? ""), message };
+}
+
+/**
+ * Deepest nesting accepted in a caller's JSON (REST body, MCP arguments). Real API documents stay far
+ * below it; far deeper ones exist only to exhaust the stack of whatever walks them recursively.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests arrays/objects deeper than `max` (default MAX_JSON_DEPTH). */
+export function nestedDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  return deeper(value, max);
 }

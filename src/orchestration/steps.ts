@@ -13,6 +13,7 @@
  *   its JSONPath relative to each entry.
  * - `mappings` set `targetName` (dot notation builds nested objects: `route.from`) to `value`
  *   (JSONPath over step results: `$.<step-name>.<field>`).
+ * - The caller's timeout bounds the whole run; each call step gets the time that is left.
  * - `outputParameters` shape the mapped object: a named field without its own `mapping` reads the
  *   mapped field of the same name, nested `properties` and `items` likewise; a declared field that
  *   is missing is `null`, so callers always see the declared keys.
@@ -53,6 +54,8 @@ export function compileOrchestration(unit: Invocable, ctx: InvocationContext, in
   return {
     inputs,
     async invoke(values, opts) {
+      // The call timeout bounds the whole run, not each step: later steps get what is left.
+      const deadline = Date.now() + opts.timeout;
       const state: RunState = {
         values,
         lookup: (name) => (name in values ? values[name] : ctx.binds(name)),
@@ -60,6 +63,9 @@ export function compileOrchestration(unit: Invocable, ctx: InvocationContext, in
         opts,
       };
       for (const step of steps) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new UpstreamError("timeout", `the steps did not finish within ${opts.timeout} ms`);
+        state.opts = { ...opts, timeout: left };
         const stop = await step(state);
         if (stop) return stop;
       }

@@ -42,7 +42,19 @@ export async function loadCapability(file: string): Promise<Capability> {
   const schemaOk = !problems.some((p) => p.severity === "error");
   if (!schemaOk && (src.data === null || typeof src.data !== "object")) throw new CapabilityError(problems);
 
-  const doc = src.data as Document;
+  try {
+    return await resolveDocument(src.data as Document, abs, shown, src.locate, problems, schemaOk);
+  } catch (e) {
+    // A document the schema rejected may not have the shape the resolution below walks (an
+    // `operations` that is not a list, …); its schema problems are already reported. A valid one
+    // must never get here.
+    if (!schemaOk && !(e instanceof CapabilityError)) throw new CapabilityError(problems);
+    throw e;
+  }
+}
+
+async function resolveDocument(doc: Document, abs: string, shown: string, locate: Locator, problems: Problem[], schemaOk: boolean): Promise<Capability> {
+  const src = { locate };
   const files = [abs];
   const consumes: ConsumesHttp[] = [];
   const entries: Array<[ConsumesEntry, DocPath]> = [

@@ -19,6 +19,8 @@
  */
 import path from "node:path";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { deref, operations, pathShape, resolved, type Json, type OpenApiDocument } from "../openapi/document.js";
 import type { Capability } from "./load.js";
 
@@ -197,9 +199,29 @@ function resolveDef(root: Json, ref: string): Json | undefined {
   return m ? ((root.$defs as Record<string, Json> | undefined)?.[m[1]] ?? undefined) : undefined;
 }
 
-/** Reads `file` (or the capability's sidecar when `file` is undefined) and matches it; undefined when there is neither. */
+/**
+ * The `# x-openapi: <path>` comment hint: a comment line (before the first key, like
+ * `# yaml-language-server: $schema=…`) naming the upstream's OpenAPI document, relative to the file.
+ * A comment, because the capability schema allows no unknown field.
+ */
+export function hintedOpenApi(capabilityFile: string, text: string): string | undefined {
+  for (const line of text.split("\n")) {
+    const m = /^#\s*x-openapi:\s*(\S.*?)\s*$/.exec(line);
+    if (m) {
+      const target = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
+      return path.resolve(path.dirname(capabilityFile), target);
+    }
+    if (line.trim() && !line.trimStart().startsWith("#")) break;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the OpenAPI document for a capability and matches it: `file` (from `--openapi`), else the
+ * file's `# x-openapi:` hint, else a `<name>.openapi.yaml` sidecar; undefined when there is none.
+ */
 export async function schemasFromOpenApi(capability: Capability, file: string | undefined): Promise<(AttachedSchemas & { file: string }) | undefined> {
-  const chosen = file ?? sidecarOpenApi(capability.file);
+  const chosen = file ?? hintedOpenApi(capability.file, await readFile(capability.file, "utf8")) ?? sidecarOpenApi(capability.file);
   if (!chosen) return undefined;
   const { readOpenApi } = await import("../openapi/document.js");
   return { ...attachSchemas(capability, await readOpenApi(chosen)), file: chosen };

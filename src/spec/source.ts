@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { nestedDeeperThan } from "../depth.js";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { DocPath, Locator, Problem } from "./problems.js";
 
@@ -14,7 +15,17 @@ export interface SourceFile {
 // Guards against YAML bombs: an alias-heavy document expands far beyond its size on toJS().
 const MAX_ALIAS_COUNT = 100;
 
+/** Capability files are tens of kilobytes; a far larger one is a mistake or an attack on the parser. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** Deepest nesting a capability document may have; real ones stay under 15. */
+export const MAX_DEPTH = 128;
+
 export async function readSource(file: string): Promise<SourceFile> {
+  const size = (await stat(file)).size;
+  if (size > MAX_FILE_BYTES) {
+    const problem: Problem = { file, line: 1, col: 1, path: "(file)", message: `file is ${size} bytes; capability files are limited to ${MAX_FILE_BYTES} bytes (4 MiB)`, severity: "error" };
+    return { file, data: null, locate: () => ({ line: 1, col: 1 }), problems: [problem] };
+  }
   return parseSource(file, await readFile(file, "utf8"));
 }
 
@@ -28,14 +39,20 @@ export function parseSource(file: string, text: string): SourceFile {
   };
   for (const e of [...doc.errors, ...doc.warnings]) {
     const { line, col } = at(e.pos[0]);
-    problems.push({ file, line, col, path: "(yaml)", message: e.message.split("\n")[0], severity: e instanceof Error && doc.errors.includes(e) ? "error" : "warning" });
+    const message = e.message.includes("Maximum call stack size exceeded") ? `nested deeper than the parser can follow` : e.message.split("\n")[0];
+    problems.push({ file, line, col, path: "(yaml)", message, severity: e instanceof Error && doc.errors.includes(e) ? "error" : "warning" });
   }
   let data: unknown = null;
   if (doc.errors.length === 0) {
     try {
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (nestedDeeperThan(data, MAX_DEPTH)) {
+        data = null;
+        problems.push({ file, line: 1, col: 1, path: "(yaml)", message: `document is nested deeper than ${MAX_DEPTH} levels`, severity: "error" });
+      }
     } catch (e) {
-      problems.push({ file, line: 1, col: 1, path: "(yaml)", message: (e as Error).message, severity: "error" });
+      const message = e instanceof RangeError ? "document is nested too deeply to read" : (e as Error).message;
+      problems.push({ file, line: 1, col: 1, path: "(yaml)", message, severity: "error" });
     }
   }
   const locate: Locator = (path: DocPath, key = false) => {

@@ -80,6 +80,16 @@ describe("naftiko build (single executable)", () => {
     expect(upstream.requests[before].headers["x-auth-token"]).toBe(KEY);
   });
 
+  it("serves /openapi.json and /docs with Swagger UI's files embedded", async () => {
+    const base = urls["metal-interconnections-rest"];
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
+    expect(doc.openapi).toBe("3.1.0");
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const bundle = await fetch(`${base}/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+
   it("serves an MCP tool", async () => {
     const client = new Client({ name: "sea-test", version: "1" });
     await client.connect(new StreamableHTTPClientTransport(new URL(urls["metal-interconnections-mcp"])));

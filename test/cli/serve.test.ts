@@ -10,9 +10,9 @@ describe("naftiko CLI", () => {
   it("--help lists every command and serve --help every flag", async () => {
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);
-    for (const cmd of ["serve", "validate"]) expect(top.stdout).toContain(`naftiko ${cmd}`);
+    for (const cmd of ["serve", "validate", "inspect", "openapi", "call"]) expect(top.stdout).toContain(`naftiko ${cmd}`);
     const serve = await runCli(["serve", "--help"]);
-    for (const flag of ["--base-uri", "--host", "--port", "--connect-timeout", "--timeout", "--max-body", "--grace"]) expect(serve.stdout).toContain(flag);
+    for (const flag of ["--base-uri", "--host", "--port", "--connect-timeout", "--timeout", "--max-body", "--grace", "--control-port", "--log-level", "--watch"]) expect(serve.stdout).toContain(flag);
   });
 
   it("serve without EQUINIX_API_KEY exits non-zero with one line naming the variable and the file", async () => {

@@ -247,3 +247,54 @@ describe("aggregates", () => {
     expect(plain.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
   });
 });
+
+describe("timeouts", () => {
+  it("the call timeout bounds the whole run of steps, not each step", async () => {
+    const slow = await startRecordingUpstream(() => ({ delay: 300, headers: { "content-type": "application/json" }, body: "{}" }));
+    const t = await serveFiles(
+      {
+        "capability.yml": `naftiko: "1.0.0-alpha2"
+capability:
+  consumes:
+    - namespace: up
+      type: http
+      baseUri: "${slow.url}"
+      resources:
+        - name: r
+          path: /x
+          operations:
+            - name: get
+              method: GET
+  exposes:
+    - type: rest
+      port: 3002
+      namespace: api
+      resources:
+        - path: /both
+          operations:
+            - name: both
+              method: GET
+              steps:
+                - name: one
+                  type: call
+                  call: up.get
+                - name: two
+                  type: call
+                  call: up.get
+              mappings:
+                - targetName: a
+                  value: "$.one"
+`,
+      },
+      { callTimeout: 500 },
+    );
+    try {
+      const res = await fetch(`${t.url.api}/both`);
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: string }).error).toBe("upstream_timeout");
+    } finally {
+      await t.close();
+      await slow.stop();
+    }
+  });
+});

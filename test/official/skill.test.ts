@@ -3,7 +3,7 @@
  * file, and the ZIP download of a skill's `location` directory.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,6 +133,9 @@ describe("skill exposes", () => {
     expect((await get("/skills/fleet/contents/..%2F..%2Fcapability.yml")).status).toBe(400);
     expect((await get("/skills/fleet/contents/a%20b.md")).status).toBe(400);
     expect((await get("/skills/fleet/contents/missing.md")).status).toBe(404);
+    symlinkSync(path.join(s.dir, "capability.yml"), path.join(s.dir, "skills/fleet/escape.yml"));
+    expect((await get("/skills/fleet/contents/escape.yml")).status).toBe(404);
+    unlinkSync(path.join(s.dir, "skills/fleet/escape.yml"));
     const bare = await get("/skills/bare/contents");
     expect(bare.status).toBe(404);
     expect(await bare.res.json()).toEqual({ error: "not_found", message: "No location configured for skill: bare" });

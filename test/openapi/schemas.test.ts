@@ -1,5 +1,5 @@
 /** `serve --openapi`: the upstream's request-body and response schemas, attached by method and path. */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -132,7 +132,7 @@ describe("schemas from the upstream's OpenAPI document", () => {
     });
   });
 
-  it("without --openapi the same body is forwarded; a sidecar <name>.openapi.yaml is picked up by itself", async () => {
+  it("without --openapi the same body is forwarded; a sidecar <name>.openapi.yaml or an x-openapi comment is picked up", async () => {
     const upstream = await startRecordingUpstream();
     const dir = mkdtempSync(path.join(tmpdir(), "naftiko-sidecar-"));
     const args = ["--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"];
@@ -155,6 +155,15 @@ describe("schemas from the upstream's OpenAPI document", () => {
         expect(res.status).toBe(400);
       } finally {
         await side.stop();
+      }
+      // A `# x-openapi:` comment at the top of the file names the document, relative to the file.
+      const hinted = path.join(dir, "hinted.naftiko.yaml");
+      writeFileSync(hinted, `# x-openapi: ${path.relative(dir, OPENAPI)}\n${readFileSync(FLAGSHIP, "utf8")}`);
+      const hint = await spawnServe([hinted, ...args], { EQUINIX_API_KEY: "k" });
+      try {
+        expect(hint.stderr()).toContain(`schemas from ${OPENAPI} for 15 of 15 operations`);
+      } finally {
+        await hint.stop();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -33,8 +33,12 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, ti
     const timer = setTimeout(() => reject(new Error(`naftiko serve did not become ready in ${timeoutMs} ms:\n${err}`)), timeoutMs);
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
-      for (const m of err.matchAll(/naftiko: \w+ (\S+) listening on (\S+)/g)) urls[m[1]] = m[2];
-      if (/naftiko: ready/.test(err)) {
+      const messages = logMessages(err);
+      for (const msg of messages) {
+        const m = /^naftiko: \w+ (\S+) listening on (\S+)/.exec(msg);
+        if (m) urls[m[1]] = m[2];
+      }
+      if (messages.some((msg) => msg.startsWith("naftiko: ready"))) {
         clearTimeout(timer);
         resolve();
       }
@@ -54,6 +58,28 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, ti
       return exited;
     },
   };
+}
+
+/** Parses the runtime's stderr: pino JSON lines (as `serve` writes them) or plain lines. */
+export function logLines(stderr: string): Array<Record<string, unknown>> {
+  return stderr
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      try {
+        const v = JSON.parse(l) as unknown;
+        if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // a plain line (errors before the logger exists)
+      }
+      return { msg: l, plain: true };
+    });
+}
+
+/** The `msg` of every complete line. */
+export function logMessages(stderr: string): string[] {
+  const complete = stderr.slice(0, stderr.lastIndexOf("\n") + 1);
+  return logLines(complete).map((l) => String(l.msg ?? ""));
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */

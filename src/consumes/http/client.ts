@@ -16,31 +16,25 @@ export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: Dispatcher.ResponseData["body"];
+  /** Most bytes `readBody` reads of this body (set by the plan from the runtime's settings). */
+  maxBody?: number;
 }
 
-/**
- * What a call needs of its caller's "I have gone" signal. An AbortSignal fits; so does the REST
- * adapter's lighter {@link CallerGone}, which skips EventTarget's cost on every request.
- */
-export interface CallerSignal {
-  readonly aborted: boolean;
-  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: "abort", listener: () => void): void;
-}
+/** Default for the largest upstream body read whole (to map or convert it): a bound on memory per call. */
+export const MAX_READ_BODY = 32 * 1024 * 1024;
+
 
 export interface CallOptions {
   /** Aborted when the caller goes away: the upstream call is then cancelled too. */
-  signal?: CallerSignal;
+  signal?: AbortSignal;
   /** Milliseconds for the whole call, connect to last byte of the body. */
   timeout: number;
+  /** The whole call's budget when `timeout` is what is left of it (retries): named in messages. */
+  totalTimeout?: number;
 }
 
-/**
- * A one-shot abort signal without EventTarget's cost (an AbortController and its listener cost a
- * few µs, on every request). Listeners are called once, in order. The REST adapter uses one per
- * request to tell that the caller left.
- */
-export class CallerGone implements CallerSignal {
+/** A one-shot abort signal without EventTarget's cost: listeners are called once, in order. */
+class OneShotSignal {
   aborted = false;
   private listeners?: Array<() => void>;
   abort(): void {
@@ -66,7 +60,7 @@ export class CallerGone implements CallerSignal {
  * load: each left a 30 s timer and a composite signal alive long after the call was over (issue 6).
  * Here the timer is cleared as soon as the body is done.
  */
-class CallAbort extends CallerGone {
+class CallAbort extends OneShotSignal {
   timedOut = false;
   /** undici rejects with this; a TimeoutError reads as a timeout in {@link upstreamFailure}. */
   reason?: Error;
@@ -123,13 +117,34 @@ export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions
   }
 }
 
-/** Reads a whole upstream body, mapping a stall or reset to the same errors as the call itself. */
-export async function readBody(res: UpstreamResponse, opts: CallOptions, origin: string): Promise<Buffer> {
+/**
+ * Reads a whole upstream body, mapping a stall or reset to the same errors as the call itself. A body
+ * larger than the limit is refused (502) rather than buffered: an upstream must not be able to make
+ * the runtime hold gigabytes.
+ */
+export async function readBody(res: UpstreamResponse, opts: CallOptions, origin: string, limit = res.maxBody ?? MAX_READ_BODY): Promise<Buffer> {
+  const tooBig = () => new UpstreamError("bad_response", `upstream ${origin} answered with a body larger than ${limit} bytes, the most this runtime reads`);
+  const declared = Number(res.headers["content-length"]);
+  if (declared > limit) {
+    res.body.destroy();
+    throw tooBig();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return Buffer.from(await res.body.arrayBuffer());
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) break;
+      chunks.push(chunk as Buffer);
+    }
   } catch (e) {
     throw upstreamFailure(e, origin, false, opts);
   }
+  if (size > limit) {
+    res.body.destroy();
+    throw tooBig();
+  }
+  return Buffer.concat(chunks);
 }
 
 export function upstreamFailure(e: unknown, origin: string, timedOut: boolean, opts: CallOptions): unknown {
@@ -139,11 +154,11 @@ export function upstreamFailure(e: unknown, origin: string, timedOut: boolean, o
   // The connect timeout is its own (shorter) setting: naming the call timeout here would mislead.
   if (code === "UND_ERR_CONNECT_TIMEOUT") return new UpstreamError("timeout", `upstream ${origin}: connection not established within the connect timeout`);
   if (timedOut || err.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
+    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.totalTimeout ?? opts.timeout} ms`);
   }
   // Aborted while the body was read, and not by the caller: only the deadline aborts.
   if (err.name === "AbortError" || code === "UND_ERR_ABORTED") {
-    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.timeout} ms`);
+    return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.totalTimeout ?? opts.timeout} ms`);
   }
   return new UpstreamError("unreachable", `upstream ${origin} is unreachable (${code ?? err.name ?? "error"})`);
 }

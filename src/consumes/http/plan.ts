@@ -1,4 +1,5 @@
-import { InputError, type ParameterProblem } from "../../errors.js";
+import { finished } from "node:stream";
+import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import type { OperationSchemas } from "../../spec/openapi-schemas.js";
 import type { ConsumedRef } from "../../spec/load.js";
 import type { ConsumedParam, RequestBody } from "../../spec/model.js";
@@ -7,7 +8,9 @@ import { compileTemplate, textOf, type CompiledTemplate, type Lookup } from "../
 import { compileAuth, digestAuthorization, type AuthApplier } from "./auth.js";
 import { send, type CallOptions, type UpstreamRequest, type UpstreamResponse } from "./client.js";
 import { appendQuery, checkHeaderValue, encodeLiteralPath, encodeSegment, scalarText } from "./encode.js";
+import type { Limiter } from "./limiter.js";
 import type { Pools } from "./pool.js";
+import { DEFAULT_RETRY, IDEMPOTENT_METHODS, nextDelay, RETRYABLE_STATUS, retryAfterMs, sleep, type RetryPolicy } from "./retry.js";
 
 /** Values for a consumed operation's parameters, by parameter name. */
 export type Args = Readonly<Record<string, unknown>>;
@@ -17,6 +20,8 @@ export interface OperationPlan {
   readonly key: string;
   readonly method: string;
   readonly ref: ConsumedRef;
+  /** Whether failed tries of this operation may be repeated (method and the file's hints). */
+  readonly retryable: boolean;
   /** Request-body and response schemas from the upstream's OpenAPI document (`serve --openapi`). */
   schemas?: OperationSchemas;
   build(args: Args): UpstreamRequest;
@@ -32,9 +37,23 @@ interface ParamPlan {
 
 const BODYLESS = new Set(["GET", "HEAD"]);
 
-export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Lookup, pools: Pools): OperationPlan {
+/** How calls of one consumes block are run: retries, the in-flight bound, its own timeout. */
+export interface CallPolicy {
+  retry: RetryPolicy;
+  /** `false` when the file says the operation is not idempotent (an MCP tool's `hints.idempotent`). */
+  idempotent?: boolean;
+  limiter?: Limiter;
+  /** Milliseconds for the whole call (queue, tries, body), overriding the caller's `timeout`. */
+  timeout?: number;
+  /** Most bytes of a response read whole (to map or convert it); 502 beyond. */
+  maxResponseBody?: number;
+}
+
+export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Lookup, pools: Pools, policy: CallPolicy = { retry: DEFAULT_RETRY }): OperationPlan {
   const { operation, resource } = ref;
   const method = (operation.method ?? "GET").toUpperCase();
+  // Never POST or PATCH, whatever a hint says: a repeated create is a second resource.
+  const retryable = IDEMPOTENT_METHODS.has(method) && policy.idempotent !== false && policy.retry.retries > 0;
   const base = new URL(baseUri);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, "");
@@ -101,28 +120,63 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     return { origin, method, path: query.length ? `${path || "/"}?${query.join("&")}` : path || "/", headers, body: payload };
   };
 
-  const call = (args: Args, opts: CallOptions): Promise<UpstreamResponse> => {
-    // Not async: one promise hop less on the hot path. `build` may throw an InputError; callers await.
-    const req = build(args);
-    return auth.digest ? callDigest(req, auth.digest, opts) : send(pools, req, opts);
+  /** One logical send: tries again on connection failures, 429 and 502/503/504 when allowed and time is left. */
+  const sendRetrying = async (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> => {
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - Date.now();
+      const tryOpts: CallOptions = { ...opts, timeout: Math.max(1, remaining), totalTimeout: opts.totalTimeout ?? opts.timeout };
+      let res: UpstreamResponse | undefined;
+      let failure: unknown;
+      try {
+        res = await send(pools, req, tryOpts);
+      } catch (e) {
+        failure = e;
+      }
+      const again = retryable && (res ? RETRYABLE_STATUS.has(res.status) : failure instanceof UpstreamError && failure.kind === "unreachable");
+      const wait = again ? nextDelay(attempt, policy.retry, deadline - Date.now(), res && retryAfterMs(res.headers["retry-after"])) : undefined;
+      if (wait === undefined) {
+        if (res) return res;
+        throw failure;
+      }
+      if (res) await res.body.dump().catch(() => {});
+      await sleep(wait, opts.signal);
+    }
   };
 
-  const callDigest = async (req: UpstreamRequest, digest: NonNullable<AuthApplier["digest"]>, opts: CallOptions): Promise<UpstreamResponse> => {
+  const callOnce = async (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> => {
+    if (!auth.digest) return sendRetrying(req, opts, deadline);
     if (digestChallenge) {
-      const header = digestAuthorization(digestChallenge, digest, method, req.path, ++digestCount);
+      const header = digestAuthorization(digestChallenge, auth.digest, method, req.path, ++digestCount);
       if (header) req.headers.authorization = header;
     }
-    const first = await send(pools, req, opts);
+    const first = await sendRetrying(req, opts, deadline);
     const challenge = first.status === 401 ? [first.headers["www-authenticate"]].flat().find((h) => h && /^\s*Digest/i.test(h)) : undefined;
     if (!challenge) return first;
     await first.body.dump();
     digestChallenge = challenge;
     digestCount = 1;
-    const header = digestAuthorization(challenge, digest, method, req.path, digestCount);
-    return send(pools, { ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts);
+    const header = digestAuthorization(challenge, auth.digest, method, req.path, digestCount);
+    return sendRetrying({ ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts, deadline);
   };
 
-  return { key: `${ref.consumes.namespace}.${operation.name}`, method, ref, build, call };
+  const call = async (args: Args, given: CallOptions): Promise<UpstreamResponse> => {
+    const req = build(args);
+    const opts: CallOptions = policy.timeout ? { ...given, timeout: policy.timeout } : given;
+    const deadline = Date.now() + opts.timeout;
+    const release = policy.limiter ? await policy.limiter.acquire(opts.signal, opts.timeout) : undefined;
+    try {
+      const res = await callOnce(req, { ...opts, totalTimeout: opts.timeout }, deadline);
+      if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
+      // The slot is held until the body is read, streamed out or dropped: that is when the socket is free.
+      if (release) finished(res.body, () => release());
+      return res;
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+  };
+
+  return { key: `${ref.consumes.namespace}.${operation.name}`, method, ref, retryable, build, call };
 }
 
 function splitPath(path: string): PathPart[] {

@@ -1,10 +1,12 @@
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 
 export interface PoolOptions {
   /** Milliseconds to establish a connection (TCP + TLS). */
   connectTimeout: number;
   /** Keep-alive connections per upstream origin. */
   connections: number;
+  /** undici interceptors every request goes through (observability: request id, trace context). */
+  interceptors?: Dispatcher.DispatcherComposeInterceptor[];
 }
 
 /**
@@ -13,9 +15,18 @@ export interface PoolOptions {
  */
 export class Pools {
   private readonly pools = new Map<string, Pool>();
+  private readonly composed = new Map<string, Dispatcher>();
   constructor(private readonly options: PoolOptions) {}
 
-  get(origin: string): Pool {
+  get(origin: string): Dispatcher {
+    const interceptors = this.options.interceptors ?? [];
+    if (!interceptors.length) return this.pool(origin);
+    let d = this.composed.get(origin);
+    if (!d) this.composed.set(origin, (d = this.pool(origin).compose(interceptors)));
+    return d;
+  }
+
+  private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
@@ -35,5 +46,6 @@ export class Pools {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => p.destroy())));
     this.pools.clear();
+    this.composed.clear();
   }
 }

@@ -4,7 +4,10 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
-import { callTool, compileTools, type CompiledTool } from "./tools.js";
+import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
+
+/** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
+export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: () => Promise<ToolResult>) => Promise<ToolResult>;
 
 /** Tools per `tools/list` page; a server with more answers with a `nextCursor`. */
 export const PAGE_SIZE = 100;
@@ -19,7 +22,7 @@ export interface McpService {
   newServer(): Server;
 }
 
-export function mcpService(block: ExposesMcp, runtime: Runtime, version: string): McpService {
+export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: ToolCallWrapper): McpService {
   const tools = compileTools(block, runtime);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const listed = tools.map((t) => ({
@@ -55,7 +58,8 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string)
         const tool = byName.get(request.params.name);
         if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
         const args = request.params.arguments ?? {};
-        return callTool(tool, args, extra.signal, runtime) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
+        const run = () => callTool(tool, args, extra.signal, runtime);
+        return (wrap ? wrap(tool, extra.requestInfo?.headers, run) : run()) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
       });
       return server;
     },

@@ -1,10 +1,11 @@
 import type { Readable } from "node:stream";
+import { MAX_READ_BODY } from "../../consumes/http/client.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp, McpTool } from "../../spec/model.js";
 import { compileInvocation, type Invocation, type Outcome } from "../invocation.js";
-import { compileValidator, inputsSchema, type JsonSchemaObject, type Validator } from "../validate.js";
+import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type JsonSchemaObject, type Validator } from "../validate.js";
 
 /** LLM tool APIs accept only these property names. */
 const PROPERTY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -114,12 +115,13 @@ function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: stri
 
 /** Runs one `tools/call`: validation problems and upstream failures are tool errors, not protocol errors. */
 export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: AbortSignal | undefined, runtime: Runtime): Promise<ToolResult> {
+  if (nestedDeeperThan(args)) return errorResult(`Invalid arguments for tool ${tool.name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = tool.validate(args);
   if (problems.length) return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) values[tool.argumentNames.get(k) ?? k] = v;
   try {
-    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout }));
+    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout }), runtime.maxResponseBody ?? MAX_READ_BODY);
   } catch (e) {
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
@@ -128,7 +130,7 @@ export async function callTool(tool: CompiledTool, args: Record<string, unknown>
   }
 }
 
-async function resultOf(outcome: Outcome): Promise<ToolResult> {
+async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
   if (outcome.kind === "upstream-error") {
     return errorResult(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
   }
@@ -138,11 +140,18 @@ async function resultOf(outcome: Outcome): Promise<ToolResult> {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
   } else {
+    // A tool result is held in memory whole: the same bound as any body read whole.
+    let read: { text: string } | { tooLarge: true };
     try {
-      text = await readText(outcome.body);
+      read = await readText(outcome.body, limit);
     } catch (e) {
       throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
     }
+    if (!("text" in read)) {
+      outcome.body.destroy();
+      throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
+    }
+    text = read.text;
     try {
       value = text ? JSON.parse(text) : null;
     } catch {
@@ -154,12 +163,22 @@ async function resultOf(outcome: Outcome): Promise<ToolResult> {
   return result;
 }
 
-/** A whole stream as UTF-8 text (events, not `for await`: an async iterator per call costs more). */
-function readText(body: Readable): Promise<string> {
+/**
+ * A whole stream as UTF-8 text, or `tooLarge` past `limit` bytes (then it stops listening; the
+ * caller destroys the stream). Events, not `for await`: an async iterator per call costs more.
+ */
+function readText(body: Readable, limit: number): Promise<{ text: string } | { tooLarge: true }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    body.on("data", (c: Buffer) => chunks.push(c));
-    body.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) return void chunks.push(c);
+      body.off("data", onData);
+      resolve({ tooLarge: true });
+    };
+    body.on("data", onData);
+    body.once("end", () => resolve({ text: Buffer.concat(chunks).toString("utf8") }));
     body.once("error", reject);
   });
 }

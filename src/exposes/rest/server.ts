@@ -1,33 +1,28 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { Router } from "hono/router";
-import { RegExpRouter } from "hono/router/reg-exp-router";
-import { SmartRouter } from "hono/router/smart-router";
-import { TrieRouter } from "hono/router/trie-router";
-import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
-import { CallerGone } from "../../consumes/http/client.js";
+import { Readable } from "node:stream";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import { normalizeName, pathVariables } from "../../mapping/names.js";
 import type { Runtime } from "../../runtime.js";
-import type { ExposesRest, HttpMethod } from "../../spec/model.js";
-import { compileServerAuth, type ServerAuth } from "../auth.js";
+import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
+import { compileServerAuth, requireAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
-import { compileValidator, inputsSchema, type Validator } from "../validate.js";
+import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
-import { drainUnread, requestUrl, BadRequestTarget } from "./request.js";
-
-/*
- * The REST adapter is a plain node:http request listener. It used to be a Hono app behind
- * @hono/node-server, which wraps every request and response in Fetch `Request`/`Response` objects
- * and streams a passthrough body through a web ReadableStream (`Readable.toWeb`): about half of the
- * CPU of a proxied call (issue 6). Hono's own router and URL helpers are still used, so which route
- * a request reaches, and with which path parameters, is decided exactly as before.
- */
 
 export interface RestOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodySize: number;
+  /** Runs first on every request, before authentication (observability: logs, metrics, traces). */
+  before?: MiddlewareHandler;
+  /** Wraps each route's handler (observability: names the operation being called). */
+  wrap?: (route: RestRoute, handler: RouteHandler) => RouteHandler;
+  /** Adds runtime routes (`/openapi.json`, `/docs`) once the capability's routes are known. */
+  mount?: (app: Hono, routes: RestRoute[]) => void;
 }
+
+export type RouteHandler = (c: Context) => Promise<Response>;
 
 /** One REST route: an exposed operation, ready to serve. */
 export interface RestRoute {
@@ -37,41 +32,21 @@ export interface RestRoute {
   name?: string;
   description?: string;
   invocation: Invocation;
+  /** The operation's outputParameters, for describing the response (OpenAPI). */
+  output?: OutputParam[];
 }
 
-/** What one request looks like to a route handler. */
-interface Call {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** The request URL as a Fetch `Request` would have it (see request.ts). */
-  href: string;
-  /** Path parameter `p<i>` (Hono's name for the i-th variable), decoded. */
-  param(i: number): string | undefined;
-  /** A header as `Headers.get` gives it: repeated headers joined with ", ". */
-  header(name: string): string | undefined;
-  /** Cancelled when the caller closes the connection before the answer is complete. */
-  gone: CallerGone;
-}
-
-/** What a handler answers; written by {@link send}. */
-type Answer =
-  | { kind: "json"; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: "outcome"; outcome: Outcome };
-
-type Handler = (call: Call) => Promise<Answer>;
-/** A route's handler, or the 405 answer for other methods on its path. */
-type Entry = { handler: Handler } | { allow: string };
-
-/** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
-export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
-  // Hono's default router, fed in the order the Hono app used to register routes: first match wins.
-  const router: Router<Entry> = new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
+/** Builds the Hono app of one `type: rest` exposes block: one route per resource path and method. */
+export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { app: Hono; routes: RestRoute[] } {
+  const app = new Hono();
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
+  if (options.before) app.use("*", options.before);
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
+  if (auth) app.use("*", requireAuth(auth));
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
-    const routerPath = mergePath("/", toRouterPath(resource.path));
+    const honoPath = toHonoPath(resource.path);
     for (const raw of resource.operations ?? []) {
       const op = runtime.resolveRef(raw) as typeof raw;
       const method = (raw.method ?? "GET").toUpperCase() as HttpMethod;
@@ -88,90 +63,39 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
         },
         resource.inputParameters,
       );
-      routes.push({ method, path: resource.path, name: op.name, description: op.description, invocation });
-      const handler = routeHandler(invocation, vars, runtime, options.maxBodySize);
-      router.add(method, routerPath, { handler });
-      byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
+      const route: RestRoute = { method, path: resource.path, name: op.name, description: op.description, invocation, output: op.outputParameters };
+      routes.push(route);
+      const plain = routeHandler(invocation, vars, runtime);
+      const handler = options.wrap ? options.wrap(route, plain) : plain;
+      if (invocation.inputs.some((i) => i.in === "body")) {
+        app.on(method, honoPath, bodyLimit({ maxSize: options.maxBodySize, onError: (c) => errorResponse(c, 413, "payload_too_large", `request body exceeds ${options.maxBodySize} bytes`) }), handler);
+      } else app.on(method, honoPath, handler);
+      byPath.set(honoPath, [...(byPath.get(honoPath) ?? []), method]);
     }
   }
-  for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
-
-  const listener: RequestListener = (req, res) => {
-    let href: string;
-    try {
-      href = requestUrl(req);
-    } catch (e) {
-      if (!(e instanceof BadRequestTarget)) throw e;
-      res.writeHead(400).end();
-      return;
-    }
-    // A body nobody reads is drained, within bounds, so the connection can serve the next request.
-    if (req.method !== "GET" && req.method !== "HEAD") res.once("finish", () => drainUnread(req));
-    // The caller is gone when the connection closes before the answer was written in full.
-    const gone = new CallerGone();
-    res.once("close", () => {
-      if (!res.writableFinished) gone.abort();
+  options.mount?.(app, routes);
+  for (const [honoPath, methods] of byPath) {
+    const allow = [...new Set(methods)].join(", ");
+    app.all(honoPath, (c) => {
+      c.header("Allow", allow);
+      return errorResponse(c, 405, "method_not_allowed", `${c.req.method} is not allowed on this path; allowed: ${allow}`);
     });
-    // HEAD is answered as GET without the body.
-    const head = req.method === "HEAD";
-    const fail = (err: unknown) => {
-      console.error(runtime.redactor.redact(`naftiko: unexpected error on ${req.method} ${new URL(href).pathname}: ${(err as Error).stack ?? err}`));
-      if (res.headersSent) res.destroy();
-      else send(res, json(500, "internal_error", "the runtime failed to handle this request"), head);
-    };
-    try {
-      // Server authentication comes first, for every path (it was Hono middleware on "*").
-      const denied = auth && denial(auth, req, href);
-      if (denied) return send(res, denied, head);
-      const answer = dispatch(req, res, href, head ? "GET" : req.method!, gone);
-      if (answer instanceof Promise) answer.then((a) => send(res, a, head)).catch(fail);
-      else send(res, answer, head);
-    } catch (e) {
-      fail(e);
-    }
-  };
-
-  /** Routes a request; 404 and 405 are answered at once, a route's answer comes later. */
-  function dispatch(req: IncomingMessage, res: ServerResponse, href: string, method: string, gone: CallerGone): Answer | Promise<Answer> {
-    const [matches, stash] = router.match(method, getPath({ url: href } as Request));
-    const first = matches[0];
-    if (!first) return json(404, "not_found", `no route for ${req.method} ${new URL(href).pathname}`);
-    const [entry, params] = first;
-    if ("allow" in entry) {
-      return json(405, "method_not_allowed", `${req.method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow });
-    }
-    const call: Call = {
-      req,
-      res,
-      href,
-      param(i) {
-        const key = (params as Record<string, string | number>)[`p${i}`];
-        const value = stash ? stash[key as number] : (key as string | undefined);
-        return value && tryDecodeURIComponent(value);
-      },
-      header: (name) => headerValue(req, name),
-      gone,
-    };
-    return entry.handler(call);
   }
-
-  return { listener, routes };
-}
-
-/** The 401 answer when the request lacks the block's credentials (see exposes/auth.ts). */
-function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | undefined {
-  const denied = auth.check({ header: (name) => headerValue(req, name), url: href });
-  if (!denied) return undefined;
-  return { kind: "json", status: denied.status, body: { error: "unauthorized", message: denied.message }, headers: { "www-authenticate": denied.challenge } };
+  app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((err, c) => {
+    console.error(runtime.redactor.redact(`naftiko: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error).stack ?? err}`));
+    return errorResponse(c, 500, "internal_error", "the runtime failed to handle this request");
+  });
+  return { app, routes };
 }
 
 /** `{connection-id}` and `{{imo}}` become Hono's `:p0`, `:p1`: file names may hold any character. */
-function toRouterPath(path: string): string {
+function toHonoPath(path: string): string {
   let i = 0;
   return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `:p${i++}`);
 }
 
-function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, maxBodySize: number): Handler {
+function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime): RouteHandler {
   const inputs = invocation.inputs;
   const pathInputs = vars.map((v) => inputs.find((i) => normalizeName(i.name) === normalizeName(v)));
   const queryInputs = inputs.filter((i) => i.in === "query");
@@ -181,7 +105,7 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
   const location = new Map(inputs.map((i) => [i.name, i.in]));
   const validate: Validator = compileValidator(inputsSchema(inputs, undefined, true), (name) => location.get(name));
 
-  return async (call) => {
+  return async (c: Context) => {
     const values: Record<string, unknown> = {};
     const problems: ParameterProblem[] = [];
     const take = (input: InputSpec, raw: string[], where: string) => {
@@ -190,18 +114,16 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
       else values[input.name] = r.value;
     };
     pathInputs.forEach((input, i) => {
-      if (input) take(input, [call.param(i) ?? ""], "path");
+      if (input) take(input, [c.req.param(`p${i}`) ?? ""], "path");
     });
-    if (queryInputs.length) for (const [input, raw] of readQuery(call.href, queryInputs)) take(input, raw, "query");
+    if (queryInputs.length) for (const [input, raw] of readQuery(c.req.url, queryInputs)) take(input, raw, "query");
     for (const input of headerInputs) {
-      const v = input.in === "cookie" ? cookieValue(call.header("cookie"), input.name) : call.header(input.name);
+      const v = input.in === "cookie" ? cookieValue(c.req.header("cookie"), input.name) : c.req.header(input.name);
       if (v !== undefined) take(input, [v], input.in);
     }
     if (bodyInputs.length) {
-      const text = await readText(call.req, maxBodySize);
-      if (text === undefined) return json(413, "payload_too_large", `request body exceeds ${maxBodySize} bytes`);
-      const body = parseJsonBody(text, call.header("content-type"), problems);
-      if (body instanceof Rejection) return body.answer;
+      const body = await readJsonBody(c, problems);
+      if (body instanceof Response) return body;
       if (body !== undefined) {
         if (wholeBody) values[wholeBody.name] = body;
         else if (body && typeof body === "object" && !Array.isArray(body)) {
@@ -211,83 +133,36 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
     }
     // Schema checks still run after a coercion or body problem, so every bad parameter is named at
     // once; a parameter already reported is not reported again (e.g. as missing).
-    const checked = validate(values);
-    if (problems.length) {
-      const reported = new Set(problems.map((p) => p.parameter));
-      problems.push(...checked.filter((p) => !reported.has(p.parameter.split(".")[0])));
-    } else problems.push(...checked);
-    if (problems.length) return badRequest(problems);
+    const reported = new Set(problems.map((p) => p.parameter));
+    problems.push(...validate(values).filter((p) => !reported.has(p.parameter.split(".")[0])));
+    if (problems.length) return badRequest(c, problems);
     try {
-      const outcome = await invocation.invoke(values, { signal: call.gone, timeout: runtime.callTimeout });
-      return { kind: "outcome", outcome };
+      const outcome = await invocation.invoke(values, { signal: c.req.raw.signal, timeout: runtime.callTimeout });
+      return respond(outcome);
     } catch (e) {
-      return failure(e, runtime, call.gone.aborted);
+      return failure(c, e, runtime);
     }
   };
 }
 
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
-/**
- * The request body as text, as `Request.text()` reads it (UTF-8, a leading BOM dropped), or
- * undefined when it is larger than `max` — judged by Content-Length when there is one, as Hono's
- * bodyLimit did. GET and HEAD bodies are never read.
- */
-function readText(req: IncomingMessage, max: number): Promise<string | undefined> {
-  if (req.method === "GET" || req.method === "HEAD") return Promise.resolve("");
-  const length = req.headers["content-length"];
-  if (length !== undefined && req.headers["transfer-encoding"] === undefined && parseInt(length, 10) > max) return Promise.resolve(undefined);
-  // Not `for await`: leaving that loop early destroys the request, and with it the socket the 413
-  // still has to be written to. What is left unread is drained after the answer (drainUnread).
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => {
-      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) return void chunks.push(chunk);
-      done();
-      resolve(undefined);
-    };
-    const onEnd = () => {
-      done();
-      resolve(new TextDecoder().decode(Buffer.concat(chunks)));
-    };
-    const onError = (e: Error) => {
-      done();
-      reject(e);
-    };
-    const onClose = () => onError(new Error("the caller closed the connection while sending the body"));
-    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
-  });
-}
-
-function parseJsonBody(text: string, type: string | undefined, problems: ParameterProblem[]): unknown {
+async function readJsonBody(c: Context, problems: ParameterProblem[]): Promise<unknown | Response> {
+  const text = await c.req.text();
   if (text.trim() === "") return undefined;
+  const type = c.req.header("content-type") ?? "";
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    return new Rejection(json(415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`));
+    return errorResponse(c, 415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`);
   }
   try {
-    return JSON.parse(text);
+    const body: unknown = JSON.parse(text);
+    if (nestedDeeperThan(body)) {
+      problems.push({ parameter: "body", in: "body", message: `is nested deeper than ${MAX_JSON_DEPTH} levels` });
+      return undefined;
+    }
+    return body;
   } catch (e) {
     problems.push({ parameter: "body", in: "body", message: `is not valid JSON (${(e as Error).message})` });
     return undefined;
   }
-}
-
-/** A header as the Fetch `Headers` of the request had it: every occurrence, joined with ", ". */
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  const raw = req.rawHeaders;
-  let value: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === wanted.length && raw[i].toLowerCase() === wanted) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
-  }
-  return value;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -298,63 +173,43 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-/**
- * Writes an answer. Upstream answers keep their status and content type (and Retry-After); a `$.`
- * passthrough is piped from the upstream socket to the caller's, never buffered or re-serialised.
- * HEAD gets the same status and headers without a body (and without a length, as before).
- */
-function send(res: ServerResponse, answer: Answer, head: boolean): void {
-  if (answer.kind === "json") {
-    const body = JSON.stringify(answer.body);
-    const headers: Record<string, string | number> = { ...answer.headers, "content-type": "application/json" };
-    if (head) return void res.writeHead(answer.status, headers).end();
-    headers["content-length"] = Buffer.byteLength(body);
-    return void res.writeHead(answer.status, headers).end(body);
-  }
-  const outcome = answer.outcome;
+/** Upstream answers keep their status and body; a `$.` passthrough is streamed, never re-serialised. */
+export function respond(outcome: Outcome): Response {
   if (outcome.kind === "value") {
-    // A 204 or 304 carries no body (nor a content type), even when output mapping built one.
-    if (outcome.status === 204 || outcome.status === 304) return void res.writeHead(outcome.status).end();
-    return send(res, { kind: "json", status: outcome.status, body: outcome.value ?? null }, head);
+    // A 204 or 304 must not carry a body, even when output mapping built one (the fetch Response throws).
+    if (outcome.status === 204 || outcome.status === 304) return new Response(null, { status: outcome.status });
+    return new Response(JSON.stringify(outcome.value ?? null), { status: outcome.status, headers: { "content-type": "application/json" } });
   }
-  const headers: Record<string, string | number> = {};
+  const headers = new Headers();
   const type = outcome.headers["content-type"];
-  headers["content-type"] = typeof type === "string" ? type : "application/json";
+  headers.set("content-type", typeof type === "string" ? type : "application/json");
   const retryAfter = outcome.headers["retry-after"];
-  if (typeof retryAfter === "string") headers["retry-after"] = retryAfter;
-  if (outcome.kind === "upstream-error") {
-    if (head) return void res.writeHead(outcome.status, headers).end();
-    headers["content-length"] = outcome.body.length;
-    return void res.writeHead(outcome.status, headers).end(outcome.body);
-  }
-  if (head || outcome.status === 204 || outcome.status === 304) {
+  if (typeof retryAfter === "string") headers.set("retry-after", retryAfter);
+  if (outcome.kind === "upstream-error") return new Response(outcome.body, { status: outcome.status, headers });
+  const empty = outcome.status === 204 || outcome.status === 304;
+  if (empty) {
     outcome.body.resume();
-    return void res.writeHead(outcome.status, headers).end();
+    return new Response(null, { status: outcome.status, headers });
   }
-  res.writeHead(outcome.status, headers);
-  // `pipe`, not `pipeline`: pipeline builds an AbortController per call and aborts it at the end,
-  // which costs a DOMException with a stack trace on every request. The two failure paths are
-  // wired by hand: the upstream breaks half-way (reset, deadline) → the caller's response is
-  // destroyed, a truncated chunked body it can tell from a complete one; the caller leaves → the
-  // upstream call is cancelled through the call's CallerGone signal.
-  const body = outcome.body;
-  body.once("error", () => res.destroy());
-  body.pipe(res);
+  return new Response(Readable.toWeb(outcome.body) as ReadableStream, { status: outcome.status, headers });
 }
 
-function failure(e: unknown, runtime: Runtime, callerGone: boolean): Answer {
-  if (e instanceof InputError) return badRequest(e.problems);
-  if (e instanceof UpstreamError) return json(e.status, e.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable", runtime.redactor.redact(e.message));
-  if (e instanceof FormatError) return json(502, "upstream_bad_response", e.message);
-  if (callerGone) return json(499, "client_closed", "the caller closed the connection");
+function failure(c: Context, e: unknown, runtime: Runtime): Response {
+  if (e instanceof InputError) return badRequest(c, e.problems);
+  if (e instanceof UpstreamError) {
+    if (e.retryAfter !== undefined) c.header("Retry-After", String(e.retryAfter));
+    return errorResponse(c, e.status, `upstream_${e.kind}`, runtime.redactor.redact(e.message));
+  }
+  if (e instanceof FormatError) return errorResponse(c, 502, "upstream_bad_response", e.message);
+  if (c.req.raw.signal.aborted) return errorResponse(c, 499, "client_closed", "the caller closed the connection");
   throw e;
 }
 
-function badRequest(problems: ParameterProblem[]): Answer {
+function badRequest(c: Context, problems: ParameterProblem[]): Response {
   const list = problems.map((p) => `${p.parameter}${p.in ? ` (${p.in})` : ""} ${p.message}`).join("; ");
-  return { kind: "json", status: 400, body: { error: "invalid_request", message: `invalid request: ${list}`, problems } };
+  return c.json({ error: "invalid_request", message: `invalid request: ${list}`, problems }, 400);
 }
 
-function json(status: number, error: string, message: string, headers?: Record<string, string>): Answer {
-  return { kind: "json", status, body: { error, message }, headers };
+export function errorResponse(c: Context, status: number, error: string, message: string): Response {
+  return c.json({ error, message }, status as 400);
 }

@@ -14,7 +14,7 @@
  *
  * Unknown skill, no `location`, or a missing file → 404; the block's `authentication` guards it all.
  */
-import { readFileSync, readdirSync, statSync, type Stats } from "node:fs";
+import { readFileSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { Hono, type Context } from "hono";
 import type { Runtime } from "../../runtime.js";
@@ -161,7 +161,9 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
       return c.json({ error: "bad_request", message: "unsafe path: each segment must match [A-Za-z0-9._-]+" }, 400);
     }
     const file = path.resolve(root, ...segments);
-    if (!file.startsWith(root + path.sep) || !statOrNull(file)?.isFile()) return notFound(c, `File not found: ${segments.join("/")}`);
+    // Resolved for real, so a symbolic link cannot lead out of the skill's directory either.
+    const real = statOrNull(file)?.isFile() ? realpathSync(file) : undefined;
+    if (!real || !real.startsWith(realpathSync(root) + path.sep)) return notFound(c, `File not found: ${segments.join("/")}`);
     const data = readFileSync(file);
     return new Response(data, { status: 200, headers: { "content-type": mediaType(file), "content-length": String(data.length) } });
   });

@@ -1,0 +1,78 @@
+import { parseArgs } from "node:util";
+import { describeCapability } from "../describe.js";
+import type { InputSpec } from "../exposes/invocation.js";
+import { loadOrReport, styler, table } from "./common.js";
+
+/** `naftiko inspect <file>`: the routes, tools (with hints) and upstream calls of a capability. */
+export async function inspectCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  } catch (e) {
+    process.stderr.write(`naftiko inspect: ${(e as Error).message}. Run "naftiko inspect --help".\n`);
+    return 2;
+  }
+  if (parsed.positionals.length !== 1) {
+    process.stderr.write('naftiko inspect: name exactly one capability file, e.g. "naftiko inspect metal-interconnections.naftiko.yaml"\n');
+    return 2;
+  }
+  const capability = await loadOrReport("inspect", parsed.positionals[0]);
+  if (typeof capability === "number") return capability;
+  const { rest, mcp, runtime } = describeCapability(capability);
+  await runtime.close();
+  const s = styler(process.stdout);
+  const out: string[] = [];
+  const info = capability.doc.info;
+  out.push(`${s.bold(info?.label ?? capability.file)}${info?.description ? `\n${s.dim(info.description)}` : ""}\n`);
+
+  for (const { block, routes } of rest) {
+    out.push(`${s.cyan(`REST ${block.namespace}`)}  ${block.address ?? "127.0.0.1"}:${block.port}  ${routes.length} route${routes.length === 1 ? "" : "s"}  (OpenAPI: /openapi.json, docs: /docs)`);
+    out.push(
+      table(
+        ["METHOD", "PATH", "OPERATION", "CALLS", "INPUTS"],
+        routes.map((r) => [r.method, r.path, r.name ?? "", unitCall(block.resources ?? [], r.path, r.method), inputs(r.invocation.inputs, true)]),
+        s.bold,
+      ),
+    );
+  }
+  for (const { block, tools } of mcp) {
+    out.push(`${s.cyan(`MCP ${block.namespace}`)}  ${block.transport ?? "http"}${block.transport === "stdio" ? "" : `  ${block.address ?? "127.0.0.1"}:${block.port}/mcp`}  ${tools.length} tool${tools.length === 1 ? "" : "s"}`);
+    out.push(
+      table(
+        ["TOOL", "HINTS", "CALLS", "ARGUMENTS"],
+        tools.map((t) => {
+          const a = t.annotations;
+          const hints = [a.readOnlyHint ? "read-only" : "writes", a.destructiveHint && "destructive", a.idempotentHint && "idempotent", a.openWorldHint && "open-world"].filter(Boolean).join(",");
+          const call = block.tools.find((x) => x.name === t.name)?.call ?? "";
+          return [t.name, hints, call, inputs(t.invocation.inputs, false)];
+        }),
+        s.bold,
+      ),
+    );
+  }
+  const ops = [...runtime.plans.values()];
+  out.push(s.cyan(`UPSTREAM  ${ops.length} consumed operation${ops.length === 1 ? "" : "s"}`));
+  out.push(
+    table(
+      ["OPERATION", "METHOD", "URL", "AUTH"],
+      ops.map((p) => [p.key, p.method, `${p.ref.consumes.baseUri.replace(/\/+$/, "")}${p.ref.resource.path}`, authOf(p.ref.consumes.authentication)]),
+      s.bold,
+    ),
+  );
+  process.stdout.write(out.join("\n"));
+  return 0;
+}
+
+function unitCall(resources: Array<{ path: string; operations?: Array<{ method?: string; call?: string; ref?: string; steps?: unknown[] }> }>, path: string, method: string): string {
+  const op = resources.find((r) => r.path === path)?.operations?.find((o) => (o.method ?? "GET").toUpperCase() === method);
+  return op?.call ?? (op?.ref ? `ref ${op.ref}` : op?.steps ? "steps" : "(mock)");
+}
+
+function inputs(list: InputSpec[], rest: boolean): string {
+  return list.map((i) => `${i.name}${i.required ? "*" : ""}${rest ? `:${i.in}` : ""}${i.type === "string" ? "" : `(${i.type})`}`).join(" ");
+}
+
+function authOf(auth: { type: string; key?: string; placement?: string } | undefined): string {
+  if (!auth) return "-";
+  return auth.type === "apikey" ? `apikey ${auth.key ?? "X-API-Key"} (${auth.placement ?? "header"})` : auth.type;
+}

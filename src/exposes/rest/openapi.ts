@@ -1,0 +1,234 @@
+import { normalizeName, pathVariables } from "../../mapping/names.js";
+import type { Capability } from "../../spec/load.js";
+import type { Authentication, ExposesRest, OutputParam } from "../../spec/model.js";
+import type { InputSpec } from "../invocation.js";
+import { inputProperty } from "../validate.js";
+import type { RestRoute } from "./server.js";
+
+type Json = Record<string, unknown>;
+
+export interface OpenApiOptions {
+  /** Server URL to advertise; default `http://<address>:<port>` of the block. */
+  serverUrl?: string;
+  runtimeVersion?: string;
+}
+
+/**
+ * The OpenAPI 3.1 document of one `type: rest` exposes block, from its compiled routes: the same
+ * inputs the server validates (names, types, `in`, required), so document and server cannot drift.
+ * Authentication becomes a security scheme by its kind and header name only, never a value.
+ */
+export function openApiDocument(capability: Capability, block: ExposesRest, routes: RestRoute[], options: OpenApiOptions = {}): Json {
+  const info = capability.doc.info;
+  const paths: Record<string, Json> = {};
+  const operationIds = new Set<string>();
+  const shared = new SharedSchemas();
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    const op = operation(route, uniqueId(route, operationIds), block.namespace, shared);
+    paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: op };
+  }
+  const security = securityScheme(block.authentication);
+  const doc: Json = {
+    openapi: "3.1.0",
+    info: {
+      title: info?.label ?? block.namespace,
+      version: info?.modified ?? info?.created ?? "1.0.0",
+      ...(info?.description || block.description ? { description: [info?.description, block.description].filter(Boolean).join("\n\n") } : {}),
+      "x-naftiko": { capability: capability.doc.naftiko, exposes: block.namespace, ...(options.runtimeVersion ? { runtime: options.runtimeVersion } : {}) },
+    },
+    servers: [{ url: options.serverUrl ?? `http://${hostOf(block.address)}:${block.port}`, description: `exposes ${block.namespace}` }],
+    tags: [{ name: block.namespace, description: block.description ?? `Operations of exposes ${block.namespace}` }],
+    paths,
+    components: {
+      schemas: shared.schemas,
+      ...(security ? { securitySchemes: { [security.name]: security.scheme } } : {}),
+    },
+    // No authentication on the block: say so explicitly (an empty requirement list), for linters and clients.
+    security: security ? [{ [security.name]: [] }] : [],
+  };
+  return doc;
+}
+
+const ERROR_SCHEMA = {
+  type: "object",
+  description: "An error answered by the runtime itself (upstream errors pass through with their own body).",
+  properties: {
+    error: { type: "string", description: "Machine-readable kind, e.g. invalid_request, upstream_timeout" },
+    message: { type: "string" },
+    problems: {
+      type: "array",
+      items: { type: "object", properties: { parameter: { type: "string" }, in: { type: "string" }, message: { type: "string" } }, required: ["parameter", "message"] },
+    },
+  },
+  required: ["error", "message"],
+};
+
+/** `{{x}}` and `{ x }` are written `{x}` in OpenAPI; literal text is kept as written. */
+export function openApiPath(path: string): string {
+  const names = pathVariables(path);
+  let i = 0;
+  return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `{${names[i++]}}`);
+}
+
+function hostOf(address: string | undefined): string {
+  const a = address ?? "127.0.0.1";
+  return a.includes(":") ? `[${a}]` : a === "0.0.0.0" ? "127.0.0.1" : a;
+}
+
+function uniqueId(route: RestRoute, seen: Set<string>): string {
+  const base = (route.name ?? `${route.method.toLowerCase()} ${route.path}`).replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "") || "operation";
+  let id = base;
+  for (let n = 2; seen.has(id); n++) id = `${base}_${n}`;
+  seen.add(id);
+  return id;
+}
+
+function operation(route: RestRoute, operationId: string, tag: string, shared: SharedSchemas): Json {
+  const inputs = route.invocation.inputs;
+  // A path input may be spelled `connection_id` in `with` and `{connection-id}` in the path: OpenAPI
+  // wants the path's spelling, which is also what the server matches.
+  const vars = pathVariables(route.path);
+  const pathName = (i: InputSpec) => vars.find((v) => normalizeName(v) === normalizeName(i.name)) ?? i.name;
+  const parameters = inputs.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
+  const body = inputs.filter((i) => i.in === "body");
+  const op: Json = {
+    operationId,
+    summary: route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`,
+    ...(route.description && route.description.split("\n")[0].length > 120 ? { description: route.description } : {}),
+    tags: [tag],
+    ...(parameters.length ? { parameters } : {}),
+  };
+  if (body.length) op.requestBody = requestBody(body, shared);
+  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
+  const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : outputSchema(route.output);
+  const responses: Json = {
+    "200": { description: "The upstream answer, mapped by the capability's outputParameters", content: { "application/json": { schema: result } } },
+  };
+  if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
+  if (body.length) {
+    responses["413"] = errorResponse("The request body is too large");
+    responses["415"] = errorResponse("The request body is not JSON");
+  }
+  responses["502"] = errorResponse("The upstream could not be reached or answered badly");
+  responses["504"] = errorResponse("The upstream did not answer in time");
+  responses.default = { description: "An upstream error status, passed through with the upstream's body", content: { "application/json": { schema: {} } } };
+  op.responses = responses;
+  return op;
+}
+
+function parameter(input: InputSpec): Json {
+  const p: Json = { name: input.name, in: input.in, required: input.in === "path" ? true : input.required };
+  if (input.description) p.description = input.description;
+  const { description: _d, ...schema } = inputProperty(input);
+  p.schema = schema;
+  if (input.type === "array" && input.in === "query") {
+    p.style = "form";
+    p.explode = false;
+  }
+  if (input.type === "object" && input.in !== "path") p.content = { "application/json": { schema: p.schema } };
+  if (p.content) delete p.schema;
+  return p;
+}
+
+function requestBody(inputs: InputSpec[], shared: SharedSchemas): Json {
+  const whole = inputs.find((i) => i.wholeBody);
+  let schema: Json;
+  if (whole?.schema) schema = shared.hoist({ ...whole.schema, ...(whole.description && !whole.schema.description ? { description: whole.description } : {}) });
+  else if (whole) schema = { type: whole.type, ...(whole.description ? { description: whole.description } : {}) };
+  else {
+    const properties: Record<string, unknown> = {};
+    for (const i of inputs) properties[i.name] = inputProperty(i);
+    const required = inputs.filter((i) => i.required).map((i) => i.name);
+    schema = { type: "object", properties, ...(required.length ? { required } : {}) };
+  }
+  return { required: inputs.some((i) => i.required), content: { "application/json": { schema } } };
+}
+
+function errorResponse(description: string): Json {
+  return { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+}
+
+/** JSON Schema of what the route answers, from the official output shapes; `{}` for a passthrough. */
+export function outputSchema(params: OutputParam[] | undefined): Json {
+  if (!params || params.length === 0) return {};
+  if (params.length === 1 && params[0].name === undefined) return shapeSchema(params[0]);
+  const properties: Record<string, unknown> = {};
+  for (const p of params) properties[p.name ?? "result"] = shapeSchema(p);
+  return { type: "object", properties };
+}
+
+function shapeSchema(p: OutputParam): Json {
+  if (p.mapping !== undefined && /^\$\.?$/.test(p.mapping.trim()) && !p.properties && !p.items) return {};
+  if (p.const !== undefined) return { const: p.const };
+  const type = ["string", "number", "integer", "boolean", "array", "object"].includes(p.type) ? p.type : undefined;
+  if (p.properties) {
+    const properties: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(p.properties)) properties[k] = shapeSchema(v);
+    return { type: "object", properties };
+  }
+  if (type === "array") {
+    const item = Array.isArray(p.items) ? p.items[0] : p.items;
+    return { type: "array", items: item ? shapeSchema(item) : {} };
+  }
+  if (type === "object") return { type: "object" };
+  return type ? { type } : {};
+}
+
+function securityScheme(auth: Authentication | undefined): { name: string; scheme: Json } | undefined {
+  if (!auth) return undefined;
+  switch (auth.type) {
+    case "apikey":
+      return { name: "apiKey", scheme: { type: "apiKey", in: auth.placement ?? "header", name: auth.key ?? "X-API-Key" } };
+    case "bearer":
+      return { name: "bearerAuth", scheme: { type: "http", scheme: "bearer" } };
+    case "basic":
+      return { name: "basicAuth", scheme: { type: "http", scheme: "basic" } };
+    case "digest":
+      return { name: "digestAuth", scheme: { type: "http", scheme: "digest" } };
+    case "oauth2":
+      return {
+        name: "oauth2",
+        scheme: {
+          type: "oauth2",
+          description: `Tokens issued by ${auth.authorizationServerUri} for resource ${auth.resource}`,
+          flows: { clientCredentials: { tokenUrl: auth.authorizationServerUri, scopes: {} } },
+        },
+      };
+  }
+}
+
+/**
+ * Schemas taken from the upstream's OpenAPI document carry their shared parts under `$defs`, with
+ * `#/$defs/X` references; in an OpenAPI document those live in `components.schemas`.
+ */
+class SharedSchemas {
+  // The runtime's own Error schema comes first: an upstream schema of the same name is renamed.
+  readonly schemas: Record<string, unknown> = { Error: ERROR_SCHEMA };
+
+  hoist(schema: Json): Json {
+    const defs = (schema.$defs ?? {}) as Record<string, unknown>;
+    const renamed = new Map<string, string>();
+    for (const [name, def] of Object.entries(defs)) {
+      let target = name.replace(/[^A-Za-z0-9._-]/g, "_");
+      for (let n = 2; target in this.schemas && JSON.stringify(this.schemas[target]) !== JSON.stringify(rewrite(def, renamed)); n++) target = `${name}_${n}`;
+      renamed.set(name, target);
+    }
+    for (const [name, def] of Object.entries(defs)) this.schemas[renamed.get(name)!] = rewrite(def, renamed);
+    const { $defs: _d, ...own } = schema;
+    return rewrite(own, renamed) as Json;
+  }
+}
+
+function rewrite(node: unknown, renamed: Map<string, string>): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewrite(n, renamed));
+  if (!node || typeof node !== "object") return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/")) {
+      const name = decodeURIComponent(v.slice("#/$defs/".length).replace(/~1/g, "/").replace(/~0/g, "~"));
+      out[k] = `#/components/schemas/${renamed.get(name) ?? name}`;
+    } else out[k] = rewrite(v, renamed);
+  }
+  return out;
+}

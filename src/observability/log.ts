@@ -1,0 +1,46 @@
+import { pino, type Logger, type LevelWithSilent } from "pino";
+
+export type { Logger };
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+export interface LogOptions {
+  level?: LevelWithSilent;
+  /** Human-readable lines instead of JSON; defaults to whether stderr is a terminal. */
+  pretty?: boolean;
+  /** Where lines go; stderr by default. */
+  write?: (line: string) => void;
+}
+
+/**
+ * Every line the logger writes passes through this function before it leaves the process, so a
+ * bound value (a credential) can never reach the log, whatever field it hides in.
+ */
+export type Scrub = (line: string) => string;
+
+export interface RuntimeLogger {
+  logger: Logger;
+  /** Sets the scrubber once the binds are known (they are resolved after the logger exists). */
+  setScrub(scrub: Scrub): void;
+}
+
+/** pino JSON lines on stderr (or pretty ones on a TTY), scrubbed of secrets. */
+export async function createLogger(options: LogOptions = {}): Promise<RuntimeLogger> {
+  let scrub: Scrub = (l) => l;
+  const out = options.write ?? ((line: string) => void process.stderr.write(line));
+  let write = out;
+  if (options.pretty ?? process.stderr.isTTY === true) {
+    const { prettyFactory } = (await import("pino-pretty")).default;
+    const prettify = prettyFactory({ colorize: !process.env.NO_COLOR, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
+    write = (line) => out(prettify(line));
+  }
+  const logger = pino(
+    { level: options.level ?? "info", base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    { write: (line: string) => write(scrub(line)) },
+  );
+  return { logger, setScrub: (s) => (scrub = s) };
+}
+
+/** A logger that writes nothing: for embedders and tests that pass their own `log`. */
+export function silentLogger(): RuntimeLogger {
+  return { logger: pino({ level: "silent" }), setScrub: () => {} };
+}
