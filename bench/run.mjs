@@ -122,7 +122,7 @@ function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
     let err = "";
     const urls = {};
     const timer = setTimeout(() => reject(new Error(`naftiko serve ${file} was not ready in 60 s:\n${err}`)), 60_000);
-    child.stderr.on("data", (d) => {
+    const onData = (d) => {
       err += d;
       for (const m of err.matchAll(/naftiko: (\w+) (\S+) listening on (\S+)/g)) {
         if (!urls[m[1]]) {
@@ -132,9 +132,14 @@ function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
       }
       if (/naftiko: ready/.test(err)) {
         clearTimeout(timer);
+        // From here on the runtime logs one line per call: read and drop them, cheaply. A pipe left
+        // unread (or read slowly) would block the server on its log writes.
+        child.stderr.off("data", onData);
+        child.stderr.resume();
         resolve({ child, pid: child.pid, urls, t0, stderr: () => err });
       }
-    });
+    };
+    child.stderr.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`naftiko serve ${file} exited with ${code}:\n${err}`));
