@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
 import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
@@ -117,35 +117,49 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
  */
 export const PREFETCH_BYTES = 256 * 1024;
 
-async function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Readable> {
-  const it = body[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let size = 0;
-  let ended = false;
-  try {
-    while (size < limit) {
-      const next = await it.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      head.push(next.value as Buffer);
-      size += (next.value as Buffer).length;
-    }
-  } catch (e) {
-    throw upstreamFailure(e, origin, false, opts);
-  }
-  if (ended) return Readable.from(head.length ? [Buffer.concat(head)] : []);
-  return Readable.from(
-    (async function* () {
-      yield* head;
-      try {
-        for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
-      } finally {
-        await it.return?.();
-      }
-    })(),
-  );
+function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Readable> {
+  // Events and a PassThrough, not async iterators and an async generator: those cost several times
+  // the rest of a proxied call, and more with every chunk of a larger body (issue 6).
+  return new Promise((resolve, reject) => {
+    const head: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onError);
+    };
+    const onData = (chunk: Buffer) => {
+      head.push(chunk);
+      size += chunk.length;
+      if (size < limit) return;
+      stop();
+      body.pause();
+      resolve(rest());
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Readable.from(head.length ? [Buffer.concat(head)] : []));
+    };
+    const onError = (e: unknown) => {
+      stop();
+      reject(upstreamFailure(e, origin, false, opts));
+    };
+    /** What was read ahead, then the rest of the body; a failure later cuts the caller's stream. */
+    const rest = (): Readable => {
+      const out = new PassThrough();
+      for (const chunk of head) out.write(chunk);
+      body.once("error", (e) => out.destroy(e));
+      // The caller left (or the stream failed): stop reading the upstream body too.
+      out.once("close", () => {
+        if (!body.readableEnded) body.destroy();
+      });
+      body.pipe(out);
+      return out;
+    };
+    body.on("data", onData);
+    body.once("end", onEnd);
+    body.once("error", onError);
+  });
 }
 
 async function readLimited(body: Readable, limit: number, opts: CallOptions, plan: OperationPlan): Promise<Buffer> {
