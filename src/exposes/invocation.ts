@@ -2,7 +2,7 @@ import { PassThrough, Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
 import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
-import { InputError, UpstreamError } from "../errors.js";
+import { UpstreamError } from "../errors.js";
 import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
 import { normalizeName } from "../mapping/names.js";
 import { compileOutput, type OutputPlan } from "../mapping/output.js";
@@ -87,7 +87,7 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
       const lookup = inputLookup(values);
       const res = await plan.call(buildArgs(values, lookup), opts);
       if (res.status >= 400) {
-        const raw = await readLimited(res.body, ctx.maxErrorBody, opts, plan);
+        const raw = await readLimited(res.body, ctx.maxErrorBody, opts);
         return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
       }
       if (output.passthrough && format === "json") {
@@ -162,7 +162,11 @@ function prefetch(body: Readable, limit: number, opts: CallOptions, origin: stri
   });
 }
 
-async function readLimited(body: Readable, limit: number, opts: CallOptions, plan: OperationPlan): Promise<Buffer> {
+/**
+ * Reads an upstream error body for relaying, at most `limit` bytes. A body that breaks off is
+ * relayed as far as it came: the status is the answer, the body only explains it.
+ */
+async function readLimited(body: Readable, limit: number, opts: CallOptions): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -292,4 +296,3 @@ function argsBuilder(plan: OperationPlan, withSources: ReadonlyArray<readonly [s
   };
 }
 
-export { InputError };

@@ -3,7 +3,7 @@
  * way a bad request is refused before any upstream call.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { json, rawRequest, serveYaml, startUpstream, type Running, type Upstream } from "./harness.js";
+import { rawRequest, serveYaml, startUpstream, type Running, type Upstream } from "./harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 info:

@@ -35,7 +35,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
   const sweeper = options.sessions
     ? setInterval(() => {
         const now = Date.now();
-        for (const [id, s] of sessions) if (now - s.seen > idle) void s.transport.close();
+        for (const s of sessions.values()) if (now - s.seen > idle) void s.transport.close();
       }, Math.min(idle, 60_000))
     : undefined;
   sweeper?.unref();
