@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
+import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
 import { controlApp } from "./exposes/control/server.js";
 import { mcpHttpApp } from "./exposes/mcp/http.js";
@@ -276,12 +277,6 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     },
   };
   return served;
-}
-
-/** Loopback-only addresses: nothing off this machine can connect. */
-export function isLoopback(address: string): boolean {
-  const a = address.toLowerCase().replace(/^\[|\]$/g, "");
-  return a === "localhost" || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
 }
 
 function urlOf(bound: AddressInfo): string {

@@ -10,11 +10,13 @@ export interface Recorded {
   query: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Set when the request's connection closed before the upstream answered. */
+  closedEarly: boolean;
 }
 
 export interface Reply {
   status?: number;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
   body?: string | Buffer;
   /** Milliseconds before the status line is written. */
   delay?: number;
@@ -24,8 +26,12 @@ export interface RecordingUpstream {
   url: string;
   port: number;
   requests: Recorded[];
+  /** TCP connections accepted so far. */
+  connections: number;
   /** Decides the answer per request; the default echoes what was received as JSON. */
   reply: (req: Recorded) => Reply;
+  /** Resolves when some request's connection closes before its answer. */
+  closedEarly: Promise<Recorded>;
   stop(): Promise<void>;
 }
 
@@ -35,11 +41,14 @@ export interface RecordingUpstream {
  */
 export async function startRecordingUpstream(reply?: (req: Recorded) => Reply): Promise<RecordingUpstream> {
   const requests: Recorded[] = [];
+  let onClosedEarly!: (r: Recorded) => void;
   const handle: RecordingUpstream = {
     url: "",
     port: 0,
     requests,
+    connections: 0,
     reply: reply ?? echo,
+    closedEarly: new Promise((r) => (onClosedEarly = r)),
     stop: async () => {},
   };
   const server: Server = createServer((req, res) => {
@@ -55,10 +64,18 @@ export async function startRecordingUpstream(reply?: (req: Recorded) => Reply): 
         query: q < 0 ? "" : url.slice(q + 1),
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
+        closedEarly: false,
       };
       requests.push(rec);
+      res.on("close", () => {
+        if (!res.writableFinished) {
+          rec.closedEarly = true;
+          onClosedEarly(rec);
+        }
+      });
       const r = handle.reply(rec);
       const send = () => {
+        if (res.destroyed) return;
         res.writeHead(r.status ?? 200, { "content-type": "application/json", ...r.headers });
         res.end(r.body ?? "");
       };
@@ -66,6 +83,7 @@ export async function startRecordingUpstream(reply?: (req: Recorded) => Reply): 
       else send();
     });
   });
+  server.on("connection", () => handle.connections++);
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;

@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { denialResponse, type ServerAuth } from "../auth.js";
+import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
 
 export interface McpHttpOptions {
@@ -145,9 +146,6 @@ function checkHostAndOrigin(req: Request, options: McpHttpOptions): string | und
   return undefined;
 }
 
-function isLoopback(address: string): boolean {
-  return address === "localhost" || address === "::1" || address.startsWith("127.");
-}
 
 /**
  * Clients written for the reference engine POST with no Accept header, or curl's `*\/*`; the SDK
