@@ -10,7 +10,6 @@ import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { Capability } from "./spec/load.js";
 import type { OperationSchemas } from "./spec/openapi-schemas.js";
 import type { AggregateFunction, ConsumesHttp, ExposesMcp, Invocable } from "./spec/model.js";
-import type { Dispatcher } from "undici";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -29,10 +28,9 @@ export interface RuntimeOptions {
   schemas?: ReadonlyMap<string, OperationSchemas>;
   /** Describe only (OpenAPI export, inspect): binds are not resolved and nothing is called. */
   describeOnly?: boolean;
-  /** Wraps each compiled plan (metrics, traces) and each upstream request (request id, traceparent). */
+  /** Wraps each compiled plan (metrics, traces, the trace context it forwards). */
   instrument?: {
     plan(plan: OperationPlan): OperationPlan;
-    interceptors: Dispatcher.DispatcherComposeInterceptor[];
   };
   /** Retries of idempotent upstream calls (see consumes/http/retry.ts). */
   retry?: Partial<RetryPolicy>;
@@ -86,7 +84,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
   const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
-  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections, interceptors: options.instrument?.interceptors });
+  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
 
   for (const [what, names] of [["--base-uri", options.baseUris], ["the runtime config", options.consumes]] as const) {
     for (const ns of Object.keys(names ?? {})) {

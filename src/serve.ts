@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
 import { controlApp } from "./exposes/control/server.js";
@@ -9,7 +9,6 @@ import { observeTool } from "./exposes/mcp/observe.js";
 import { mcpService, type McpService } from "./exposes/mcp/server.js";
 import { serveStdio } from "./exposes/mcp/stdio.js";
 import { mountDocs } from "./exposes/rest/docs.js";
-import { nameRoute, observeRequests } from "./exposes/rest/observe.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
 import { skillApp } from "./exposes/skill/server.js";
@@ -73,7 +72,7 @@ export const CONTROL_NAMESPACE = "control";
 
 /** What one exposes block serves in one version of the capability. */
 interface BlockApp {
-  fetch(req: Request, env?: unknown): Response | Promise<Response>;
+  listener: RequestListener;
   routes?: RestRoute[];
   mcp?: McpService;
   close?(): Promise<void>;
@@ -112,7 +111,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   let closing = false;
 
   const build = (cap: Capability): Generation => {
-    const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p), interceptors: [observer.interceptor] } });
+    const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p) } });
     logging.setScrub((line) => runtime.redactor.redact(line));
     const apps = new Map<string, BlockApp>();
     for (const block of cap.doc.capability?.exposes ?? []) {
@@ -120,29 +119,28 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const mcp = block as ExposesMcp;
         const service = mcpService(mcp, runtime, VERSION, observeTool(observer, mcp.namespace));
         if (mcp === stdioBlock) {
-          apps.set(mcp.namespace, { fetch: () => new Response(null, { status: 404 }), mcp: service });
+          apps.set(mcp.namespace, { listener: (_req, res) => void res.writeHead(404).end(), mcp: service });
           continue;
         }
         const address = addressOf(mcp);
         const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
         const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
-        apps.set(mcp.namespace, { fetch: http.app.fetch, mcp: service, close: http.close });
+        apps.set(mcp.namespace, { listener: getRequestListener(http.app.fetch), mcp: service, close: http.close });
         continue;
       }
       if (block.type === "skill") {
-        apps.set(block.namespace, { fetch: skillApp(block as ExposesSkill, runtime).fetch });
+        apps.set(block.namespace, { listener: getRequestListener(skillApp(block as ExposesSkill, runtime).fetch) });
         continue;
       }
       if (block.type !== "rest") continue;
       const rest = block as ExposesRest;
       const built = restApp(rest, runtime, {
         maxBodySize,
-        before: observeRequests(observer, rest.namespace),
-        wrap: nameRoute(),
+        observe: (info, incoming) => observer.start(info, incoming),
         mount: (app, routes) =>
           mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
       });
-      apps.set(rest.namespace, { fetch: built.app.fetch, routes: built.routes });
+      apps.set(rest.namespace, { listener: built.listener, routes: built.routes });
     }
     return { capability: cap, runtime, apps, inFlight: 0, retired: false };
   };
@@ -156,16 +154,17 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   };
 
   let current = build(capability);
-  /** Each request runs on the generation current when it arrived, to the end. */
-  const dispatch = (namespace: string) => async (req: Request, env: unknown) => {
-    const g = current;
-    g.inFlight++;
-    try {
-      return await g.apps.get(namespace)!.fetch(req, env);
-    } finally {
-      if (--g.inFlight === 0 && g.retired) void closeGeneration(g);
-    }
-  };
+  /** Each request runs on the generation current when it arrived, to the end of its answer. */
+  const dispatch =
+    (namespace: string): RequestListener =>
+    (req, res) => {
+      const g = current;
+      g.inFlight++;
+      res.once("close", () => {
+        if (--g.inFlight === 0 && g.retired) void closeGeneration(g);
+      });
+      g.apps.get(namespace)!.listener(req, res);
+    };
 
   // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
   const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
@@ -186,7 +185,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         controlBlock,
         compileServerAuth(controlBlock?.authentication, current.runtime.binds, CONTROL_NAMESPACE),
       );
-      const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+      const server = createServer(getRequestListener(app.fetch));
       const address = addressOf({ namespace: CONTROL_NAMESPACE, address: controlBlock?.address });
       const port = options.ports?.[CONTROL_NAMESPACE] ?? options.controlPort ?? controlBlock!.port;
       const bound = await listen(server, port, address, CONTROL_NAMESPACE, "--control-port <port>");
@@ -210,7 +209,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       if (!isLoopback(address) && !block.authentication) {
         log(`naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`);
       }
-      const server = createAdaptorServer({ fetch: dispatch(block.namespace) }) as Server;
+      const server = createServer(dispatch(block.namespace));
       const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, address, block.namespace);
       servers.push(server);
       const base = urlOf(bound);

@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
 import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
@@ -28,8 +28,12 @@ export interface InputSpec {
   schema?: Record<string, unknown>;
 }
 
-/** What an invocation produced. Upstream bodies stay streams until someone needs to look inside. */
+/**
+ * What an invocation produced. A `$.` passthrough is the upstream's body as it came: whole (`bytes`)
+ * when it ended within the read-ahead, else a stream; nothing looks inside it.
+ */
 export type Outcome =
+  | { kind: "bytes"; status: number; headers: IncomingHttpHeaders; body: Buffer }
   | { kind: "stream"; status: number; headers: IncomingHttpHeaders; body: Readable }
   | { kind: "value"; status: number; value: unknown }
   | { kind: "upstream-error"; status: number; headers: IncomingHttpHeaders; body: Buffer };
@@ -91,7 +95,8 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
         return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
       }
       if (output.passthrough && format === "json") {
-        return { kind: "stream", status: res.status, headers: res.headers, body: await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri) };
+        const body = await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri);
+        return Buffer.isBuffer(body) ? { kind: "bytes", status: res.status, headers: res.headers, body } : { kind: "stream", status: res.status, headers: res.headers, body };
       }
       const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
       return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
@@ -113,11 +118,12 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
 /**
  * A passed-through body is read ahead up to this many bytes before the caller gets a status: an
  * upstream that breaks off or stalls within it still gets an honest 502/504 rather than a 200 with a
- * truncated body. Larger bodies stream; a failure after this point cuts the caller's connection.
+ * truncated body. A body that ends within it is answered whole, with a Content-Length; larger bodies
+ * stream, and a failure after this point cuts the caller's connection.
  */
 export const PREFETCH_BYTES = 256 * 1024;
 
-function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Readable> {
+function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Buffer | Readable> {
   // Events and a PassThrough, not async iterators and an async generator: those cost several times
   // the rest of a proxied call, and more with every chunk of a larger body (issue 6).
   return new Promise((resolve, reject) => {
@@ -138,7 +144,7 @@ function prefetch(body: Readable, limit: number, opts: CallOptions, origin: stri
     };
     const onEnd = () => {
       stop();
-      resolve(Readable.from(head.length ? [Buffer.concat(head)] : []));
+      resolve(head.length === 1 ? head[0] : Buffer.concat(head));
     };
     const onError = (e: unknown) => {
       stop();

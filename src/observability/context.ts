@@ -1,9 +1,10 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 
 /**
  * What one incoming call carries through to its upstream calls: the request id and the trace
- * context to forward. Kept in AsyncLocalStorage so the consumes layer needs no new parameters.
+ * context to forward, and what the call's log line reports about them. It is passed explicitly
+ * (`CallOptions.context`), not kept in AsyncLocalStorage: on Node 20 that turns on promise hooks
+ * for every promise in the process, which cost more than the rest of a proxied call (issue 6).
  */
 export interface CallContext {
   requestId: string;
@@ -15,11 +16,7 @@ export interface CallContext {
   upstreamCalls: number;
   /** The server span, when tracing is on (opaque here). */
   span?: unknown;
-  /** What is being called; a REST route fills in its operation once routing has found it. */
-  info?: { operation: string; route?: string };
 }
-
-export const callContext = new AsyncLocalStorage<CallContext>();
 
 /** An incoming `x-request-id` is reused when it is a sane token; anything else gets a fresh id. */
 export function requestIdFrom(header: string | null | undefined): string {
@@ -34,4 +31,14 @@ export function validTraceparent(header: string | null | undefined): string | un
   const h = header.trim().toLowerCase();
   if (!TRACEPARENT.test(h) || h.slice(3, 35) === "0".repeat(32) || h.slice(36, 52) === "0".repeat(16)) return undefined;
   return h;
+}
+
+/** The headers an upstream request carries for its caller's call: request id and trace context. */
+export function forwardedHeaders(ctx: CallContext): Array<[string, string]> {
+  const extra: Array<[string, string]> = [["x-request-id", ctx.requestId]];
+  if (ctx.traceparent) {
+    extra.push(["traceparent", ctx.traceparent]);
+    if (ctx.tracestate) extra.push(["tracestate", ctx.tracestate]);
+  }
+  return extra;
 }

@@ -26,7 +26,7 @@ export interface RuntimeLogger {
 /** pino JSON lines on stderr (or pretty ones on a TTY), scrubbed of secrets. */
 export async function createLogger(options: LogOptions = {}): Promise<RuntimeLogger> {
   let scrub: Scrub = (l) => l;
-  const out = options.write ?? ((line: string) => void process.stderr.write(line));
+  const out = options.write ?? (stderrLines ??= coalesced((chunk) => void process.stderr.write(chunk)));
   let write = out;
   if (options.pretty ?? process.stderr.isTTY === true) {
     const { prettyFactory } = (await import("pino-pretty")).default;
@@ -43,4 +43,33 @@ export async function createLogger(options: LogOptions = {}): Promise<RuntimeLog
 /** A logger that writes nothing: for embedders and tests that pass their own `log`. */
 export function silentLogger(): RuntimeLogger {
   return { logger: pino({ level: "silent" }), setScrub: () => {} };
+}
+
+/** Every logger of the process writing to stderr shares one buffer (and one exit hook). */
+let stderrLines: ((line: string) => void) | undefined;
+
+/**
+ * Lines logged in one turn of the event loop leave in one write: under load that is one system
+ * call for many call lines instead of one each (issue 6). Nothing waits longer than that turn, and
+ * what is pending when the process exits is written first.
+ */
+function coalesced(write: (chunk: string) => void): (line: string) => void {
+  let pending = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === "") return;
+    const chunk = pending;
+    pending = "";
+    write(chunk);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    pending += line;
+    if (pending.length >= 64 * 1024) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
 }

@@ -1,7 +1,7 @@
-import type { Dispatcher } from "undici";
+import type { Counter, Gauge } from "prom-client";
 import type { OperationPlan } from "../consumes/http/plan.js";
 import { InputError, UpstreamError } from "../errors.js";
-import { callContext, requestIdFrom, validTraceparent, type CallContext } from "./context.js";
+import { requestIdFrom, validTraceparent, type CallContext } from "./context.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { SpanHandle, Tracing } from "./tracing.js";
@@ -35,68 +35,99 @@ export interface Outcome {
   error: boolean;
 }
 
+/** One call being observed: its context for the upstream calls, and `end` once it is answered. */
+export interface ObservedCall {
+  readonly ctx: CallContext;
+  /** What is being called; a REST adapter names the operation once routing has found it. */
+  readonly info: CallInfo;
+  /** Counts, logs and closes the span; later calls do nothing. */
+  end(outcome: Outcome): void;
+}
+
+/** The metric children of one operation: label hashing is paid once, not on every call. */
+interface Series {
+  duration: { observe(seconds: number): void };
+  requests: Map<string, Counter.Internal>;
+}
+
 /**
- * Logs, metrics and traces for one served capability. Every exposes adapter wraps its calls with
- * `observe`; every consumed operation plan is wrapped by `instrumentPlan`; every upstream request
- * goes through `interceptor`, which forwards the request id and trace context.
+ * Logs, metrics and traces for one served capability. Every exposes adapter opens a call with
+ * `start` (or wraps it with `observe`); every consumed operation plan is wrapped by
+ * `instrumentPlan`, which counts and traces upstream calls and forwards the trace context.
  */
 export class Observer {
+  private readonly series = new Map<string, Series>();
+  private readonly inFlight = new Map<string, Gauge.Internal<string>>();
+  private readonly upstream = new Map<string, Series>();
+
   constructor(
     readonly logger: Logger,
     readonly metrics: Metrics,
     readonly tracing?: Tracing,
   ) {}
 
-  async observe<T>(info: CallInfo, incoming: Incoming, run: (requestId: string) => Promise<T>, outcome: (result: T) => Outcome): Promise<T> {
+  start(info: CallInfo, incoming: Incoming): ObservedCall {
     const started = performance.now();
     const requestId = requestIdFrom(incoming.requestId);
     const callerParent = validTraceparent(incoming.traceparent);
     const span = this.tracing?.server(info.method ? `${info.method} ${info.route ?? info.operation}` : `tools/call ${info.operation}`, spanAttributes(info), callerParent, incoming.tracestate ?? undefined);
     const ctx: CallContext = {
       requestId,
-      info,
       upstreamCalls: 0,
       span,
       // Without tracing, the caller's own trace context still reaches the upstream unchanged.
       traceparent: span ? undefined : callerParent,
       tracestate: span || !callerParent ? undefined : (incoming.tracestate ?? undefined),
     };
-    const gauge = { kind: info.kind, exposes: info.exposes };
-    this.metrics.inFlight.inc(gauge);
-    let result: Outcome = { status: "error", error: true };
+    const gauge = this.gauge(info);
+    gauge.inc();
+    let ended = false;
+    return {
+      ctx,
+      info,
+      end: (result) => {
+        if (ended) return;
+        ended = true;
+        const seconds = (performance.now() - started) / 1000;
+        gauge.dec();
+        const series = this.seriesOf(this.series, info.kind, info.exposes, info.operation);
+        counter(series, String(result.status), () => this.metrics.requests.labels({ kind: info.kind, exposes: info.exposes, operation: info.operation, status: String(result.status) })).inc();
+        series.duration.observe(seconds);
+        span?.end(
+          { "http.response.status_code": typeof result.status === "number" ? result.status : undefined, "naftiko.request_id": requestId, "naftiko.operation": info.operation, "http.route": info.route },
+          result.error,
+          info.method ? `${info.method} ${info.route ?? info.operation}` : undefined,
+        );
+        const serverError = typeof result.status === "number" ? result.status >= 500 : result.error;
+        const level = serverError ? "warn" : "info";
+        if (!this.logger.isLevelEnabled(level)) return;
+        const line = {
+          reqId: requestId,
+          kind: info.kind,
+          exposes: info.exposes,
+          [info.kind === "mcp" ? "tool" : "operation"]: info.operation,
+          ...(info.method ? { method: info.method, route: info.route } : {}),
+          ...(info.operation === UNROUTED ? { path: info.path } : {}),
+          status: result.status,
+          upstreamStatus: ctx.upstreamStatus,
+          upstreamCalls: ctx.upstreamCalls,
+          durationMs: Math.round(seconds * 10_000) / 10,
+        };
+        this.logger[level](line, "call");
+      },
+    };
+  }
+
+  /** Observes a call that is one promise: `run` gets the call's context for its upstream calls. */
+  async observe<T>(info: CallInfo, incoming: Incoming, run: (ctx: CallContext) => Promise<T>, outcome: (result: T) => Outcome): Promise<T> {
+    const call = this.start(info, incoming);
     try {
-      const value = await callContext.run(ctx, () => run(requestId));
-      result = outcome(value);
+      const value = await run(call.ctx);
+      call.end(outcome(value));
       return value;
     } catch (e) {
-      result = { status: info.kind === "rest" ? 500 : "error", error: true };
+      call.end({ status: info.kind === "rest" ? 500 : "error", error: true });
       throw e;
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      this.metrics.inFlight.dec(gauge);
-      const labels = { kind: info.kind, exposes: info.exposes, operation: info.operation };
-      this.metrics.requests.inc({ ...labels, status: String(result.status) });
-      this.metrics.duration.observe(labels, seconds);
-      span?.end(
-        { "http.response.status_code": typeof result.status === "number" ? result.status : undefined, "naftiko.request_id": requestId, "naftiko.operation": info.operation, "http.route": info.route },
-        result.error,
-        info.method ? `${info.method} ${info.route ?? info.operation}` : undefined,
-      );
-      const line = {
-        reqId: requestId,
-        kind: info.kind,
-        exposes: info.exposes,
-        [info.kind === "mcp" ? "tool" : "operation"]: info.operation,
-        ...(info.method ? { method: info.method, route: info.route } : {}),
-        ...(info.operation === UNROUTED ? { path: info.path } : {}),
-        status: result.status,
-        upstreamStatus: ctx.upstreamStatus,
-        upstreamCalls: ctx.upstreamCalls,
-        durationMs: Math.round(seconds * 10_000) / 10,
-      };
-      const serverError = typeof result.status === "number" ? result.status >= 500 : result.error;
-      if (serverError) this.logger.warn(line, "call");
-      else this.logger.info(line, "call");
     }
   }
 
@@ -104,19 +135,20 @@ export class Observer {
   instrumentPlan(plan: OperationPlan): OperationPlan {
     const consumes = plan.ref.consumes.namespace;
     const operation = plan.ref.operation.name;
-    const labels = { consumes, operation };
+    const series = this.seriesOf(this.upstream, "upstream", consumes, operation);
     const observer = this;
     return {
       ...plan,
       async call(args, opts) {
-        const ctx = callContext.getStore();
+        const ctx = opts.context;
         const started = performance.now();
         const parent = ctx?.span as SpanHandle | undefined;
         const span = observer.tracing?.client(`${plan.method} ${consumes}.${operation}`, { "http.request.method": plan.method, "naftiko.consumes": consumes, "naftiko.operation": operation }, parent);
         let status: number | string = "error";
-        const inner: CallContext | undefined = ctx && span ? { ...ctx, traceparent: span.traceparent(), tracestate: span.tracestate?.() } : ctx;
+        // The upstream call is the upstream span's child: its trace context is what goes upstream.
+        const callOpts = ctx && span ? { ...opts, context: { ...ctx, traceparent: span.traceparent(), tracestate: span.tracestate?.() } } : opts;
         try {
-          const res = await (inner && inner !== ctx ? callContext.run(inner, () => plan.call(args, opts)) : plan.call(args, opts));
+          const res = await plan.call(args, callOpts);
           status = res.status;
           return res;
         } catch (e) {
@@ -130,45 +162,48 @@ export class Observer {
         } finally {
           if (status !== "") {
             const seconds = (performance.now() - started) / 1000;
-            observer.metrics.upstreamRequests.inc({ ...labels, status: String(status) });
-            observer.metrics.upstreamDuration.observe(labels, seconds);
+            counter(series, String(status), () => observer.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) })).inc();
+            series.duration.observe(seconds);
             span?.end({ "http.response.status_code": typeof status === "number" ? status : undefined }, typeof status !== "number" || status >= 500);
             if (ctx) {
               ctx.upstreamCalls++;
               ctx.upstreamStatus = status;
             }
-            observer.logger.debug({ reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 }, "upstream call");
+            if (observer.logger.isLevelEnabled("debug")) {
+              observer.logger.debug({ reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 }, "upstream call");
+            }
           }
         }
       },
     };
   }
 
-  /** undici interceptor: adds `x-request-id` and `traceparent` of the current call upstream. */
-  readonly interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
-    const ctx = callContext.getStore();
-    if (!ctx) return dispatch(opts, handler);
-    const extra: Array<[string, string]> = [["x-request-id", ctx.requestId]];
-    if (ctx.traceparent) {
-      extra.push(["traceparent", ctx.traceparent]);
-      if (ctx.tracestate) extra.push(["tracestate", ctx.tracestate]);
-    }
-    const given = opts.headers;
-    if (Array.isArray(given)) {
-      // undici's flat [name, value, name, value, …] form
-      const names = new Set(given.filter((_v, i) => i % 2 === 0).map((n) => String(n).toLowerCase()));
-      const add = extra.filter(([n]) => !names.has(n)).flat();
-      return dispatch({ ...opts, headers: [...given, ...add] as typeof given }, handler);
-    }
-    const headers: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
-    const present = new Set(Object.keys(headers).map((n) => n.toLowerCase()));
-    for (const [n, v] of extra) if (!present.has(n)) headers[n] = v;
-    return dispatch({ ...opts, headers: headers as typeof given }, handler);
-  };
-
   async shutdown(): Promise<void> {
     await this.tracing?.shutdown().catch(() => {});
   }
+
+  private gauge(info: CallInfo): Gauge.Internal<string> {
+    const key = `${info.kind}\0${info.exposes}`;
+    let g = this.inFlight.get(key);
+    if (!g) this.inFlight.set(key, (g = this.metrics.inFlight.labels({ kind: info.kind, exposes: info.exposes })));
+    return g;
+  }
+
+  private seriesOf(map: Map<string, Series>, kind: string, namespace: string, operation: string): Series {
+    const key = `${kind}\0${namespace}\0${operation}`;
+    let s = map.get(key);
+    if (!s) {
+      const duration = kind === "upstream" ? this.metrics.upstreamDuration.labels({ consumes: namespace, operation }) : this.metrics.duration.labels({ kind, exposes: namespace, operation });
+      map.set(key, (s = { duration, requests: new Map() }));
+    }
+    return s;
+  }
+}
+
+function counter(series: Series, status: string, create: () => Counter.Internal): Counter.Internal {
+  let c = series.requests.get(status);
+  if (!c) series.requests.set(status, (c = create()));
+  return c;
 }
 
 function spanAttributes(info: CallInfo): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { UpstreamError } from "../../errors.js";
+import { forwardedHeaders, type CallContext } from "../../observability/context.js";
 import type { Pools } from "./pool.js";
 
 export interface UpstreamRequest {
@@ -8,6 +9,7 @@ export interface UpstreamRequest {
   /** Path and query, already encoded. */
   path: string;
   method: string;
+  /** Names in lower case (the plan writes them so). */
   headers: Record<string, string>;
   body?: string | Buffer | FormData;
 }
@@ -24,22 +26,43 @@ export interface UpstreamResponse {
 export const MAX_READ_BODY = 32 * 1024 * 1024;
 
 
+/**
+ * What a call needs of its caller's "I have gone" signal. An AbortSignal fits; so does the REST
+ * adapter's lighter {@link CallerGone}, which skips EventTarget's cost on every request.
+ */
+export interface CallerSignal {
+  readonly aborted: boolean;
+  /** Why it was aborted: what a wait cut short by it (retry backoff, limiter queue) rejects with. */
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface CallOptions {
   /** Aborted when the caller goes away: the upstream call is then cancelled too. */
-  signal?: AbortSignal;
+  signal?: CallerSignal;
   /** Milliseconds for the whole call, connect to last byte of the body. */
   timeout: number;
   /** The whole call's budget when `timeout` is what is left of it (retries): named in messages. */
   totalTimeout?: number;
+  /** The served call this upstream call is made for: its request id and trace context go upstream. */
+  context?: CallContext;
 }
 
-/** A one-shot abort signal without EventTarget's cost: listeners are called once, in order. */
-class OneShotSignal {
+/**
+ * A one-shot abort signal without EventTarget's cost (an AbortController and its listener cost a
+ * few µs on every request). Listeners are called once, in order. The REST adapter uses one per
+ * request to tell that the caller left.
+ */
+export class CallerGone implements CallerSignal {
   aborted = false;
+  reason?: Error;
   private listeners?: Array<() => void>;
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
+    // Made only when it happens (a DOMException captures a stack), as AbortSignal.abort() would.
+    this.reason ??= new DOMException("the caller went away", "AbortError");
     const listeners = this.listeners;
     this.listeners = undefined;
     if (listeners) for (const l of listeners) l();
@@ -60,10 +83,8 @@ class OneShotSignal {
  * load: each left a 30 s timer and a composite signal alive long after the call was over (issue 6).
  * Here the timer is cleared as soon as the body is done.
  */
-class CallAbort extends OneShotSignal {
+class CallAbort extends CallerGone {
   timedOut = false;
-  /** undici rejects with this; a TimeoutError reads as a timeout in {@link upstreamFailure}. */
-  reason?: Error;
   private readonly timer: NodeJS.Timeout;
   private readonly onCallerGone?: () => void;
 
@@ -102,7 +123,7 @@ export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions
     const res = await pools.get(req.origin).request({
       path: req.path,
       method: req.method as Dispatcher.HttpMethod,
-      headers: req.headers,
+      headers: opts.context ? withForwarded(req.headers, opts.context) : req.headers,
       body: req.body as Dispatcher.DispatchOptions["body"],
       signal: call,
     });
@@ -115,6 +136,13 @@ export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions
     call.finish();
     throw upstreamFailure(e, req.origin, call.timedOut, opts);
   }
+}
+
+/** Adds the call's request id and trace context, unless the request already sets them itself. */
+function withForwarded(given: Record<string, string>, ctx: CallContext): Record<string, string> {
+  const headers = { ...given };
+  for (const [name, value] of forwardedHeaders(ctx)) if (headers[name] === undefined) headers[name] = value;
+  return headers;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { UpstreamError } from "../../errors.js";
+import type { CallerSignal } from "./client.js";
 
 export interface LimiterOptions {
   /** Upstream calls in flight at once; further callers wait. */
@@ -39,7 +40,7 @@ export class Limiter {
   }
 
   /** Resolves with a release function once a slot is free; rejects with a 503 UpstreamError. */
-  acquire(signal?: AbortSignal, maxWait = this.options.queueTimeout): Promise<() => void> {
+  acquire(signal?: CallerSignal, maxWait = this.options.queueTimeout): Promise<() => void> {
     if (this.active < this.options.maxInFlight && this.queue.length === 0) {
       this.active++;
       return Promise.resolve(this.releaser());

@@ -1,12 +1,10 @@
-import { Pool, type Dispatcher } from "undici";
+import { Pool } from "undici";
 
 export interface PoolOptions {
   /** Milliseconds to establish a connection (TCP + TLS). */
   connectTimeout: number;
   /** Keep-alive connections per upstream origin. */
   connections: number;
-  /** undici interceptors every request goes through (observability: request id, trace context). */
-  interceptors?: Dispatcher.DispatcherComposeInterceptor[];
 }
 
 /**
@@ -15,25 +13,16 @@ export interface PoolOptions {
  */
 export class Pools {
   private readonly pools = new Map<string, Pool>();
-  private readonly composed = new Map<string, Dispatcher>();
   constructor(private readonly options: PoolOptions) {}
 
-  get(origin: string): Dispatcher {
-    const interceptors = this.options.interceptors ?? [];
-    if (!interceptors.length) return this.pool(origin);
-    let d = this.composed.get(origin);
-    if (!d) this.composed.set(origin, (d = this.pool(origin).compose(interceptors)));
-    return d;
-  }
-
-  private pool(origin: string): Pool {
+  get(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
         connections: this.options.connections,
         connect: { timeout: this.options.connectTimeout },
         keepAliveTimeout: 30_000,
-        // Timeouts on headers and body are enforced per call with one AbortSignal (see client.ts).
+        // Timeouts on headers and body are enforced per call with one abort signal (see client.ts).
         headersTimeout: 0,
         bodyTimeout: 0,
         pipelining: 1,
@@ -46,6 +35,5 @@ export class Pools {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => p.destroy())));
     this.pools.clear();
-    this.composed.clear();
   }
 }

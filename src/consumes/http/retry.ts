@@ -3,6 +3,7 @@
  * safe and may help (the connection failed before an answer, 502/503/504, 429), with exponential
  * backoff and full jitter, bounded in count and by the call's own deadline.
  */
+import type { CallerSignal } from "./client.js";
 
 export interface RetryPolicy {
   /** Tries after the first one: 0 means never retry. */
@@ -64,7 +65,7 @@ export function nextDelay(
   return wait;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: CallerSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

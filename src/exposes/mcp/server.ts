@@ -2,12 +2,13 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
 import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
 
 /** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
-export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: () => Promise<ToolResult>) => Promise<ToolResult>;
+export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: (context: CallContext) => Promise<ToolResult>) => Promise<ToolResult>;
 
 /** Tools per `tools/list` page; a server with more answers with a `nextCursor`. */
 export const PAGE_SIZE = 100;
@@ -58,7 +59,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
         const tool = byName.get(request.params.name);
         if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
         const args = request.params.arguments ?? {};
-        const run = () => callTool(tool, args, extra.signal, runtime);
+        const run = (context?: CallContext) => callTool(tool, args, extra.signal, runtime, context);
         return (wrap ? wrap(tool, extra.requestInfo?.headers, run) : run()) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
       });
       return server;

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { MAX_READ_BODY } from "../../consumes/http/client.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
+import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp, McpTool } from "../../spec/model.js";
 import { compileInvocation, type Invocation, type Outcome } from "../invocation.js";
@@ -114,14 +115,14 @@ function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: stri
 }
 
 /** Runs one `tools/call`: validation problems and upstream failures are tool errors, not protocol errors. */
-export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: AbortSignal | undefined, runtime: Runtime): Promise<ToolResult> {
+export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: AbortSignal | undefined, runtime: Runtime, context?: CallContext): Promise<ToolResult> {
   if (nestedDeeperThan(args)) return errorResult(`Invalid arguments for tool ${tool.name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = tool.validate(args);
   if (problems.length) return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) values[tool.argumentNames.get(k) ?? k] = v;
   try {
-    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout }), runtime.maxResponseBody ?? MAX_READ_BODY);
+    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout, context }), runtime.maxResponseBody ?? MAX_READ_BODY);
   } catch (e) {
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
@@ -139,6 +140,9 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
   if (outcome.kind === "value") {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
+  } else if (outcome.kind === "bytes") {
+    text = outcome.body.toString("utf8");
+    value = parseOrUndefined(text);
   } else {
     // A tool result is held in memory whole: the same bound as any body read whole.
     let read: { text: string } | { tooLarge: true };
@@ -152,15 +156,19 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
       throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
     }
     text = read.text;
-    try {
-      value = text ? JSON.parse(text) : null;
-    } catch {
-      value = undefined;
-    }
+    value = parseOrUndefined(text);
   }
   const result: ToolResult = { content: [{ type: "text", text }] };
   if (value && typeof value === "object" && !Array.isArray(value)) result.structuredContent = value as Record<string, unknown>;
   return result;
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

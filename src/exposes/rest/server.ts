@@ -1,31 +1,46 @@
-import type { ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import { Response as UndiciResponse } from "undici";
-import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
+import type { Router } from "hono/router";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { SmartRouter } from "hono/router/smart-router";
+import { TrieRouter } from "hono/router/trie-router";
+import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
+import { CallerGone } from "../../consumes/http/client.js";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
-import { callContext } from "../../observability/context.js";
 import { normalizeName, pathVariables } from "../../mapping/names.js";
+import type { CallContext } from "../../observability/context.js";
+import { UNROUTED, type CallInfo, type Incoming, type ObservedCall } from "../../observability/observer.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
-import { compileServerAuth, requireAuth } from "../auth.js";
+import { compileServerAuth, type ServerAuth } from "../auth.js";
 import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
+import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
+
+/*
+ * The REST adapter is a plain node:http request listener. Behind @hono/node-server every request
+ * and response became a Fetch `Request`/`Response` pair, and a passthrough body a web stream: more
+ * than half of a proxied call's CPU (issue 6). Hono's router and URL helpers are still what decide
+ * which route a request reaches and with which path parameters.
+ *
+ * The runtime's own pages (`/openapi.json`, `/docs`) are cold paths: they stay a small Hono app,
+ * served through @hono/node-server when the router picks one of their routes.
+ */
 
 export interface RestOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodySize: number;
-  /** Runs first on every request, before authentication (observability: logs, metrics, traces). */
-  before?: MiddlewareHandler;
-  /** Wraps each route's handler (observability: names the operation being called). */
-  wrap?: (route: RestRoute, handler: RouteHandler) => RouteHandler;
-  /** Adds runtime routes (`/openapi.json`, `/docs`) once the capability's routes are known. */
+  /**
+   * Opens the observation of one request (logs, metrics, traces, request id), before anything else
+   * runs: calls refused by authentication or reaching no route are observed too.
+   */
+  observe?: (info: CallInfo, incoming: Incoming) => ObservedCall;
+  /** Adds runtime pages (`/openapi.json`, `/docs`) to a Hono app once the capability's routes are known. */
   mount?: (app: Hono, routes: RestRoute[]) => void;
 }
-
-export type RouteHandler = (c: Context) => Promise<Response>;
 
 /** One REST route: an exposed operation, ready to serve. */
 export interface RestRoute {
@@ -39,17 +54,35 @@ export interface RestRoute {
   output?: OutputParam[];
 }
 
-/** Builds the Hono app of one `type: rest` exposes block: one route per resource path and method. */
-export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { app: Hono; routes: RestRoute[] } {
-  const app = new Hono();
+/** What one request looks like to a route handler. */
+interface Call {
+  req: IncomingMessage;
+  /** The request URL as a Fetch `Request` would have it (see request.ts). */
+  href: string;
+  /** Path parameter `p<i>` (the router's name for the i-th variable), decoded. */
+  param(i: number): string | undefined;
+  /** Cancelled when the caller closes the connection before the answer is complete. */
+  gone: CallerGone;
+  context?: CallContext;
+}
+
+/** What a handler answers; written by {@link send}. */
+type Answer = { kind: "json"; status: number; body: unknown; headers?: Record<string, string> } | { kind: "outcome"; outcome: Outcome };
+
+type RouteHandler = (call: Call) => Promise<Answer>;
+/** A route, the 405 answer for other methods on its path, or a runtime page (`mount`). */
+type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { allow: string } | { page: (req: IncomingMessage, res: ServerResponse) => Promise<unknown> };
+
+/** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
+export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
+  // Hono's default router; first match wins, in the order routes are added.
+  const router: Router<Entry> = new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
-  if (options.before) app.use("*", options.before);
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
-  if (auth) app.use("*", requireAuth(auth));
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
-    const honoPath = toHonoPath(resource.path);
+    const routerPath = mergePath("/", toRouterPath(resource.path));
     for (const raw of resource.operations ?? []) {
       const op = runtime.resolveRef(raw) as typeof raw;
       const method = (raw.method ?? "GET").toUpperCase() as HttpMethod;
@@ -68,37 +101,108 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       );
       const route: RestRoute = { method, path: resource.path, name: op.name, description: op.description, invocation, output: op.outputParameters };
       routes.push(route);
-      const plain = routeHandler(invocation, vars, runtime);
-      const handler = options.wrap ? options.wrap(route, plain) : plain;
-      if (invocation.inputs.some((i) => i.in === "body")) {
-        app.on(method, honoPath, bodyLimit({ maxSize: options.maxBodySize, onError: (c) => errorResponse(c, 413, "payload_too_large", `request body exceeds ${options.maxBodySize} bytes`) }), handler);
-      } else app.on(method, honoPath, handler);
-      byPath.set(honoPath, [...(byPath.get(honoPath) ?? []), method]);
+      router.add(method, routerPath, { route, handler: routeHandler(invocation, vars, runtime, options.maxBodySize), operation: op.name ?? `${method} ${resource.path}` });
+      byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
     }
   }
-  options.mount?.(app, routes);
-  for (const [honoPath, methods] of byPath) {
-    const allow = [...new Set(methods)].join(", ");
-    app.all(honoPath, (c) => {
-      c.header("Allow", allow);
-      return errorResponse(c, 405, "method_not_allowed", `${c.req.method} is not allowed on this path; allowed: ${allow}`);
-    });
+  if (options.mount) {
+    // After the capability's routes and before the 405s: a capability route on the same path and
+    // method wins.
+    const pages = new Hono();
+    options.mount(pages, routes);
+    const page = getRequestListener(pages.fetch);
+    for (const r of pages.routes) router.add(r.method, mergePath("/", r.path), { page });
   }
-  app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
-  app.onError((err, c) => {
-    console.error(runtime.redactor.redact(`naftiko: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error).stack ?? err}`));
-    return errorResponse(c, 500, "internal_error", "the runtime failed to handle this request");
-  });
-  return { app, routes };
+  for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
+
+  const listener: RequestListener = (req, res) => {
+    const method = req.method ?? "GET";
+    const target = req.url ?? "/";
+    const query = target.indexOf("?");
+    const info: CallInfo = { kind: "rest", exposes: block.namespace, operation: UNROUTED, method, path: query < 0 ? target : target.slice(0, query) };
+    const observed = options.observe?.(info, { requestId: headerValue(req, "x-request-id"), traceparent: headerValue(req, "traceparent"), tracestate: headerValue(req, "tracestate") });
+    // Every answer carries the request id: writeHead merges it with the answer's own headers.
+    if (observed) res.setHeader("x-request-id", observed.ctx.requestId);
+    const head = method === "HEAD";
+    const finish = (answer: Answer) => {
+      const status = send(res, answer, head);
+      observed?.end({ status, error: status >= 500 });
+    };
+    const fail = (err: unknown) => {
+      console.error(runtime.redactor.redact(`naftiko: unexpected error on ${method} ${info.path}: ${(err as Error)?.stack ?? err}`));
+      if (!res.headersSent) return finish(json(500, "internal_error", "the runtime failed to handle this request"));
+      res.destroy();
+      observed?.end({ status: 500, error: true });
+    };
+    try {
+      let href: string;
+      try {
+        href = requestUrl(req);
+      } catch (e) {
+        if (!(e instanceof BadRequestTarget)) throw e;
+        return finish(json(400, "bad_request", `the request target or Host header is not valid (${e.message})`));
+      }
+      // A body nobody reads is drained, within bounds, so the connection can serve the next request.
+      if (method !== "GET" && method !== "HEAD") res.once("finish", () => drainUnread(req));
+      if (auth) {
+        const denied = denial(auth, req, href);
+        if (denied) return finish(denied);
+      }
+      const path = getPath({ url: href } as Request);
+      let [matches, stash] = router.match(method, path);
+      // HEAD is answered as GET without the body, unless the file declares HEAD itself.
+      if (head && !(matches[0] && "route" in matches[0][0])) [matches, stash] = router.match("GET", path);
+      const first = matches[0];
+      if (!first) return finish(json(404, "not_found", `no route for ${method} ${path}`));
+      const [entry, params] = first;
+      if ("allow" in entry) return finish(json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }));
+      if ("page" in entry) {
+        entry.page(req, res).then(
+          () => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }),
+          fail,
+        );
+        return;
+      }
+      info.operation = entry.operation;
+      info.route = entry.route.path;
+      // The caller is gone when the connection closes before the answer was written in full.
+      const gone = new CallerGone();
+      res.once("close", () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      const call: Call = {
+        req,
+        href,
+        param(i) {
+          const key = (params as Record<string, string | number>)[`p${i}`];
+          const value = stash ? stash[key as number] : (key as string | undefined);
+          return value && tryDecodeURIComponent(value);
+        },
+        gone,
+        context: observed?.ctx,
+      };
+      entry.handler(call).then(finish, fail);
+    } catch (e) {
+      fail(e);
+    }
+  };
+  return { listener, routes };
 }
 
-/** `{connection-id}` and `{{imo}}` become Hono's `:p0`, `:p1`: file names may hold any character. */
-function toHonoPath(path: string): string {
+/** The 401 answer when the request lacks the block's credentials (see exposes/auth.ts). */
+function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | undefined {
+  const denied = auth.check({ header: (name) => headerValue(req, name), url: href });
+  if (!denied) return undefined;
+  return { kind: "json", status: denied.status, body: { error: "unauthorized", message: denied.message }, headers: { "www-authenticate": denied.challenge } };
+}
+
+/** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */
+function toRouterPath(path: string): string {
   let i = 0;
   return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `:p${i++}`);
 }
 
-function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime): RouteHandler {
+function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, maxBodySize: number): RouteHandler {
   const inputs = invocation.inputs;
   const pathInputs = vars.map((v) => inputs.find((i) => normalizeName(i.name) === normalizeName(v)));
   const queryInputs = inputs.filter((i) => i.in === "query");
@@ -108,7 +212,7 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime):
   const location = new Map(inputs.map((i) => [i.name, i.in]));
   const validate: Validator = compileValidator(inputsSchema(inputs, undefined, true), (name) => location.get(name));
 
-  return async (c: Context) => {
+  return async (call) => {
     const values: Record<string, unknown> = {};
     const problems: ParameterProblem[] = [];
     const take = (input: InputSpec, raw: string[], where: string) => {
@@ -116,17 +220,20 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime):
       if (r.problem) problems.push(r.problem);
       else values[input.name] = r.value;
     };
-    pathInputs.forEach((input, i) => {
-      if (input) take(input, [c.req.param(`p${i}`) ?? ""], "path");
-    });
-    if (queryInputs.length) for (const [input, raw] of readQuery(c.req.url, queryInputs)) take(input, raw, "query");
+    for (let i = 0; i < pathInputs.length; i++) {
+      const input = pathInputs[i];
+      if (input) take(input, [call.param(i) ?? ""], "path");
+    }
+    if (queryInputs.length) for (const [input, raw] of readQuery(call.href, queryInputs)) take(input, raw, "query");
     for (const input of headerInputs) {
-      const v = input.in === "cookie" ? cookieValue(c.req.header("cookie"), input.name) : c.req.header(input.name);
+      const v = input.in === "cookie" ? cookieValue(headerValue(call.req, "cookie"), input.name) : headerValue(call.req, input.name);
       if (v !== undefined) take(input, [v], input.in);
     }
     if (bodyInputs.length) {
-      const body = await readJsonBody(c, problems);
-      if (body instanceof Response) return body;
+      const text = await readText(call.req, maxBodySize);
+      if (text === undefined) return json(413, "payload_too_large", `request body exceeds ${maxBodySize} bytes`);
+      const body = parseJsonBody(text, headerValue(call.req, "content-type"), problems);
+      if (body instanceof Rejection) return body.answer;
       if (body !== undefined) {
         if (wholeBody) values[wholeBody.name] = body;
         else if (body && typeof body === "object" && !Array.isArray(body)) {
@@ -136,24 +243,29 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime):
     }
     // Schema checks still run after a coercion or body problem, so every bad parameter is named at
     // once; a parameter already reported is not reported again (e.g. as missing).
-    const reported = new Set(problems.map((p) => p.parameter));
-    problems.push(...validate(values).filter((p) => !reported.has(p.parameter.split(".")[0])));
-    if (problems.length) return badRequest(c, problems);
+    const checked = validate(values);
+    if (problems.length) {
+      const reported = new Set(problems.map((p) => p.parameter));
+      problems.push(...checked.filter((p) => !reported.has(p.parameter.split(".")[0])));
+    } else problems.push(...checked);
+    if (problems.length) return badRequest(problems);
     try {
-      const outcome = await invocation.invoke(values, { signal: c.req.raw.signal, timeout: runtime.callTimeout });
-      return streamDirectly(c, outcome) ?? respond(outcome);
+      const outcome = await invocation.invoke(values, { signal: call.gone, timeout: runtime.callTimeout, context: call.context });
+      return { kind: "outcome", outcome };
     } catch (e) {
-      return failure(c, e, runtime);
+      return failure(e, runtime, call.gone.aborted);
     }
   };
 }
 
-async function readJsonBody(c: Context, problems: ParameterProblem[]): Promise<unknown | Response> {
-  const text = await c.req.text();
+class Rejection {
+  constructor(readonly answer: Answer) {}
+}
+
+function parseJsonBody(text: string, type: string | undefined, problems: ParameterProblem[]): unknown {
   if (text.trim() === "") return undefined;
-  const type = c.req.header("content-type") ?? "";
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    return errorResponse(c, 415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`);
+    return new Rejection(json(415, "unsupported_media_type", `request body must be application/json, not ${type.split(";")[0]}`));
   }
   try {
     const body: unknown = JSON.parse(text);
@@ -176,75 +288,76 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-/** Upstream answers keep their status and body; a `$.` passthrough is streamed, never re-serialised. */
-export function respond(outcome: Outcome): Response {
-  if (outcome.kind === "value") {
-    // A 204 or 304 must not carry a body, even when output mapping built one (the fetch Response throws).
-    if (outcome.status === 204 || outcome.status === 304) return new Response(null, { status: outcome.status });
-    return new Response(JSON.stringify(outcome.value ?? null), { status: outcome.status, headers: { "content-type": "application/json" } });
-  }
-  const headers = new Headers();
-  const type = outcome.headers["content-type"];
-  headers.set("content-type", typeof type === "string" ? type : "application/json");
-  const retryAfter = outcome.headers["retry-after"];
-  if (typeof retryAfter === "string") headers.set("retry-after", retryAfter);
-  if (outcome.kind === "upstream-error") return new Response(outcome.body, { status: outcome.status, headers });
-  const empty = outcome.status === 204 || outcome.status === 304;
-  if (empty) {
-    outcome.body.resume();
-    return new Response(null, { status: outcome.status, headers });
-  }
-  return new Response(Readable.toWeb(outcome.body) as ReadableStream, { status: outcome.status, headers });
-}
-
 /**
- * A `$.` passthrough on Node: the upstream body is piped straight into the caller's socket and
- * @hono/node-server is told the answer is already sent. Through a Fetch Response the body would
- * go Node stream → web stream (`Readable.toWeb`) → Node stream again: about a third of a proxied
- * call's CPU, and its largest single cost (issue 6). Same status and headers as `respond` (plus
- * the `x-request-id` the observing middleware adds to every answer); the returned Response is what
- * that middleware logs. HEAD, and callers without a Node response (app.request in tests), go the
- * Fetch way.
+ * Writes an answer and returns its status. Upstream answers keep their status and content type
+ * (and Retry-After); a `$.` passthrough is piped from the upstream socket to the caller's, never
+ * buffered or re-serialised. HEAD gets the same status and headers without a body.
  */
-function streamDirectly(c: Context, outcome: Outcome): Response | undefined {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outcome.kind !== "stream" || !outgoing || c.req.method === "HEAD" || outcome.status === 204 || outcome.status === 304 || outgoing.headersSent) return undefined;
+function send(res: ServerResponse, answer: Answer, head: boolean): number {
+  if (answer.kind === "json") {
+    const body = JSON.stringify(answer.body);
+    const headers: Record<string, string | number> = { ...answer.headers, "content-type": "application/json" };
+    if (head) {
+      res.writeHead(answer.status, headers).end();
+      return answer.status;
+    }
+    headers["content-length"] = Buffer.byteLength(body);
+    res.writeHead(answer.status, headers).end(body);
+    return answer.status;
+  }
+  const outcome = answer.outcome;
+  if (outcome.kind === "value") {
+    // A 204 or 304 carries no body (nor a content type), even when output mapping built one.
+    if (outcome.status === 204 || outcome.status === 304) {
+      res.writeHead(outcome.status).end();
+      return outcome.status;
+    }
+    return send(res, { kind: "json", status: outcome.status, body: outcome.value ?? null }, head);
+  }
+  const headers: Record<string, string | number> = {};
   const type = outcome.headers["content-type"];
-  const headers: Record<string, string> = { "content-type": typeof type === "string" ? type : "application/json" };
+  headers["content-type"] = typeof type === "string" ? type : "application/json";
   const retryAfter = outcome.headers["retry-after"];
   if (typeof retryAfter === "string") headers["retry-after"] = retryAfter;
-  const requestId = callContext.getStore()?.requestId;
-  if (requestId) headers["x-request-id"] = requestId;
-  outgoing.writeHead(outcome.status, headers);
-  // `pipe`, not `pipeline`: pipeline costs an AbortController and a DOMException per call. An
-  // upstream that breaks half-way destroys the caller's response (a truncated chunked body); a
-  // caller that leaves aborts the upstream call through the request's signal.
-  outcome.body.once("error", () => outgoing.destroy());
-  outcome.body.pipe(outgoing);
-  // undici's own Response, not the global one: @hono/node-server replaces the global with a class
-  // whose bodiless instances it writes out itself (a second writeHead); this one it leaves alone.
-  return new UndiciResponse(null, { status: outcome.status, headers: { ...headers, [ALREADY_SENT]: "true" } }) as unknown as Response;
+  if (outcome.kind === "upstream-error" || outcome.kind === "bytes") {
+    if (!head && outcome.status !== 204 && outcome.status !== 304) headers["content-length"] = outcome.body.length;
+    res.writeHead(outcome.status, headers).end(head || outcome.status === 204 || outcome.status === 304 ? undefined : outcome.body);
+    return outcome.status;
+  }
+  if (head || outcome.status === 204 || outcome.status === 304) {
+    outcome.body.resume();
+    res.writeHead(outcome.status, headers).end();
+    return outcome.status;
+  }
+  res.writeHead(outcome.status, headers);
+  // `pipe`, not `pipeline`: pipeline builds an AbortController per call and aborts it at the end,
+  // which costs a DOMException with a stack trace on every request. The two failure paths are
+  // wired by hand: the upstream breaks half-way (reset, deadline) → the caller's response is
+  // destroyed, a truncated chunked body it can tell from a complete one; the caller leaves → the
+  // upstream call is cancelled through the call's CallerGone signal.
+  const body = outcome.body;
+  body.once("error", () => res.destroy());
+  body.pipe(res);
+  return outcome.status;
 }
 
-/** @hono/node-server's marker for "the handler wrote the response itself" (its X_ALREADY_SENT). */
-const ALREADY_SENT = "x-hono-already-sent";
-
-function failure(c: Context, e: unknown, runtime: Runtime): Response {
-  if (e instanceof InputError) return badRequest(c, e.problems);
+function failure(e: unknown, runtime: Runtime, callerGone: boolean): Answer {
+  if (e instanceof InputError) return badRequest(e.problems);
   if (e instanceof UpstreamError) {
-    if (e.retryAfter !== undefined) c.header("Retry-After", String(e.retryAfter));
-    return errorResponse(c, e.status, `upstream_${e.kind}`, runtime.redactor.redact(e.message));
+    // An overloaded in-flight limit says when to come back.
+    const headers = e.retryAfter !== undefined ? { "retry-after": String(e.retryAfter) } : undefined;
+    return json(e.status, `upstream_${e.kind}`, runtime.redactor.redact(e.message), headers);
   }
-  if (e instanceof FormatError) return errorResponse(c, 502, "upstream_bad_response", e.message);
-  if (c.req.raw.signal.aborted) return errorResponse(c, 499, "client_closed", "the caller closed the connection");
+  if (e instanceof FormatError) return json(502, "upstream_bad_response", e.message);
+  if (callerGone) return json(499, "client_closed", "the caller closed the connection");
   throw e;
 }
 
-function badRequest(c: Context, problems: ParameterProblem[]): Response {
+function badRequest(problems: ParameterProblem[]): Answer {
   const list = problems.map((p) => `${p.parameter}${p.in ? ` (${p.in})` : ""} ${p.message}`).join("; ");
-  return c.json({ error: "invalid_request", message: `invalid request: ${list}`, problems }, 400);
+  return { kind: "json", status: 400, body: { error: "invalid_request", message: `invalid request: ${list}`, problems } };
 }
 
-export function errorResponse(c: Context, status: number, error: string, message: string): Response {
-  return c.json({ error, message }, status as 400);
+function json(status: number, error: string, message: string, headers?: Record<string, string>): Answer {
+  return { kind: "json", status, body: { error, message }, headers };
 }
