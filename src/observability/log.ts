@@ -34,10 +34,23 @@ export async function createLogger(options: LogOptions = {}): Promise<RuntimeLog
     write = (line) => out(prettify(line));
   }
   const logger = pino(
-    { level: options.level ?? "info", base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    { level: options.level ?? "info", base: undefined, timestamp: isoTime },
     { write: (line: string) => write(scrub(line)) },
   );
   return { logger, setScrub: (s) => (scrub = s) };
+}
+
+let lastMs = -1;
+let lastTime = "";
+
+/** pino's ISO time field, formatted once per millisecond: under load many lines share one. */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 /** A logger that writes nothing: for embedders and tests that pass their own `log`. */

@@ -1,4 +1,3 @@
-import type { Counter, Gauge } from "prom-client";
 import type { OperationPlan } from "../consumes/http/plan.js";
 import { InputError, UpstreamError } from "../errors.js";
 import { requestIdFrom, validTraceparent, type CallContext } from "./context.js";
@@ -47,7 +46,7 @@ export interface ObservedCall {
 /** The metric children of one operation: label hashing is paid once, not on every call. */
 interface Series {
   duration: { observe(seconds: number): void };
-  requests: Map<string, Counter.Internal>;
+  requests: Map<string, { inc(): void }>;
 }
 
 /**
@@ -57,8 +56,9 @@ interface Series {
  */
 export class Observer {
   private readonly series = new Map<string, Series>();
-  private readonly inFlight = new Map<string, Gauge.Internal<string>>();
+  private readonly inFlight = new Map<string, { inc(): void; dec(): void }>();
   private readonly upstream = new Map<string, Series>();
+  private readonly loggers = new Map<string, Logger>();
 
   constructor(
     readonly logger: Logger,
@@ -101,19 +101,16 @@ export class Observer {
         const serverError = typeof result.status === "number" ? result.status >= 500 : result.error;
         const level = serverError ? "warn" : "info";
         if (!this.logger.isLevelEnabled(level)) return;
-        const line = {
-          reqId: requestId,
-          kind: info.kind,
-          exposes: info.exposes,
-          [info.kind === "mcp" ? "tool" : "operation"]: info.operation,
-          ...(info.method ? { method: info.method, route: info.route } : {}),
-          ...(info.operation === UNROUTED ? { path: info.path } : {}),
-          status: result.status,
-          upstreamStatus: ctx.upstreamStatus,
-          upstreamCalls: ctx.upstreamCalls,
-          durationMs: Math.round(seconds * 10_000) / 10,
-        };
-        this.logger[level](line, "call");
+        const fields: Record<string, unknown> = { reqId: requestId };
+        if (info.operation === UNROUTED) {
+          fields.method = info.method;
+          fields.path = info.path;
+        }
+        fields.status = result.status;
+        fields.upstreamStatus = ctx.upstreamStatus;
+        fields.upstreamCalls = ctx.upstreamCalls;
+        fields.durationMs = Math.round(seconds * 10_000) / 10;
+        this.callLogger(info)[level](fields, "call");
       },
     };
   }
@@ -182,7 +179,26 @@ export class Observer {
     await this.tracing?.shutdown().catch(() => {});
   }
 
-  private gauge(info: CallInfo): Gauge.Internal<string> {
+  /**
+   * A child logger per operation: pino serialises its fixed fields once, so a call line only
+   * serialises what changes from call to call.
+   */
+  private callLogger(info: CallInfo): Logger {
+    const routed = info.operation !== UNROUTED;
+    const key = `${info.kind}\0${info.exposes}\0${info.operation}\0${routed ? `${info.method}\0${info.route}` : ""}`;
+    let log = this.loggers.get(key);
+    if (!log) {
+      const fixed: Record<string, unknown> = { kind: info.kind, exposes: info.exposes, [info.kind === "mcp" ? "tool" : "operation"]: info.operation };
+      if (routed && info.method) {
+        fixed.method = info.method;
+        fixed.route = info.route;
+      }
+      this.loggers.set(key, (log = this.logger.child(fixed)));
+    }
+    return log;
+  }
+
+  private gauge(info: CallInfo): { inc(): void; dec(): void } {
     const key = `${info.kind}\0${info.exposes}`;
     let g = this.inFlight.get(key);
     if (!g) this.inFlight.set(key, (g = this.metrics.inFlight.labels({ kind: info.kind, exposes: info.exposes })));
@@ -200,7 +216,7 @@ export class Observer {
   }
 }
 
-function counter(series: Series, status: string, create: () => Counter.Internal): Counter.Internal {
+function counter(series: Series, status: string, create: () => { inc(): void }): { inc(): void } {
   let c = series.requests.get(status);
   if (!c) series.requests.set(status, (c = create()));
   return c;

@@ -39,6 +39,13 @@ export class Limiter {
     return this.queue.length;
   }
 
+  /** A release function when a slot is free now and nobody waits for one; otherwise undefined. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.active >= this.options.maxInFlight || this.queue.length > 0) return undefined;
+    this.active++;
+    return this.releaser();
+  }
+
   /** Resolves with a release function once a slot is free; rejects with a 503 UpstreamError. */
   acquire(signal?: CallerSignal, maxWait = this.options.queueTimeout): Promise<() => void> {
     if (this.active < this.options.maxInFlight && this.queue.length === 0) {

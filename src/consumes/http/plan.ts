@@ -1,4 +1,3 @@
-import { finished } from "node:stream";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import type { OperationSchemas } from "../../spec/openapi-schemas.js";
 import type { ConsumedRef } from "../../spec/load.js";
@@ -123,8 +122,7 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
   /** One logical send: tries again on connection failures, 429 and 502/503/504 when allowed and time is left. */
   const sendRetrying = async (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> => {
     for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - Date.now();
-      const tryOpts: CallOptions = { ...opts, timeout: Math.max(1, remaining), totalTimeout: opts.totalTimeout ?? opts.timeout };
+      const tryOpts: CallOptions = attempt === 1 ? opts : { ...opts, timeout: Math.max(1, deadline - Date.now()) };
       let res: UpstreamResponse | undefined;
       let failure: unknown;
       try {
@@ -132,7 +130,7 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
       } catch (e) {
         failure = e;
       }
-      const again = retryable && (res ? RETRYABLE_STATUS.has(res.status) : failure instanceof UpstreamError && failure.kind === "unreachable");
+      const again = res ? RETRYABLE_STATUS.has(res.status) : failure instanceof UpstreamError && failure.kind === "unreachable";
       const wait = again ? nextDelay(attempt, policy.retry, deadline - Date.now(), res && retryAfterMs(res.headers["retry-after"])) : undefined;
       if (wait === undefined) {
         if (res) return res;
@@ -142,33 +140,38 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
       await sleep(wait, opts.signal);
     }
   };
+  const sendOnce = (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> =>
+    retryable ? sendRetrying(req, opts, deadline) : send(pools, req, opts);
 
-  const callOnce = async (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> => {
-    if (!auth.digest) return sendRetrying(req, opts, deadline);
+  const sendDigest = async (req: UpstreamRequest, opts: CallOptions, deadline: number, digest: NonNullable<AuthApplier["digest"]>): Promise<UpstreamResponse> => {
     if (digestChallenge) {
-      const header = digestAuthorization(digestChallenge, auth.digest, method, req.path, ++digestCount);
+      const header = digestAuthorization(digestChallenge, digest, method, req.path, ++digestCount);
       if (header) req.headers.authorization = header;
     }
-    const first = await sendRetrying(req, opts, deadline);
+    const first = await sendOnce(req, opts, deadline);
     const challenge = first.status === 401 ? [first.headers["www-authenticate"]].flat().find((h) => h && /^\s*Digest/i.test(h)) : undefined;
     if (!challenge) return first;
     await first.body.dump();
     digestChallenge = challenge;
     digestCount = 1;
-    const header = digestAuthorization(challenge, auth.digest, method, req.path, digestCount);
-    return sendRetrying({ ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts, deadline);
+    const header = digestAuthorization(challenge, digest, method, req.path, digestCount);
+    return sendOnce({ ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts, deadline);
   };
 
   const call = async (args: Args, given: CallOptions): Promise<UpstreamResponse> => {
     const req = build(args);
-    const opts: CallOptions = policy.timeout ? { ...given, timeout: policy.timeout } : given;
-    const deadline = Date.now() + opts.timeout;
-    const release = policy.limiter ? await policy.limiter.acquire(opts.signal, opts.timeout) : undefined;
+    const timeout = policy.timeout ?? given.timeout;
+    // `timeout` shrinks on retries; `totalTimeout` is the whole call's budget, named in messages.
+    const opts: CallOptions = { signal: given.signal, timeout, totalTimeout: timeout, context: given.context };
+    const deadline = Date.now() + timeout;
+    const limiter = policy.limiter;
+    const release = limiter ? (limiter.tryAcquire() ?? (await limiter.acquire(opts.signal, timeout))) : undefined;
     try {
-      const res = await callOnce(req, { ...opts, totalTimeout: opts.timeout }, deadline);
+      const res = await (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline));
       if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
-      // The slot is held until the body is read, streamed out or dropped: that is when the socket is free.
-      if (release) finished(res.body, () => release());
+      // The slot is held until the body is read, streamed out or dropped: that is when the socket is
+      // free. undici's body is destroyed (and emits close) on end, error or abort.
+      if (release) res.body.once("close", release);
       return res;
     } catch (e) {
       release?.();
