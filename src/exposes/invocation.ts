@@ -33,7 +33,7 @@ export interface InputSpec {
  * when it ended within the read-ahead, else a stream; nothing looks inside it.
  */
 export type Outcome =
-  | { kind: "bytes"; status: number; headers: IncomingHttpHeaders; body: Buffer }
+  | { kind: "bytes"; status: number; headers: IncomingHttpHeaders; chunks: Buffer[]; length: number }
   | { kind: "stream"; status: number; headers: IncomingHttpHeaders; body: Readable }
   | { kind: "value"; status: number; value: unknown }
   | { kind: "upstream-error"; status: number; headers: IncomingHttpHeaders; body: Buffer };
@@ -96,7 +96,7 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
       }
       if (output.passthrough && format === "json") {
         const body = await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri);
-        return Buffer.isBuffer(body) ? { kind: "bytes", status: res.status, headers: res.headers, body } : { kind: "stream", status: res.status, headers: res.headers, body };
+        return Array.isArray(body) ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body, length: byteLength(body) } : { kind: "stream", status: res.status, headers: res.headers, body };
       }
       const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
       return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
@@ -123,7 +123,14 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
  */
 export const PREFETCH_BYTES = 256 * 1024;
 
-function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Buffer | Readable> {
+function byteLength(chunks: Buffer[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
+}
+
+/** The whole body as its chunks (not copied into one buffer) when it ends within `limit`, else a stream. */
+function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Buffer[] | Readable> {
   // Events and a PassThrough, not async iterators and an async generator: those cost several times
   // the rest of a proxied call, and more with every chunk of a larger body (issue 6).
   return new Promise((resolve, reject) => {
@@ -144,7 +151,7 @@ function prefetch(body: Readable, limit: number, opts: CallOptions, origin: stri
     };
     const onEnd = () => {
       stop();
-      resolve(head.length === 1 ? head[0] : Buffer.concat(head));
+      resolve(head);
     };
     const onError = (e: unknown) => {
       stop();

@@ -33,12 +33,14 @@ export function validTraceparent(header: string | null | undefined): string | un
   return h;
 }
 
-/** The headers an upstream request carries for its caller's call: request id and trace context. */
-export function forwardedHeaders(ctx: CallContext): Array<[string, string]> {
-  const extra: Array<[string, string]> = [["x-request-id", ctx.requestId]];
-  if (ctx.traceparent) {
-    extra.push(["traceparent", ctx.traceparent]);
-    if (ctx.tracestate) extra.push(["tracestate", ctx.tracestate]);
+/**
+ * Adds the headers an upstream request carries for its caller's call (request id, trace context)
+ * to `headers`, unless it sets them itself. Names are lower case, as the plan writes them.
+ */
+export function addForwardedHeaders(headers: Record<string, string>, ctx: CallContext): void {
+  if (headers["x-request-id"] === undefined) headers["x-request-id"] = ctx.requestId;
+  if (ctx.traceparent && headers.traceparent === undefined) {
+    headers.traceparent = ctx.traceparent;
+    if (ctx.tracestate && headers.tracestate === undefined) headers.tracestate = ctx.tracestate;
   }
-  return extra;
 }

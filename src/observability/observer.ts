@@ -47,6 +47,8 @@ export interface ObservedCall {
 interface Series {
   duration: { observe(seconds: number): void };
   requests: Map<string, { inc(): void }>;
+  /** The call lines' logger, with the method and route it was made for. */
+  log?: { logger: Logger; method?: string; route?: string };
 }
 
 /**
@@ -55,10 +57,9 @@ interface Series {
  * `instrumentPlan`, which counts and traces upstream calls and forwards the trace context.
  */
 export class Observer {
-  private readonly series = new Map<string, Series>();
-  private readonly inFlight = new Map<string, { inc(): void; dec(): void }>();
-  private readonly upstream = new Map<string, Series>();
-  private readonly loggers = new Map<string, Logger>();
+  /** kind → exposes → operation: looked up on every call, without building a key string. */
+  private readonly series = { rest: new Map<string, Map<string, Series>>(), mcp: new Map<string, Map<string, Series>>() };
+  private readonly inFlight = { rest: new Map<string, { inc(): void; dec(): void }>(), mcp: new Map<string, { inc(): void; dec(): void }>() };
 
   constructor(
     readonly logger: Logger,
@@ -90,7 +91,7 @@ export class Observer {
         ended = true;
         const seconds = (performance.now() - started) / 1000;
         gauge.dec();
-        const series = this.seriesOf(this.series, info.kind, info.exposes, info.operation);
+        const series = this.callSeries(info);
         counter(series, String(result.status), () => this.metrics.requests.labels({ kind: info.kind, exposes: info.exposes, operation: info.operation, status: String(result.status) })).inc();
         series.duration.observe(seconds);
         span?.end(
@@ -110,7 +111,7 @@ export class Observer {
         fields.upstreamStatus = ctx.upstreamStatus;
         fields.upstreamCalls = ctx.upstreamCalls;
         fields.durationMs = Math.round(seconds * 10_000) / 10;
-        this.callLogger(info)[level](fields, "call");
+        this.callLogger(series, info)[level](fields, "call");
       },
     };
   }
@@ -132,7 +133,7 @@ export class Observer {
   instrumentPlan(plan: OperationPlan): OperationPlan {
     const consumes = plan.ref.consumes.namespace;
     const operation = plan.ref.operation.name;
-    const series = this.seriesOf(this.upstream, "upstream", consumes, operation);
+    const series = this.upstreamSeries(consumes, operation);
     const observer = this;
     return {
       ...plan,
@@ -183,36 +184,40 @@ export class Observer {
    * A child logger per operation: pino serialises its fixed fields once, so a call line only
    * serialises what changes from call to call.
    */
-  private callLogger(info: CallInfo): Logger {
+  private callLogger(series: Series, info: CallInfo): Logger {
     const routed = info.operation !== UNROUTED;
-    const key = `${info.kind}\0${info.exposes}\0${info.operation}\0${routed ? `${info.method}\0${info.route}` : ""}`;
-    let log = this.loggers.get(key);
-    if (!log) {
-      const fixed: Record<string, unknown> = { kind: info.kind, exposes: info.exposes, [info.kind === "mcp" ? "tool" : "operation"]: info.operation };
-      if (routed && info.method) {
-        fixed.method = info.method;
-        fixed.route = info.route;
-      }
-      this.loggers.set(key, (log = this.logger.child(fixed)));
+    const method = routed ? info.method : undefined;
+    const route = routed ? info.route : undefined;
+    if (series.log && series.log.method === method && series.log.route === route) return series.log.logger;
+    const fixed: Record<string, unknown> = { kind: info.kind, exposes: info.exposes, [info.kind === "mcp" ? "tool" : "operation"]: info.operation };
+    if (method) {
+      fixed.method = method;
+      fixed.route = route;
     }
-    return log;
+    const logger = this.logger.child(fixed);
+    // One operation on two routes (rare) keeps the first one's logger and makes the other's per call.
+    series.log ??= { logger, method, route };
+    return logger;
+  }
+
+  private callSeries(info: CallInfo): Series {
+    const byExposes = this.series[info.kind];
+    let byOperation = byExposes.get(info.exposes);
+    if (!byOperation) byExposes.set(info.exposes, (byOperation = new Map()));
+    let s = byOperation.get(info.operation);
+    if (!s) byOperation.set(info.operation, (s = { duration: this.metrics.duration.labels({ kind: info.kind, exposes: info.exposes, operation: info.operation }), requests: new Map() }));
+    return s;
   }
 
   private gauge(info: CallInfo): { inc(): void; dec(): void } {
-    const key = `${info.kind}\0${info.exposes}`;
-    let g = this.inFlight.get(key);
-    if (!g) this.inFlight.set(key, (g = this.metrics.inFlight.labels({ kind: info.kind, exposes: info.exposes })));
+    const byExposes = this.inFlight[info.kind];
+    let g = byExposes.get(info.exposes);
+    if (!g) byExposes.set(info.exposes, (g = this.metrics.inFlight.labels({ kind: info.kind, exposes: info.exposes })));
     return g;
   }
 
-  private seriesOf(map: Map<string, Series>, kind: string, namespace: string, operation: string): Series {
-    const key = `${kind}\0${namespace}\0${operation}`;
-    let s = map.get(key);
-    if (!s) {
-      const duration = kind === "upstream" ? this.metrics.upstreamDuration.labels({ consumes: namespace, operation }) : this.metrics.duration.labels({ kind, exposes: namespace, operation });
-      map.set(key, (s = { duration, requests: new Map() }));
-    }
-    return s;
+  private upstreamSeries(consumes: string, operation: string): Series {
+    return { duration: this.metrics.upstreamDuration.labels({ consumes, operation }), requests: new Map() };
   }
 }
 

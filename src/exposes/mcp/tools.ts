@@ -1,5 +1,4 @@
-import type { Readable } from "node:stream";
-import { MAX_READ_BODY } from "../../consumes/http/client.js";
+import { MAX_READ_BODY, readAll } from "../../consumes/http/client.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { CallContext } from "../../observability/context.js";
@@ -141,21 +140,21 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
   } else if (outcome.kind === "bytes") {
-    text = outcome.body.toString("utf8");
+    text = (outcome.chunks.length === 1 ? outcome.chunks[0] : Buffer.concat(outcome.chunks, outcome.length)).toString("utf8");
     value = parseOrUndefined(text);
   } else {
     // A tool result is held in memory whole: the same bound as any body read whole.
-    let read: { text: string } | { tooLarge: true };
+    let read: Buffer | undefined;
     try {
-      read = await readText(outcome.body, limit);
+      read = await readAll(outcome.body, limit);
     } catch (e) {
       throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
     }
-    if (!("text" in read)) {
+    if (read === undefined) {
       outcome.body.destroy();
       throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
     }
-    text = read.text;
+    text = read.toString("utf8");
     value = parseOrUndefined(text);
   }
   const result: ToolResult = { content: [{ type: "text", text }] };
@@ -171,25 +170,6 @@ function parseOrUndefined(text: string): unknown {
   }
 }
 
-/**
- * A whole stream as UTF-8 text, or `tooLarge` past `limit` bytes (then it stops listening; the
- * caller destroys the stream). Events, not `for await`: an async iterator per call costs more.
- */
-function readText(body: Readable, limit: number): Promise<{ text: string } | { tooLarge: true }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) return void chunks.push(c);
-      body.off("data", onData);
-      resolve({ tooLarge: true });
-    };
-    body.on("data", onData);
-    body.once("end", () => resolve({ text: Buffer.concat(chunks).toString("utf8") }));
-    body.once("error", reject);
-  });
-}
 
 function errorResult(text: string): ToolResult {
   return { content: [{ type: "text", text }], isError: true };

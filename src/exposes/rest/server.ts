@@ -319,12 +319,27 @@ function send(res: ServerResponse, answer: Answer, head: boolean): number {
   headers["content-type"] = typeof type === "string" ? type : "application/json";
   const retryAfter = outcome.headers["retry-after"];
   if (typeof retryAfter === "string") headers["retry-after"] = retryAfter;
-  if (outcome.kind === "upstream-error" || outcome.kind === "bytes") {
-    if (!head && outcome.status !== 204 && outcome.status !== 304) headers["content-length"] = outcome.body.length;
-    res.writeHead(outcome.status, headers).end(head || outcome.status === 204 || outcome.status === 304 ? undefined : outcome.body);
+  const bodiless = head || outcome.status === 204 || outcome.status === 304;
+  if (outcome.kind === "upstream-error") {
+    if (!bodiless) headers["content-length"] = outcome.body.length;
+    res.writeHead(outcome.status, headers).end(bodiless ? undefined : outcome.body);
     return outcome.status;
   }
-  if (head || outcome.status === 204 || outcome.status === 304) {
+  if (outcome.kind === "bytes") {
+    if (bodiless) {
+      res.writeHead(outcome.status, headers).end();
+      return outcome.status;
+    }
+    headers["content-length"] = outcome.length;
+    res.writeHead(outcome.status, headers);
+    // The chunks as they came from the upstream, without copying them into one buffer: corked, they
+    // leave in one write when `end` uncorks.
+    res.cork();
+    for (const chunk of outcome.chunks) res.write(chunk);
+    res.end();
+    return outcome.status;
+  }
+  if (bodiless) {
     outcome.body.resume();
     res.writeHead(outcome.status, headers).end();
     return outcome.status;
