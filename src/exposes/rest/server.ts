@@ -121,11 +121,12 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     const query = target.indexOf("?");
     const info: CallInfo = { kind: "rest", exposes: block.namespace, operation: UNROUTED, method, path: query < 0 ? target : target.slice(0, query) };
     const observed = options.observe?.(info, { requestId: headerValue(req, "x-request-id"), traceparent: headerValue(req, "traceparent"), tracestate: headerValue(req, "tracestate") });
-    // Every answer carries the request id: writeHead merges it with the answer's own headers.
-    if (observed) res.setHeader("x-request-id", observed.ctx.requestId);
+    // Every answer carries the request id (given to writeHead with the answer's own headers: a
+    // header set earlier with setHeader would send Node down its slower merging path).
+    const requestId = observed?.ctx.requestId;
     const head = method === "HEAD";
     const finish = (answer: Answer) => {
-      const status = send(res, answer, head);
+      const status = send(res, answer, head, requestId);
       observed?.end({ status, error: status >= 500 });
     };
     const fail = (err: unknown) => {
@@ -157,6 +158,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       const [entry, params] = first;
       if ("allow" in entry) return finish(json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }));
       if ("page" in entry) {
+        if (requestId) res.setHeader("x-request-id", requestId);
         entry.page(req, res).then(
           () => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }),
           fail,
@@ -293,10 +295,11 @@ function cookieValue(header: string | undefined, name: string): string | undefin
  * (and Retry-After); a `$.` passthrough is piped from the upstream socket to the caller's, never
  * buffered or re-serialised. HEAD gets the same status and headers without a body.
  */
-function send(res: ServerResponse, answer: Answer, head: boolean): number {
+function send(res: ServerResponse, answer: Answer, head: boolean, requestId: string | undefined): number {
   if (answer.kind === "json") {
     const body = JSON.stringify(answer.body);
     const headers: Record<string, string | number> = { ...answer.headers, "content-type": "application/json" };
+    if (requestId) headers["x-request-id"] = requestId;
     if (head) {
       res.writeHead(answer.status, headers).end();
       return answer.status;
@@ -309,12 +312,13 @@ function send(res: ServerResponse, answer: Answer, head: boolean): number {
   if (outcome.kind === "value") {
     // A 204 or 304 carries no body (nor a content type), even when output mapping built one.
     if (outcome.status === 204 || outcome.status === 304) {
-      res.writeHead(outcome.status).end();
+      res.writeHead(outcome.status, requestId ? { "x-request-id": requestId } : undefined).end();
       return outcome.status;
     }
-    return send(res, { kind: "json", status: outcome.status, body: outcome.value ?? null }, head);
+    return send(res, { kind: "json", status: outcome.status, body: outcome.value ?? null }, head, requestId);
   }
   const headers: Record<string, string | number> = {};
+  if (requestId) headers["x-request-id"] = requestId;
   const type = outcome.headers["content-type"];
   headers["content-type"] = typeof type === "string" ? type : "application/json";
   const retryAfter = outcome.headers["retry-after"];
