@@ -121,7 +121,7 @@ for (let i = 0; i < runs; i++) {
 up.kill();
 rmSync(scaleFile, { force: true });
 const out = {};
-for (const [k, v] of Object.entries(res)) if (v.length) out[k] = { median: +median(v).toFixed(1), runs: v.map((x) => +x.toFixed(1)) };
+for (const [k, v] of Object.entries(res)) if (v.length) out[k] = { median: +median(v).toFixed(1), min: +Math.min(...v).toFixed(1), runs: v.map((x) => +x.toFixed(1)) };
 if (out.flagship && out.bare) out.flagshipOverBare = +(out.flagship.median / out.bare.median).toFixed(2);
 if (out.flagship && out.scale) out.scaleOverFlagship = +(out.scale.median / out.flagship.median).toFixed(2);
 console.log(JSON.stringify(out, null, 1));

@@ -1,7 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { nestedDeeperThan } from "../depth.js";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
 import { fastParseYaml } from "./fast-yaml.js";
+import { yaml } from "./yaml.js";
 import type { DocPath, Locator, Problem } from "./problems.js";
 
 /** A parsed YAML file: its plain data plus a way back to line and column for any path. */
@@ -70,6 +71,7 @@ interface Parsed {
 }
 
 function parseFull(text: string): Parsed {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
   return { doc, lines };
@@ -81,6 +83,7 @@ function at({ lines }: Parsed, offset: number): { line: number; col: number } {
 }
 
 function locateIn(parsed: Parsed, path: DocPath, key = false): { line: number; col: number } {
+  const { isMap, isScalar, isSeq } = yaml();
   let node: unknown = parsed.doc.contents;
   let best = 0;
   for (let i = 0; i < path.length; i++) {
