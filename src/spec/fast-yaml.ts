@@ -11,7 +11,8 @@
  * (line and column for problems) always come from `yaml`, computed only when a problem needs one.
  */
 
-const MAX_NESTING = 64;
+/** Deeper documents are left to `yaml`; so whatever this returns nests less than source.ts's MAX_DEPTH (128). */
+export const MAX_NESTING = 64;
 
 class Bail {}
 const BAIL = new Bail();
@@ -40,10 +41,10 @@ function plainValue(s: string): unknown {
 }
 
 /** Characters that may not start a plain scalar here (YAML indicators, or anything unusual). */
-function badPlainStart(s: string): boolean {
-  const ch = s[0];
+function badPlainStart(s: string, c: number): boolean {
+  const ch = s[c];
   if ("[]{},#&*!|>'\"%@`".includes(ch)) return true;
-  if ((ch === "-" || ch === "?" || ch === ":") && (s.length === 1 || s[1] === " ")) return true;
+  if ((ch === "-" || ch === "?" || ch === ":") && (s.length === c + 1 || s[c + 1] === " ")) return true;
   return false;
 }
 
@@ -68,15 +69,20 @@ export function fastParseYaml(text: string): { data: unknown } | undefined {
 
 class Reader {
   private readonly lines: string[];
-  private readonly indents: number[];
+  /** Leading spaces of each line; -1 for a blank line. */
+  private readonly indents: Int32Array;
+  /** Where the value just read ends: the next line with content after it. */
+  private end = 0;
 
   constructor(text: string) {
-    this.lines = text.split("\n");
-    this.indents = this.lines.map((l) => {
+    const lines = (this.lines = text.split("\n"));
+    const indents = (this.indents = new Int32Array(lines.length));
+    for (let n = 0; n < lines.length; n++) {
+      const l = lines[n];
       let i = 0;
       while (i < l.length && l.charCodeAt(i) === 32) i++;
-      return i === l.length ? -1 : i; // -1: blank line
-    });
+      indents[n] = i === l.length ? -1 : i;
+    }
   }
 
   /** Index of the next line with content (not blank, not a comment), or lines.length. */
@@ -95,21 +101,21 @@ class Reader {
     if (first >= this.lines.length) throw BAIL;
     for (let i = 0; i < first; i++) if (this.indents[i] === 0 && this.lines[i].startsWith("%")) throw BAIL;
     if (this.indents[first] !== 0) throw BAIL;
-    const [value, end] = this.block(first, 0, 0);
-    if (end < this.lines.length) throw BAIL;
+    const value = this.block(first, 0, 0);
+    if (this.end < this.lines.length) throw BAIL;
     return value;
   }
 
   /** A map or sequence whose entries start at column `col`; its first entry begins at (`line`, `col`). */
-  private block(line: number, col: number, depth: number): [unknown, number] {
-    if (depth > MAX_NESTING) throw BAIL;
+  private block(line: number, col: number, depth: number): unknown {
     const s = this.lines[line];
     if (s.startsWith("---", col) || s.startsWith("...", col)) throw BAIL;
     if (s[col] === "-" && (s.length === col + 1 || s[col + 1] === " ")) return this.seq(line, col, depth);
     return this.map(line, col, depth);
   }
 
-  private seq(line: number, col: number, depth: number): [unknown[], number] {
+  private seq(line: number, col: number, depth: number): unknown[] {
+    if (depth > MAX_NESTING) throw BAIL;
     const out: unknown[] = [];
     let i = line;
     for (;;) {
@@ -117,39 +123,33 @@ class Reader {
       // s[col] is "-", followed by the end of the line or a space.
       let c = col + 1;
       while (c < s.length && s.charCodeAt(c) === 32) c++;
-      let end: number;
       if (c >= s.length || s[c] === "#") {
         if (c < s.length && s[c - 1] !== " ") throw BAIL;
         const j = this.next(i + 1);
         if (j < this.lines.length && this.indents[j] > col) {
-          let v: unknown;
-          [v, end] = this.block(j, this.indents[j], depth + 1);
-          out.push(v);
+          out.push(this.block(j, this.indents[j], depth + 1));
         } else {
           out.push(null);
-          end = j;
+          this.end = j;
         }
       } else if (s[c] === "-" && (c + 1 === s.length || s[c + 1] === " ")) {
         throw BAIL; // `- - x`
       } else if (this.keyAt(s, c) !== undefined) {
-        let v: unknown;
-        [v, end] = this.map(i, c, depth + 1);
-        out.push(v);
+        out.push(this.map(i, c, depth + 1));
       } else {
-        let v: unknown;
-        [v, end] = this.scalar(i, c, col);
-        out.push(v);
+        out.push(this.scalar(i, c, col));
       }
-      if (end >= this.lines.length) return [out, end];
+      const end = this.end;
+      if (end >= this.lines.length) return out;
       const ind = this.indents[end];
-      if (ind < col) return [out, end];
+      if (ind < col) return out;
       if (ind > col) throw BAIL;
       const t = this.lines[end];
       if (t[col] === "-" && (t.length === col + 1 || t[col + 1] === " ")) {
         i = end;
         continue;
       }
-      return [out, end]; // a compact sequence under a key ends at the next key
+      return out; // a compact sequence under a key ends at the next key
     }
   }
 
@@ -175,37 +175,40 @@ class Reader {
     return [key, colon + 1];
   }
 
-  private map(line: number, col: number, depth: number): [Record<string, unknown>, number] {
+  private map(line: number, col: number, depth: number): Record<string, unknown> {
+    if (depth > MAX_NESTING) throw BAIL;
     const out: Record<string, unknown> = {};
+    const keys: string[] = []; // maps are small: a scan is cheaper than an own-property check
     let i = line;
     for (;;) {
       const s = this.lines[i];
       const k = this.keyAt(s, col);
       if (!k) throw BAIL;
       const [key, after] = k;
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw BAIL;
+      if (keys.includes(key)) throw BAIL;
+      keys.push(key);
       let c = after;
       while (c < s.length && s.charCodeAt(c) === 32) c++;
-      let end: number;
       if (c >= s.length || s[c] === "#") {
         if (c < s.length && c === after) throw BAIL; // `key:#`
         const j = this.next(i + 1);
         const ind = j < this.lines.length ? this.indents[j] : -1;
         const t = j < this.lines.length ? this.lines[j] : "";
         if (ind > col) {
-          [out[key], end] = this.block(j, ind, depth + 1);
+          out[key] = this.block(j, ind, depth + 1);
         } else if (ind === col && t[col] === "-" && (t.length === col + 1 || t[col + 1] === " ")) {
-          [out[key], end] = this.seq(j, col, depth + 1);
+          out[key] = this.seq(j, col, depth + 1);
         } else {
           out[key] = null;
-          end = j;
+          this.end = j;
         }
       } else {
-        [out[key], end] = this.scalar(i, c, col);
+        out[key] = this.scalar(i, c, col);
       }
-      if (end >= this.lines.length) return [out, end];
+      const end = this.end;
+      if (end >= this.lines.length) return out;
       const ind = this.indents[end];
-      if (ind < col) return [out, end];
+      if (ind < col) return out;
       if (ind > col) throw BAIL;
       i = end;
     }
@@ -213,9 +216,9 @@ class Reader {
 
   /**
    * A scalar starting at (`line`, `c`) in a block entry at column `col`: continuation lines must be
-   * indented more than `col`. Returns the value and the next line with content after it.
+   * indented more than `col`. Sets `end` to the next line with content after it.
    */
-  private scalar(line: number, c: number, col: number): [unknown, number] {
+  private scalar(line: number, c: number, col: number): unknown {
     const s = this.lines[line];
     const ch = s[c];
     if (ch === "'") return this.singleQuoted(line, c, col);
@@ -225,9 +228,10 @@ class Reader {
       const body = s.slice(c + 1, close);
       if (body.includes("\\")) throw BAIL;
       this.endOfLine(s, close + 1);
-      return [body, this.next(line + 1)];
+      this.end = this.next(line + 1);
+      return body;
     }
-    if (badPlainStart(s.slice(c))) throw BAIL;
+    if (badPlainStart(s, c)) throw BAIL;
     let text = plainLine(s.slice(c));
     // Continuation lines: folded into one string, a blank line becoming a newline.
     let blanks = 0;
@@ -241,8 +245,8 @@ class Reader {
       }
       if (ind <= col) break;
       if (s.slice(c).includes(" #")) throw BAIL; // a comment, then more lines: a YAML error
+      if (badPlainStart(this.lines[i], ind)) throw BAIL;
       const t = this.lines[i].slice(ind);
-      if (badPlainStart(t)) throw BAIL;
       text += blanks ? "\n".repeat(blanks) : " ";
       text += plainLine(t);
       if (t.includes(" #")) throw BAIL;
@@ -252,12 +256,14 @@ class Reader {
     if (multi) {
       const v = plainValue(text);
       if (typeof v !== "string") throw BAIL;
-      return [v, this.next(i)];
+      this.end = this.next(i);
+      return v;
     }
-    return [plainValue(text), this.next(line + 1)];
+    this.end = this.next(line + 1);
+    return plainValue(text);
   }
 
-  private singleQuoted(line: number, c: number, col: number): [string, number] {
+  private singleQuoted(line: number, c: number, col: number): string {
     let out = "";
     let i = line;
     let pos = c + 1;
@@ -295,7 +301,8 @@ class Reader {
       out += seg;
       if (closed >= 0) {
         this.endOfLine(s, closed + 1);
-        return [out, this.next(i + 1)];
+        this.end = this.next(i + 1);
+        return out;
       }
       // Next line of the scalar.
       blanks = 0;

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { nestedDeeperThan } from "../depth.js";
 import type { Document, LineCounter, Node } from "yaml";
-import { fastParseYaml } from "./fast-yaml.js";
+import { fastParseYaml, MAX_NESTING } from "./fast-yaml.js";
 import { yaml } from "./yaml.js";
 import type { DocPath, Locator, Problem } from "./problems.js";
 
@@ -34,8 +34,9 @@ export async function readSource(file: string): Promise<SourceFile> {
 export function parseSource(file: string, text: string): SourceFile {
   // Plain documents (nearly every capability file) are read by the fast path; `yaml` then runs only
   // if a problem needs a line and column, which is the same parse and gives the same positions.
-  const fast = fastParseYaml(text);
-  if (fast && !nestedDeeperThan(fast.data, MAX_DEPTH)) {
+  // What it reads nests at most MAX_NESTING (< MAX_DEPTH) levels: no depth check needed.
+  const fast = MAX_NESTING < MAX_DEPTH ? fastParseYaml(text) : undefined;
+  if (fast) {
     let parsed: Parsed | undefined;
     const locate: Locator = (path, key) => locateIn((parsed ??= parseFull(text)), path, key);
     return { file, data: fast.data, locate, problems: [] };
