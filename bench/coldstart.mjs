@@ -1,9 +1,10 @@
 // Cold start only: spawn `naftiko serve` → first 200 from a REST route, for the flagship and the
 // 1,500-operation scale file, against bench/upstream.mjs; plus bare `node -e ""`. Same method as
 // the cold-start part of bench/run.mjs (server pinned to CPU 1 with taskset where possible).
-// Usage: node bench/coldstart.mjs [--runs N] [--only flagship|scale|bare] [--node-arg X ...]
+// Usage: node bench/coldstart.mjs [--runs N] [--only flagship|scale|bare] [--copies N] [--node-arg X ...]
+// (--copies 1: the flagship's REST block alone, 15 operations.)
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +23,7 @@ const ENV = { ...process.env, PATH: process.env.PATH, EQUINIX_API_KEY: "bench-ke
 const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "7" },
+    copies: { type: "string", default: "100" },
     only: { type: "string", multiple: true },
     "node-arg": { type: "string", multiple: true },
   },
@@ -49,7 +51,8 @@ const upPort = await new Promise((resolve) => {
 });
 const metalBase = `http://127.0.0.1:${upPort}/metal/v1`;
 const scaleFile = path.join(os.tmpdir(), `naftiko-coldstart-scale-${process.pid}.naftiko.yaml`);
-writeFileSync(scaleFile, generateScale(100).yaml);
+const copies = Number(args.copies);
+writeFileSync(scaleFile, generateScale(copies).yaml);
 const portArgs = (file) => (parse(readFileSync(file, "utf8")).capability.exposes ?? []).flatMap((e) => ["--port", `${e.namespace}=0`]);
 const flagshipArgs = [...portArgs(FLAGSHIP), "--base-uri", `metal-interconnections=${metalBase}`];
 const scaleArgs = ["--port", "metal-interconnections-rest=0", "--base-uri", `metal-interconnections=${metalBase}`];
@@ -83,7 +86,20 @@ function bare() {
   });
 }
 
-function cold(file, serveArgs, route) {
+/** CPU time (ms) all threads of `pid` have run so far (Linux); NaN elsewhere. Steadier than wall time on a busy machine. */
+function cpuMs(pid) {
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+    return ns / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+const cpu = { flagship: [], scale: [] };
+
+function cold(file, serveArgs, route, name) {
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, [...nodeArgs, CLI, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
   pin(child.pid, 1);
@@ -95,6 +111,7 @@ function cold(file, serveArgs, route) {
       const m = /naftiko: rest \S+ listening on (\S+)/.exec(err);
       if (m && !first) {
         first = untilOk(`${m[1]}${route}`).then(async (t) => {
+          cpu[name].push(cpuMs(child.pid));
           child.kill("SIGTERM");
           await new Promise((r) => child.once("exit", r));
           resolve(Number(t - t0) / 1e6);
@@ -115,13 +132,14 @@ const median = (xs) => {
 const res = { bare: [], flagship: [], scale: [] };
 for (let i = 0; i < runs; i++) {
   if (only.has("bare")) res.bare.push(await bare());
-  if (only.has("flagship")) res.flagship.push(await cold(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`));
-  if (only.has("scale")) res.scale.push(await cold(scaleFile, scaleArgs, `/v1/r99/connections/${CONNECTION}`));
+  if (only.has("flagship")) res.flagship.push(await cold(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`, "flagship"));
+  if (only.has("scale")) res.scale.push(await cold(scaleFile, scaleArgs, `/v1/r${copies - 1}/connections/${CONNECTION}`, "scale"));
 }
 up.kill();
 rmSync(scaleFile, { force: true });
 const out = {};
 for (const [k, v] of Object.entries(res)) if (v.length) out[k] = { median: +median(v).toFixed(1), min: +Math.min(...v).toFixed(1), runs: v.map((x) => +x.toFixed(1)) };
+for (const [k, v] of Object.entries(cpu)) if (v.length) out[`${k}Cpu`] = { median: +median(v).toFixed(1), min: +Math.min(...v).toFixed(1) };
 if (out.flagship && out.bare) out.flagshipOverBare = +(out.flagship.median / out.bare.median).toFixed(2);
 if (out.flagship && out.scale) out.scaleOverFlagship = +(out.scale.median / out.flagship.median).toFixed(2);
 console.log(JSON.stringify(out, null, 1));
