@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "./spec/yaml.js";
 import type { ConsumesSettings } from "./runtime.js";
 import type { ServeOptions } from "./serve.js";
 
@@ -81,7 +81,7 @@ export function loadRuntimeConfig(file: string): RuntimeConfig {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, { maxAliasCount: 100 }) ?? {};
+    data = yaml().parse(text, { maxAliasCount: 100 }) ?? {};
   } catch (e) {
     throw new ConfigError(`--config ${file}: not valid YAML or JSON (${(e as Error).message.split("\n")[0]})`);
   }

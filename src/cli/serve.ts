@@ -6,7 +6,7 @@ import { installCrashHandlers } from "../crash.js";
 import { serveCapability, type ServeOptions } from "../serve.js";
 import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
-import { schemasFromOpenApi } from "../spec/openapi-schemas.js";
+import { chooseOpenApi } from "../spec/openapi-choice.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 
 /** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
@@ -80,7 +80,9 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   try {
     const capability = await loadCapability(file);
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
-    const schemas = await schemasFromOpenApi(capability, values.openapi);
+    // The OpenAPI reader (and `yaml`) is loaded only for a capability that has a document.
+    const openapi = await chooseOpenApi(capability.file, values.openapi);
+    const schemas = openapi ? await (await import("../spec/openapi-schemas.js")).schemasFromOpenApi(capability, openapi) : undefined;
     if (schemas) {
       options.schemas = schemas.byOperation;
       const total = capability.operations.size;

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from "yaml";
+import { yaml } from "../spec/yaml.js";
 import { lazyRequire } from "../lazy.js";
 
 /**
@@ -28,7 +28,7 @@ export function parseRaw(format: string, text: string): unknown {
       case "json":
         return text.length ? JSON.parse(text) : null;
       case "yaml":
-        return parseYaml(text, { maxAliasCount: 100 });
+        return yaml().parse(text, { maxAliasCount: 100 });
       case "xml": {
         // The document element is the response itself: `<vessels><vessel/>…` maps as `$.vessel`.
         const doc = xml().parse(text) as Record<string, unknown>;

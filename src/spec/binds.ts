@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "./yaml.js";
 import type { Bind } from "./model.js";
 
 /** Bound values by variable name, both bare (`VAR`) and qualified (`namespace.VAR`). */
@@ -68,7 +68,7 @@ function readLocation(location: string, capabilityFile: string, namespace: strin
   }
   const ext = path.extname(file).toLowerCase();
   try {
-    const parsed: unknown = ext === ".json" ? JSON.parse(text) : ext === ".yaml" || ext === ".yml" ? parseYaml(text) : parseEnv(text);
+    const parsed: unknown = ext === ".json" ? JSON.parse(text) : ext === ".yaml" || ext === ".yml" ? yaml().parse(text) : parseEnv(text);
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a map of keys to values");
     return parsed as Record<string, unknown>;
   } catch (e) {

@@ -17,12 +17,11 @@
  *   also allows `null`, extra properties allowed) because real APIs drift from their documents and an MCP
  *   client rejects a result that violates the advertised `outputSchema`.
  */
-import path from "node:path";
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { deref, operations, pathShape, resolved, type Json, type OpenApiDocument } from "../openapi/document.js";
 import type { Capability } from "./load.js";
+import { chooseOpenApi } from "./openapi-choice.js";
+
+export { chooseOpenApi, hintedOpenApi, sidecarOpenApi } from "./openapi-choice.js";
 
 export interface OperationSchemas {
   /** The JSON request body's schema (root may be any type). */
@@ -91,17 +90,6 @@ export function attachSchemas(capability: Capability, api: OpenApiDocument): Att
     byOperation.set(key, schemas);
   }
   return { byOperation, unmatched };
-}
-
-/** `metal-interconnections.naftiko.yaml` → `metal-interconnections.openapi.{yaml,yml,json}` beside it, if one exists. */
-export function sidecarOpenApi(capabilityFile: string): string | undefined {
-  const dir = path.dirname(capabilityFile);
-  const base = path.basename(capabilityFile).replace(/(\.naftiko)?\.(ya?ml|json)$/i, "");
-  for (const ext of ["yaml", "yml", "json"]) {
-    const candidate = path.join(dir, `${base}.openapi.${ext}`);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 function jsonSchemaOf(api: OpenApiDocument, node: unknown): Json | undefined {
@@ -200,28 +188,11 @@ function resolveDef(root: Json, ref: string): Json | undefined {
 }
 
 /**
- * The `# x-openapi: <path>` comment hint: a comment line (before the first key, like
- * `# yaml-language-server: $schema=…`) naming the upstream's OpenAPI document, relative to the file.
- * A comment, because the capability schema allows no unknown field.
- */
-export function hintedOpenApi(capabilityFile: string, text: string): string | undefined {
-  for (const line of text.split("\n")) {
-    const m = /^#\s*x-openapi:\s*(\S.*?)\s*$/.exec(line);
-    if (m) {
-      const target = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
-      return path.resolve(path.dirname(capabilityFile), target);
-    }
-    if (line.trim() && !line.trimStart().startsWith("#")) break;
-  }
-  return undefined;
-}
-
-/**
  * Reads the OpenAPI document for a capability and matches it: `file` (from `--openapi`), else the
  * file's `# x-openapi:` hint, else a `<name>.openapi.yaml` sidecar; undefined when there is none.
  */
 export async function schemasFromOpenApi(capability: Capability, file: string | undefined): Promise<(AttachedSchemas & { file: string }) | undefined> {
-  const chosen = file ?? hintedOpenApi(capability.file, await readFile(capability.file, "utf8")) ?? sidecarOpenApi(capability.file);
+  const chosen = await chooseOpenApi(capability.file, file);
   if (!chosen) return undefined;
   const { readOpenApi } = await import("../openapi/document.js");
   return { ...attachSchemas(capability, await readOpenApi(chosen)), file: chosen };

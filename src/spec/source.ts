@@ -1,6 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { nestedDeeperThan } from "../depth.js";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
+import { fastParseYaml, MAX_NESTING } from "./fast-yaml.js";
+import { yaml } from "./yaml.js";
 import type { DocPath, Locator, Problem } from "./problems.js";
 
 /** A parsed YAML file: its plain data plus a way back to line and column for any path. */
@@ -30,15 +32,20 @@ export async function readSource(file: string): Promise<SourceFile> {
 }
 
 export function parseSource(file: string, text: string): SourceFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  // Plain documents (nearly every capability file) are read by the fast path; `yaml` then runs only
+  // if a problem needs a line and column, which is the same parse and gives the same positions.
+  // What it reads nests at most MAX_NESTING (< MAX_DEPTH) levels: no depth check needed.
+  const fast = MAX_NESTING < MAX_DEPTH ? fastParseYaml(text) : undefined;
+  if (fast) {
+    let parsed: Parsed | undefined;
+    const locate: Locator = (path, key) => locateIn((parsed ??= parseFull(text)), path, key);
+    return { file, data: fast.data, locate, problems: [] };
+  }
+  const parsed = parseFull(text);
+  const { doc } = parsed;
   const problems: Problem[] = [];
-  const at = (offset: number) => {
-    const pos = lines.linePos(offset);
-    return { line: pos.line, col: pos.col };
-  };
   for (const e of [...doc.errors, ...doc.warnings]) {
-    const { line, col } = at(e.pos[0]);
+    const { line, col } = at(parsed, e.pos[0]);
     const message = e.message.includes("Maximum call stack size exceeded") ? `nested deeper than the parser can follow` : e.message.split("\n")[0];
     problems.push({ file, line, col, path: "(yaml)", message, severity: e instanceof Error && doc.errors.includes(e) ? "error" : "warning" });
   }
@@ -55,28 +62,48 @@ export function parseSource(file: string, text: string): SourceFile {
       problems.push({ file, line: 1, col: 1, path: "(yaml)", message, severity: "error" });
     }
   }
-  const locate: Locator = (path: DocPath, key = false) => {
-    let node: unknown = doc.contents;
-    let best = 0;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
-        if (!pair) break;
-        const last = i === path.length - 1;
-        const keyNode = pair.key as Node | null;
-        if (last && key && keyNode?.range) return at(keyNode.range[0]);
-        node = pair.value ?? keyNode;
-        const range = (node as Node | null)?.range ?? keyNode?.range;
-        if (range) best = range[0];
-      } else if (isSeq(node) && typeof seg === "number") {
-        node = node.items[seg];
-        const range = (node as Node | null)?.range;
-        if (!range) break;
-        best = range[0];
-      } else break;
-    }
-    return at(best);
-  };
+  const locate: Locator = (path, key) => locateIn(parsed, path, key);
   return { file, data, locate, problems };
+}
+
+interface Parsed {
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+function parseFull(text: string): Parsed {
+  const { LineCounter, parseDocument } = yaml();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  return { doc, lines };
+}
+
+function at({ lines }: Parsed, offset: number): { line: number; col: number } {
+  const pos = lines.linePos(offset);
+  return { line: pos.line, col: pos.col };
+}
+
+function locateIn(parsed: Parsed, path: DocPath, key = false): { line: number; col: number } {
+  const { isMap, isScalar, isSeq } = yaml();
+  let node: unknown = parsed.doc.contents;
+  let best = 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+      if (!pair) break;
+      const last = i === path.length - 1;
+      const keyNode = pair.key as Node | null;
+      if (last && key && keyNode?.range) return at(parsed, keyNode.range[0]);
+      node = pair.value ?? keyNode;
+      const range = (node as Node | null)?.range ?? keyNode?.range;
+      if (range) best = range[0];
+    } else if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg];
+      const range = (node as Node | null)?.range;
+      if (!range) break;
+      best = range[0];
+    } else break;
+  }
+  return at(parsed, best);
 }
