@@ -4,10 +4,7 @@ import { getRequestListener } from "@hono/node-server";
 import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
 import { controlApp } from "./exposes/control/server.js";
-import { mcpHttpApp } from "./exposes/mcp/http.js";
-import { observeTool } from "./exposes/mcp/observe.js";
-import { mcpService, type McpService } from "./exposes/mcp/server.js";
-import { serveStdio } from "./exposes/mcp/stdio.js";
+import type { McpService } from "./exposes/mcp/server.js";
 import { mountDocs } from "./exposes/rest/docs.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
@@ -87,6 +84,22 @@ interface Generation {
   retired: boolean;
 }
 
+/**
+ * The MCP side (the MCP SDK, and with it zod and ajv: about a third of a cold start), loaded only
+ * for a capability that exposes MCP.
+ */
+type McpCode = Awaited<ReturnType<typeof loadMcp>>;
+
+async function loadMcp() {
+  const [http, observe, server, stdio] = await Promise.all([
+    import("./exposes/mcp/http.js"),
+    import("./exposes/mcp/observe.js"),
+    import("./exposes/mcp/server.js"),
+    import("./exposes/mcp/stdio.js"),
+  ]);
+  return { mcpHttpApp: http.mcpHttpApp, observeTool: observe.observeTool, mcpService: server.mcpService, serveStdio: stdio.serveStdio };
+}
+
 /** Starts every exposes block of a capability in this process. */
 export async function serveCapability(capability: Capability, options: ServeOptions = {}): Promise<Served> {
   const logging = options.logger ?? (options.log ? silentLogger() : await createLogger());
@@ -99,6 +112,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     if (!known(ns)) throw new Error(`no exposes block "${ns}" in ${capability.file} (exposes: ${blocks.map((b) => b.namespace ?? CONTROL_NAMESPACE).join(", ")})`);
   }
   const observer = await createObserver(capability, logger, options.env);
+  // Loaded once the other blocks listen: REST answers while the MCP SDK loads.
+  let mcpCode: McpCode | undefined;
   const startedAt = Date.now();
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
@@ -116,16 +131,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const apps = new Map<string, BlockApp>();
     for (const block of cap.doc.capability?.exposes ?? []) {
       if (block.type === "mcp") {
-        const mcp = block as ExposesMcp;
-        const service = mcpService(mcp, runtime, VERSION, observeTool(observer, mcp.namespace));
-        if (mcp === stdioBlock) {
-          apps.set(mcp.namespace, { listener: (_req, res) => void res.writeHead(404).end(), mcp: service });
-          continue;
-        }
-        const address = addressOf(mcp);
-        const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
-        const http = mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
-        apps.set(mcp.namespace, { listener: getRequestListener(http.app.fetch), mcp: service, close: http.close });
+        if (mcpCode) apps.set(block.namespace, mcpApp(mcpCode, block as ExposesMcp, runtime));
         continue;
       }
       if (block.type === "skill") {
@@ -143,6 +149,13 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       apps.set(rest.namespace, { listener: built.listener, routes: built.routes });
     }
     return { capability: cap, runtime, apps, inFlight: 0, retired: false };
+  };
+  const mcpApp = (code: McpCode, mcp: ExposesMcp, runtime: Runtime): BlockApp => {
+    const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
+    if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
+    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
+    const http = code.mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address: addressOf(mcp), allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
+    return { listener: getRequestListener(http.app.fetch), mcp: service, close: http.close };
   };
   const closeGeneration = async (g: Generation) => {
     await Promise.all([...g.apps.values()].map((a) => a.close?.()));
@@ -181,7 +194,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           exposes: () => listeners.map(({ namespace, type, url, port }) => ({ namespace, type, url, port })),
           reloads: () => reloads,
         },
-        observer.metrics,
+        await observer.metrics.registry(),
         controlBlock,
         compileServerAuth(controlBlock?.authentication, current.runtime.binds, CONTROL_NAMESPACE),
       );
@@ -194,12 +207,17 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       listeners.push({ namespace: CONTROL_NAMESPACE, type: "control", url, port: bound.port, address: bound.address });
       log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (/health/live, /health/ready, /status, /metrics)`);
     }
-    for (const block of blocks) {
-      if (block.type !== "rest" && block.type !== "mcp" && block.type !== "skill") continue;
+    // MCP blocks last: their code (the MCP SDK, zod, ajv) loads while the others already answer.
+    const order = [...blocks.filter((b) => b.type === "rest" || b.type === "skill"), ...blocks.filter((b) => b.type === "mcp")];
+    for (const block of order) {
+      if (block.type === "mcp" && !mcpCode) {
+        mcpCode = await loadMcp();
+        for (const b of blocks) if (b.type === "mcp") current.apps.set(b.namespace, mcpApp(mcpCode, b as ExposesMcp, current.runtime));
+      }
       const built = current.apps.get(block.namespace)!;
       if (block === stdioBlock) {
         // stdio is bound to the first version's tools: --watch reloads HTTP blocks only.
-        stdio = await serveStdio(built.mcp!);
+        stdio = await mcpCode!.serveStdio(built.mcp!);
         const service = built.mcp!;
         listeners.push({ namespace: block.namespace, type: "mcp", url: "stdio", port: 0, address: "stdio", mcp: service });
         log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
@@ -256,12 +274,12 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           if (l.type === "mcp" && l.url !== "stdio") l.mcp = g.apps.get(l.namespace)?.mcp;
         }
         reloads = { count: reloads.count + 1, last: new Date().toISOString() };
-        observer.metrics.reloads.inc({ result: "ok" });
+        observer.metrics.reloads.labels({ result: "ok" }).inc();
         await retire(old);
       } catch (e) {
         logging.setScrub((line) => current.runtime.redactor.redact(line));
         reloads = { ...reloads, lastError: (e as Error).message };
-        observer.metrics.reloads.inc({ result: "error" });
+        observer.metrics.reloads.labels({ result: "error" }).inc();
         throw e;
       }
     },

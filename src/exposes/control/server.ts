@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Metrics } from "../../observability/metrics.js";
+import type { Registry } from "prom-client";
 import { requireAuth, type ServerAuth } from "../auth.js";
 import type { ExposesControl } from "../../spec/model.js";
 
@@ -20,7 +20,7 @@ export interface ControlState {
  * `observability` switches are honoured (official defaults: health on, info off, metrics on);
  * `--control-port` without a block turns everything on.
  */
-export function controlApp(state: ControlState, metrics: Metrics, block?: ExposesControl, auth?: ServerAuth): Hono {
+export function controlApp(state: ControlState, registry: Registry, block?: ExposesControl, auth?: ServerAuth): Hono {
   const app = new Hono();
   // The block's `authentication` guards every control endpoint, as on the business ports.
   if (auth) app.use("*", requireAuth(auth));
@@ -48,7 +48,7 @@ export function controlApp(state: ControlState, metrics: Metrics, block?: Expose
     );
   }
   if (metricsOn) {
-    app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+    app.get("/metrics", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));
   }
   app.notFound((c) => {
     const list = [health && "/health/live, /health/ready", info && "/status", metricsOn && "/metrics"].filter(Boolean).join(", ");
