@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
-import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
+import { readBody, readUpTo, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { UpstreamError } from "../errors.js";
 import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
@@ -96,7 +96,7 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
       }
       if (output.passthrough && format === "json") {
         const body = await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri);
-        return Array.isArray(body) ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body, length: byteLength(body) } : { kind: "stream", status: res.status, headers: res.headers, body };
+        return "chunks" in body ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size } : { kind: "stream", status: res.status, headers: res.headers, body };
       }
       const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
       return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
@@ -123,56 +123,25 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
  */
 export const PREFETCH_BYTES = 256 * 1024;
 
-function byteLength(chunks: Buffer[]): number {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  return n;
-}
-
 /** The whole body as its chunks (not copied into one buffer) when it ends within `limit`, else a stream. */
-function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<Buffer[] | Readable> {
-  // Events and a PassThrough, not async iterators and an async generator: those cost several times
-  // the rest of a proxied call, and more with every chunk of a larger body (issue 6).
-  return new Promise((resolve, reject) => {
-    const head: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      body.off("data", onData);
-      body.off("end", onEnd);
-      body.off("error", onError);
-    };
-    const onData = (chunk: Buffer) => {
-      head.push(chunk);
-      size += chunk.length;
-      if (size < limit) return;
-      stop();
-      body.pause();
-      resolve(rest());
-    };
-    const onEnd = () => {
-      stop();
-      resolve(head);
-    };
-    const onError = (e: unknown) => {
-      stop();
-      reject(upstreamFailure(e, origin, false, opts));
-    };
-    /** What was read ahead, then the rest of the body; a failure later cuts the caller's stream. */
-    const rest = (): Readable => {
-      const out = new PassThrough();
-      for (const chunk of head) out.write(chunk);
-      body.once("error", (e) => out.destroy(e));
-      // The caller left (or the stream failed): stop reading the upstream body too.
-      out.once("close", () => {
-        if (!body.readableEnded) body.destroy();
-      });
-      body.pipe(out);
-      return out;
-    };
-    body.on("data", onData);
-    body.once("end", onEnd);
-    body.once("error", onError);
+async function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<{ chunks: Buffer[]; size: number } | Readable> {
+  let read;
+  try {
+    read = await readUpTo(body, limit);
+  } catch (e) {
+    throw upstreamFailure(e, origin, false, opts);
+  }
+  if (read.ended) return read;
+  // What was read ahead, then the rest of the body; a failure later cuts the caller's stream.
+  const out = new PassThrough();
+  for (const chunk of read.chunks) out.write(chunk);
+  body.once("error", (e) => out.destroy(e));
+  // The caller left (or the stream failed): stop reading the upstream body too.
+  out.once("close", () => {
+    if (!body.readableEnded) body.destroy();
   });
+  body.pipe(out);
+  return out;
 }
 
 /**

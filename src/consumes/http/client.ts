@@ -171,11 +171,19 @@ export async function readBody(res: UpstreamResponse, opts: CallOptions, origin:
   return read;
 }
 
+/** A whole stream, or undefined when it is larger than `limit` bytes (the caller destroys it). */
+export async function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
+  const read = await readUpTo(body, limit);
+  if (!read.ended) return undefined;
+  return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
+}
+
 /**
- * A whole stream, or undefined once it passes `limit` bytes (it is then left paused; the caller
- * destroys it). Events, not `for await`: an async iterator costs several times more per call.
+ * Reads a stream until it ends, or until more than `limit` bytes have come: it is then paused and
+ * left as it is (the caller reads on or destroys it); `chunks` holds everything read. Events, not
+ * `for await`: an async iterator costs several times more per call (issue 6).
  */
-export function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
+export function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -185,15 +193,16 @@ export function readAll(body: Readable, limit: number): Promise<Buffer | undefin
       body.off("error", onError);
     };
     const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
       size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
+      if (size <= limit) return;
       stop();
       body.pause();
-      resolve(undefined);
+      resolve({ chunks, size, ended: false });
     };
     const onEnd = () => {
       stop();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      resolve({ chunks, size, ended: true });
     };
     const onError = (e: unknown) => {
       stop();
