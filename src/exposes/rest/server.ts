@@ -70,8 +70,8 @@ interface Call {
 type Answer = { kind: "json"; status: number; body: unknown; headers?: Record<string, string> } | { kind: "outcome"; outcome: Outcome };
 
 type RouteHandler = (call: Call) => Promise<Answer>;
-/** A route, the 405 answer for other methods on its path, or a runtime page (`mount`). */
-type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { allow: string } | { page: (req: IncomingMessage, res: ServerResponse) => Promise<unknown> };
+/** A route, or the 405 answer for other methods on its path. */
+type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { allow: string };
 
 /** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
 export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
@@ -105,15 +105,12 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
     }
   }
-  if (options.mount) {
-    // After the capability's routes and before the 405s: a capability route on the same path and
-    // method wins.
-    const pages = new Hono();
-    options.mount(pages, routes);
-    const page = getRequestListener(pages.fetch);
-    for (const r of pages.routes) router.add(r.method, mergePath("/", r.path), { page });
-  }
   for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
+  // The runtime's pages have their own router, consulted only when no capability route matched: a
+  // capability route on the same path and method wins, and the pages' mix of fixed and variable
+  // paths (`/docs/init.js`, `/docs/:file`) does not push the capability's routes off Hono's fastest
+  // router (RegExpRouter) onto its trie.
+  const pages = options.mount ? mountPages(options.mount, routes) : undefined;
 
   const listener: RequestListener = (req, res) => {
     const method = req.method ?? "GET";
@@ -154,17 +151,17 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       // HEAD is answered as GET without the body, unless the file declares HEAD itself.
       if (head && !(matches[0] && "route" in matches[0][0])) [matches, stash] = router.match("GET", path);
       const first = matches[0];
-      if (!first) return finish(json(404, "not_found", `no route for ${method} ${path}`));
-      const [entry, params] = first;
-      if ("allow" in entry) return finish(json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }));
-      if ("page" in entry) {
+      if (!(first && "route" in first[0]) && pages?.has(head ? "GET" : method, path)) {
         if (requestId) res.setHeader("x-request-id", requestId);
-        entry.page(req, res).then(
+        pages.listener(req, res).then(
           () => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }),
           fail,
         );
         return;
       }
+      if (!first) return finish(json(404, "not_found", `no route for ${method} ${path}`));
+      const [entry, params] = first;
+      if ("allow" in entry) return finish(json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }));
       info.operation = entry.operation;
       info.route = entry.route.path;
       // The caller is gone when the connection closes before the answer was written in full.
@@ -189,6 +186,18 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     }
   };
   return { listener, routes };
+}
+
+/** The runtime's pages: a small Hono app, served through @hono/node-server, with its own router. */
+function mountPages(mount: NonNullable<RestOptions["mount"]>, routes: RestRoute[]) {
+  const app = new Hono();
+  mount(app, routes);
+  const router = new TrieRouter<true>();
+  for (const r of app.routes) router.add(r.method, mergePath("/", r.path), true);
+  return {
+    has: (method: string, path: string) => router.match(method, path)[0].length > 0,
+    listener: getRequestListener(app.fetch),
+  };
 }
 
 /** The 401 answer when the request lacks the block's credentials (see exposes/auth.ts). */
