@@ -84,12 +84,12 @@ interface Generation {
   retired: boolean;
 }
 
+type McpCode = Awaited<ReturnType<typeof loadMcp>>;
+
 /**
  * The MCP side (the MCP SDK, and with it zod and ajv: about a third of a cold start), loaded only
  * for a capability that exposes MCP.
  */
-type McpCode = Awaited<ReturnType<typeof loadMcp>>;
-
 async function loadMcp() {
   const [http, observe, server, stdio] = await Promise.all([
     import("./exposes/mcp/http.js"),
