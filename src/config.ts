@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import type { Ajv2020 } from "ajv/dist/2020.js";
+import { lazyRequire } from "./lazy.js";
 import { yaml } from "./spec/yaml.js";
 import type { ConsumesSettings } from "./runtime.js";
 import type { ServeOptions } from "./serve.js";
@@ -68,7 +69,12 @@ const SCHEMA = {
 
 let compiled: ReturnType<Ajv2020["compile"]> | undefined;
 /** Compiled on first use: `naftiko --help` and runs without --config should not pay for it. */
-const validator = () => (compiled ??= new Ajv2020({ allErrors: true, strict: false }).compile(SCHEMA));
+// ajv is loaded only when a config file is given: most runs have none (cold start, issue 6).
+const validator = () => {
+  if (compiled) return compiled;
+  const { Ajv2020: Ajv } = lazyRequire<typeof import("ajv/dist/2020.js")>("ajv/dist/2020.js");
+  return (compiled = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA));
+};
 
 export class ConfigError extends Error {}
 

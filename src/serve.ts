@@ -1,14 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type RequestListener, type Server } from "node:http";
-import { getRequestListener } from "@hono/node-server";
 import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
-import { controlApp } from "./exposes/control/server.js";
 import type { McpService } from "./exposes/mcp/server.js";
-import { mountDocs } from "./exposes/rest/docs.js";
+import { DOCS_PATHS, mountDocs } from "./exposes/rest/docs.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
-import { skillApp } from "./exposes/skill/server.js";
 import { createLogger, silentLogger, type RuntimeLogger } from "./observability/log.js";
 import type { Observer } from "./observability/observer.js";
 import { createObserver } from "./observability/setup.js";
@@ -91,13 +88,20 @@ type McpCode = Awaited<ReturnType<typeof loadMcp>>;
  * for a capability that exposes MCP.
  */
 async function loadMcp() {
-  const [http, observe, server, stdio] = await Promise.all([
+  const [http, observe, server, stdio, { getRequestListener }] = await Promise.all([
     import("./exposes/mcp/http.js"),
     import("./exposes/mcp/observe.js"),
     import("./exposes/mcp/server.js"),
     import("./exposes/mcp/stdio.js"),
+    import("@hono/node-server"),
   ]);
-  return { mcpHttpApp: http.mcpHttpApp, observeTool: observe.observeTool, mcpService: server.mcpService, serveStdio: stdio.serveStdio };
+  return { mcpHttpApp: http.mcpHttpApp, observeTool: observe.observeTool, mcpService: server.mcpService, serveStdio: stdio.serveStdio, getRequestListener };
+}
+
+/** Skill blocks are Hono apps too; loaded only for a capability that has one. */
+async function loadSkill() {
+  const [{ skillApp }, { getRequestListener }] = await Promise.all([import("./exposes/skill/server.js"), import("@hono/node-server")]);
+  return { skillApp, getRequestListener };
 }
 
 /** Starts every exposes block of a capability in this process. */
@@ -114,6 +118,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const observer = await createObserver(capability, logger, options.env);
   // Loaded once the other blocks listen: REST answers while the MCP SDK loads.
   let mcpCode: McpCode | undefined;
+  const skillCode = blocks.some((b) => b.type === "skill") ? await loadSkill() : undefined;
   const startedAt = Date.now();
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
@@ -135,7 +140,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         continue;
       }
       if (block.type === "skill") {
-        apps.set(block.namespace, { listener: getRequestListener(skillApp(block as ExposesSkill, runtime).fetch) });
+        apps.set(block.namespace, { listener: skillCode!.getRequestListener(skillCode!.skillApp(block as ExposesSkill, runtime).fetch) });
         continue;
       }
       if (block.type !== "rest") continue;
@@ -143,8 +148,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       const built = restApp(rest, runtime, {
         maxBodySize,
         observe: (info, incoming) => observer.start(info, incoming),
-        mount: (app, routes) =>
-          mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
+        pages: {
+          paths: DOCS_PATHS,
+          mount: (app, routes) => mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
+        },
       });
       apps.set(rest.namespace, { listener: built.listener, routes: built.routes });
     }
@@ -155,7 +162,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
     const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
     const http = code.mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address: addressOf(mcp), allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
-    return { listener: getRequestListener(http.app.fetch), mcp: service, close: http.close };
+    return { listener: code.getRequestListener(http.app.fetch), mcp: service, close: http.close };
   };
   const closeGeneration = async (g: Generation) => {
     await Promise.all([...g.apps.values()].map((a) => a.close?.()));
@@ -183,6 +190,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
+      const [{ controlApp }, { getRequestListener }] = await Promise.all([import("./exposes/control/server.js"), import("@hono/node-server")]);
       const app = controlApp(
         {
           label: capability.doc.info?.label ?? capability.file,

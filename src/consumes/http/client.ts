@@ -5,6 +5,7 @@ import { UpstreamError } from "../../errors.js";
 import { addForwardedHeaders } from "../../observability/context.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Pools } from "./pool.js";
+import { request } from "./undici.js";
 
 export interface UpstreamRequest {
   origin: string;
@@ -122,7 +123,7 @@ class CallAbort extends CallerGone {
 export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions): Promise<UpstreamResponse> {
   const call = new CallAbort(opts);
   try {
-    const res = await pools.get(req.origin).request({
+    const res = await request(pools.get(req.origin), {
       path: req.path,
       method: req.method as Dispatcher.HttpMethod,
       headers: opts.context ? withForwarded(req.headers, opts.context) : req.headers,

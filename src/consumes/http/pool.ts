@@ -1,4 +1,5 @@
-import { Pool } from "undici";
+import type { Pool } from "undici";
+import { Pool as PoolClass } from "./undici.js";
 
 export interface PoolOptions {
   /** Milliseconds to establish a connection (TCP + TLS). */
@@ -18,7 +19,7 @@ export class Pools {
   get(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
+      pool = new PoolClass(origin, {
         connections: this.options.connections,
         connect: { timeout: this.options.connectTimeout },
         keepAliveTimeout: 30_000,

@@ -49,6 +49,9 @@ const PAGE = (title: string) => `<!doctype html>
 // No inline script: the page works under a strict Content-Security-Policy.
 const INIT = `window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null, tryItOutEnabled: true });\n`;
 
+/** The paths mountDocs answers (GET), for routing before the pages' app is made. */
+export const DOCS_PATHS = ["/openapi.json", "/docs", "/docs/", "/docs/init.js", "/docs/:file"] as const;
+
 /**
  * Adds `/openapi.json` and `/docs` (an interactive reference, Swagger UI from swagger-ui-dist) to a
  * REST exposes app. `document` is built on demand with the URL the caller used to reach the server.

@@ -1,6 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { getRequestListener } from "@hono/node-server";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import type { Router } from "hono/router";
 import { RegExpRouter } from "hono/router/reg-exp-router";
 import { SmartRouter } from "hono/router/smart-router";
@@ -38,8 +37,11 @@ export interface RestOptions {
    * runs: calls refused by authentication or reaching no route are observed too.
    */
   observe?: (info: CallInfo, incoming: Incoming) => ObservedCall;
-  /** Adds runtime pages (`/openapi.json`, `/docs`) to a Hono app once the capability's routes are known. */
-  mount?: (app: Hono, routes: RestRoute[]) => void;
+  /**
+   * Runtime pages (`/openapi.json`, `/docs`): their paths (GET), and what adds them to a Hono app,
+   * made on the first request for one of them.
+   */
+  pages?: { paths: readonly string[]; mount(app: Hono, routes: RestRoute[]): void };
 }
 
 /** One REST route: an exposed operation, ready to serve. */
@@ -115,7 +117,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   // capability route on the same path and method wins, and the pages' mix of fixed and variable
   // paths (`/docs/init.js`, `/docs/:file`) does not push the capability's routes off Hono's fastest
   // router (RegExpRouter) onto its trie.
-  const pages = options.mount ? mountPages(options.mount, routes) : undefined;
+  const pages = options.pages ? runtimePages(options.pages, routes) : undefined;
 
   const listener: RequestListener = (req, res) => {
     const method = req.method ?? "GET";
@@ -158,7 +160,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       const first = matches[0];
       if (!(first && "route" in first[0]) && pages?.has(head ? "GET" : method, path)) {
         if (requestId) res.setHeader("x-request-id", requestId);
-        pages.listener(req, res).then(
+        pages.serve(req, res).then(
           () => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }),
           fail,
         );
@@ -193,15 +195,23 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   return { listener, routes };
 }
 
-/** The runtime's pages: a small Hono app, served through @hono/node-server, with its own router. */
-function mountPages(mount: NonNullable<RestOptions["mount"]>, routes: RestRoute[]) {
-  const app = new Hono();
-  mount(app, routes);
+/**
+ * The runtime's pages: a small Hono app served through @hono/node-server, both loaded on the first
+ * request for a page (a server nobody asks for its docs never loads them: cold start, issue 6).
+ */
+function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRoute[]) {
   const router = new TrieRouter<true>();
-  for (const r of app.routes) router.add(r.method, mergePath("/", r.path), true);
+  for (const p of pages.paths) router.add("GET", p, true);
+  let listener: Promise<(req: IncomingMessage, res: ServerResponse) => Promise<unknown>> | undefined;
+  const load = async () => {
+    const [{ Hono }, { getRequestListener }] = await Promise.all([import("hono"), import("@hono/node-server")]);
+    const app = new Hono();
+    pages.mount(app, routes);
+    return getRequestListener(app.fetch);
+  };
   return {
-    has: (method: string, path: string) => router.match(method, path)[0].length > 0,
-    listener: getRequestListener(app.fetch),
+    has: (method: string, path: string) => method === "GET" && router.match("GET", path)[0].length > 0,
+    serve: async (req: IncomingMessage, res: ServerResponse) => (await (listener ??= load()))(req, res),
   };
 }
 
