@@ -115,7 +115,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   for (const ns of [...Object.keys(options.ports ?? {}), ...Object.keys(options.hosts ?? {})]) {
     if (!known(ns)) throw new Error(`no exposes block "${ns}" in ${capability.file} (exposes: ${blocks.map((b) => b.namespace ?? CONTROL_NAMESPACE).join(", ")})`);
   }
-  const observer = await createObserver(capability, logger, options.env);
+  const observer = await createObserver(capability, logging, options.env);
   // Loaded once the other blocks listen: REST answers while the MCP SDK loads.
   let mcpCode: McpCode | undefined;
   const skillCode = blocks.some((b) => b.type === "skill") ? await loadSkill() : undefined;

@@ -19,6 +19,11 @@ export type Scrub = (line: string) => string;
 
 export interface RuntimeLogger {
   logger: Logger;
+  /**
+   * Writes one finished JSON line (with its newline) where the logger's lines go, scrubbed like
+   * them: for a line built faster than pino builds it (the per-call line, see Observer).
+   */
+  line(text: string): void;
   /** Sets the scrubber once the binds are known (they are resolved after the logger exists). */
   setScrub(scrub: Scrub): void;
 }
@@ -33,18 +38,16 @@ export async function createLogger(options: LogOptions = {}): Promise<RuntimeLog
     const prettify = prettyFactory({ colorize: !process.env.NO_COLOR, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
     write = (line) => out(prettify(line));
   }
-  const logger = pino(
-    { level: options.level ?? "info", base: undefined, timestamp: isoTime },
-    { write: (line: string) => write(scrub(line)) },
-  );
-  return { logger, setScrub: (s) => (scrub = s) };
+  const output = (line: string) => write(scrub(line));
+  const logger = pino({ level: options.level ?? "info", base: undefined, timestamp: isoTime }, { write: output });
+  return { logger, line: output, setScrub: (s) => (scrub = s) };
 }
 
 let lastMs = -1;
 let lastTime = "";
 
 /** pino's ISO time field, formatted once per millisecond: under load many lines share one. */
-function isoTime(): string {
+export function isoTime(): string {
   const now = Date.now();
   if (now !== lastMs) {
     lastMs = now;
@@ -55,7 +58,7 @@ function isoTime(): string {
 
 /** A logger that writes nothing: for embedders and tests that pass their own `log`. */
 export function silentLogger(): RuntimeLogger {
-  return { logger: pino({ level: "silent" }), setScrub: () => {} };
+  return { logger: pino({ level: "silent" }), line: () => {}, setScrub: () => {} };
 }
 
 /** Every logger of the process writing to stderr shares one buffer (and one exit hook). */

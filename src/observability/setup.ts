@@ -1,7 +1,7 @@
 import type { Capability } from "../spec/load.js";
 import type { ExposesControl } from "../spec/model.js";
 import { VERSION } from "../version.js";
-import type { Logger } from "./log.js";
+import type { RuntimeLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Observer } from "./observer.js";
 import { loadTracing, tracingEndpoint } from "./tracing.js";
@@ -10,7 +10,8 @@ import { loadTracing, tracingEndpoint } from "./tracing.js";
  * Builds the observer of a served capability. OpenTelemetry is imported only when an OTLP endpoint
  * is configured (environment, or the control block's `observability.exporters.otlp.endpoint`).
  */
-export async function createObserver(capability: Capability, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Observer> {
+export async function createObserver(capability: Capability, logging: RuntimeLogger, env: NodeJS.ProcessEnv = process.env): Promise<Observer> {
+  const logger = logging.logger;
   const label = capability.doc.info?.label ?? capability.file;
   const metrics = new Metrics({ capability: label, version: VERSION });
   const control = (capability.doc.capability?.exposes ?? []).find((b): b is ExposesControl => b.type === "control");
@@ -22,7 +23,7 @@ export async function createObserver(capability: Capability, logger: Logger, env
     tracing = await loadTracing({ ...where, serviceName: env.OTEL_SERVICE_NAME ?? label, serviceVersion: VERSION, sampling: obs.traces?.sampling });
     logger.info({ endpoint: withoutCredentials(where.tracesUrl ?? where.endpoint ?? "") }, "naftiko: tracing to OTLP endpoint");
   }
-  return new Observer(logger, metrics, tracing);
+  return new Observer(logger, metrics, tracing, logging.line);
 }
 
 function withoutCredentials(url: string): string {
