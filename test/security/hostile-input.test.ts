@@ -166,11 +166,12 @@ describe("MCP arguments and JSON-RPC", () => {
     expect(upstream).toEqual([]);
   });
 
-  it("a __proto__ argument is dropped by the SDK's parser: it neither pollutes nor reaches the upstream", async () => {
+  it("a __proto__ argument is an unknown argument like any other: named in a tool error, no pollution, nothing sent", async () => {
     const { result, upstream } = await sent(() => rpc('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-item","arguments":{"id":"proto","__proto__":{"limit":"zz","include":"x"}}}}'));
-    const body = (await result.json()) as { result: { isError?: boolean } };
-    expect(body.result.isError ?? false).toBe(false);
-    expect(upstream.map((u) => u.url)).toEqual(["/api/items/proto"]);
+    const body = (await result.json()) as { result: { isError?: boolean; content: Array<{ text: string }> } };
+    expect(body.result.isError).toBe(true);
+    expect(body.result.content[0].text).toContain("__proto__");
+    expect(upstream).toEqual([]);
     expect(({} as Record<string, unknown>).limit).toBeUndefined();
   });
 
@@ -180,8 +181,11 @@ describe("MCP arguments and JSON-RPC", () => {
       expect(r.status).toBe(400);
       expect(((await r.json()) as { error: { code: number } }).error.code).toBe(-32700);
     }
+    // Arguments that are not an object are invalid params (-32602) naming them, not an internal error.
     const notObject = await rpc(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "get-item", arguments: "x" } }));
-    expect(((await notObject.json()) as { error?: unknown }).error).toBeDefined();
+    const notObjectError = ((await notObject.json()) as { error: { code: number; message: string } }).error;
+    expect(notObjectError.code).toBe(-32602);
+    expect(notObjectError.message).toMatch(/arguments/);
     const unknown = await rpc(JSON.stringify({ jsonrpc: "2.0", id: 8, method: "nope" }));
     expect(((await unknown.json()) as { error: { code: number } }).error.code).toBe(-32601);
 

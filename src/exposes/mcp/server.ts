@@ -1,7 +1,7 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
@@ -9,6 +9,15 @@ import { callTool, compileTools, type CompiledTool, type ToolResult } from "./to
 
 /** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
 export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: (context: CallContext) => Promise<ToolResult>) => Promise<ToolResult>;
+
+/**
+ * `tools/call` registered with a loose request schema. The SDK's Server checks every tools/call
+ * against its full schema itself and answers a bad one with Invalid params (-32602), e.g. for
+ * `arguments` that are not an object; registered with the full schema, the protocol layer parsed
+ * the request first and answered the same mistake with Internal error (-32603) and a zod dump
+ * (and every call was parsed twice).
+ */
+const LooseCallToolRequestSchema = RequestSchema.extend({ method: CallToolRequestSchema.shape.method });
 
 /** Tools per `tools/list` page; a server with more answers with a `nextCursor`. */
 export const PAGE_SIZE = 100;
@@ -55,10 +64,12 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
         const next = start + PAGE_SIZE < listed.length ? { nextCursor: encodeCursor(start + PAGE_SIZE) } : {};
         return { tools: page, ...next };
       });
-      server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-        const tool = byName.get(request.params.name);
-        if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-        const args = request.params.arguments ?? {};
+      server.setRequestHandler(LooseCallToolRequestSchema, async (request, extra) => {
+        // The Server checked it against CallToolRequestSchema before calling this handler.
+        const params = request.params as { name: string; arguments?: Record<string, unknown> };
+        const tool = byName.get(params.name);
+        if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+        const args = params.arguments ?? {};
         const run = (context?: CallContext) => callTool(tool, args, extra.signal, runtime, context);
         return (wrap ? wrap(tool, extra.requestInfo?.headers, run) : run()) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
       });
