@@ -35,12 +35,14 @@ export function validTraceparent(header: string | null | undefined): string | un
 
 /**
  * Adds the headers an upstream request carries for its caller's call (request id, trace context)
- * to `headers`, unless it sets them itself. Names are lower case, as the plan writes them.
+ * to `headers`, unless it sets them itself, and returns it. The object is the request's own (the
+ * plan builds one per call); names are lower case, as the plan writes them.
  */
-export function addForwardedHeaders(headers: Record<string, string>, ctx: CallContext): void {
+export function addForwardedHeaders(headers: Record<string, string>, ctx: CallContext): Record<string, string> {
   if (headers["x-request-id"] === undefined) headers["x-request-id"] = ctx.requestId;
   if (ctx.traceparent && headers.traceparent === undefined) {
     headers.traceparent = ctx.traceparent;
     if (ctx.tracestate && headers.tracestate === undefined) headers.tracestate = ctx.tracestate;
   }
+  return headers;
 }

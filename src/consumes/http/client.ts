@@ -2,8 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { UpstreamError } from "../../errors.js";
-import { addForwardedHeaders } from "../../observability/context.js";
-import type { CallContext } from "../../observability/context.js";
+import { addForwardedHeaders, type CallContext } from "../../observability/context.js";
 import type { Pools } from "./pool.js";
 import { request } from "./undici.js";
 
@@ -126,7 +125,7 @@ export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions
     const res = await request(pools.get(req.origin), {
       path: req.path,
       method: req.method as Dispatcher.HttpMethod,
-      headers: opts.context ? withForwarded(req.headers, opts.context) : req.headers,
+      headers: opts.context ? addForwardedHeaders(req.headers, opts.context) : req.headers,
       body: req.body as Dispatcher.DispatchOptions["body"],
       signal: call,
     });
@@ -139,12 +138,6 @@ export async function send(pools: Pools, req: UpstreamRequest, opts: CallOptions
     call.finish();
     throw upstreamFailure(e, req.origin, call.timedOut, opts);
   }
-}
-
-/** The request's own headers (the plan builds them per call), with the call's forwarded ones added. */
-function withForwarded(headers: Record<string, string>, ctx: CallContext): Record<string, string> {
-  addForwardedHeaders(headers, ctx);
-  return headers;
 }
 
 /**
