@@ -2,8 +2,8 @@
  * How a consumed operation's request is built, checked on what a real upstream received: path
  * variables as single encoded segments, query styles, names as written, headers, cookies, bodies.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { json, rawRequest, serveYaml, startUpstream, type Running, type Upstream } from "../rest/harness.js";
+import { describe, expect, it } from "vitest";
+import { json, rawRequest, servedForTests } from "../rest/harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 info:
@@ -157,32 +157,8 @@ capability:
           session: rest.crumb
 `;
 
-let upstream: Upstream;
-let running: Running;
-let before: number;
-beforeAll(async () => {
-  upstream = await startUpstream();
-  running = await serveYaml(YAML, { upstream: upstream.url });
-});
-afterAll(async () => {
-  await running?.close();
-  await upstream?.stop();
-});
-beforeEach(() => {
-  before = upstream.requests.length;
-});
-
-/** The one request the upstream got since the test began. */
-function sent() {
-  expect(upstream.requests.length, "exactly one upstream request").toBe(before + 1);
-  return upstream.requests[before];
-}
-
-async function ok(target: string, init?: RequestInit) {
-  const res = await fetch(`${running.url}${target}`, init);
-  expect(res.status, await res.clone().text()).toBe(200);
-  return sent();
-}
+const rig = servedForTests(YAML);
+const { ok, sent, nothingSent, mark } = rig;
 
 describe("path variables", () => {
   it.each([
@@ -203,17 +179,17 @@ describe("path variables", () => {
   // The caller's URL is normalised like any URL (`/items/..` is `/`), so a dot segment in the
   // exposed path never becomes a variable; it must still never reach the upstream.
   it.each(["/items/..", "/items/%2e%2e", "/items/.", "/items/%2E", "/items2/%2e%2E"])("%s never reaches the upstream", async (target) => {
-    const res = await rawRequest(running.url, target);
+    const res = await rawRequest(rig.url, target);
     expect([400, 404]).toContain(res.status);
     expect(JSON.parse(res.body).error).toBeTruthy();
-    expect(upstream.requests.length).toBe(before);
+    nothingSent();
   });
 
   it.each([".", "..", "%2e%2e", "%2E"])("a path variable %s fed from a query input is refused with 400 and no upstream call", async (value) => {
-    const res = await fetch(`${running.url}/lookup?key=${value}`);
+    const res = await fetch(`${rig.url}/lookup?key=${value}`);
     expect(res.status).toBe(400);
     expect((await json(res)).problems).toEqual([expect.objectContaining({ parameter: "key", in: "path" })]);
-    expect(upstream.requests.length).toBe(before);
+    nothingSent();
   });
 
   it("a path variable a/b fed from a query input is one segment", async () => {
@@ -221,17 +197,17 @@ describe("path variables", () => {
   });
 
   it("an empty value is refused with 400 and no upstream call", async () => {
-    const res = await fetch(`${running.url}/lookup?key=`);
+    const res = await fetch(`${rig.url}/lookup?key=`);
     expect(res.status).toBe(400);
     expect((await json(res)).message).toMatch(/key/);
-    expect(upstream.requests.length).toBe(before);
+    nothingSent();
   });
 
   it("a missing value is refused with 400 and no upstream call", async () => {
-    const res = await fetch(`${running.url}/lookup`);
+    const res = await fetch(`${rig.url}/lookup`);
     expect(res.status).toBe(400);
     expect((await json(res)).message).toMatch(/key/);
-    expect(upstream.requests.length).toBe(before);
+    nothingSent();
   });
 
   it("literal path text with a space is percent-encoded", async () => {
@@ -242,7 +218,7 @@ describe("path variables", () => {
 describe("query parameters", () => {
   it("an array is one comma-joined parameter, from either caller form", async () => {
     expect((await ok("/search?include=ports,project")).query).toBe("include=ports,project");
-    before = upstream.requests.length;
+    mark();
     expect((await ok("/search?include=ports&include=project")).query).toBe("include=ports,project");
   });
 
@@ -291,11 +267,11 @@ describe("headers, cookies and bodies", () => {
     ["crumb", "x%0D%0ASet-Cookie: y=1"],
     ["crumb", "x%3B%20admin%3Dtrue"],
   ])("a %s value with CR/LF (or a cookie with ';') is refused with 400 naming it, and no upstream call", async (name, value) => {
-    const res = await fetch(`${running.url}/notes?${name}=${value}`);
+    const res = await fetch(`${rig.url}/notes?${name}=${value}`);
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(JSON.stringify(body.problems)).toContain(name === "note" ? "X-Trace" : "session");
-    expect(upstream.requests.length).toBe(before);
+    nothingSent();
   });
 
   it("a header fed from a query input is sent", async () => {
@@ -322,7 +298,7 @@ describe("headers, cookies and bodies", () => {
   });
 
   it("a body given to a GET anyway is not forwarded", async () => {
-    const res = await rawRequest(running.url, "/things?q=2", { headers: { "content-type": "application/json", "content-length": "7" }, body: '{"x":1}' });
+    const res = await rawRequest(rig.url, "/things?q=2", { headers: { "content-type": "application/json", "content-length": "7" }, body: '{"x":1}' });
     expect(res.status, res.body).toBe(200);
     const seen = sent();
     expect(seen.body).toBe("");

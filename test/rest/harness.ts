@@ -3,6 +3,7 @@
  * in-process on an ephemeral port, in front of a real loopback upstream that records what it got.
  */
 import path from "node:path";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { serveCapability, type Served, type ServeOptions } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { writeTree } from "../support/official.js";
@@ -47,6 +48,54 @@ export async function serveYaml(
   const ports = Object.fromEntries((capability.doc.capability?.exposes ?? []).filter((x) => x.type === "rest").map((x) => [x.namespace, 0]));
   const served = await serveCapability(capability, { baseUris, ports, env: opts.env ?? {}, log: () => {}, grace: 0, ...opts.options });
   return { url: served.listeners[0]?.url ?? "", served, file, dir, close: () => served.close() };
+}
+
+/**
+ * A capability served for a whole test file in front of a recording upstream (vitest hooks), with
+ * what a test needs to check the upstream requests it caused. Counting starts with each test
+ * (or at `mark`).
+ */
+export function servedForTests(yaml: string, options?: Partial<ServeOptions>) {
+  let upstream: Upstream;
+  let running: Running;
+  let before = 0;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    running = await serveYaml(yaml, { upstream: upstream.url, options });
+  });
+  afterAll(async () => {
+    await running?.close();
+    await upstream?.stop();
+  });
+  beforeEach(() => {
+    before = upstream.requests.length;
+  });
+  /** The one request the upstream got since the test began. */
+  const sent = (): Seen => {
+    expect(upstream.requests.length, "exactly one upstream request").toBe(before + 1);
+    return upstream.requests[before];
+  };
+  return {
+    /** Base URL of the served REST block. */
+    get url() {
+      return running.url;
+    },
+    sent,
+    /** Fetches `target`, expects 200, and returns the one upstream request it caused. */
+    async ok(target: string, init?: RequestInit): Promise<Seen> {
+      const res = await fetch(`${running.url}${target}`, init);
+      expect(res.status, await res.clone().text()).toBe(200);
+      return sent();
+    },
+    /** Nothing reached the upstream since the test began. */
+    nothingSent(): void {
+      expect(upstream.requests.length, "no upstream call").toBe(before);
+    },
+    /** Counts upstream requests from here on. */
+    mark(): void {
+      before = upstream.requests.length;
+    },
+  };
 }
 
 export type { RawResponse };

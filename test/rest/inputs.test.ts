@@ -2,8 +2,8 @@
  * REST exposes: how a caller's path, query, header and body inputs reach the upstream, and every
  * way a bad request is refused before any upstream call.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { rawRequest, serveYaml, startUpstream, type Running, type Upstream } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { rawRequest, servedForTests } from "./harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 info:
@@ -172,39 +172,16 @@ capability:
         call: api.create-voyage
 `;
 
-let upstream: Upstream;
-let running: Running;
-let before: number;
-beforeAll(async () => {
-  upstream = await startUpstream();
-  running = await serveYaml(YAML, { upstream: upstream.url, options: { maxBodySize: 256 } });
-});
-afterAll(async () => {
-  await running?.close();
-  await upstream?.stop();
-});
-beforeEach(() => {
-  before = upstream.requests.length;
-});
-
-function sent() {
-  expect(upstream.requests.length, "exactly one upstream request").toBe(before + 1);
-  return upstream.requests[before];
-}
-
-async function ok(target: string, init?: RequestInit) {
-  const res = await fetch(`${running.url}${target}`, init);
-  expect(res.status, await res.clone().text()).toBe(200);
-  return sent();
-}
+const rig = servedForTests(YAML, { maxBodySize: 256 });
+const { ok, nothingSent } = rig;
 
 /** A refused request: the status, a JSON error body, and nothing sent upstream. */
 async function refused(status: number, target: string, init?: RequestInit) {
-  const res = await fetch(`${running.url}${target}`, init);
+  const res = await fetch(`${rig.url}${target}`, init);
   const text = await res.text();
   expect(res.status, text).toBe(status);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  expect(upstream.requests.length, "no upstream call").toBe(before);
+  nothingSent();
   return { res, body: JSON.parse(text) };
 }
 
@@ -331,9 +308,9 @@ describe("bad requests are refused before any upstream call", () => {
   });
 
   it("405 for a method the runtime never routes (PATCH on a GET+POST path)", async () => {
-    const res = await rawRequest(running.url, "/v1/items", { method: "PATCH" });
+    const res = await rawRequest(rig.url, "/v1/items", { method: "PATCH" });
     expect(res.status).toBe(405);
     expect(String(res.headers.allow).split(/,\s*/).sort()).toEqual(["GET", "POST"]);
-    expect(upstream.requests.length).toBe(before);
+    nothingSent();
   });
 });
