@@ -36,40 +36,16 @@ abstract class SeriesMetric<L extends string, S extends { labels: Record<string,
   }
 }
 
-interface CounterSeries {
+interface ValueSeries {
   labels: Record<string, string>;
   value: number;
   inc(by?: number): void;
-}
-
-export class SeriesCounter<L extends string> extends SeriesMetric<L, CounterSeries> {
-  readonly type = "counter";
-
-  /** The series of one label set; keep it and call `inc` on it. */
-  labels(labels: Record<L, string>): { inc(by?: number): void } {
-    return this.seriesOf(labels, (own) => ({
-      labels: own,
-      value: 0,
-      inc(by = 1) {
-        this.value += by;
-      },
-    }));
-  }
-
-  protected values(): Value[] {
-    return [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value }));
-  }
-}
-
-interface GaugeSeries extends CounterSeries {
   dec(): void;
 }
 
-export class SeriesGauge<L extends string> extends SeriesMetric<L, GaugeSeries> {
-  readonly type = "gauge";
-
-  /** The series of one label set; keep it and call `inc`/`dec` on it. */
-  labels(labels: Record<L, string>): { inc(): void; dec(): void } {
+/** Counters and gauges: one number per series. */
+abstract class ValueMetric<L extends string> extends SeriesMetric<L, ValueSeries> {
+  protected valueSeries(labels: Record<L, string>): ValueSeries {
     return this.seriesOf(labels, (own) => ({
       labels: own,
       value: 0,
@@ -84,6 +60,24 @@ export class SeriesGauge<L extends string> extends SeriesMetric<L, GaugeSeries> 
 
   protected values(): Value[] {
     return [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value }));
+  }
+}
+
+export class SeriesCounter<L extends string> extends ValueMetric<L> {
+  readonly type = "counter";
+
+  /** The series of one label set; keep it and call `inc` on it. */
+  labels(labels: Record<L, string>): { inc(by?: number): void } {
+    return this.valueSeries(labels);
+  }
+}
+
+export class SeriesGauge<L extends string> extends ValueMetric<L> {
+  readonly type = "gauge";
+
+  /** The series of one label set; keep it and call `inc`/`dec` on it. */
+  labels(labels: Record<L, string>): { inc(): void; dec(): void } {
+    return this.valueSeries(labels);
   }
 }
 
