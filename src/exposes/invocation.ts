@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
-import { readBody, readUpTo, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
+import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
+import { readUpTo } from "../streams.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { UpstreamError } from "../errors.js";
 import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import { readUpTo } from "../../streams.js";
 import type { Dispatcher } from "undici";
 import { UpstreamError } from "../../errors.js";
 import { addForwardedHeaders, type CallContext } from "../../observability/context.js";
@@ -172,41 +173,6 @@ export async function readAll(body: Readable, limit: number): Promise<Buffer | u
   return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
 }
 
-/**
- * Reads a stream until it ends, or until more than `limit` bytes have come: it is then paused and
- * left as it is (the caller reads on or destroys it); `chunks` holds everything read. Events, not
- * `for await`: an async iterator costs several times more per call (issue 6).
- */
-export function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number; ended: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      body.off("data", onData);
-      body.off("end", onEnd);
-      body.off("error", onError);
-    };
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size <= limit) return;
-      stop();
-      body.pause();
-      resolve({ chunks, size, ended: false });
-    };
-    const onEnd = () => {
-      stop();
-      resolve({ chunks, size, ended: true });
-    };
-    const onError = (e: unknown) => {
-      stop();
-      reject(e);
-    };
-    body.on("data", onData);
-    body.once("end", onEnd);
-    body.once("error", onError);
-  });
-}
 
 export function upstreamFailure(e: unknown, origin: string, timedOut: boolean, opts: CallOptions): unknown {
   if (opts.signal?.aborted) return e; // the caller left; nobody is waiting for an answer

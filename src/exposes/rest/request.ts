@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { readUpTo } from "../../streams.js";
 
 /*
  * The request URL exactly as @hono/node-server built it for the Fetch `Request` it handed the Hono
@@ -99,35 +100,13 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 /**
  * The request body as text, as `Request.text()` reads it (UTF-8, a leading BOM dropped), or
  * undefined when it is larger than `max`: judged by Content-Length when there is one, as Hono's
- * bodyLimit did. GET and HEAD bodies are never read.
+ * bodyLimit did. GET and HEAD bodies are never read. What is left unread past `max` is drained
+ * after the answer (drainUnread), so the 413 can still be written to the connection.
  */
-export function readText(req: IncomingMessage, max: number): Promise<string | undefined> {
-  if (req.method === "GET" || req.method === "HEAD") return Promise.resolve("");
+export async function readText(req: IncomingMessage, max: number): Promise<string | undefined> {
+  if (req.method === "GET" || req.method === "HEAD") return "";
   const length = req.headers["content-length"];
-  if (length !== undefined && req.headers["transfer-encoding"] === undefined && parseInt(length, 10) > max) return Promise.resolve(undefined);
-  // Not `for await`: leaving that loop early destroys the request, and with it the socket the 413
-  // still has to be written to. What is left unread is drained after the answer (drainUnread).
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => {
-      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) return void chunks.push(chunk);
-      done();
-      resolve(undefined);
-    };
-    const onEnd = () => {
-      done();
-      resolve(new TextDecoder().decode(Buffer.concat(chunks)));
-    };
-    const onError = (e: Error) => {
-      done();
-      reject(e);
-    };
-    const onClose = () => onError(new Error("the caller closed the connection while sending the body"));
-    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
-  });
+  if (length !== undefined && req.headers["transfer-encoding"] === undefined && parseInt(length, 10) > max) return undefined;
+  const read = await readUpTo(req, max);
+  return read.ended ? new TextDecoder().decode(Buffer.concat(read.chunks, read.size)) : undefined;
 }
