@@ -1,8 +1,7 @@
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build/sea.js";
-import { readFile } from "node:fs/promises";
 import { loadCapability } from "../spec/load.js";
-import { hintedOpenApi, sidecarOpenApi } from "../spec/openapi-schemas.js";
+import { chooseOpenApi } from "../spec/openapi-choice.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 
 /** `naftiko build <file> -o <path>`: a single executable that serves the capability. */
@@ -21,7 +20,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
     for (const w of capability.warnings) process.stderr.write(`${formatProblem(w)}\n`);
     const started = Date.now();
     // The OpenAPI document a served file would pick up (hint or sidecar) is embedded too.
-    const openapi = values.openapi ?? hintedOpenApi(capability.file, await readFile(capability.file, "utf8")) ?? sidecarOpenApi(capability.file);
+    const openapi = await chooseOpenApi(capability.file, values.openapi);
     const result = await buildExecutable(capability, { output: values.output, openapi, log: (l) => process.stderr.write(`naftiko build: ${l}\n`) });
     process.stdout.write(`${result.output}: ${(result.bytes / 1048576).toFixed(1)} MB, built in ${((Date.now() - started) / 1000).toFixed(1)} s (${process.platform}-${process.arch}, Node ${process.versions.node})\n`);
     return 0;

@@ -19,7 +19,7 @@ export async function chooseOpenApi(capabilityFile: string, file: string | undef
  * `# yaml-language-server: $schema=…`) naming the upstream's OpenAPI document, relative to the file.
  * A comment, because the capability schema allows no unknown field.
  */
-export function hintedOpenApi(capabilityFile: string, text: string): string | undefined {
+function hintedOpenApi(capabilityFile: string, text: string): string | undefined {
   // Line by line up to the first key: a large file is not split whole.
   for (let start = 0; start < text.length; ) {
     let end = text.indexOf("\n", start);
@@ -37,7 +37,7 @@ export function hintedOpenApi(capabilityFile: string, text: string): string | un
 }
 
 /** `metal-interconnections.naftiko.yaml` → `metal-interconnections.openapi.{yaml,yml,json}` beside it, if one exists. */
-export function sidecarOpenApi(capabilityFile: string): string | undefined {
+function sidecarOpenApi(capabilityFile: string): string | undefined {
   const dir = path.dirname(capabilityFile);
   const base = path.basename(capabilityFile).replace(/(\.naftiko)?\.(ya?ml|json)$/i, "");
   for (const ext of ["yaml", "yml", "json"]) {

@@ -21,8 +21,6 @@ import { deref, operations, pathShape, resolved, type Json, type OpenApiDocument
 import type { Capability } from "./load.js";
 import { chooseOpenApi } from "./openapi-choice.js";
 
-export { chooseOpenApi, hintedOpenApi, sidecarOpenApi } from "./openapi-choice.js";
-
 export interface OperationSchemas {
   /** The JSON request body's schema (root may be any type). */
   body?: Json;
