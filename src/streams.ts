@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
  * stream that closes before its end is an error, so a caller that hangs up mid-body (or an
  * upstream body torn down) never leaves the read waiting. Events, not `for await`: an async
  * iterator costs several times more per call, and leaving its loop early destroys the stream
- * (issue 6). Used for upstream bodies and for REST request bodies alike.
+ * (issue 6). Used for REST request bodies, and for a passed-through body an MCP tool reads whole.
  */
 export function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number; ended: boolean }> {
   return new Promise((resolve, reject) => {
@@ -40,4 +40,11 @@ export function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffe
     body.once("error", onError);
     body.once("close", onClose);
   });
+}
+
+/** A whole stream, or undefined when it is larger than `limit` bytes (the caller destroys it). */
+export async function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
+  const read = await readUpTo(body, limit);
+  if (!read.ended) return undefined;
+  return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
 }

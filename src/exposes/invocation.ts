@@ -1,7 +1,7 @@
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { IncomingHttpHeaders } from "node:http";
 import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
-import { readUpTo } from "../streams.js";
+import type { UpstreamBody } from "../consumes/http/body.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { UpstreamError } from "../errors.js";
 import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
@@ -125,46 +125,30 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
 export const PREFETCH_BYTES = 256 * 1024;
 
 /** The whole body as its chunks (not copied into one buffer) when it ends within `limit`, else a stream. */
-async function prefetch(body: Readable, limit: number, opts: CallOptions, origin: string): Promise<{ chunks: Buffer[]; size: number } | Readable> {
-  let read;
-  try {
-    read = await readUpTo(body, limit);
-  } catch (e) {
-    throw upstreamFailure(e, origin, false, opts);
-  }
-  if (read.ended) return read;
-  // What was read ahead, then the rest of the body; a failure later cuts the caller's stream.
-  const out = new PassThrough();
-  for (const chunk of read.chunks) out.write(chunk);
-  body.once("error", (e) => out.destroy(e));
-  // The caller left (or the stream failed): stop reading the upstream body too.
-  out.once("close", () => {
-    if (!body.readableEnded) body.destroy();
-  });
-  body.pipe(out);
-  return out;
+async function prefetch(body: UpstreamBody, limit: number, opts: CallOptions, origin: string): Promise<{ chunks: Buffer[]; size: number } | Readable> {
+  const read = await body.read(limit);
+  if (read.error) throw upstreamFailure(read.error, origin, false, opts);
+  // Larger: the whole body as a stream, what was read ahead first; a failure later cuts the caller's
+  // stream, and a caller that leaves cancels the call.
+  return read.ended ? read : body.stream();
 }
 
 /**
  * Reads an upstream error body for relaying, at most `limit` bytes. A body that breaks off is
  * relayed as far as it came: the status is the answer, the body only explains it.
  */
-async function readLimited(body: Readable, limit: number, opts: CallOptions): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+async function readLimited(body: UpstreamBody, limit: number, opts: CallOptions): Promise<Buffer> {
+  const read = await body.read(limit);
+  if (read.error && opts.signal?.aborted) throw new Error("caller aborted");
+  if (!read.ended && !read.error) body.destroy();
+  // Past the limit: what came before the chunk that crossed it.
+  const kept: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
-        body.destroy();
-        break;
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
-    if (opts.signal?.aborted) throw new Error("caller aborted");
+  for (const chunk of read.chunks) {
+    if ((size += chunk.length) > limit) break;
+    kept.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(kept);
 }
 
 /**

@@ -169,9 +169,9 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     try {
       const res = await (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline));
       if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
-      // The slot is held until the body is read, streamed out or dropped: that is when the socket is
-      // free. undici's body is destroyed (and emits close) on end, error or abort.
-      if (release) res.body.once("close", release);
+      // The slot is held until the upstream is done with the body (ended, failed or cancelled): that
+      // is when the socket is free.
+      if (release) res.body.onDone(release);
       return res;
     } catch (e) {
       release?.();

@@ -1,4 +1,5 @@
-import { MAX_READ_BODY, readAll } from "../../consumes/http/client.js";
+import { MAX_READ_BODY } from "../../consumes/http/client.js";
+import { readAll } from "../../streams.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { CallContext } from "../../observability/context.js";
