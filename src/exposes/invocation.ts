@@ -96,7 +96,7 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
         return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
       }
       if (output.passthrough && format === "json") {
-        const body = await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri);
+        const body = res.body.whole() ?? (await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri));
         return "chunks" in body ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size } : { kind: "stream", status: res.status, headers: res.headers, body };
       }
       const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");

@@ -100,6 +100,14 @@ export class UpstreamBody {
     });
   }
 
+  /**
+   * The whole body when it has already ended — most small answers come in the same packet as their
+   * headers — without waiting for a promise.
+   */
+  whole(): BodyRead | undefined {
+    return this.ended ? this.held(true) : undefined;
+  }
+
   /** The body as a stream, from its first byte; destroying the stream cancels the call. */
   stream(): Readable {
     const sink = new Readable({

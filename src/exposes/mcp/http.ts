@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { denialResponse, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
+import { readUpTo } from "../../streams.js";
 
 export interface McpHttpOptions {
   /** Keep an MCP session per client (`Mcp-Session-Id`) instead of answering each request on its own. */
@@ -56,11 +57,11 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
       const server = service.newServer();
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
       await server.connect(transport);
-      const res = await (body && "parsed" in body ? transport.handleRequest(request, { parsedBody: body.parsed }) : transport.handleRequest(body?.request ?? request));
-      // Closed on the next turn of the event loop, once the SDK has finished with the request: closing
-      // at once aborts the request's (already answered) handler, which costs a DOMException per call.
-      if (json) setImmediate(() => void server.close());
-      return res;
+      // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
+      // waits for every handler; an SSE stream ends with its last response), and closing it costs
+      // the SDK a "Connection closed" error with a stack trace on every call (issue 6). It is
+      // garbage once the answer is sent.
+      return body && "parsed" in body ? transport.handleRequest(request, { parsedBody: body.parsed }) : transport.handleRequest(body?.request ?? request);
     }
     const id = request.headers.get("mcp-session-id");
     if (id) {
@@ -106,16 +107,12 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
 async function readJsonBody(incoming: IncomingMessage, raw: Request, max: number): Promise<{ parsed: unknown } | { request: Request } | undefined> {
   const length = Number(incoming.headers["content-length"]);
   if (!Number.isInteger(length) || length > max || incoming.headers["transfer-encoding"] !== undefined) return undefined;
-  const bytes = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (c: Buffer) => chunks.push(c));
-    incoming.once("end", () => resolve(Buffer.concat(chunks)));
-    incoming.once("error", reject);
-    incoming.once("close", () => reject(new Error("the client closed the connection while sending the body")));
-  });
+  const read = await readUpTo(incoming, max);
+  const bytes = read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
   try {
-    // As the SDK reads it: UTF-8, a leading byte order mark dropped.
-    return { parsed: JSON.parse(new TextDecoder().decode(bytes)) };
+    // As the SDK reads it (TextDecoder): UTF-8, a leading byte order mark dropped.
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    return { parsed: JSON.parse(bytes.toString("utf8", bom)) };
   } catch {
     return { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes }) };
   }
@@ -153,7 +150,22 @@ function checkHostAndOrigin(req: Request, options: McpHttpOptions): string | und
  * `text/event-stream` gets SSE.
  */
 function normaliseAccept(req: Request): { request: Request; json: boolean } {
-  const accept = (req.headers.get("accept") ?? "").toLowerCase();
+  const { json, rewrite } = acceptPlan(req.headers.get("accept") ?? "", req.method === "POST");
+  if (!rewrite) return { request: req, json };
+  const headers = new Headers(req.headers);
+  headers.set("accept", "application/json, text/event-stream");
+  return { request: new Request(req, { headers }), json };
+}
+
+/** What an Accept header asks for, by header value: clients send the same one on every call. */
+const acceptPlans = new Map<string, { json: boolean; rewrite: boolean }>();
+const ACCEPT_PLANS_KEPT = 64;
+
+function acceptPlan(header: string, post: boolean): { json: boolean; rewrite: boolean } {
+  const key = `${post ? "P" : "-"}${header}`;
+  let plan = acceptPlans.get(key);
+  if (plan) return plan;
+  const accept = header.toLowerCase();
   const ranked = accept
     .split(",")
     .map((part, i) => {
@@ -166,13 +178,12 @@ function normaliseAccept(req: Request): { request: Request; json: boolean } {
   const sse = ranked.find((r) => r.type === "text/event-stream");
   const json = ranked.find((r) => r.type === "application/json" || r.type === "application/*" || r.type === "*/*");
   const prefersSse = sse !== undefined && (json === undefined || ranked.indexOf(sse) < ranked.indexOf(json));
-  if (req.method !== "POST" || (accept.includes("application/json") && accept.includes("text/event-stream"))) {
-    return { request: req, json: !prefersSse };
-  }
-  if (!sse && !json && accept !== "") return { request: req, json: true }; // let the SDK answer 406
-  const headers = new Headers(req.headers);
-  headers.set("accept", "application/json, text/event-stream");
-  return { request: new Request(req, { headers }), json: !prefersSse };
+  if (!post || (accept.includes("application/json") && accept.includes("text/event-stream"))) plan = { json: !prefersSse, rewrite: false };
+  else if (!sse && !json && accept !== "") plan = { json: true, rewrite: false }; // let the SDK answer 406
+  else plan = { json: !prefersSse, rewrite: true };
+  // A bounded memo: a client sending ever-new values only costs the parse.
+  if (acceptPlans.size < ACCEPT_PLANS_KEPT) acceptPlans.set(key, plan);
+  return plan;
 }
 
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
