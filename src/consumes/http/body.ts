@@ -52,23 +52,17 @@ export class UpstreamBody {
     }
     this.chunks.push(chunk);
     this.size += chunk.length;
-    const waiter = this.waiter;
-    if (waiter && this.size > waiter.limit) {
-      this.waiter = undefined;
+    if (this.size > (this.waiter?.limit ?? HIGH_WATER)) {
       this.controller.pause();
-      waiter.resolve(this.held(false));
-    } else if (!waiter && this.size > HIGH_WATER) this.controller.pause();
+      if (this.waiter) this.answer(this.held(false));
+    }
   }
 
   /** @internal */ end(): void {
     this.ended = true;
     this.done();
     if (this.sink) this.sink.push(null);
-    else if (this.waiter) {
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter.resolve(this.held(true));
-    }
+    else if (this.waiter) this.answer(this.held(true));
   }
 
   /** @internal */ fail(error: Error): void {
@@ -76,11 +70,7 @@ export class UpstreamBody {
     this.error = error;
     this.done();
     if (this.sink) this.sink.destroy(error);
-    else if (this.waiter) {
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter.resolve({ ...this.held(false), error });
-    }
+    else if (this.waiter) this.answer({ ...this.held(false), error });
   }
 
   // ---- for readers
@@ -154,6 +144,13 @@ export class UpstreamBody {
   onDone(fn: () => void): void {
     if (this.isDone) fn();
     else (this.finished ??= []).push(fn);
+  }
+
+  /** Resolves the pending `read`. */
+  private answer(read: BodyRead): void {
+    const waiter = this.waiter!;
+    this.waiter = undefined;
+    waiter.resolve(read);
   }
 
   private abort(reason: Error): void {
