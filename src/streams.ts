@@ -45,6 +45,18 @@ export function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffe
 /** A whole stream, or undefined when it is larger than `limit` bytes (the caller destroys it). */
 export async function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
   const read = await readUpTo(body, limit);
-  if (!read.ended) return undefined;
-  return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
+  return read.ended ? joined(read.chunks, read.size) : undefined;
+}
+
+/** Chunks as one buffer of `size` bytes: a single chunk as it is, without a copy. */
+export function joined(chunks: Buffer[], size: number): Buffer {
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+// `decode` without `stream` keeps no state between calls, so one decoder serves every request.
+const UTF8 = new TextDecoder();
+
+/** Bytes as text, as Fetch's `Request.text()` reads them: UTF-8, a leading BOM dropped, bad bytes replaced. */
+export function utf8Text(bytes: Uint8Array): string {
+  return UTF8.decode(bytes);
 }

@@ -149,6 +149,23 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     expect(m.body).toBe(r.body);
   });
 
+  it("reads a request body as Request.text() does, on MCP and REST alike: BOM dropped, bytes that are not UTF-8 replaced", async () => {
+    // A byte order mark, then the JSON with its "@" as the byte 0xff (never valid in UTF-8).
+    const withBadByte = (json: string) => {
+      const [before, after] = json.split("@");
+      return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(before), Buffer.from([0xff]), Buffer.from(after)]);
+    };
+    const before = upstream.requests.length;
+    const mcp = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: withBadByte(JSON.stringify(call("get-virtual-circuit", { id: "vc-@" }))) });
+    expect(mcp.status).toBe(200);
+    expect(((await mcp.json()) as any).result.isError ?? false).toBe(false);
+    expect(upstream.requests[before].url).toBe("/metal/v1/virtual-circuits/vc-%EF%BF%BD");
+    const rest = served.listeners.find((l) => l.type === "rest")!.url;
+    const res = await fetch(`${rest}/v1/connections/c1/ports/p1/virtual-circuits`, { method: "POST", headers: { "content-type": "application/json" }, body: withBadByte(JSON.stringify({ vnid: 1, name: "a@b" })) });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(upstream.requests[before + 1].body)).toEqual({ vnid: 1, name: "a\ufffdb" });
+  });
+
   it("upstream >= 400, unreachable and timeout are tool errors with the status and body", async () => {
     upstream.reply = () => ({ status: 404, body: JSON.stringify({ errors: ["Not found"] }) });
     const notFound = await json(rpc(url, call("get-interconnection", { connection_id: "gone" })));

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { UpstreamBody } from "./body.js";
 import { UpstreamError } from "../../errors.js";
+import { joined } from "../../streams.js";
 import { addForwardedHeaders, type CallContext } from "../../observability/context.js";
 import type { Pools } from "./pool.js";
 
@@ -201,7 +202,7 @@ export async function readBody(res: UpstreamResponse, opts: CallOptions, origin:
     res.body.destroy();
     throw tooBig();
   }
-  return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
+  return joined(read.chunks, read.size);
 }
 
 export function upstreamFailure(e: unknown, origin: string, timedOut: boolean, opts: CallOptions): unknown {

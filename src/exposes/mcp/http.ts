@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { denialResponse, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
-import { readUpTo } from "../../streams.js";
+import { joined, readUpTo, utf8Text } from "../../streams.js";
 
 export interface McpHttpOptions {
   /** Keep an MCP session per client (`Mcp-Session-Id`) instead of answering each request on its own. */
@@ -108,11 +108,10 @@ async function readJsonBody(incoming: IncomingMessage, raw: Request, max: number
   const length = Number(incoming.headers["content-length"]);
   if (!Number.isInteger(length) || length > max || incoming.headers["transfer-encoding"] !== undefined) return undefined;
   const read = await readUpTo(incoming, max);
-  const bytes = read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
+  const bytes = joined(read.chunks, read.size);
   try {
-    // As the SDK reads it (TextDecoder): UTF-8, a leading byte order mark dropped.
-    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-    return { parsed: JSON.parse(bytes.toString("utf8", bom)) };
+    // As the SDK reads it (Request.text()).
+    return { parsed: JSON.parse(utf8Text(bytes)) };
   } catch {
     return { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes }) };
   }

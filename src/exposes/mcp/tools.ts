@@ -1,5 +1,5 @@
 import { MAX_READ_BODY } from "../../consumes/http/client.js";
-import { readAll } from "../../streams.js";
+import { joined, readAll } from "../../streams.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { CallContext } from "../../observability/context.js";
@@ -141,7 +141,7 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
   } else if (outcome.kind === "bytes") {
-    text = (outcome.chunks.length === 1 ? outcome.chunks[0] : Buffer.concat(outcome.chunks, outcome.length)).toString("utf8");
+    text = joined(outcome.chunks, outcome.length).toString("utf8");
     value = parseOrUndefined(text);
   } else {
     // A tool result is held in memory whole: the same bound as any body read whole.

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { readUpTo } from "../../streams.js";
+import { joined, readUpTo, utf8Text } from "../../streams.js";
 
 /*
  * The request URL exactly as @hono/node-server built it for the Fetch `Request` it handed the Hono
@@ -108,5 +108,5 @@ export async function readText(req: IncomingMessage, max: number): Promise<strin
   const length = req.headers["content-length"];
   if (length !== undefined && req.headers["transfer-encoding"] === undefined && parseInt(length, 10) > max) return undefined;
   const read = await readUpTo(req, max);
-  return read.ended ? new TextDecoder().decode(Buffer.concat(read.chunks, read.size)) : undefined;
+  return read.ended ? utf8Text(joined(read.chunks, read.size)) : undefined;
 }
