@@ -34,8 +34,8 @@ export interface Outcome {
   error: boolean;
 }
 
-/** pino's numbers for the levels a call line is written at. */
-const LEVELS = { info: 30, warn: 40 } as const;
+/** The start of a call line at each level it is written at (pino's level numbers). */
+const LEVELS = { info: '{"level":30', warn: '{"level":40' } as const;
 
 /** One call being observed: its context for the upstream calls, and `end` once it is answered. */
 export interface ObservedCall {
@@ -112,9 +112,10 @@ export class Observer {
         const level = serverError ? "warn" : "info";
         if (!this.logger.isLevelEnabled(level)) return;
         const unrouted = info.operation === UNROUTED ? `,"method":${JSON.stringify(info.method)},"path":${JSON.stringify(info.path)}` : "";
-        const upstream = ctx.upstreamStatus === undefined ? "" : `,"upstreamStatus":${JSON.stringify(ctx.upstreamStatus)}`;
+        const upstream = ctx.upstreamStatus === undefined ? "" : `,"upstreamStatus":${jsonStatus(ctx.upstreamStatus)}`;
+        // The request id needs no escaping: requestIdFrom only keeps ids of JSON-safe characters.
         this.line(
-          `{"level":${LEVELS[level]}${isoTime()},${this.fixedFields(series, info)},"reqId":${JSON.stringify(requestId)}${unrouted},"status":${JSON.stringify(result.status)}${upstream},"upstreamCalls":${ctx.upstreamCalls},"durationMs":${Math.round(seconds * 10_000) / 10},"msg":"call"}\n`,
+          `${LEVELS[level]}${isoTime()}${this.fixedFields(series, info)}${requestId}"${unrouted},"status":${jsonStatus(result.status)}${upstream},"upstreamCalls":${ctx.upstreamCalls},"durationMs":${tenths(seconds * 1000)},"msg":"call"}\n`,
         );
       },
     };
@@ -186,7 +187,8 @@ export class Observer {
 
   /**
    * The fields of a call line that are the same for every call of an operation, serialised once:
-   * kind, exposes, operation (or tool), and for a routed REST call its method and route.
+   * kind, exposes, operation (or tool), and for a routed REST call its method and route; with the
+   * separators around them, up to the opening quote of the request id.
    */
   private fixedFields(series: Series, info: CallInfo): string {
     const routed = info.operation !== UNROUTED;
@@ -198,7 +200,7 @@ export class Observer {
       fixed.method = method;
       fixed.route = route;
     }
-    const fields = JSON.stringify(fixed).slice(1, -1);
+    const fields = `,${JSON.stringify(fixed).slice(1, -1)},"reqId":"`;
     // One operation on two routes (rare) keeps the first one's fields and serialises the other's per call.
     series.log ??= { fields, method, route };
     return fields;
@@ -223,6 +225,18 @@ export class Observer {
   private upstreamSeries(consumes: string, operation: string): Series {
     return { duration: this.metrics.upstreamDuration.labels({ consumes, operation }), requests: new Map() };
   }
+}
+
+/** A status as JSON: an HTTP status is a number, an MCP outcome (`ok`, `error`) or a failure a string. */
+function jsonStatus(status: number | string): string {
+  return typeof status === "number" ? `${status}` : JSON.stringify(status);
+}
+
+/** Milliseconds rounded to a tenth, written as JSON.stringify writes the number, from integers only. */
+export function tenths(ms: number): string {
+  const t = Math.round(ms * 10);
+  const r = t % 10;
+  return r === 0 ? `${t / 10}` : `${(t - r) / 10}.${r}`;
 }
 
 function counter(series: Series, status: string, create: () => { inc(): void }): { inc(): void } {
