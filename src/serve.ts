@@ -180,7 +180,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     (req, res) => {
       const g = current;
       g.inFlight++;
-      res.once("close", () => {
+      // `on`, not `once`: a response closes once, and once's wrapper is one more allocation a call.
+      res.on("close", () => {
         if (--g.inFlight === 0 && g.retired) void closeGeneration(g);
       });
       g.apps.get(namespace)!.listener(req, res);

@@ -119,17 +119,19 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     return { origin, method, path: query.length ? `${path || "/"}?${query.join("&")}` : path || "/", headers, body: payload };
   };
 
-  /** One logical send: tries again on connection failures, 429 and 502/503/504 when allowed and time is left. */
-  const sendRetrying = async (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> => {
+  /**
+   * One logical send: tries again on connection failures, 429 and 502/503/504 when allowed and time
+   * is left. The first try is a plain `then`: nearly every call ends with it, and the retry loop's
+   * async frame cost every proxied call (issue 6).
+   */
+  const sendRetrying = (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> =>
+    send(pools, req, opts).then(
+      (res) => (RETRYABLE_STATUS.has(res.status) ? retry(req, opts, deadline, res, undefined) : res),
+      (failure: unknown) => retry(req, opts, deadline, undefined, failure),
+    );
+  /** After a first try that may deserve another: waits, tries again, until one is final. */
+  const retry = async (req: UpstreamRequest, opts: CallOptions, deadline: number, res: UpstreamResponse | undefined, failure: unknown): Promise<UpstreamResponse> => {
     for (let attempt = 1; ; attempt++) {
-      const tryOpts: CallOptions = attempt === 1 ? opts : { ...opts, timeout: Math.max(1, deadline - Date.now()) };
-      let res: UpstreamResponse | undefined;
-      let failure: unknown;
-      try {
-        res = await send(pools, req, tryOpts);
-      } catch (e) {
-        failure = e;
-      }
       const again = res ? RETRYABLE_STATUS.has(res.status) : failure instanceof UpstreamError && failure.kind === "unreachable";
       const wait = again ? nextDelay(attempt, policy.retry, deadline - Date.now(), res && retryAfterMs(res.headers["retry-after"])) : undefined;
       if (wait === undefined) {
@@ -138,6 +140,13 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
       }
       if (res) await res.body.dump().catch(() => {});
       await sleep(wait, opts.signal);
+      res = undefined;
+      failure = undefined;
+      try {
+        res = await send(pools, req, { ...opts, timeout: Math.max(1, deadline - Date.now()) });
+      } catch (e) {
+        failure = e;
+      }
     }
   };
   const sendOnce = (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> =>

@@ -173,7 +173,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       info.route = entry.route.path;
       // The caller is gone when the connection closes before the answer was written in full.
       const gone = new CallerGone();
-      res.once("close", () => {
+      res.on("close", () => {
         if (!res.writableFinished) gone.abort();
       });
       const call: Call = {
