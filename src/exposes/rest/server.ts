@@ -360,8 +360,12 @@ function send(res: ServerResponse, answer: Answer, head: boolean, requestId: str
     }
     headers["content-length"] = outcome.length;
     res.writeHead(outcome.status, headers);
-    // The chunks as they came from the upstream, without copying them into one buffer: corked, they
-    // leave in one write when `end` uncorks.
+    // A body of one chunk (most small answers) goes out with the head in one write, as `end` sends
+    // it; more chunks, not copied into one buffer, are corked and leave together when `end` uncorks.
+    if (outcome.chunks.length === 1) {
+      res.end(outcome.chunks[0]);
+      return outcome.status;
+    }
     res.cork();
     for (const chunk of outcome.chunks) res.write(chunk);
     res.end();
