@@ -142,41 +142,39 @@ export class Observer {
     const observer = this;
     return {
       ...plan,
-      async call(args, opts) {
+      call(args, opts) {
         const ctx = opts.context;
         const started = performance.now();
         const parent = ctx?.span as SpanHandle | undefined;
         const span = observer.tracing?.client(`${plan.method} ${consumes}.${operation}`, { "http.request.method": plan.method, "naftiko.consumes": consumes, "naftiko.operation": operation }, parent);
-        let status: number | string = "error";
         // The upstream call is the upstream span's child: its trace context is what goes upstream.
         const callOpts = ctx && span ? { ...opts, context: { ...ctx, traceparent: span.traceparent(), tracestate: span.tracestate?.() } } : opts;
-        try {
-          const res = await plan.call(args, callOpts);
-          status = res.status;
-          return res;
-        } catch (e) {
-          if (e instanceof InputError) {
-            span?.end({}, true);
-            status = "";
+        const record = (status: number | string) => {
+          const seconds = (performance.now() - started) / 1000;
+          counter(series, String(status), () => observer.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) })).inc();
+          series.duration.observe(seconds);
+          span?.end({ "http.response.status_code": typeof status === "number" ? status : undefined }, typeof status !== "number" || status >= 500);
+          if (ctx) {
+            ctx.upstreamCalls++;
+            ctx.upstreamStatus = status;
+          }
+          if (observer.logger.isLevelEnabled("debug")) {
+            observer.logger.debug({ reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 }, "upstream call");
+          }
+        };
+        // A promise chain, not an async function: one frame less on every proxied call (issue 6).
+        return plan.call(args, callOpts).then(
+          (res) => {
+            record(res.status);
+            return res;
+          },
+          (e: unknown) => {
+            // A call refused before it was sent (bad input) is not an upstream call.
+            if (e instanceof InputError) span?.end({}, true);
+            else record(e instanceof UpstreamError ? (e.kind === "timeout" ? "timeout" : "unreachable") : opts.signal?.aborted ? "cancelled" : "error");
             throw e;
-          }
-          status = e instanceof UpstreamError ? (e.kind === "timeout" ? "timeout" : "unreachable") : opts.signal?.aborted ? "cancelled" : "error";
-          throw e;
-        } finally {
-          if (status !== "") {
-            const seconds = (performance.now() - started) / 1000;
-            counter(series, String(status), () => observer.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) })).inc();
-            series.duration.observe(seconds);
-            span?.end({ "http.response.status_code": typeof status === "number" ? status : undefined }, typeof status !== "number" || status >= 500);
-            if (ctx) {
-              ctx.upstreamCalls++;
-              ctx.upstreamStatus = status;
-            }
-            if (observer.logger.isLevelEnabled("debug")) {
-              observer.logger.debug({ reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 }, "upstream call");
-            }
-          }
-        }
+          },
+        );
       },
     };
   }

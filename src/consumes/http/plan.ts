@@ -167,26 +167,38 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
     return sendOnce({ ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts, deadline);
   };
 
-  const call = async (args: Args, given: CallOptions): Promise<UpstreamResponse> => {
-    const req = build(args);
+  // Promise chains, not async functions: these run on every proxied call, and each async frame
+  // and await was measurable there (issue 6).
+  const call = (args: Args, given: CallOptions): Promise<UpstreamResponse> => {
+    let req: UpstreamRequest;
+    try {
+      req = build(args);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const timeout = policy.timeout ?? given.timeout;
     // `timeout` shrinks on retries; `totalTimeout` is the whole call's budget, named in messages.
     const opts: CallOptions = { signal: given.signal, timeout, totalTimeout: timeout, context: given.context };
     const deadline = Date.now() + timeout;
     const limiter = policy.limiter;
-    const release = limiter ? (limiter.tryAcquire() ?? (await limiter.acquire(opts.signal, timeout))) : undefined;
-    try {
-      const res = await (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline));
-      if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
-      // The slot is held until the upstream is done with the body (ended, failed or cancelled): that
-      // is when the socket is free.
-      if (release) res.body.onDone(release);
-      return res;
-    } catch (e) {
-      release?.();
-      throw e;
-    }
+    const release = limiter?.tryAcquire();
+    if (limiter && !release) return limiter.acquire(opts.signal, timeout).then((queued) => sendHolding(req, opts, deadline, queued));
+    return sendHolding(req, opts, deadline, release);
   };
+
+  /** Sends while holding an in-flight slot (if any) until the upstream is done with the body: that is when the socket is free. */
+  const sendHolding = (req: UpstreamRequest, opts: CallOptions, deadline: number, release: (() => void) | undefined): Promise<UpstreamResponse> =>
+    (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline)).then(
+      (res) => {
+        if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
+        if (release) res.body.onDone(release);
+        return res;
+      },
+      (e: unknown) => {
+        release?.();
+        throw e;
+      },
+    );
 
   return { key: `${ref.consumes.namespace}.${operation.name}`, method, ref, retryable, build, call };
 }
