@@ -4,7 +4,8 @@
 // - Every server is its own process: the upstream, the node-limit proxy, and one `naftiko serve`
 //   (the real CLI) per capability. The load generator (autocannon) is another process.
 // - On a machine with ≥ 2 CPUs each process is pinned with `taskset`: the server under test gets
-//   CPU 1 to itself; the load generator and the upstream share CPU 0 (with ≥ 3 CPUs the upstream
+//   CPU 1 to itself; the load generator, the upstream and this runner (which reads the servers' log
+//   lines) share CPU 0 (with ≥ 3 CPUs the upstream
 //   gets CPU 2). The proxy is then the bottleneck, which is what a ratio against it should measure;
 //   the CPU column shows how busy the server under test was (≈100% = saturated).
 // - Cases are interleaved: every round runs every case once, in order; the median over rounds is
@@ -73,6 +74,11 @@ function commandExists(cmd) {
 function pin(pid, cpu) {
   if (canPin) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
 }
+
+// The runner itself reads every server's log lines (a pipe each, as a log collector would): it
+// belongs with the load generator, not on the server's CPU, where reading a busy server's lines
+// took CPU from the server under test (children are pinned each to their own CPU).
+pin(process.pid, CPU.loadgen);
 
 function track(child) {
   children.add(child);
