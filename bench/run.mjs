@@ -5,9 +5,9 @@
 //   (the real CLI) per capability. The load generator (autocannon) is another process.
 // - On a machine with ≥ 2 CPUs each process is pinned with `taskset`: the server under test gets
 //   CPU 1 to itself; the load generator, the upstream and this runner (which reads the servers' log
-//   lines) share CPU 0 (with ≥ 3 CPUs the upstream
-//   gets CPU 2). The proxy is then the bottleneck, which is what a ratio against it should measure;
-//   the CPU column shows how busy the server under test was (≈100% = saturated).
+//   lines) share CPU 0 (with ≥ 3 CPUs the upstream gets CPU 2). The proxy is then the bottleneck,
+//   which is what a ratio against it should measure; the CPU column shows how busy the server under
+//   test was (≈100% = saturated).
 // - Cases are interleaved: every round runs every case once, in order; the median over rounds is
 //   reported, and each ratio compares figures from this same run.
 // - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
