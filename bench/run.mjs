@@ -443,7 +443,7 @@ lines.push(`|---|---:|---:|---:|---:|---:|---:|---:|`);
 for (const c of cases) {
   const m = med[c.name];
   const base = c.name.startsWith("large") ? med["large-node-limit"] : med["node-limit"];
-  lines.push(`| ${c.name} | ${f(m.rps)} | ${f(m.rps / base.rps, 2)} | ${f(m.p50, 1)} | ${f(m.p99, 1)} | ${f(m.p99 / base.p99, 2)} | ${f(m.cpu * 100)}% | ${f(m.cpuUs)} |`);
+  lines.push(`| ${c.name} | ${f(m.rps)} | ${f(m.rps / base.rps, 2)} | ${f(m.p50, 2)} | ${f(m.p99, 2)} | ${f(m.p99 / base.p99, 2)} | ${f(m.cpu * 100)}% | ${f(m.cpuUs)} |`);
 }
 lines.push("");
 lines.push(`| target | value | goal | |`);
