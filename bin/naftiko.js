@@ -8,6 +8,8 @@ import v8 from "node:v8";
 // pretenured, and they die young in the old generation. Measured on a proxied call (issue 6): a
 // 5 ms instead of a 1.3 ms scavenge, a mark-compact every second, ~15 µs more CPU per call. A
 // gateway's long-lived objects are made once, at load, so the heuristic has nothing to win here.
+// It has one known cost: under a load of ~100 KB answers a server sometimes settles into a
+// mark-compact every ~65 ms, which it did not with the heuristic on (README, Performance).
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
 
 // Node ≥ 22.1 can keep V8's compiled code for every module loaded from here on (in the OS temp
