@@ -57,6 +57,15 @@ export interface CallOptions {
  * request to tell that the caller left.
  */
 export class CallerGone implements CallerSignal {
+  /** A signal aborted when `res` closes before it was written in full: the caller went away. */
+  static of(res: { on(event: "close", listener: () => void): unknown; readonly writableFinished: boolean }): CallerGone {
+    const gone = new CallerGone();
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    return gone;
+  }
+
   aborted = false;
   reason?: Error;
   private listeners?: Array<() => void>;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { denialResponse, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
+import { CallerGone } from "../../consumes/http/client.js";
 import { joined, readUpTo, utf8Text } from "../../streams.js";
 
 export interface McpHttpOptions {
@@ -42,7 +43,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
     : undefined;
   sweeper?.unref();
 
-  const handle = async (raw: Request, incoming?: IncomingMessage): Promise<Response> => {
+  const handle = async (raw: Request, incoming?: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
     const forbidden = checkHostAndOrigin(raw, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
     const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
@@ -54,7 +55,10 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
         return jsonRpcError(405, -32000, "Method not allowed: this MCP server is stateless; POST JSON-RPC messages", { Allow: "POST" });
       }
       const body = request === raw && incoming ? await readJsonBody(incoming, raw, options.maxBodySize) : undefined;
-      const server = service.newServer();
+      // The request's tool calls end with its connection: a client that leaves cancels their
+      // upstream calls, as on REST. (The SDK's own per-request signal never fires here: a
+      // stateless transport is never closed, and a cancellation would come on another request.)
+      const server = service.newServer(outgoing && CallerGone.of(outgoing));
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
       await server.connect(transport);
       // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
@@ -85,7 +89,12 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
     await server.connect(transport);
     return transport.handleRequest(request);
   };
-  for (const path of PATHS) app.all(path, (c) => handle(c.req.raw, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming));
+  for (const path of PATHS) {
+    app.all(path, (c) => {
+      const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+      return handle(c.req.raw, env?.incoming, env?.outgoing);
+    });
+  }
   app.notFound(() => jsonRpcError(404, -32000, "Not found: the MCP endpoint is /mcp"));
   return {
     app,

@@ -2,6 +2,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { CallerSignal } from "../../consumes/http/client.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
@@ -29,7 +30,11 @@ export const PAGE_SIZE = 100;
 export interface McpService {
   name: string;
   tools: CompiledTool[];
-  newServer(): Server;
+  /**
+   * @param callerGone aborted when the caller goes away (its HTTP connection closed early): tool
+   * calls then use it instead of the SDK's per-request signal.
+   */
+  newServer(callerGone?: CallerSignal): Server;
 }
 
 export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: ToolCallWrapper): McpService {
@@ -56,7 +61,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   return {
     name: block.namespace,
     tools,
-    newServer() {
+    newServer(callerGone) {
       const server = new Server(info, options);
       server.setRequestHandler(ListToolsRequestSchema, async (request) => {
         const start = decodeCursor(request.params?.cursor);
@@ -70,7 +75,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
         const tool = byName.get(params.name);
         if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
         const args = params.arguments ?? {};
-        const run = (context?: CallContext) => callTool(tool, args, extra.signal, runtime, context);
+        const run = (context?: CallContext) => callTool(tool, args, callerGone ?? extra.signal, runtime, context);
         return (wrap ? wrap(tool, extra.requestInfo?.headers, run) : run()) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
       });
       return server;

@@ -1,4 +1,4 @@
-import { MAX_READ_BODY } from "../../consumes/http/client.js";
+import { MAX_READ_BODY, type CallerSignal } from "../../consumes/http/client.js";
 import { joined, readAll } from "../../streams.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
@@ -115,7 +115,7 @@ function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: stri
 }
 
 /** Runs one `tools/call`: validation problems and upstream failures are tool errors, not protocol errors. */
-export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: AbortSignal | undefined, runtime: Runtime, context?: CallContext): Promise<ToolResult> {
+export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: CallerSignal | undefined, runtime: Runtime, context?: CallContext): Promise<ToolResult> {
   if (nestedDeeperThan(args)) return errorResult(`Invalid arguments for tool ${tool.name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = tool.validate(args);
   if (problems.length) return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
@@ -127,6 +127,8 @@ export async function callTool(tool: CompiledTool, args: Record<string, unknown>
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
     if (e instanceof FormatError) return errorResult(`Upstream error (502): ${e.message}`);
+    // Nobody reads this answer; it still ends the call (and its log line) as an error, not a crash.
+    if (signal?.aborted) return errorResult("The caller went away before the tool call finished");
     throw e;
   }
 }

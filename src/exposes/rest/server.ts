@@ -171,11 +171,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       if ("allow" in entry) return finish(json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }));
       info.operation = entry.operation;
       info.route = entry.route.path;
-      // The caller is gone when the connection closes before the answer was written in full.
-      const gone = new CallerGone();
-      res.on("close", () => {
-        if (!res.writableFinished) gone.abort();
-      });
+      const gone = CallerGone.of(res);
       const call: Call = {
         req,
         href,
