@@ -217,36 +217,20 @@ describe("MCP sessions mode and unreachable upstream", () => {
 });
 
 describe("MCP caller leaving", () => {
-  /** An upstream that never answers, and reports when the runtime gives up on a request. */
-  async function silentUpstream() {
-    let cancelled!: () => void;
-    const gone = new Promise<void>((resolve) => (cancelled = resolve));
-    const server = http.createServer((_req, res) => {
-      res.on("close", () => {
-        if (!res.writableFinished) cancelled();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
-    return {
-      gone,
-      upstream: { url, requests: [], stop: async () => (server.closeAllConnections(), await new Promise((r) => server.close(r))) } as unknown as RecordingUpstream,
-    };
-  }
-
   it.each([
     ["JSON", "application/json, text/event-stream"],
     ["SSE", "text/event-stream, application/json"],
   ])("a stateless tools/call whose client disconnects cancels its upstream call (%s answer)", async (_kind, accept) => {
-    const { gone, upstream } = await silentUpstream();
-    // A call timeout far longer than the test: only the client leaving can end the upstream call.
+    // An upstream slower than the test, and a call timeout longer still: only the client leaving
+    // can end the upstream call early.
+    const upstream = await startRecordingUpstream(() => ({ delay: 30_000, body: "{}" }));
     const { served, url } = await start(upstream, { callTimeout: 60_000 });
     try {
       const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", accept } });
       req.on("error", () => {});
       req.end(JSON.stringify(call("get-interconnection", { connection_id: "c" })));
       setTimeout(() => req.destroy(), 200);
-      const outcome = await Promise.race([gone.then(() => "cancelled"), new Promise((r) => setTimeout(() => r("still running"), 3000))]);
+      const outcome = await Promise.race([upstream.closedEarly.then(() => "cancelled"), new Promise((r) => setTimeout(() => r("still running"), 3000))]);
       expect(outcome).toBe("cancelled");
     } finally {
       await served.close();
