@@ -127,8 +127,6 @@ export async function callTool(tool: CompiledTool, args: Record<string, unknown>
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
     if (e instanceof FormatError) return errorResult(`Upstream error (502): ${e.message}`);
-    // Nobody reads this answer; it still ends the call (and its log line) as an error, not a crash.
-    if (signal?.aborted) return errorResult("The caller went away before the tool call finished");
     throw e;
   }
 }
