@@ -11,11 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
+import { CLI_ARGS } from "./cli.mjs";
 import { generateScale } from "./scale.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
-const CLI = path.join(ROOT, "bin/naftiko.js");
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
 const CONNECTION = "79fca704-b256-487b-b33c-6dfd4a500468";
 const ENV = { ...process.env, PATH: process.env.PATH, EQUINIX_API_KEY: "bench-key" };
@@ -101,7 +101,7 @@ const cpu = { flagship: [], scale: [] };
 
 function cold(file, serveArgs, route, name) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
   pin(child.pid, 1);
   return new Promise((resolve, reject) => {
     let err = "";

@@ -22,11 +22,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
+import { CLI_ARGS } from "./cli.mjs";
 import { generateScale } from "./scale.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
-const CLI = path.join(ROOT, "bin/naftiko.js");
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
 const CONNECTION = "79fca704-b256-487b-b33c-6dfd4a500468";
 const PROJECT = "52000fb2-ee46-4673-93a8-de2c2bdba33b";
@@ -122,7 +122,7 @@ function firstLine(stream, what, timeout = 15_000) {
  */
 function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
   const t0 = process.hrtime.bigint();
-  const child = track(spawn(process.execPath, [CLI, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] }));
+  const child = track(spawn(process.execPath, [...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] }));
   pin(child.pid, cpu);
   return new Promise((resolve, reject) => {
     let err = "";
@@ -406,7 +406,7 @@ const shipped = [FLAGSHIP, ...readdirSync(path.join(ROOT, "capabilities")).filte
 const validateMs = [];
 for (let i = 0; i < config.validateRuns; i++) {
   const t0 = process.hrtime.bigint();
-  execFileSync(process.execPath, [CLI, "validate", ...shipped], { cwd: ROOT, stdio: "ignore" });
+  execFileSync(process.execPath, [...CLI_ARGS, "validate", ...shipped], { cwd: ROOT, stdio: "ignore" });
   validateMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
 

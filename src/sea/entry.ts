@@ -3,7 +3,8 @@
  * options (`--port`, `--host`, `--base-uri`, …); `--help` and `--version` are the CLI's own.
  * The prelude `naftiko build` puts before this bundle has already extracted the capability.
  */
-import "./modules.js"; // first: hands the bundled lazily-loaded modules over (see lazy.ts)
+import "./v8.js"; // first: V8 settings, before the runtime allocates anything
+import "./modules.js"; // next: hands the bundled lazily-loaded modules over (see lazy.ts)
 import { main } from "../cli/main.js";
 
 declare const __naftiko_sea: { capability: string; openapi?: string; dir: string };
