@@ -3,7 +3,7 @@
 // only under load; idle RSS is unchanged). Per call a gateway allocates a little and keeps nothing,
 // so fewer young collections each find the same few calls in flight alive: measured in the bench
 // (issue 6), the 100 KB passthrough no longer falls into a mark-compact every ~65 ms (1.00 of
-// node-limit instead of 0.55-0.84) and an MCP call costs ~20% less CPU, for ~25 MB more RSS under
+// node-limit instead of 0.49-0.99) and an MCP call costs ~15% less CPU, for ~25 MB more RSS under
 // load. V8 sizes the heap when it starts, so this cannot be set from here below like the flag that
 // follows; `env -S` (coreutils >= 8.30, macOS) and npm's Windows shims read it from this line, the
 // Docker image passes it itself, and `node bin/naftiko.js` without it runs with V8's default.
