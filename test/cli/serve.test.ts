@@ -1,7 +1,9 @@
 /** The CLI as a user meets it: help, a missing key, overrides, and a clean stop. */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, runCli, spawnServe } from "../support/cli.js";
+import { CLI, ROOT, runCli, spawnServe } from "../support/cli.js";
 import { startRecordingUpstream } from "../support/recording-upstream.js";
 
 const FLAGSHIP = "metal-interconnections.naftiko.yaml";
@@ -51,6 +53,37 @@ describe("naftiko CLI", () => {
     } finally {
       await proc.stop();
       await upstream.stop();
+    }
+  });
+
+  // The installed command is bin/naftiko.js run through its `#!` line, which also gives Node the
+  // young-generation size (README, Performance): a broken line would break `npx naftiko` alone.
+  // /proc gives the command line Node was started with: Linux (and CI) only.
+  it.runIf(process.platform === "linux")("runs as an executable, its #! line starting Node with the CLI's V8 flags", async () => {
+    const child = spawn(CLI, ["serve", FLAGSHIP, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, EQUINIX_API_KEY: "k" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let err = "";
+        const timer = setTimeout(() => reject(new Error(`not ready in 15 s:\n${err}`)), 15_000);
+        child.stderr!.on("data", (d: Buffer) => {
+          err += d.toString();
+          if (err.includes("naftiko: ready")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${err}`)));
+      });
+      // `env` execs Node in its own process: the pid is the server's.
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      expect(argv).toContain("--max-semi-space-size=32");
+      expect(argv).toContain(CLI);
+    } finally {
+      child.kill("SIGTERM");
     }
   });
 });
