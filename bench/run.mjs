@@ -2,7 +2,8 @@
 //
 // Method (see README, "Performance"):
 // - Every server is its own process: the upstream, the node-limit proxy, and one `naftiko serve`
-//   (the real CLI) per capability. The load generator (autocannon) is another process.
+//   (the real CLI) per capability. The load generator (autocannon) is another process. The runtime
+//   and the node-limit proxy run with the Node flags of the Docker image's ENTRYPOINT (cli.mjs).
 // - On a machine with ≥ 2 CPUs each process is pinned with `taskset`: the server under test gets
 //   CPU 1 to itself; the load generator, the upstream and this runner (which reads the servers' log
 //   lines) share CPU 0 (with ≥ 3 CPUs the upstream gets CPU 2). The proxy is then the bottleneck,
@@ -22,7 +23,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
-import { CLI_ARGS } from "./cli.mjs";
+import { CLI_ARGS, NODE_FLAGS } from "./cli.mjs";
 import { generateScale } from "./scale.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -93,8 +94,8 @@ process.on("exit", stopAll);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 /** Starts a plain Node script that prints `{"port":…}` on its first stdout line. */
-async function startScript(script, scriptArgs, cpu) {
-  const child = track(spawn(process.execPath, [path.join(HERE, script), ...scriptArgs], { stdio: ["ignore", "pipe", "inherit"] }));
+async function startScript(script, scriptArgs, cpu, nodeFlags = []) {
+  const child = track(spawn(process.execPath, [...nodeFlags, path.join(HERE, script), ...scriptArgs], { stdio: ["ignore", "pipe", "inherit"] }));
   pin(child.pid, cpu);
   const line = await firstLine(child.stdout, `${script} did not start`);
   return { child, pid: child.pid, ...JSON.parse(line) };
@@ -251,7 +252,8 @@ const scaleFile = path.join(os.tmpdir(), `naftiko-bench-scale-${process.pid}.naf
 const scale = generateScale(100);
 writeFileSync(scaleFile, scale.yaml);
 
-const proxy = await startScript("node-limit.mjs", [upstreamBase], CPU.server);
+// The proxy runs on the same V8 settings as the runtime (bench/cli.mjs).
+const proxy = await startScript("node-limit.mjs", [upstreamBase], CPU.server, NODE_FLAGS);
 const flagshipArgs = [...portArgs(FLAGSHIP), "--base-uri", `metal-interconnections=${metalBase}`];
 const mappedFile = path.join(HERE, "mapped.naftiko.yaml");
 const mappedArgs = [...portArgs(mappedFile), "--base-uri", `metal=${metalBase}`];

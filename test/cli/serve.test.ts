@@ -56,34 +56,17 @@ describe("naftiko CLI", () => {
     }
   });
 
-  // The installed command is bin/naftiko.js run through its `#!` line, which also gives Node the
-  // young-generation size (README, Performance): a broken line would break `npx naftiko` alone.
-  // /proc gives the command line Node was started with: Linux (and CI) only.
-  it.runIf(process.platform === "linux")("runs as an executable, its #! line starting Node with the CLI's V8 flags", async () => {
-    const child = spawn(CLI, ["serve", FLAGSHIP, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, EQUINIX_API_KEY: "k" },
-      stdio: ["ignore", "ignore", "pipe"],
+  // The installed command is bin/naftiko.js run through its `#!` line (npm links it as is): the
+  // other tests spawn it through process.execPath, which would not notice a broken line.
+  it.runIf(process.platform !== "win32")("runs as an executable through its #! line", async () => {
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(CLI, ["--version"], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.once("error", reject);
+      child.once("exit", (code) => resolve({ code, stdout }));
     });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let err = "";
-        const timer = setTimeout(() => reject(new Error(`not ready in 15 s:\n${err}`)), 15_000);
-        child.stderr!.on("data", (d: Buffer) => {
-          err += d.toString();
-          if (err.includes("naftiko: ready")) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${err}`)));
-      });
-      // `env` execs Node in its own process: the pid is the server's.
-      const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
-      expect(argv).toContain("--max-semi-space-size=32");
-      expect(argv).toContain(CLI);
-    } finally {
-      child.kill("SIGTERM");
-    }
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
   });
 });
