@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const CLI = path.join(ROOT, "bin/naftiko.js");
+const CLI = path.join(ROOT, "bin/naftiko.js");
 
 const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(path.join(ROOT, "Dockerfile"), "utf8"));
 const argv = entrypoint ? JSON.parse(entrypoint[1]) : [];

@@ -3,7 +3,7 @@
  * options (`--port`, `--host`, `--base-uri`, …); `--help` and `--version` are the CLI's own.
  * The prelude `naftiko build` puts before this bundle has already extracted the capability.
  */
-import "./v8.js"; // first: V8 settings, before the runtime allocates anything
+import "../v8.js"; // first: V8 settings, before the runtime allocates anything
 import "./modules.js"; // next: hands the bundled lazily-loaded modules over (see lazy.ts)
 import { main } from "../cli/main.js";
 
