@@ -1,9 +1,8 @@
 /** The CLI as a user meets it: help, a missing key, overrides, and a clean stop. */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, ROOT, runCli, spawnServe } from "../support/cli.js";
+import { VERSION } from "../../src/version.js";
+import { CLI, ROOT, runCli, runCommand, spawnServe } from "../support/cli.js";
 import { startRecordingUpstream } from "../support/recording-upstream.js";
 
 const FLAGSHIP = "metal-interconnections.naftiko.yaml";
@@ -59,14 +58,8 @@ describe("naftiko CLI", () => {
   // The installed command is bin/naftiko.js run through its `#!` line (npm links it as is): the
   // other tests spawn it through process.execPath, which would not notice a broken line.
   it.runIf(process.platform !== "win32")("runs as an executable through its #! line", async () => {
-    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(CLI, ["--version"], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.once("error", reject);
-      child.once("exit", (code) => resolve({ code, stdout }));
-    });
+    const out = await runCommand(CLI, ["--version"]);
     expect(out.code).toBe(0);
-    expect(out.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+    expect(out.stdout.trim()).toBe(VERSION);
   });
 });
