@@ -88,14 +88,13 @@ type McpCode = Awaited<ReturnType<typeof loadMcp>>;
  * for a capability that exposes MCP.
  */
 async function loadMcp() {
-  const [http, observe, server, stdio, { getRequestListener }] = await Promise.all([
+  const [http, observe, server, stdio] = await Promise.all([
     import("./exposes/mcp/http.js"),
     import("./exposes/mcp/observe.js"),
     import("./exposes/mcp/server.js"),
     import("./exposes/mcp/stdio.js"),
-    import("@hono/node-server"),
   ]);
-  return { mcpHttpApp: http.mcpHttpApp, observeTool: observe.observeTool, mcpService: server.mcpService, serveStdio: stdio.serveStdio, getRequestListener };
+  return { mcpHttpApp: http.mcpHttpApp, observeTool: observe.observeTool, mcpService: server.mcpService, serveStdio: stdio.serveStdio };
 }
 
 /** Skill blocks are Hono apps too; loaded only for a capability that has one. */
@@ -162,7 +161,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
     const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
     const http = code.mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address: addressOf(mcp), allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
-    return { listener: code.getRequestListener(http.app.fetch), mcp: service, close: http.close };
+    return { listener: http.listener, mcp: service, close: http.close };
   };
   const closeGeneration = async (g: Generation) => {
     await Promise.all([...g.apps.values()].map((a) => a.close?.()));

@@ -112,6 +112,53 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     expect(local.status).toBe(200);
   });
 
+  it("answers a single request the same whether it takes the direct path or the SDK's transport", async () => {
+    // `application/json` exactly takes the direct path (src/exposes/mcp/direct.ts); with a charset
+    // parameter the same request goes through Hono and the SDK's Streamable HTTP transport.
+    const requests = [
+      call("get-virtual-circuit", { id: "vc-same" }, 11),
+      call("no-such-tool", {}, 12),
+      call("list-project-connections", { project_id: 5 }, 13),
+      { jsonrpc: "2.0", id: "p-1", method: "ping" },
+      { jsonrpc: "2.0", id: 14, method: "tools/list", params: {} },
+      { jsonrpc: "2.0", id: 15, method: "no/such/method" },
+      { jsonrpc: "2.0", id: 16, method: "tools/call", params: { name: "get-virtual-circuit", arguments: "not an object" } },
+    ];
+    for (const request of requests) {
+      const answers = [];
+      for (const type of ["application/json", "application/json; charset=utf-8"]) {
+        const res = await fetch(url, { method: "POST", headers: { "content-type": type, accept: "application/json, text/event-stream" }, body: JSON.stringify(request) });
+        // The recording upstream numbers its answers (`n`): the one thing that differs.
+        const body = (await res.text()).replace(/(\\?"n\\?":)\d+/g, (_m, key: string) => `${key}0`);
+        answers.push({ status: res.status, type: res.headers.get("content-type"), body: JSON.parse(body) });
+      }
+      expect(answers[0], JSON.stringify(request)).toEqual(answers[1]);
+      expect(answers[0].status).toBe(200);
+      expect((answers[0].body as { id: unknown }).id).toBe(request.id);
+    }
+  });
+
+  it("leaves what is not one plain request to the SDK's transport: batches, notifications, bad JSON, a protocol version it does not speak", async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body });
+    const notification = await post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    expect(notification.status).toBe(202);
+    const batch = await post(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }, { jsonrpc: "2.0", id: 2, method: "ping" }]));
+    expect(batch.status).toBe(200);
+    expect(((await batch.json()) as Array<{ id: number }>).map((r) => r.id)).toEqual([1, 2]);
+    const broken = await post('{"jsonrpc":"2.0",');
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as any).error.code).toBe(-32700);
+    const notRpc = await post(JSON.stringify({ hello: "world" }));
+    expect(notRpc.status).toBe(400);
+    expect(((await notRpc.json()) as any).error.message).toMatch(/Invalid JSON-RPC message/);
+    const version = await post(JSON.stringify(call("get-virtual-circuit", { id: "v" })), { "mcp-protocol-version": "1999-01-01" });
+    expect(version.status).toBe(400);
+    expect(((await version.json()) as any).error.message).toMatch(/Unsupported protocol version: 1999-01-01/);
+    const init = await post(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }));
+    expect(((await init.json()) as any).result.protocolVersion).toBe("2025-06-18");
+  });
+
   it("an unknown tool is JSON-RPC error -32602", async () => {
     const body = await json(rpc(url, call("no-such-tool", {})));
     expect(body.error.code).toBe(-32602);

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
+import { getRequestListener } from "@hono/node-server";
 import { denialResponse, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
 import { CallerGone } from "../../consumes/http/client.js";
 import { joined, readUpTo, utf8Text } from "../../streams.js";
+import { directCalls } from "./direct.js";
 
 export interface McpHttpOptions {
   /** Keep an MCP session per client (`Mcp-Session-Id`) instead of answering each request on its own. */
@@ -31,7 +33,7 @@ const PATHS = ["/mcp", "/"];
  * engine post). Stateless by default: every POST is answered on its own, so any instance behind a
  * load balancer can answer any request, and a `tools/call` needs no `initialize` first.
  */
-export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app: Hono; close(): Promise<void> } {
+export function mcpHttpApp(service: McpService, options: McpHttpOptions): { listener: RequestListener; close(): Promise<void> } {
   const app = new Hono();
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; seen: number }>();
   const idle = options.sessionIdleMs ?? 30 * 60_000;
@@ -43,8 +45,22 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
     : undefined;
   sweeper?.unref();
 
+  const stateless = async (request: Request, json: boolean, body: { parsed: unknown } | { request: Request } | undefined, outgoing?: ServerResponse): Promise<Response> => {
+    // The request's tool calls end with its connection: a client that leaves cancels their
+    // upstream calls, as on REST. (The SDK's own per-request signal never fires here: a
+    // stateless transport is never closed, and a cancellation would come on another request.)
+    const server = service.newServer(outgoing && CallerGone.of(outgoing));
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
+    await server.connect(transport);
+    // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
+    // waits for every handler; an SSE stream ends with its last response), and closing it costs
+    // the SDK a "Connection closed" error with a stack trace on every call (issue 6). It is
+    // garbage once the answer is sent.
+    return body && "parsed" in body ? transport.handleRequest(request, { parsedBody: body.parsed }) : transport.handleRequest(body?.request ?? request);
+  };
+
   const handle = async (raw: Request, incoming?: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
-    const forbidden = checkHostAndOrigin(raw, options);
+    const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
     const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
     if (denial) return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
@@ -55,17 +71,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
         return jsonRpcError(405, -32000, "Method not allowed: this MCP server is stateless; POST JSON-RPC messages", { Allow: "POST" });
       }
       const body = request === raw && incoming ? await readJsonBody(incoming, raw, options.maxBodySize) : undefined;
-      // The request's tool calls end with its connection: a client that leaves cancels their
-      // upstream calls, as on REST. (The SDK's own per-request signal never fires here: a
-      // stateless transport is never closed, and a cancellation would come on another request.)
-      const server = service.newServer(outgoing && CallerGone.of(outgoing));
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
-      await server.connect(transport);
-      // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
-      // waits for every handler; an SSE stream ends with its last response), and closing it costs
-      // the SDK a "Connection closed" error with a stack trace on every call (issue 6). It is
-      // garbage once the answer is sent.
-      return body && "parsed" in body ? transport.handleRequest(request, { parsedBody: body.parsed }) : transport.handleRequest(body?.request ?? request);
+      return stateless(request, json, body, outgoing);
     }
     const id = request.headers.get("mcp-session-id");
     if (id) {
@@ -96,8 +102,30 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { app:
     });
   }
   app.notFound(() => jsonRpcError(404, -32000, "Not found: the MCP endpoint is /mcp"));
+  const viaHono = getRequestListener(app.fetch);
+  // Stateless, the common call (one request, a JSON answer) skips Hono and the SDK's transport.
+  const direct = options.sessions
+    ? undefined
+    : directCalls(service, {
+        paths: PATHS,
+        maxBodySize: options.maxBodySize,
+        refused: (header, url) => checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url }) !== undefined,
+        acceptsJson: (accept) => {
+          const plan = acceptPlan(accept, true);
+          return plan.json && (plan.rewrite || (accept.includes("application/json") && accept.includes("text/event-stream")));
+        },
+        // The Accept header is the SDK's as normaliseAccept makes it; the answer is JSON, whole.
+        async viaTransport(req, res, href, body) {
+          const headers = new Headers();
+          for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+          const { request } = normaliseAccept(new Request(href, { method: "POST", headers }));
+          const answer = await stateless(request, true, "parsed" in body ? body : { request: new Request(request, { body: body.bytes }) }, res);
+          const bytes = Buffer.from(await answer.arrayBuffer());
+          res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": bytes.length }).end(bytes);
+        },
+      });
   return {
-    app,
+    listener: direct ? (req, res) => void (direct(req, res) || viaHono(req, res)) : viaHono,
     async close() {
       if (sweeper) clearInterval(sweeper);
       await Promise.all([...sessions.values()].map((s) => s.transport.close()));
@@ -131,12 +159,12 @@ async function readJsonBody(incoming: IncomingMessage, raw: Request, max: number
  * loopback-bound server accepts only loopback Host and Origin names; otherwise an Origin must
  * match the Host it was sent to, or be allowed explicitly.
  */
-function checkHostAndOrigin(req: Request, options: McpHttpOptions): string | undefined {
-  const host = req.headers.get("host") ?? "";
+function checkHostAndOrigin(header: (name: string) => string | undefined, options: McpHttpOptions): string | undefined {
+  const host = header("host") ?? "";
   const hostname = host.replace(/:\d+$/, "").toLowerCase();
   const loopback = isLoopback(options.address);
   if (loopback && !LOOPBACK_NAMES.has(hostname) && !options.allowedHosts?.includes(host)) return `Host "${host}" is not allowed`;
-  const origin = req.headers.get("origin");
+  const origin = header("origin");
   if (origin) {
     if (options.allowedOrigins?.includes(origin)) return undefined;
     let url: URL;

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { CallerGone } from "../../consumes/http/client.js";
+import { joined, readUpTo, utf8Text } from "../../streams.js";
+import { headerValue, requestUrl } from "../rest/request.js";
+import type { McpService } from "./server.js";
+
+/*
+ * The common stateless call, one JSON-RPC request POSTed the way SDK clients post it, goes straight
+ * from node:http to the SDK's `Server` over a one-request transport that writes the answer to the
+ * response. Through Hono, Fetch `Request`/`Response` objects and the SDK's Streamable HTTP transport
+ * the same call cost ~20% more CPU (issue 6). The SDK's protocol handling (request parsing, the
+ * tools/call checks, errors, the answer's JSON-RPC shape) is the same `Server` either way.
+ *
+ * Only a request that the SDK's transport would itself dispatch and answer with a 200 JSON body
+ * takes this path: every header check below is one of that transport's, made stricter where that is
+ * simpler (an exact Content-Type). A request failing one is left untouched for the usual path, which
+ * answers it (406, 415, a protocol version error, ...). A body that turns out to be anything but one
+ * request (a batch, a notification, `initialize`, text that is not JSON-RPC) is handed to the SDK's
+ * transport with the bytes already read.
+ */
+
+export interface DirectOptions {
+  /** The endpoint's paths, exactly (a query string or any other path takes the usual way). */
+  paths: readonly string[];
+  maxBodySize: number;
+  /** Whether the block's Host/Origin or authentication checks refuse it (the usual path answers 403 or 401). */
+  refused(header: (name: string) => string | undefined, url: string): boolean;
+  /** Whether this Accept header gets a JSON answer that the SDK's transport would accept as is. */
+  acceptsJson(accept: string): boolean;
+  /** The usual stateless handling, for a body read here that is not a plain request. */
+  viaTransport(req: IncomingMessage, res: ServerResponse, href: string, body: { parsed: unknown } | { bytes: Buffer }): Promise<void>;
+}
+
+/** Returns a listener that takes the request (true) or leaves it, unread, to the caller (false). */
+export function directCalls(service: McpService, options: DirectOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const paths = new Set(options.paths);
+  return (req, res) => {
+    if (req.method !== "POST" || !paths.has(req.url ?? "")) return false;
+    // Read as the Fetch `Headers` the SDK's transport would get (every occurrence, joined).
+    if (headerValue(req, "content-type") !== "application/json" || req.headers["transfer-encoding"] !== undefined) return false;
+    const length = Number(req.headers["content-length"]);
+    if (!Number.isInteger(length) || length > options.maxBodySize) return false;
+    const version = headerValue(req, "mcp-protocol-version");
+    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
+    if (!options.acceptsJson(headerValue(req, "accept") ?? "")) return false;
+    let href: string;
+    try {
+      href = requestUrl(req);
+    } catch {
+      return false; // a target or Host that is not a URL: the usual path answers it
+    }
+    if (options.refused((name) => headerValue(req, name), href)) return false;
+    void answer(service, options, req, res, href).catch((e: unknown) => {
+      console.error(`naftiko: unexpected error on MCP POST: ${(e as Error)?.stack ?? e}`);
+      if (!res.headersSent) writeJson(res, 500, { jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: null });
+      else res.destroy();
+    });
+    return true;
+  };
+}
+
+async function answer(service: McpService, options: DirectOptions, req: IncomingMessage, res: ServerResponse, href: string): Promise<void> {
+  let bytes: Buffer;
+  try {
+    const read = await readUpTo(req, options.maxBodySize);
+    bytes = joined(read.chunks, read.size);
+  } catch {
+    // The caller hung up mid-body: nobody is left to answer.
+    res.destroy();
+    return;
+  }
+  let parsed: unknown;
+  try {
+    // As the SDK reads it (Request.text()).
+    parsed = JSON.parse(utf8Text(bytes));
+  } catch {
+    return options.viaTransport(req, res, href, { bytes });
+  }
+  // What the SDK's transport dispatches is the message as its schema parses it.
+  const message = Array.isArray(parsed) ? undefined : JSONRPCMessageSchema.safeParse(parsed);
+  if (!message?.success || !isJSONRPCRequest(message.data) || message.data.method === "initialize") return options.viaTransport(req, res, href, { parsed });
+  const server = service.newServer(CallerGone.of(res));
+  const transport = new ResponseTransport(res, message.data.id);
+  await server.connect(transport);
+  transport.onmessage?.(message.data, { requestInfo: { headers: req.headers, url: new URL(href) } });
+}
+
+/**
+ * A transport for one request: the response to it is the HTTP answer. Anything else the server
+ * sends (a notification, a request to the client) is dropped, as the SDK's transport drops them
+ * when answering with JSON.
+ */
+class ResponseTransport implements Transport {
+  onmessage?: Transport["onmessage"];
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly id: RequestId,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+    if (!("id" in message) || message.id !== this.id || !("result" in message || "error" in message)) return;
+    writeJson(this.res, 200, message);
+  }
+
+  async close(): Promise<void> {
+    this.onclose?.();
+  }
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
