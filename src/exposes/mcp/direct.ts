@@ -105,7 +105,7 @@ class ResponseTransport implements Transport {
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
-    if (!("id" in message) || message.id !== this.id || !("result" in message || "error" in message)) return;
+    if (!("id" in message) || message.id !== this.id || !("result" in message || "error" in message) || this.res.headersSent) return;
     writeJson(this.res, 200, message);
   }
 
