@@ -160,7 +160,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
     const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
-    const http = code.mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address: addressOf(mcp), allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth });
+    const http = code.mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address: addressOf(mcp), allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth, redact: (t) => runtime.redactor.redact(t) });
     return { listener: http.listener, mcp: service, close: http.close };
   };
   const closeGeneration = async (g: Generation) => {

@@ -29,6 +29,8 @@ export interface DirectOptions {
   refused(header: (name: string) => string | undefined, url: string): boolean;
   /** Whether this Accept header gets a JSON answer that the SDK's transport would accept as is. */
   acceptsJson(accept: string): boolean;
+  /** Logs an error nobody expected (redacted), before the caller gets a 500. */
+  unexpected(error: unknown): void;
   /** The usual stateless handling, for a body read here that is not a plain request. */
   viaTransport(req: IncomingMessage, res: ServerResponse, href: string, body: { parsed: unknown } | { bytes: Buffer }): Promise<void>;
 }
@@ -53,7 +55,7 @@ export function directCalls(service: McpService, options: DirectOptions): (req: 
     }
     if (options.refused((name) => headerValue(req, name), href)) return false;
     void answer(service, options, req, res, href).catch((e: unknown) => {
-      console.error(`naftiko: unexpected error on MCP POST: ${(e as Error)?.stack ?? e}`);
+      options.unexpected(e);
       if (!res.headersSent) writeJson(res, 500, { jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: null });
       else res.destroy();
     });

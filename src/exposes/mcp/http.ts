@@ -23,6 +23,8 @@ export interface McpHttpOptions {
   sessionIdleMs?: number;
   /** The block's server authentication: 401 with `WWW-Authenticate` before any MCP handling. */
   auth?: ServerAuth;
+  /** Scrubs bound values (credentials) from what is logged. */
+  redact?: (text: string) => string;
 }
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -102,6 +104,12 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     });
   }
   app.notFound(() => jsonRpcError(404, -32000, "Not found: the MCP endpoint is /mcp"));
+  const redact = options.redact ?? ((text: string) => text);
+  const unexpected = (e: unknown) => console.error(redact(`naftiko: unexpected error on MCP ${(e as Error)?.stack ?? e}`));
+  app.onError((e) => {
+    unexpected(e);
+    return jsonRpcError(500, -32603, "Internal error");
+  });
   const viaHono = getRequestListener(app.fetch);
   // Stateless, the common call (one request, a JSON answer) skips Hono and the SDK's transport.
   const direct = options.sessions
@@ -109,6 +117,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     : directCalls(service, {
         paths: PATHS,
         maxBodySize: options.maxBodySize,
+        unexpected,
         refused: (header, url) => checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url }) !== undefined,
         acceptsJson: (accept) => {
           const plan = acceptPlan(accept, true);
