@@ -41,9 +41,7 @@ export function directCalls(service: McpService, options: DirectOptions): (req: 
   return (req, res) => {
     if (req.method !== "POST" || !paths.has(req.url ?? "")) return false;
     // Read as the Fetch `Headers` the SDK's transport would get (every occurrence, joined).
-    if (headerValue(req, "content-type") !== "application/json" || req.headers["transfer-encoding"] !== undefined) return false;
-    const length = Number(req.headers["content-length"]);
-    if (!Number.isInteger(length) || length > options.maxBodySize) return false;
+    if (headerValue(req, "content-type") !== "application/json" || !boundedLength(req, options.maxBodySize)) return false;
     const version = headerValue(req, "mcp-protocol-version");
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
     if (!options.acceptsJson(headerValue(req, "accept") ?? "")) return false;
@@ -64,29 +62,39 @@ export function directCalls(service: McpService, options: DirectOptions): (req: 
 }
 
 async function answer(service: McpService, options: DirectOptions, req: IncomingMessage, res: ServerResponse, href: string): Promise<void> {
-  let bytes: Buffer;
+  let body: { parsed: unknown } | { bytes: Buffer };
   try {
-    const read = await readUpTo(req, options.maxBodySize);
-    bytes = joined(read.chunks, read.size);
+    body = await readJson(req, options.maxBodySize);
   } catch {
     // The caller hung up mid-body: nobody is left to answer.
     res.destroy();
     return;
   }
-  let parsed: unknown;
-  try {
-    // As the SDK reads it (Request.text()).
-    parsed = JSON.parse(utf8Text(bytes));
-  } catch {
-    return options.viaTransport(req, res, href, { bytes });
-  }
+  if (!("parsed" in body)) return options.viaTransport(req, res, href, body);
   // What the SDK's transport dispatches is the message as its schema parses it.
-  const message = Array.isArray(parsed) ? undefined : JSONRPCMessageSchema.safeParse(parsed);
-  if (!message?.success || !isJSONRPCRequest(message.data) || message.data.method === "initialize") return options.viaTransport(req, res, href, { parsed });
+  const message = Array.isArray(body.parsed) ? undefined : JSONRPCMessageSchema.safeParse(body.parsed);
+  if (!message?.success || !isJSONRPCRequest(message.data) || message.data.method === "initialize") return options.viaTransport(req, res, href, body);
   const server = service.newServer(CallerGone.of(res));
   const transport = new ResponseTransport(res, message.data.id);
   await server.connect(transport);
   transport.onmessage?.(message.data, { requestInfo: { headers: req.headers, url: new URL(href) } });
+}
+
+/** A body the runtime reads itself: its Content-Length is given and within the limit (not chunked). */
+export function boundedLength(req: IncomingMessage, max: number): boolean {
+  const length = Number(req.headers["content-length"]);
+  return Number.isInteger(length) && length <= max && req.headers["transfer-encoding"] === undefined;
+}
+
+/** The body read whole and parsed as the SDK's transport parses it (`Request.text()`, then JSON); its bytes when that fails. */
+export async function readJson(req: IncomingMessage, max: number): Promise<{ parsed: unknown } | { bytes: Buffer }> {
+  const read = await readUpTo(req, max);
+  const bytes = joined(read.chunks, read.size);
+  try {
+    return { parsed: JSON.parse(utf8Text(bytes)) };
+  } catch {
+    return { bytes };
+  }
 }
 
 /**

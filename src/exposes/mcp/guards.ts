@@ -16,17 +16,12 @@ import { InitializeRequestSchema, JSONRPCErrorResponseSchema, JSONRPCResultRespo
  * zod's `safeParse` itself, so it is the same error. What the SDK sees is unchanged.
  */
 
-interface SafeParseFailure {
-  success: false;
-  error: unknown;
-}
-
 type Guarded = {
   safeParse(data: unknown, params?: unknown): unknown;
   validate?(data: unknown, params?: unknown): boolean;
 };
 
-class LazyFailure implements SafeParseFailure {
+class LazyFailure {
   readonly success = false as const;
   #error: unknown;
   #parse: (() => { error?: unknown }) | undefined;

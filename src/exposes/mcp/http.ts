@@ -7,8 +7,7 @@ import { denialResponse, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
 import { CallerGone } from "../../consumes/http/client.js";
-import { joined, readUpTo, utf8Text } from "../../streams.js";
-import { directCalls } from "./direct.js";
+import { boundedLength, directCalls, readJson } from "./direct.js";
 
 export interface McpHttpOptions {
   /** Keep an MCP session per client (`Mcp-Session-Id`) instead of answering each request on its own. */
@@ -151,16 +150,9 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
  * answers exactly as it did; anything else (no length, over the limit) is left to the SDK untouched.
  */
 async function readJsonBody(incoming: IncomingMessage, raw: Request, max: number): Promise<{ parsed: unknown } | { request: Request } | undefined> {
-  const length = Number(incoming.headers["content-length"]);
-  if (!Number.isInteger(length) || length > max || incoming.headers["transfer-encoding"] !== undefined) return undefined;
-  const read = await readUpTo(incoming, max);
-  const bytes = joined(read.chunks, read.size);
-  try {
-    // As the SDK reads it (Request.text()).
-    return { parsed: JSON.parse(utf8Text(bytes)) };
-  } catch {
-    return { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes }) };
-  }
+  if (!boundedLength(incoming, max)) return undefined;
+  const body = await readJson(incoming, max);
+  return "parsed" in body ? body : { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: body.bytes }) };
 }
 
 /**
