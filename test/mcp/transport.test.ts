@@ -35,7 +35,7 @@ async function json(res: Promise<Response>): Promise<any> {
   return (await res).json();
 }
 
-const call = (name: string, args: Record<string, unknown>, id = 1) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
+const call = (name: string, args: Record<string, unknown>, id: number | string = 1) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
 
 describe("MCP over Streamable HTTP (stateless default)", () => {
   let upstream: RecordingUpstream;
@@ -283,5 +283,43 @@ describe("MCP caller leaving", () => {
       await served.close();
       await upstream.stop();
     }
+  });
+});
+
+describe("MCP answers carrying the upstream's own JSON", () => {
+  // The direct path writes a structured result's `structuredContent` as the upstream's text rather
+  // than serialising the parsed copy again (src/exposes/mcp/direct.ts): the data must be the same.
+  const documents: Record<string, string> = {
+    pretty: '{\n  "id": "c-1",\n  "2": "integer-like keys come first when re-serialised",\n  "1": true,\n  "name": "caf\\u00e9 \\"quoted\\" \\\\ back\\\\slash \\n line",\n  "raw": "naïve 東京 \u2028",\n  "nested": { "ports": [ { "speed": 1e3, "tags": [] } ], "empty": {} },\n  "nothing": null\n}\n',
+    array: '[{"id": 1}, {"id": 2}]',
+    scalar: '"just a string"',
+    "not-json": "{ nope",
+  };
+  let upstream: RecordingUpstream;
+  let served: Served;
+  let url: string;
+  beforeAll(async () => {
+    upstream = await startRecordingUpstream((req) => ({ headers: { "content-type": "application/json" }, body: documents[req.path.split("/").pop()!] }));
+    ({ served, url } = await start(upstream));
+  });
+  afterAll(async () => {
+    await served.close();
+    await upstream.stop();
+  });
+
+  it.each(Object.keys(documents))("%s: the text block is the upstream body as sent; structuredContent its data, only for an object", async (name) => {
+    const answers = [];
+    for (const type of ["application/json", "application/json; charset=utf-8"]) {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": type, accept: "application/json, text/event-stream" }, body: JSON.stringify(call("get-interconnection", { connection_id: name }, "id-\"7\"")) });
+      expect(res.status).toBe(200);
+      answers.push(JSON.parse(await res.text()));
+    }
+    // The direct path (exact content type) and the SDK's transport give the same answer.
+    expect(answers[0]).toEqual(answers[1]);
+    const [answer] = answers;
+    expect(answer).toMatchObject({ jsonrpc: "2.0", id: 'id-"7"' });
+    expect(answer.result.content).toEqual([{ type: "text", text: documents[name] }]);
+    if (name === "pretty") expect(answer.result.structuredContent).toEqual(JSON.parse(documents[name]));
+    else expect(answer.result).not.toHaveProperty("structuredContent");
   });
 });

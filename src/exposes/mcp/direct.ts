@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type JSONRPCResultResponse, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { CallerGone } from "../../consumes/http/client.js";
 import { joined, readUpTo, utf8Text } from "../../streams.js";
 import { headerValue, requestUrl } from "../rest/request.js";
-import type { McpService } from "./server.js";
+import type { AnswerSource, McpService } from "./server.js";
 
 /*
  * The common stateless call, one JSON-RPC request POSTed the way SDK clients post it, goes straight
@@ -74,8 +74,9 @@ async function answer(service: McpService, options: DirectOptions, req: Incoming
   // What the SDK's transport dispatches is the message as its schema parses it.
   const message = Array.isArray(body.parsed) ? undefined : JSONRPCMessageSchema.safeParse(body.parsed);
   if (!message?.success || !isJSONRPCRequest(message.data) || message.data.method === "initialize") return options.viaTransport(req, res, href, body);
-  const server = service.newServer(CallerGone.of(res));
-  const transport = new ResponseTransport(res, message.data.id);
+  const source: AnswerSource = {};
+  const server = service.newServer(CallerGone.of(res), source);
+  const transport = new ResponseTransport(res, message.data.id, source);
   await server.connect(transport);
   transport.onmessage?.(message.data, { requestInfo: { headers: req.headers, url: new URL(href) } });
 }
@@ -110,13 +111,17 @@ class ResponseTransport implements Transport {
   constructor(
     private readonly res: ServerResponse,
     private readonly id: RequestId,
+    private readonly source: AnswerSource,
   ) {}
 
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
     if (!("id" in message) || message.id !== this.id || !("result" in message || "error" in message) || this.res.headersSent) return;
-    writeJson(this.res, 200, message);
+    const json = this.source.structuredJson;
+    if (json !== undefined && "result" in message && message.result.structuredContent !== undefined) {
+      writeText(this.res, 200, withStructuredJson(message, json));
+    } else writeJson(this.res, 200, message);
   }
 
   async close(): Promise<void> {
@@ -124,7 +129,21 @@ class ResponseTransport implements Transport {
   }
 }
 
+/**
+ * A result response as JSON, its `structuredContent` written as `json`, that object's JSON text
+ * already made (see jsonSource): the same data as serialising it again, without that second pass
+ * over the document, ~5 µs of a 2.7 KB one (issue 6). The other members are serialised as usual.
+ */
+export function withStructuredJson(message: JSONRPCResultResponse, json: string): string {
+  const { structuredContent: _, ...rest } = message.result;
+  const result = JSON.stringify(rest);
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":${result.slice(0, -1)}${result === "{}" ? "" : ","}"structuredContent":${json}}}`;
+}
+
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  writeText(res, status, JSON.stringify(body));
+}
+
+function writeText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 }

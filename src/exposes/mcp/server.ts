@@ -7,7 +7,7 @@ import type { CallerSignal } from "../../consumes/http/client.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
-import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
+import { callTool, compileTools, jsonSource, type CompiledTool, type ToolResult } from "./tools.js";
 
 /** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
 export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: (context: CallContext) => Promise<ToolResult>) => Promise<ToolResult>;
@@ -35,7 +35,15 @@ export interface McpService {
    * @param callerGone aborted when the caller goes away (its HTTP connection closed early): tool
    * calls then use it instead of the SDK's per-request signal.
    */
-  newServer(callerGone?: CallerSignal): Server;
+  newServer(callerGone?: CallerSignal, answer?: AnswerSource): Server;
+}
+
+/**
+ * Filled by a `tools/call` handler for the transport writing its answer: the JSON text the
+ * result's `structuredContent` was parsed from (the upstream's own), when it was.
+ */
+export interface AnswerSource {
+  structuredJson?: string;
 }
 
 export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: ToolCallWrapper): McpService {
@@ -62,7 +70,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   return {
     name: block.namespace,
     tools,
-    newServer(callerGone) {
+    newServer(callerGone, answer) {
       const server = new Server(info, options);
       server.setRequestHandler(ListToolsRequestSchema, async (request) => {
         const start = decodeCursor(request.params?.cursor);
@@ -77,7 +85,13 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
         if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
         const args = params.arguments ?? {};
         const run = (context?: CallContext) => callTool(tool, args, callerGone ?? extra.signal, runtime, context);
-        return (wrap ? wrap(tool, extra.requestInfo?.headers, run) : run()) as Promise<{ content: Array<{ type: "text"; text: string }> }>;
+        const result = wrap ? wrap(tool, extra.requestInfo?.headers, run) : run();
+        type Answered = Promise<{ content: Array<{ type: "text"; text: string }> }>;
+        if (!answer) return result as Answered;
+        return result.then((r) => {
+          answer.structuredJson = r.structuredContent && jsonSource(r.structuredContent);
+          return r;
+        }) as Answered;
       });
       return server;
     },

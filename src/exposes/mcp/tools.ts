@@ -159,8 +159,24 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
     value = parseOrUndefined(text);
   }
   const result: ToolResult = { content: [{ type: "text", text }] };
-  if (value && typeof value === "object" && !Array.isArray(value)) result.structuredContent = value as Record<string, unknown>;
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    result.structuredContent = value as Record<string, unknown>;
+    // `text` is this object's JSON (the upstream's own, or made above): an answer can carry it as is.
+    sources.set(value, text);
+  }
   return result;
+}
+
+/** Structured results and the JSON text they were parsed from or serialised to. */
+const sources = new WeakMap<object, string>();
+
+/**
+ * The JSON text of a structured result, when it is already made (the text block holds it): the
+ * same data as `JSON.stringify(structured)`, so an answer can be written without serialising the
+ * document a second time (issue 6).
+ */
+export function jsonSource(structured: object): string | undefined {
+  return sources.get(structured);
 }
 
 function parseOrUndefined(text: string): unknown {
