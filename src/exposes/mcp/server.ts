@@ -39,8 +39,8 @@ export interface McpService {
 }
 
 /**
- * Filled by a `tools/call` handler for the transport writing its answer: the JSON text the
- * result's `structuredContent` was parsed from (the upstream's own), when it was.
+ * Filled by a `tools/call` handler for the transport writing its answer: the JSON text of the
+ * result's `structuredContent`, when the result already holds it (see jsonSource).
  */
 export interface AnswerSource {
   structuredJson?: string;
