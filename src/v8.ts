@@ -15,8 +15,8 @@ import v8 from "node:v8";
 // process starts, so it comes from the Docker image's ENTRYPOINT or NODE_OPTIONS (README, Deployment).
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
 
-// The old generation may grow to 4× what the last full collection left (V8 picks 1.1–4× from its
-// speed estimates). A small live heap (~19 MB for the flagship) got a limit so close to it that V8
+// The old generation may always grow to 4× what the last full collection left, the most V8 allows
+// itself (it picks 1.1–4× from its speed estimates). A small live heap (~19 MB for the flagship) got a limit so close to it that V8
 // counted the old generation as short of room for what the young one might promote, and marked
 // again and again: under ~100 KB answers, a mark-compact every 60–300 ms (6–9 ms each) in some
 // server processes and not others, 96 against 120–133 µs a call, p99 15–25 ms (issue 6). With
