@@ -16,12 +16,12 @@ import v8 from "node:v8";
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
 
 // The old generation may always grow to 4× what the last full collection left, the most V8 allows
-// itself (it picks 1.1–4× from its speed estimates). A small live heap (~19 MB for the flagship) got a limit so close to it that V8
-// counted the old generation as short of room for what the young one might promote, and marked
-// again and again: under ~100 KB answers, a mark-compact every 60–300 ms (6–9 ms each) in some
-// server processes and not others, 96 against 120–133 µs a call, p99 15–25 ms (issue 6). With
-// this, 96–110 µs and a p99 of ~5 ms in every process measured; it costs up to 3× the live heap in
-// garbage held between full collections (tens of MB). Unlike a starting heap size
-// (`--initial-old-space-size`, `--initial-heap-size`: the same effect, ~40 ms more cold start),
-// this is read when limits are computed, so it can be set here.
+// itself (it picks 1.1–4× from its speed estimates). A small live heap (~19 MB for the flagship)
+// got a limit so close to it that V8 counted the old generation as short of room for what the
+// young one might promote, and marked again and again: under ~100 KB answers, a mark-compact every
+// 60–300 ms (6–9 ms each) in some server processes and not others, 96 against 120–133 µs a call,
+// p99 15–25 ms (issue 6). With this, 96–110 µs and a p99 of ~5 ms in every process measured; it
+// costs up to 3× the live heap in garbage held between full collections (tens of MB). Unlike a
+// starting heap size (`--initial-old-space-size`, `--initial-heap-size`: the same effect, ~40 ms
+// more cold start), this is read when limits are computed, so it can be set here.
 v8.setFlagsFromString("--heap-growing-percent=300");
