@@ -36,7 +36,9 @@ let canPin = false;
 try {
   execFileSync("taskset", ["--version"], { stdio: "ignore" });
   canPin = process.platform === "linux" && cpus >= 2;
-} catch {}
+} catch {
+  // No taskset: the servers run unpinned.
+}
 const pin = (pid, cpu) => canPin && execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
 
 const up = spawn(process.execPath, [path.join(HERE, "upstream.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
@@ -72,7 +74,9 @@ async function untilOk(url) {
   for (;;) {
     try {
       if ((await request(url)) === 200) return process.hrtime.bigint();
-    } catch {}
+    } catch {
+      // Not listening yet: poll again.
+    }
     await new Promise((r) => setTimeout(r, 2));
   }
 }
@@ -101,7 +105,11 @@ const cpu = { flagship: [], scale: [] };
 
 function cold(file, serveArgs, route, name) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeArgs, ...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...CLI_ARGS, "serve", file, ...serveArgs], {
+    cwd: ROOT,
+    env: ENV,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   pin(child.pid, 1);
   return new Promise((resolve, reject) => {
     let err = "";
@@ -138,7 +146,8 @@ for (let i = 0; i < runs; i++) {
 up.kill();
 rmSync(scaleFile, { force: true });
 const out = {};
-for (const [k, v] of Object.entries(res)) if (v.length) out[k] = { median: +median(v).toFixed(1), min: +Math.min(...v).toFixed(1), runs: v.map((x) => +x.toFixed(1)) };
+for (const [k, v] of Object.entries(res))
+  if (v.length) out[k] = { median: +median(v).toFixed(1), min: +Math.min(...v).toFixed(1), runs: v.map((x) => +x.toFixed(1)) };
 for (const [k, v] of Object.entries(cpu)) if (v.length) out[`${k}Cpu`] = { median: +median(v).toFixed(1), min: +Math.min(...v).toFixed(1) };
 if (out.flagship && out.bare) out.flagshipOverBare = +(out.flagship.median / out.bare.median).toFixed(2);
 if (out.flagship && out.scale) out.scaleOverFlagship = +(out.scale.median / out.flagship.median).toFixed(2);

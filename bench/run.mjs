@@ -95,7 +95,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exi
 
 /** Starts a plain Node script that prints `{"port":…}` on its first stdout line. */
 async function startScript(script, scriptArgs, cpu, nodeFlags = []) {
-  const child = track(spawn(process.execPath, [...nodeFlags, path.join(HERE, script), ...scriptArgs], { stdio: ["ignore", "pipe", "inherit"] }));
+  const child = track(
+    spawn(process.execPath, [...nodeFlags, path.join(HERE, script), ...scriptArgs], { stdio: ["ignore", "pipe", "inherit"] }),
+  );
   pin(child.pid, cpu);
   const line = await firstLine(child.stdout, `${script} did not start`);
   return { child, pid: child.pid, ...JSON.parse(line) };
@@ -123,7 +125,9 @@ function firstLine(stream, what, timeout = 15_000) {
  */
 function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
   const t0 = process.hrtime.bigint();
-  const child = track(spawn(process.execPath, [...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] }));
+  const child = track(
+    spawn(process.execPath, [...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] }),
+  );
   pin(child.pid, cpu);
   return new Promise((resolve, reject) => {
     let err = "";
@@ -168,7 +172,11 @@ function procStatus(pid) {
     const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? NaN);
     return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
   } catch {
-    const kb = Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)]).toString().trim());
+    const kb = Number(
+      execFileSync("ps", ["-o", "rss=", "-p", String(pid)])
+        .toString()
+        .trim(),
+    );
     return { rssMb: kb / 1024, hwmMb: NaN };
   }
 }
@@ -246,7 +254,9 @@ function request(url, { method = "GET", headers = {}, body } = {}) {
 const up = await startScript("upstream.mjs", [], CPU.upstream);
 const upstreamBase = `http://127.0.0.1:${up.port}`;
 const metalBase = `${upstreamBase}/metal/v1`;
-log(`upstream on ${upstreamBase} (document ${up.one} B, list ${up.list} B); ${cpus} CPUs, ${canPin ? `pinned: server under test CPU ${CPU.server}, load generator CPU ${CPU.loadgen}, upstream CPU ${CPU.upstream}` : "not pinned (no taskset or 1 CPU)"}`);
+log(
+  `upstream on ${upstreamBase} (document ${up.one} B, list ${up.list} B); ${cpus} CPUs, ${canPin ? `pinned: server under test CPU ${CPU.server}, load generator CPU ${CPU.loadgen}, upstream CPU ${CPU.upstream}` : "not pinned (no taskset or 1 CPU)"}`,
+);
 
 const scaleFile = path.join(os.tmpdir(), `naftiko-bench-scale-${process.pid}.naftiko.yaml`);
 const scale = generateScale(100);
@@ -284,8 +294,18 @@ const MCP_HEADERS = { "content-type": "application/json", accept: "application/j
 const mcpBody = (method, params) => JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
 const cases = [
   { name: "direct", pid: up.pid, url: `${metalBase}/connections/${CONNECTION}`, what: "load generator → upstream" },
-  { name: "node-limit", pid: proxy.pid, url: `http://127.0.0.1:${proxy.port}/metal/v1/connections/${CONNECTION}`, what: "→ node:http + undici Pool proxy → upstream" },
-  { name: "rest-passthrough", pid: flagship.pid, url: `${rest(flagship)}/v1/connections/${CONNECTION}`, what: "→ naftiko serve flagship, GET /v1/connections/{id} (mapping $.)" },
+  {
+    name: "node-limit",
+    pid: proxy.pid,
+    url: `http://127.0.0.1:${proxy.port}/metal/v1/connections/${CONNECTION}`,
+    what: "→ node:http + undici Pool proxy → upstream",
+  },
+  {
+    name: "rest-passthrough",
+    pid: flagship.pid,
+    url: `${rest(flagship)}/v1/connections/${CONNECTION}`,
+    what: "→ naftiko serve flagship, GET /v1/connections/{id} (mapping $.)",
+  },
   {
     name: "mcp-call",
     pid: flagshipMcp.pid,
@@ -295,17 +315,38 @@ const cases = [
     body: mcpBody("tools/call", { name: "get-interconnection", arguments: { connection_id: CONNECTION } }),
     what: "→ naftiko serve flagship, MCP tools/call get-interconnection (Streamable HTTP, stateless)",
   },
-  { name: "rest-mapped", pid: mapped.pid, url: `${rest(mapped)}/v1/connections/${CONNECTION}`, what: "→ naftiko serve, official dialect, 8-field properties mapping" },
-  { name: "large-node-limit", pid: proxy.pid, url: `http://127.0.0.1:${proxy.port}/metal/v1/projects/${PROJECT}/connections`, what: `~100 KB list (${Math.round(up.list / 1024)} KB) through node-limit` },
-  { name: "large-passthrough", pid: flagshipLarge.pid, url: `${rest(flagshipLarge)}/v1/projects/${PROJECT}/connections`, what: "the same list through rest-passthrough" },
-  { name: "scale", pid: scaled.pid, url: `${rest(scaled)}/v1/r99/connections/${CONNECTION}`, what: `rest-passthrough, ${scale.operations}-operation capability, last route` },
+  {
+    name: "rest-mapped",
+    pid: mapped.pid,
+    url: `${rest(mapped)}/v1/connections/${CONNECTION}`,
+    what: "→ naftiko serve, official dialect, 8-field properties mapping",
+  },
+  {
+    name: "large-node-limit",
+    pid: proxy.pid,
+    url: `http://127.0.0.1:${proxy.port}/metal/v1/projects/${PROJECT}/connections`,
+    what: `~100 KB list (${Math.round(up.list / 1024)} KB) through node-limit`,
+  },
+  {
+    name: "large-passthrough",
+    pid: flagshipLarge.pid,
+    url: `${rest(flagshipLarge)}/v1/projects/${PROJECT}/connections`,
+    what: "the same list through rest-passthrough",
+  },
+  {
+    name: "scale",
+    pid: scaled.pid,
+    url: `${rest(scaled)}/v1/r99/connections/${CONNECTION}`,
+    what: `rest-passthrough, ${scale.operations}-operation capability, last route`,
+  },
 ];
 
 // Every case answers 200 before any load: a benchmark of 404s would be fast and worthless.
 for (const c of cases) {
   const r = await request(c.url, { method: c.method, headers: c.headers, body: c.body });
   if (r.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${r.status}: ${r.text.slice(0, 300)}`);
-  if (c.name === "mcp-call" && (!/"result"/.test(r.text) || /"isError":true/.test(r.text))) throw new Error(`mcp-call: the tool call failed: ${r.text.slice(0, 300)}`);
+  if (c.name === "mcp-call" && (!/"result"/.test(r.text) || /"isError":true/.test(r.text)))
+    throw new Error(`mcp-call: the tool call failed: ${r.text.slice(0, 300)}`);
   c.size = r.size;
 }
 
@@ -341,7 +382,11 @@ const afterLoad = {
 const huge = await hugeThroughFlagship();
 
 async function hugeThroughFlagship() {
-  const served = await startNaftiko(FLAGSHIP, [...portArgs(FLAGSHIP), "--base-uri", `metal-interconnections=${upstreamBase}/huge/${config.hugeMb}`]);
+  const served = await startNaftiko(FLAGSHIP, [
+    ...portArgs(FLAGSHIP),
+    "--base-uri",
+    `metal-interconnections=${upstreamBase}/huge/${config.hugeMb}`,
+  ]);
   await request(`${served.urls.rest}/v1/connections/${CONNECTION}`); // one small call first: pools, JIT
   const before = procStatus(served.pid);
   const t0 = Date.now();
@@ -349,7 +394,14 @@ async function hugeThroughFlagship() {
   const seconds = (Date.now() - t0) / 1000;
   const after = procStatus(served.pid);
   served.child.kill("SIGTERM");
-  return { status: r.status, bytes: r.size, seconds, idleRssMb: before.rssMb, peakRssMb: after.hwmMb, growthMb: after.hwmMb - before.rssMb };
+  return {
+    status: r.status,
+    bytes: r.size,
+    seconds,
+    idleRssMb: before.rssMb,
+    peakRssMb: after.hwmMb,
+    growthMb: after.hwmMb - before.rssMb,
+  };
 }
 
 // ---------------------------------------------------------------- cold starts and validate
@@ -404,7 +456,12 @@ async function untilOk(url, options) {
   }
 }
 
-const shipped = [FLAGSHIP, ...readdirSync(path.join(ROOT, "capabilities")).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(ROOT, "capabilities", f))];
+const shipped = [
+  FLAGSHIP,
+  ...readdirSync(path.join(ROOT, "capabilities"))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => path.join(ROOT, "capabilities", f)),
+];
 const validateMs = [];
 for (let i = 0; i < config.validateRuns; i++) {
   const t0 = process.hrtime.bigint();
@@ -420,11 +477,27 @@ rmSync(scaleFile, { force: true });
 const med = Object.fromEntries(
   cases.map((c) => {
     const s = samples[c.name];
-    return [c.name, { rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), cpu: median(s.map((x) => x.cpu)), cpuUs: median(s.map((x) => x.cpuUsPerRequest)), errors: s.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0), requests: s.reduce((n, x) => n + x.requests, 0) }];
+    return [
+      c.name,
+      {
+        rps: median(s.map((x) => x.rps)),
+        p50: median(s.map((x) => x.p50)),
+        p99: median(s.map((x) => x.p99)),
+        cpu: median(s.map((x) => x.cpu)),
+        cpuUs: median(s.map((x) => x.cpuUsPerRequest)),
+        errors: s.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0),
+        requests: s.reduce((n, x) => n + x.requests, 0),
+      },
+    ];
   }),
 );
 const ratio = (a, b) => a / b;
-const cold = { bareNodeMs: median(bareNode), flagshipMs: median(coldFlagship), flagshipMcpMs: median(coldFlagshipMcp), scaleMs: median(coldScale) };
+const cold = {
+  bareNodeMs: median(bareNode),
+  flagshipMs: median(coldFlagship),
+  flagshipMcpMs: median(coldFlagshipMcp),
+  scaleMs: median(coldScale),
+};
 const targets = [
   { name: "rest-passthrough throughput / node-limit", value: ratio(med["rest-passthrough"].rps, med["node-limit"].rps), min: 0.85 },
   { name: "rest-passthrough p99 / node-limit p99", value: ratio(med["rest-passthrough"].p99, med["node-limit"].p99), max: 1.3 },
@@ -445,12 +518,15 @@ lines.push(`|---|---:|---:|---:|---:|---:|---:|---:|`);
 for (const c of cases) {
   const m = med[c.name];
   const base = c.name.startsWith("large") ? med["large-node-limit"] : med["node-limit"];
-  lines.push(`| ${c.name} | ${f(m.rps)} | ${f(m.rps / base.rps, 2)} | ${f(m.p50, 2)} | ${f(m.p99, 2)} | ${f(m.p99 / base.p99, 2)} | ${f(m.cpu * 100)}% | ${f(m.cpuUs)} |`);
+  lines.push(
+    `| ${c.name} | ${f(m.rps)} | ${f(m.rps / base.rps, 2)} | ${f(m.p50, 2)} | ${f(m.p99, 2)} | ${f(m.p99 / base.p99, 2)} | ${f(m.cpu * 100)}% | ${f(m.cpuUs)} |`,
+  );
 }
 lines.push("");
 lines.push(`| target | value | goal | |`);
 lines.push(`|---|---:|---:|---|`);
-for (const t of targets) lines.push(`| ${t.name} | ${f(t.value, 2)} | ${t.min !== undefined ? `≥ ${t.min}` : `≤ ${t.max}`} | ${t.pass ? "pass" : "FAIL"} |`);
+for (const t of targets)
+  lines.push(`| ${t.name} | ${f(t.value, 2)} | ${t.min !== undefined ? `≥ ${t.min}` : `≤ ${t.max}`} | ${t.pass ? "pass" : "FAIL"} |`);
 lines.push("");
 lines.push(`| other | value |`);
 lines.push(`|---|---:|`);
@@ -458,13 +534,19 @@ lines.push(`| bare \`node -e ""\` spawn → exit | ${f(cold.bareNodeMs)} ms |`);
 lines.push(`| cold start → first REST 200, flagship (15 operations) | ${f(cold.flagshipMs)} ms |`);
 lines.push(`| cold start → first MCP tools/list, flagship | ${f(cold.flagshipMcpMs)} ms |`);
 lines.push(`| cold start → first REST 200, ${scale.operations} operations | ${f(cold.scaleMs)} ms |`);
-lines.push(`| idle RSS: flagship / mapped / ${scale.operations} operations / node-limit | ${f(idle.flagship)} / ${f(idle.mapped)} / ${f(idle.scale)} / ${f(idle["node-limit"])} MB |`);
-lines.push(`| RSS after load: flagship REST 1 KB / REST 100 KB / MCP / mapped / ${scale.operations} operations / node-limit | ${f(afterLoad.flagship.rssMb)} / ${f(afterLoad["flagship-large"].rssMb)} / ${f(afterLoad["flagship-mcp"].rssMb)} / ${f(afterLoad.mapped.rssMb)} / ${f(afterLoad.scale.rssMb)} / ${f(afterLoad["node-limit"].rssMb)} MB |`);
+lines.push(
+  `| idle RSS: flagship / mapped / ${scale.operations} operations / node-limit | ${f(idle.flagship)} / ${f(idle.mapped)} / ${f(idle.scale)} / ${f(idle["node-limit"])} MB |`,
+);
+lines.push(
+  `| RSS after load: flagship REST 1 KB / REST 100 KB / MCP / mapped / ${scale.operations} operations / node-limit | ${f(afterLoad.flagship.rssMb)} / ${f(afterLoad["flagship-large"].rssMb)} / ${f(afterLoad["flagship-mcp"].rssMb)} / ${f(afterLoad.mapped.rssMb)} / ${f(afterLoad.scale.rssMb)} / ${f(afterLoad["node-limit"].rssMb)} MB |`,
+);
 lines.push(`| ${config.hugeMb} MB response through \`$.\`: idle RSS → peak RSS | ${f(huge.idleRssMb)} → ${f(huge.peakRssMb)} MB |`);
 lines.push(`| \`validate\` of the ${shipped.length} shipped files | ${f(median(validateMs))} ms |`);
 lines.push("");
 const seconds = (Date.now() - started) / 1000;
-lines.push(`${config.rounds} round(s) × ${config.duration} s per case, ${config.connections} connections, median of rounds; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`);
+lines.push(
+  `${config.rounds} round(s) × ${config.duration} s per case, ${config.connections} connections, median of rounds; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
+);
 const table = lines.join("\n");
 process.stdout.write(`${table}\n`);
 
@@ -474,7 +556,14 @@ const result = {
   config,
   machine: { node: process.version, cpus, model: os.cpus()[0]?.model, pinned: canPin, placement: canPin ? CPU : null },
   sizes: { document: up.one, list: up.list },
-  cases: cases.map((c) => ({ name: c.name, what: c.what, url: c.url, responseBytes: c.size, median: med[c.name], rounds: samples[c.name] })),
+  cases: cases.map((c) => ({
+    name: c.name,
+    what: c.what,
+    url: c.url,
+    responseBytes: c.size,
+    median: med[c.name],
+    rounds: samples[c.name],
+  })),
   targets,
   coldStart: { ...cold, runs: { bareNode, flagship: coldFlagship, flagshipMcp: coldFlagshipMcp, scale: coldScale } },
   rss: { idle, afterLoad, huge },
@@ -485,7 +574,8 @@ const result = {
 mkdirSync(path.join(HERE, "results"), { recursive: true });
 const out = path.join(HERE, "results", smoke ? "smoke.json" : "latest.json");
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-if (!smoke) writeFileSync(path.join(HERE, "results", `bench-${result.date.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(result, null, 2)}\n`);
+if (!smoke)
+  writeFileSync(path.join(HERE, "results", `bench-${result.date.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(result, null, 2)}\n`);
 log(`wrote ${path.relative(ROOT, out)} in ${f(seconds)} s`);
 
 const broken = cases.filter((c) => med[c.name].errors > 0 || med[c.name].requests === 0 || !Number.isFinite(med[c.name].rps));

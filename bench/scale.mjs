@@ -30,7 +30,11 @@ export function generateScale(copies = 100) {
     }
   }
   const operations = resources.reduce((n, r) => n + r.operations.length, 0);
-  flagship.info = { ...flagship.info, label: `Benchmark — ${operations} operations`, description: `The flagship's operations repeated ${copies} times.` };
+  flagship.info = {
+    ...flagship.info,
+    label: `Benchmark — ${operations} operations`,
+    description: `The flagship's operations repeated ${copies} times.`,
+  };
   consumes.resources = resources;
   rest.resources = exposed;
   rest.port = 8082;

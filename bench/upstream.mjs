@@ -12,7 +12,10 @@ const one = Buffer.from(JSON.stringify(item));
 // ~100 KB: the same interconnection repeated with distinct ids, as a Metal list page.
 const count = Math.round(100_000 / one.length);
 const list = Buffer.from(
-  JSON.stringify({ interconnections: Array.from({ length: count }, (_, i) => ({ ...item, id: `${item.id.slice(0, -4)}${String(i).padStart(4, "0")}` })), meta: { total: count } }),
+  JSON.stringify({
+    interconnections: Array.from({ length: count }, (_, i) => ({ ...item, id: `${item.id.slice(0, -4)}${String(i).padStart(4, "0")}` })),
+    meta: { total: count },
+  }),
 );
 
 const json = (res, body) => {

@@ -16,7 +16,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const text = readFileSync(path.join(root, "schema/naftiko-capability.schema.json"), "utf8");
 // Same options as the full validator in src/spec/schema.ts, minus allErrors and verbose, which
 // change the errors reported, never whether a document is valid.
-const ajv = new Ajv2020.default({ strict: false, logger: false, code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } });
+const ajv = new Ajv2020.default({
+  strict: false,
+  logger: false,
+  code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+});
 addFormats.default(ajv);
 const code = standaloneCode.default(ajv, ajv.compile(JSON.parse(text)));
 const hash = createHash("sha256").update(text).digest("hex");

@@ -29,7 +29,15 @@ function run(args: string[], timeoutMs = 240_000): Promise<{ code: number | null
 }
 
 const upstream = await startRecordingUpstream();
-const flagship = ["metal-interconnections.naftiko.yaml", "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"];
+const flagship = [
+  "metal-interconnections.naftiko.yaml",
+  "--base-uri",
+  `metal-interconnections=${upstream.url}/metal/v1`,
+  "--port",
+  "metal-interconnections-rest=0",
+  "--port",
+  "metal-interconnections-mcp=0",
+];
 const results: Array<[string, boolean]> = [];
 
 /**
@@ -47,7 +55,16 @@ for (const mode of ["stateless", "sessions"] as const) {
       baseline = path.join(mkdtempSync(path.join(os.tmpdir(), "naftiko-conformance-")), "baseline.yml");
       writeFileSync(baseline, `${readFileSync(path.join(dir, "baseline.yml"), "utf8")}  - server-sse-multiple-streams\n`);
     }
-    const suite = await run([conformance, "server", "--url", url, "--expected-failures", baseline, "-o", path.join(ROOT, `test-output/conformance-${mode}`)]);
+    const suite = await run([
+      conformance,
+      "server",
+      "--url",
+      url,
+      "--expected-failures",
+      baseline,
+      "-o",
+      path.join(ROOT, `test-output/conformance-${mode}`),
+    ]);
     const summary = suite.out.slice(suite.out.indexOf("=== SUMMARY ==="));
     process.stdout.write(`${summary || suite.out}\n`);
     results.push([`conformance suite, ${mode}`, suite.code === 0]);
@@ -57,7 +74,22 @@ for (const mode of ["stateless", "sessions"] as const) {
       const tools = list.code === 0 ? (JSON.parse(list.out.slice(list.out.indexOf("{"))) as { tools: Array<{ name: string }> }).tools : [];
       process.stdout.write(`inspector: tools/list → ${tools.length} tools\n`);
       results.push(["inspector tools/list lists 15 tools", tools.length === 15]);
-      const called = await run([inspector, "--cli", url, "--transport", "http", "--method", "tools/call", "--tool-name", "get-virtual-circuit", "--tool-arg", "id=vc-42"], 60_000);
+      const called = await run(
+        [
+          inspector,
+          "--cli",
+          url,
+          "--transport",
+          "http",
+          "--method",
+          "tools/call",
+          "--tool-name",
+          "get-virtual-circuit",
+          "--tool-arg",
+          "id=vc-42",
+        ],
+        60_000,
+      );
       const seen = upstream.requests.at(-1);
       process.stdout.write(`inspector: tools/call get-virtual-circuit → exit ${called.code}, upstream saw ${seen?.method} ${seen?.url}\n`);
       results.push(["inspector tools/call reaches the upstream", called.code === 0 && seen?.url === "/metal/v1/virtual-circuits/vc-42"]);

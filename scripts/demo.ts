@@ -9,11 +9,15 @@ import { CLI, ROOT } from "../test/support/cli.js";
 
 const prism = await startPrism();
 process.stderr.write(`demo: Prism mock of the Metal Interconnections API on ${prism.url}\n`);
-const child = spawn(process.execPath, [CLI, "serve", "metal-interconnections.naftiko.yaml", "--base-uri", `metal-interconnections=${prism.url}`, ...process.argv.slice(2)], {
-  cwd: ROOT,
-  stdio: "inherit",
-  env: { ...process.env, EQUINIX_API_KEY: process.env.EQUINIX_API_KEY ?? "demo-key" },
-});
+const child = spawn(
+  process.execPath,
+  [CLI, "serve", "metal-interconnections.naftiko.yaml", "--base-uri", `metal-interconnections=${prism.url}`, ...process.argv.slice(2)],
+  {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, EQUINIX_API_KEY: process.env.EQUINIX_API_KEY ?? "demo-key" },
+  },
+);
 process.stderr.write(
   [
     "demo: try",

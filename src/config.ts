@@ -23,7 +23,10 @@ import type { ServeOptions } from "./serve.js";
  *   metal-interconnections: { baseUri: http://127.0.0.1:4010, timeout: 10000, retry: { retries: 0 }, maxInFlight: 16 }
  * ```
  */
-export type RuntimeConfig = Pick<ServeOptions, "callTimeout" | "connectTimeout" | "maxBodySize" | "grace" | "maxResponseBody" | "retry" | "limits" | "hosts" | "ports" | "consumes">;
+export type RuntimeConfig = Pick<
+  ServeOptions,
+  "callTimeout" | "connectTimeout" | "maxBodySize" | "grace" | "maxResponseBody" | "retry" | "limits" | "hosts" | "ports" | "consumes"
+>;
 
 const ms = { type: "integer", minimum: 1 };
 const count = { type: "integer", minimum: 0 };

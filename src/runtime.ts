@@ -81,15 +81,25 @@ export interface Runtime {
 
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
   const doc = capability.doc;
-  const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
+  const bindValues: BindValues = options.describeOnly
+    ? new Map()
+    : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
   const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
-  const pools = new Pools({ connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout, connections: options.connections ?? DEFAULTS.connections });
+  const pools = new Pools({
+    connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout,
+    connections: options.connections ?? DEFAULTS.connections,
+  });
 
-  for (const [what, names] of [["--base-uri", options.baseUris], ["the runtime config", options.consumes]] as const) {
+  for (const [what, names] of [
+    ["--base-uri", options.baseUris],
+    ["the runtime config", options.consumes],
+  ] as const) {
     for (const ns of Object.keys(names ?? {})) {
       if (!capability.consumes.some((c) => c.namespace === ns)) {
-        throw new Error(`${what} names consumes namespace "${ns}", which ${capability.file} does not have (it has: ${capability.consumes.map((c) => c.namespace).join(", ")})`);
+        throw new Error(
+          `${what} names consumes namespace "${ns}", which ${capability.file} does not have (it has: ${capability.consumes.map((c) => c.namespace).join(", ")})`,
+        );
       }
     }
   }
@@ -102,11 +112,21 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     const baseUri = options.baseUris?.[ns] ?? own.baseUri ?? ref.consumes.baseUri;
     let limiter = limiters.get(ns);
     if (!limiter) {
-      const limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), ...definedOnly({ maxInFlight: own.maxInFlight, queueTimeout: own.queueTimeout, maxQueue: own.maxQueue }) };
+      const limits = {
+        ...DEFAULT_LIMITS,
+        ...definedOnly(options.limits ?? {}),
+        ...definedOnly({ maxInFlight: own.maxInFlight, queueTimeout: own.queueTimeout, maxQueue: own.maxQueue }),
+      };
       limiters.set(ns, (limiter = new Limiter(ns, limits)));
     }
     const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
-    const plan = compileOperation(ref, baseUri, binds, pools, { retry, limiter, idempotent: !notIdempotent.has(key), timeout: own.timeout, maxResponseBody: options.maxResponseBody });
+    const plan = compileOperation(ref, baseUri, binds, pools, {
+      retry,
+      limiter,
+      idempotent: !notIdempotent.has(key),
+      timeout: own.timeout,
+      maxResponseBody: options.maxResponseBody,
+    });
     const schemas = options.schemas?.get(key);
     if (schemas) plan.schemas = schemas;
     plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);

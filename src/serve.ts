@@ -110,9 +110,15 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const log = options.log ?? ((line: string) => logger.info(line));
   const blocks = capability.doc.capability?.exposes ?? [];
   const controlBlock = blocks.find((b): b is ExposesControl => b.type === "control");
-  const known = (ns: string) => ns === "*" || blocks.some((b) => b.namespace === ns) || (ns === CONTROL_NAMESPACE && (controlBlock || options.controlPort !== undefined));
+  const known = (ns: string) =>
+    ns === "*" ||
+    blocks.some((b) => b.namespace === ns) ||
+    (ns === CONTROL_NAMESPACE && (controlBlock || options.controlPort !== undefined));
   for (const ns of [...Object.keys(options.ports ?? {}), ...Object.keys(options.hosts ?? {})]) {
-    if (!known(ns)) throw new Error(`no exposes block "${ns}" in ${capability.file} (exposes: ${blocks.map((b) => b.namespace ?? CONTROL_NAMESPACE).join(", ")})`);
+    if (!known(ns))
+      throw new Error(
+        `no exposes block "${ns}" in ${capability.file} (exposes: ${blocks.map((b) => b.namespace ?? CONTROL_NAMESPACE).join(", ")})`,
+      );
   }
   const observer = await createObserver(capability, logging, options.env);
   // Loaded once the other blocks listen: REST answers while the MCP SDK loads.
@@ -121,7 +127,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const startedAt = Date.now();
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
-  const addressOf = (block: { namespace?: string; address?: string }) => options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
+  const addressOf = (block: { namespace?: string; address?: string }) =>
+    options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
   let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
   let reloads = { count: 0 } as { count: number; last?: string; lastError?: string };
   const servers: Server[] = [];
@@ -149,7 +156,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         observe: (info, incoming) => observer.start(info, incoming),
         pages: {
           paths: DOCS_PATHS,
-          mount: (app, routes) => mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) => openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION })),
+          mount: (app, routes) =>
+            mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) =>
+              openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION }),
+            ),
         },
       });
       apps.set(rest.namespace, { listener: built.listener, routes: built.routes });
@@ -160,7 +170,15 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
     const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
-    const http = code.mcpHttpApp(service, { sessions: options.mcpSessions ?? false, address: addressOf(mcp), allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, maxBodySize, auth, redact: (t) => runtime.redactor.redact(t) });
+    const http = code.mcpHttpApp(service, {
+      sessions: options.mcpSessions ?? false,
+      address: addressOf(mcp),
+      allowedHosts: options.allowedHosts,
+      allowedOrigins: options.allowedOrigins,
+      maxBodySize,
+      auth,
+      redact: (t) => runtime.redactor.redact(t),
+    });
     return { listener: http.listener, mcp: service, close: http.close };
   };
   const closeGeneration = async (g: Generation) => {
@@ -190,7 +208,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
-      const [{ controlApp }, { getRequestListener }] = await Promise.all([import("./exposes/control/server.js"), import("@hono/node-server")]);
+      const [{ controlApp }, { getRequestListener }] = await Promise.all([
+        import("./exposes/control/server.js"),
+        import("@hono/node-server"),
+      ]);
       const app = controlApp(
         {
           label: capability.doc.info?.label ?? capability.file,
@@ -233,7 +254,9 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       }
       const address = addressOf(block);
       if (!isLoopback(address) && !block.authentication) {
-        log(`naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`);
+        log(
+          `naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`,
+        );
       }
       const server = createServer(dispatch(block.namespace));
       const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, address, block.namespace);
@@ -251,7 +274,9 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const service = built.mcp!;
         const url = `${base}/mcp`;
         listeners.push({ namespace: block.namespace, type: "mcp", url, port: bound.port, address: bound.address, mcp: service });
-        log(`naftiko: mcp ${block.namespace} listening on ${url} (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"})`);
+        log(
+          `naftiko: mcp ${block.namespace} listening on ${url} (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"})`,
+        );
       }
     }
   } catch (e) {
@@ -308,10 +333,22 @@ function urlOf(bound: AddressInfo): string {
   return `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
 }
 
-function listen(server: Server, port: number, address: string, namespace: string, flag = `--port ${namespace}=<port>`): Promise<AddressInfo> {
+function listen(
+  server: Server,
+  port: number,
+  address: string,
+  namespace: string,
+  flag = `--port ${namespace}=<port>`,
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) =>
-      reject(new Error(e.code === "EADDRINUSE" ? `exposes "${namespace}": port ${port} on ${address} is already in use (choose another with ${flag})` : `exposes "${namespace}": cannot listen on ${address}:${port} (${e.code ?? e.message})`));
+      reject(
+        new Error(
+          e.code === "EADDRINUSE"
+            ? `exposes "${namespace}": port ${port} on ${address} is already in use (choose another with ${flag})`
+            : `exposes "${namespace}": cannot listen on ${address}:${port} (${e.code ?? e.message})`,
+        ),
+      );
     server.once("error", onError);
     server.listen(port, address, () => {
       server.off("error", onError);

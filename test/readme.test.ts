@@ -31,7 +31,10 @@ describe("README: Writing a capability", () => {
   });
 
   it("the official example serves REST and MCP (behind its bearer token)", async () => {
-    const s = await serveFiles({ "capability.yml": blocks[0] }, { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-token-1", MCP_TOKEN: "readme-mcp-2" } });
+    const s = await serveFiles(
+      { "capability.yml": blocks[0] },
+      { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-token-1", MCP_TOKEN: "readme-mcp-2" } },
+    );
     try {
       const rest = await fetch(`${s.url["shipyard-api"]}/ships/IMO-9321483`);
       expect(rest.status).toBe(200);
@@ -47,7 +50,10 @@ describe("README: Writing a capability", () => {
   });
 
   it("the generated example serves REST and MCP", async () => {
-    const s = await serveFiles({ "capability.yml": blocks[1] }, { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-key-3" } });
+    const s = await serveFiles(
+      { "capability.yml": blocks[1] },
+      { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-key-3" } },
+    );
     try {
       const rest = await fetch(`${s.url["registry-rest"]}/v1/ships/IMO-1`);
       expect(rest.status).toBe(200);

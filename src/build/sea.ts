@@ -51,9 +51,11 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
   const root = packageRoot();
   const major = Number(process.versions.node.split(".")[0]);
   const minor = Number(process.versions.node.split(".")[1]);
-  if (major < 20 || (major === 20 && minor < 12)) throw new Error(`building needs Node.js 20.12 or later (SEA assets); this is ${process.version}`);
+  if (major < 20 || (major === 20 && minor < 12))
+    throw new Error(`building needs Node.js 20.12 or later (SEA assets); this is ${process.version}`);
   const nodeBinary = await readFile(process.execPath);
-  if (!nodeBinary.includes(SEA_FUSE)) throw new Error(`${process.execPath} was built without single-executable support (no SEA fuse); use an official Node.js build`);
+  if (!nodeBinary.includes(SEA_FUSE))
+    throw new Error(`${process.execPath} was built without single-executable support (no SEA fuse); use an official Node.js build`);
 
   const work = await mkdtemp(path.join(tmpdir(), "naftiko-build-"));
   try {
@@ -63,7 +65,8 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     const capabilityFiles: string[] = [];
     for (const file of capability.files) {
       const rel = path.relative(capDir, file);
-      if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`${file} is outside ${capDir}; an embedded capability can import only files in its own folder or below`);
+      if (rel.startsWith("..") || path.isAbsolute(rel))
+        throw new Error(`${file} is outside ${capDir}; an embedded capability can import only files in its own folder or below`);
       const name = `capability/${rel.split(path.sep).join("/")}`;
       assets[name] = file;
       capabilityFiles.push(name);
@@ -124,7 +127,16 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     }
     // In a child process: its ELF library prints harmless warnings ("Can't find string offset") that
     // would bury our output; they are shown only if injection fails.
-    const args = [cli, staging, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE, "--overwrite", ...(process.platform === "darwin" ? ["--macho-segment-name", "NODE_SEA"] : [])];
+    const args = [
+      cli,
+      staging,
+      "NODE_SEA_BLOB",
+      blob,
+      "--sentinel-fuse",
+      SEA_FUSE,
+      "--overwrite",
+      ...(process.platform === "darwin" ? ["--macho-segment-name", "NODE_SEA"] : []),
+    ];
     await run(process.execPath, args, { maxBuffer: 16 << 20 }).catch((e: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`postject failed: ${[e.stdout, e.stderr].join("\n").trim() || e.message}`);
     });

@@ -21,8 +21,14 @@ export async function buildCommand(argv: string[]): Promise<number> {
     const started = Date.now();
     // The OpenAPI document a served file would pick up (hint or sidecar) is embedded too.
     const openapi = await chooseOpenApi(capability.file, values.openapi);
-    const result = await buildExecutable(capability, { output: values.output, openapi, log: (l) => process.stderr.write(`naftiko build: ${l}\n`) });
-    process.stdout.write(`${result.output}: ${(result.bytes / 1048576).toFixed(1)} MB, built in ${((Date.now() - started) / 1000).toFixed(1)} s (${process.platform}-${process.arch}, Node ${process.versions.node})\n`);
+    const result = await buildExecutable(capability, {
+      output: values.output,
+      openapi,
+      log: (l) => process.stderr.write(`naftiko build: ${l}\n`),
+    });
+    process.stdout.write(
+      `${result.output}: ${(result.bytes / 1048576).toFixed(1)} MB, built in ${((Date.now() - started) / 1000).toFixed(1)} s (${process.platform}-${process.arch}, Node ${process.versions.node})\n`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof CapabilityError) {

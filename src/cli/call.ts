@@ -31,7 +31,9 @@ export async function callCommand(argv: string[]): Promise<number> {
   }
   const { positionals, values } = parsed;
   if (positionals.length < 1 || positionals.length > 2) {
-    process.stderr.write('naftiko call: name a capability file and a tool, e.g. "naftiko call metal-interconnections.naftiko.yaml get-interconnection --arg connection_id=abc"\n');
+    process.stderr.write(
+      'naftiko call: name a capability file and a tool, e.g. "naftiko call metal-interconnections.naftiko.yaml get-interconnection --arg connection_id=abc"\n',
+    );
     return 2;
   }
   const [file, toolName] = positionals;
@@ -81,7 +83,9 @@ export async function callCommand(argv: string[]): Promise<number> {
     }
     const tool = tools.find((t) => t.name === toolName);
     if (!tool) {
-      process.stderr.write(`naftiko call: no tool "${toolName}" in ${file}; its tools are: ${tools.map((t) => t.name).join(", ")} (see "naftiko inspect ${file}")\n`);
+      process.stderr.write(
+        `naftiko call: no tool "${toolName}" in ${file}; its tools are: ${tools.map((t) => t.name).join(", ")} (see "naftiko inspect ${file}")\n`,
+      );
       return 2;
     }
     let args: Record<string, unknown>;
@@ -142,7 +146,8 @@ export function parseToolArgs(tool: CompiledTool, pairs: string[], json?: string
     const name = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     const prop = props[name];
-    if (!prop) throw new Error(`tool ${tool.name} has no argument "${name}"; its arguments are: ${Object.keys(props).join(", ") || "(none)"}`);
+    if (!prop)
+      throw new Error(`tool ${tool.name} has no argument "${name}"; its arguments are: ${Object.keys(props).join(", ") || "(none)"}`);
     const type = prop.type as string | undefined;
     if (type === "string") args[name] = raw;
     else if (type === "array") args[name] = raw.trim().startsWith("[") ? jsonValue(raw, name) : raw === "" ? [] : raw.split(",");
@@ -162,8 +167,11 @@ function jsonValue(raw: string, name: string, type?: string): unknown {
 
 /** What to do about a tool error, by its kind. */
 function hintFor(text: string, file: string, tool: string): string {
-  if (text.startsWith("Invalid arguments")) return `hint: see the arguments of ${tool} with "naftiko inspect ${file}", and pass them as --arg <name>=<value>`;
-  if (/^Upstream error \((502|504)\)/.test(text)) return "hint: the upstream did not answer; check the network, or point the consumes block elsewhere with --base-uri <ns>=<url> (and --timeout <ms>)";
-  if (/^Upstream answered HTTP 40[13]/.test(text)) return "hint: the upstream refused the credentials; check the variables the file binds (naftiko inspect shows the authentication)";
+  if (text.startsWith("Invalid arguments"))
+    return `hint: see the arguments of ${tool} with "naftiko inspect ${file}", and pass them as --arg <name>=<value>`;
+  if (/^Upstream error \((502|504)\)/.test(text))
+    return "hint: the upstream did not answer; check the network, or point the consumes block elsewhere with --base-uri <ns>=<url> (and --timeout <ms>)";
+  if (/^Upstream answered HTTP 40[13]/.test(text))
+    return "hint: the upstream refused the credentials; check the variables the file binds (naftiko inspect shows the authentication)";
   return "hint: the upstream answered with an error; the text above is its answer";
 }

@@ -31,6 +31,7 @@ export function styler(stream: NodeJS.WriteStream) {
 
 /** A plain text table: columns padded to their widest cell (ANSI codes not counted). */
 export function table(header: string[], rows: string[][], style: (s: string) => string = (s) => s): string {
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
   const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
   const line = (cells: string[]) =>

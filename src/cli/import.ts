@@ -30,10 +30,18 @@ export async function importCommand(argv: string[]): Promise<number> {
     await mkdir(out, { recursive: true });
     for (const cap of caps) {
       const file = path.join(out, cap.fileName);
-      await writeFile(file, stringify(cap.doc, { lineWidth: 120 }), { flag: values.force ? "w" : "wx" }).catch((e: NodeJS.ErrnoException) => {
-        throw new Error(e.code === "EEXIST" ? `${file} exists; pass --force to overwrite it` : `cannot write ${file} (${e.code ?? e.message})`);
-      });
-      const ops = cap.doc.capability?.consumes?.reduce((n, c) => n + ("resources" in c ? (c.resources ?? []).reduce((m, r) => m + r.operations.length, 0) : 0), 0) ?? 0;
+      await writeFile(file, stringify(cap.doc, { lineWidth: 120 }), { flag: values.force ? "w" : "wx" }).catch(
+        (e: NodeJS.ErrnoException) => {
+          throw new Error(
+            e.code === "EEXIST" ? `${file} exists; pass --force to overwrite it` : `cannot write ${file} (${e.code ?? e.message})`,
+          );
+        },
+      );
+      const ops =
+        cap.doc.capability?.consumes?.reduce(
+          (n, c) => n + ("resources" in c ? (c.resources ?? []).reduce((m, r) => m + r.operations.length, 0) : 0),
+          0,
+        ) ?? 0;
       process.stdout.write(`${file}: ${cap.tag}, ${ops} operation${ops === 1 ? "" : "s"}\n`);
     }
     return 0;

@@ -26,23 +26,40 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   out.push(`${s.bold(info?.label ?? capability.file)}${info?.description ? `\n${s.dim(info.description)}` : ""}\n`);
 
   for (const { block, routes } of rest) {
-    out.push(`${s.cyan(`REST ${block.namespace}`)}  ${block.address ?? "127.0.0.1"}:${block.port}  ${routes.length} route${routes.length === 1 ? "" : "s"}  (OpenAPI: /openapi.json, docs: /docs)`);
+    out.push(
+      `${s.cyan(`REST ${block.namespace}`)}  ${block.address ?? "127.0.0.1"}:${block.port}  ${routes.length} route${routes.length === 1 ? "" : "s"}  (OpenAPI: /openapi.json, docs: /docs)`,
+    );
     out.push(
       table(
         ["METHOD", "PATH", "OPERATION", "CALLS", "INPUTS"],
-        routes.map((r) => [r.method, r.path, r.name ?? "", unitCall(block.resources ?? [], r.path, r.method), inputs(r.invocation.inputs, true)]),
+        routes.map((r) => [
+          r.method,
+          r.path,
+          r.name ?? "",
+          unitCall(block.resources ?? [], r.path, r.method),
+          inputs(r.invocation.inputs, true),
+        ]),
         s.bold,
       ),
     );
   }
   for (const { block, tools } of mcp) {
-    out.push(`${s.cyan(`MCP ${block.namespace}`)}  ${block.transport ?? "http"}${block.transport === "stdio" ? "" : `  ${block.address ?? "127.0.0.1"}:${block.port}/mcp`}  ${tools.length} tool${tools.length === 1 ? "" : "s"}`);
+    out.push(
+      `${s.cyan(`MCP ${block.namespace}`)}  ${block.transport ?? "http"}${block.transport === "stdio" ? "" : `  ${block.address ?? "127.0.0.1"}:${block.port}/mcp`}  ${tools.length} tool${tools.length === 1 ? "" : "s"}`,
+    );
     out.push(
       table(
         ["TOOL", "HINTS", "CALLS", "ARGUMENTS"],
         tools.map((t) => {
           const a = t.annotations;
-          const hints = [a.readOnlyHint ? "read-only" : "writes", a.destructiveHint && "destructive", a.idempotentHint && "idempotent", a.openWorldHint && "open-world"].filter(Boolean).join(",");
+          const hints = [
+            a.readOnlyHint ? "read-only" : "writes",
+            a.destructiveHint && "destructive",
+            a.idempotentHint && "idempotent",
+            a.openWorldHint && "open-world",
+          ]
+            .filter(Boolean)
+            .join(",");
           const call = block.tools.find((x) => x.name === t.name)?.call ?? "";
           return [t.name, hints, call, inputs(t.invocation.inputs, false)];
         }),
@@ -55,7 +72,12 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   out.push(
     table(
       ["OPERATION", "METHOD", "URL", "AUTH"],
-      ops.map((p) => [p.key, p.method, `${p.ref.consumes.baseUri.replace(/\/+$/, "")}${p.ref.resource.path}`, authOf(p.ref.consumes.authentication)]),
+      ops.map((p) => [
+        p.key,
+        p.method,
+        `${p.ref.consumes.baseUri.replace(/\/+$/, "")}${p.ref.resource.path}`,
+        authOf(p.ref.consumes.authentication),
+      ]),
       s.bold,
     ),
   );
@@ -63,7 +85,11 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function unitCall(resources: Array<{ path: string; operations?: Array<{ method?: string; call?: string; ref?: string; steps?: unknown[] }> }>, path: string, method: string): string {
+function unitCall(
+  resources: Array<{ path: string; operations?: Array<{ method?: string; call?: string; ref?: string; steps?: unknown[] }> }>,
+  path: string,
+  method: string,
+): string {
   const op = resources.find((r) => r.path === path)?.operations?.find((o) => (o.method ?? "GET").toUpperCase() === method);
   return op?.call ?? (op?.ref ? `ref ${op.ref}` : op?.steps ? "steps" : "(mock)");
 }

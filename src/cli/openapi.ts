@@ -10,14 +10,20 @@ import { loadOrReport } from "./common.js";
 export async function openapiCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: "string" }, exposes: { type: "string" }, server: { type: "string" }, openapi: { type: "string" } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { format: { type: "string" }, exposes: { type: "string" }, server: { type: "string" }, openapi: { type: "string" } },
+    });
   } catch (e) {
     process.stderr.write(`naftiko openapi: ${(e as Error).message}. Run "naftiko openapi --help" for the options.\n`);
     return 2;
   }
   const { positionals, values } = parsed;
   if (positionals.length !== 1) {
-    process.stderr.write('naftiko openapi: name exactly one capability file, e.g. "naftiko openapi metal-interconnections.naftiko.yaml > openapi.yaml"\n');
+    process.stderr.write(
+      'naftiko openapi: name exactly one capability file, e.g. "naftiko openapi metal-interconnections.naftiko.yaml > openapi.yaml"\n',
+    );
     return 2;
   }
   const format = values.format ?? "yaml";
@@ -37,18 +43,26 @@ export async function openapiCommand(argv: string[]): Promise<number> {
   const { rest, runtime } = describeCapability(capability, { describeOnly: true, schemas: schemas?.byOperation });
   await runtime.close();
   if (rest.length === 0) {
-    process.stderr.write(`naftiko openapi: ${positionals[0]} has no type: rest exposes block, so there is no REST API to describe (its MCP tools: see "naftiko inspect ${positionals[0]}")\n`);
+    process.stderr.write(
+      `naftiko openapi: ${positionals[0]} has no type: rest exposes block, so there is no REST API to describe (its MCP tools: see "naftiko inspect ${positionals[0]}")\n`,
+    );
     return 1;
   }
   const chosen = values.exposes ? rest.find((r) => r.block.namespace === values.exposes) : rest[0];
   if (!chosen) {
-    process.stderr.write(`naftiko openapi: no REST exposes block "${values.exposes}"; choose one of: ${rest.map((r) => r.block.namespace).join(", ")}\n`);
+    process.stderr.write(
+      `naftiko openapi: no REST exposes block "${values.exposes}"; choose one of: ${rest.map((r) => r.block.namespace).join(", ")}\n`,
+    );
     return 2;
   }
   if (!values.exposes && rest.length > 1) {
-    process.stderr.write(`naftiko openapi: describing ${chosen.block.namespace}; the file has ${rest.length} REST blocks (choose with --exposes <ns>)\n`);
+    process.stderr.write(
+      `naftiko openapi: describing ${chosen.block.namespace}; the file has ${rest.length} REST blocks (choose with --exposes <ns>)\n`,
+    );
   }
   const doc = openApiDocument(capability, chosen.block, chosen.routes, { serverUrl: values.server, runtimeVersion: VERSION });
-  process.stdout.write(format === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
+  process.stdout.write(
+    format === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }),
+  );
   return 0;
 }

@@ -47,8 +47,15 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   try {
     const config = values.config ? loadRuntimeConfig(values.config) : {};
     options = mergeOptions(config, {
-      retry: definedOnly({ retries: count(values.retries, "--retries"), baseDelay: count(values["retry-delay"], "--retry-delay"), maxRetryAfter: count(values["max-retry-after"], "--max-retry-after") }),
-      limits: definedOnly({ maxInFlight: millis(values["max-in-flight"], "--max-in-flight"), queueTimeout: count(values["queue-timeout"], "--queue-timeout") }),
+      retry: definedOnly({
+        retries: count(values.retries, "--retries"),
+        baseDelay: count(values["retry-delay"], "--retry-delay"),
+        maxRetryAfter: count(values["max-retry-after"], "--max-retry-after"),
+      }),
+      limits: definedOnly({
+        maxInFlight: millis(values["max-in-flight"], "--max-in-flight"),
+        queueTimeout: count(values["queue-timeout"], "--queue-timeout"),
+      }),
       baseUris: pairs(values["base-uri"], "--base-uri", "<consumesNamespace>=<url>", (v) => {
         const u = new URL(v);
         if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("must be an http(s) URL");
@@ -67,7 +74,8 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       controlPort: values["control-port"] === undefined ? undefined : flagPort(values["control-port"], "--control-port"),
     });
     const level = values["log-level"] ?? "info";
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+    if (!(LOG_LEVELS as readonly string[]).includes(level))
+      throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
     options.logger = await createLogger({ level: level as (typeof LOG_LEVELS)[number] });
   } catch (e) {
     process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
@@ -86,7 +94,9 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     if (schemas) {
       options.schemas = schemas.byOperation;
       const total = capability.operations.size;
-      process.stderr.write(`naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`);
+      process.stderr.write(
+        `naftiko: schemas from ${schemas.file} for ${schemas.byOperation.size} of ${total} operation${total === 1 ? "" : "s"}${schemas.unmatched.length ? ` (no match: ${schemas.unmatched.join(", ")})` : ""}\n`,
+      );
     }
     served = await serveCapability(capability, options);
     const redactor = served.runtime.redactor;

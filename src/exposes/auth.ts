@@ -52,7 +52,9 @@ export function compileServerAuth(auth: Authentication | undefined, binds: Looku
         check(req) {
           const m = /^\s*Bearer\s+(.+?)\s*$/i.exec(req.header("authorization") ?? "");
           if (!m) return { status: 401, challenge, message: "a bearer token is required (Authorization: Bearer <token>)" };
-          return same(m[1], expected) ? undefined : { status: 401, challenge: `${challenge}, error="invalid_token"`, message: "the bearer token is not valid" };
+          return same(m[1], expected)
+            ? undefined
+            : { status: 401, challenge: `${challenge}, error="invalid_token"`, message: "the bearer token is not valid" };
         },
       };
     }
@@ -89,7 +91,9 @@ export function compileServerAuth(auth: Authentication | undefined, binds: Looku
       };
     }
     default:
-      throw new Error(`exposes "${namespace}": ${auth.type} authentication of incoming requests is not supported by this runtime (use bearer, apikey or basic)`);
+      throw new Error(
+        `exposes "${namespace}": ${auth.type} authentication of incoming requests is not supported by this runtime (use bearer, apikey or basic)`,
+      );
   }
 }
 

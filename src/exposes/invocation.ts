@@ -70,7 +70,10 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
   if (unit.steps?.length) return compileOrchestration(unit, ctx, inputs);
   const output = compileOutput(unit.outputParameters);
   const format = plan?.ref.operation.outputRawFormat ?? "json";
-  const inputLookup = (values: Record<string, unknown>): Lookup => (name) => (name in values ? values[name] : ctx.binds(name));
+  const inputLookup =
+    (values: Record<string, unknown>): Lookup =>
+    (name) =>
+      name in values ? values[name] : ctx.binds(name);
 
   if (!plan) {
     // Mock mode: no upstream; the output is built from the inputs alone.
@@ -97,7 +100,9 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
       }
       if (output.passthrough && format === "json") {
         const body = res.body.whole() ?? (await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri));
-        return "chunks" in body ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size } : { kind: "stream", status: res.status, headers: res.headers, body };
+        return "chunks" in body
+          ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size }
+          : { kind: "stream", status: res.status, headers: res.headers, body };
       }
       const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
       return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
@@ -125,7 +130,12 @@ function project(output: OutputPlan, format: string, text: string, lookup: Looku
 export const PREFETCH_BYTES = 256 * 1024;
 
 /** The whole body as its chunks (not copied into one buffer) when it ends within `limit`, else a stream. */
-async function prefetch(body: UpstreamBody, limit: number, opts: CallOptions, origin: string): Promise<{ chunks: Buffer[]; size: number } | Readable> {
+async function prefetch(
+  body: UpstreamBody,
+  limit: number,
+  opts: CallOptions,
+  origin: string,
+): Promise<{ chunks: Buffer[]; size: number } | Readable> {
   const read = await body.read(limit);
   if (read.error) throw upstreamFailure(read.error, origin, false, opts);
   // Larger: the whole body as a stream, what was read ahead first; a failure later cuts the caller's
@@ -207,7 +217,11 @@ function deriveInputs(
   };
   if (unit.with) {
     for (const [param, src] of withSources) {
-      if (src.kind === "input") feed(src.name, params.find((p) => p.name === param));
+      if (src.kind === "input")
+        feed(
+          src.name,
+          params.find((p) => p.name === param),
+        );
     }
   } else if (plan) {
     for (const p of params) if (p.value === undefined && p.in !== "environment") feed(p.name, p);
@@ -262,4 +276,3 @@ function argsBuilder(plan: OperationPlan, withSources: ReadonlyArray<readonly [s
     return args;
   };
 }
-

@@ -27,7 +27,11 @@ export function inputProperty(input: InputSpec): Record<string, unknown> {
 }
 
 /** The JSON Schema of an operation's inputs, with `names` as the property names the caller uses. */
-export function inputsSchema(inputs: InputSpec[], names: (i: InputSpec) => string = (i) => i.name, additionalProperties = false): JsonSchemaObject {
+export function inputsSchema(
+  inputs: InputSpec[],
+  names: (i: InputSpec) => string = (i) => i.name,
+  additionalProperties = false,
+): JsonSchemaObject {
   const properties: JsonSchemaObject["properties"] = {};
   const required: string[] = [];
   for (const i of inputs) {
@@ -36,7 +40,13 @@ export function inputsSchema(inputs: InputSpec[], names: (i: InputSpec) => strin
   }
   // `#/$defs/X` references in an input's own schema are resolved from the root of the combined schema.
   const defs = Object.assign({}, ...inputs.map((i) => (i.schema?.$defs as Record<string, unknown> | undefined) ?? {}));
-  return { type: "object", properties, ...(required.length ? { required } : {}), additionalProperties, ...(Object.keys(defs).length ? { $defs: defs } : {}) };
+  return {
+    type: "object",
+    properties,
+    ...(required.length ? { required } : {}),
+    additionalProperties,
+    ...(Object.keys(defs).length ? { $defs: defs } : {}),
+  };
 }
 
 export type Validator = (value: Record<string, unknown>) => ParameterProblem[];
@@ -62,10 +72,12 @@ export function compileValidator(schema: JsonSchemaObject, where: (name: string)
     if (!errors.length) return [];
     // Alternatives (anyOf, e.g. from an upstream's body schema) repeat the same finding per branch.
     const seen = new Set<string>();
-    return errors.map((e) => problemOf(e, where)).filter((p) => {
-      const key = `${p.parameter}\u0000${p.message}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    });
+    return errors
+      .map((e) => problemOf(e, where))
+      .filter((p) => {
+        const key = `${p.parameter}\u0000${p.message}`;
+        return seen.has(key) ? false : (seen.add(key), true);
+      });
   };
 }
 
@@ -95,8 +107,17 @@ const PROPERTY_KEYS = new Set(["type", "description", "items", "pattern"]);
 
 /** A direct check for the schemas {@link inputsSchema} builds; undefined for anything else. */
 function compileDirect(schema: JsonSchemaObject): Check | undefined {
-  if (schema.type !== "object" || typeof schema.additionalProperties !== "boolean" || Object.keys(schema).some((k) => !ROOT_KEYS.has(k))) return undefined;
-  const properties: Array<{ name: string; path: string; test: (v: unknown) => boolean; type: string; items?: boolean; pattern?: RegExp; source?: string }> = [];
+  if (schema.type !== "object" || typeof schema.additionalProperties !== "boolean" || Object.keys(schema).some((k) => !ROOT_KEYS.has(k)))
+    return undefined;
+  const properties: Array<{
+    name: string;
+    path: string;
+    test: (v: unknown) => boolean;
+    type: string;
+    items?: boolean;
+    pattern?: RegExp;
+    source?: string;
+  }> = [];
   for (const [name, prop] of Object.entries(schema.properties)) {
     if (Object.keys(prop).some((k) => !PROPERTY_KEYS.has(k)) || typeof prop.type !== "string" || !TYPE_TESTS[prop.type]) return undefined;
     if (prop.items !== undefined && (prop.type !== "array" || JSON.stringify(prop.items) !== '{"type":"string"}')) return undefined;
@@ -121,11 +142,23 @@ function compileDirect(schema: JsonSchemaObject): Check | undefined {
     const errors: InputError[] = [];
     // ajv's order: required, then additionalProperties, then properties in schema order.
     for (const name of required) {
-      if (data[name] === undefined) errors.push({ keyword: "required", instancePath: "", params: { missingProperty: name }, message: `must have required property '${name}'` });
+      if (data[name] === undefined)
+        errors.push({
+          keyword: "required",
+          instancePath: "",
+          params: { missingProperty: name },
+          message: `must have required property '${name}'`,
+        });
     }
     if (closed) {
       for (const name in data) {
-        if (!known.has(name)) errors.push({ keyword: "additionalProperties", instancePath: "", params: { additionalProperty: name }, message: "must NOT have additional properties" });
+        if (!known.has(name))
+          errors.push({
+            keyword: "additionalProperties",
+            instancePath: "",
+            params: { additionalProperty: name },
+            message: "must NOT have additional properties",
+          });
       }
     }
     for (const p of properties) {
@@ -136,11 +169,17 @@ function compileDirect(schema: JsonSchemaObject): Check | undefined {
         continue;
       }
       if (p.pattern && !p.pattern.test(v as string)) {
-        errors.push({ keyword: "pattern", instancePath: p.path, params: { pattern: p.source }, message: `must match pattern "${p.source}"` });
+        errors.push({
+          keyword: "pattern",
+          instancePath: p.path,
+          params: { pattern: p.source },
+          message: `must match pattern "${p.source}"`,
+        });
       }
       if (p.items) {
         (v as unknown[]).forEach((item, i) => {
-          if (typeof item !== "string") errors.push({ keyword: "type", instancePath: `${p.path}/${i}`, params: { type: "string" }, message: "must be string" });
+          if (typeof item !== "string")
+            errors.push({ keyword: "type", instancePath: `${p.path}/${i}`, params: { type: "string" }, message: "must be string" });
         });
       }
     }
@@ -170,12 +209,19 @@ function compileWithAjv(schema: object): Check {
 }
 
 function problemOf(e: InputError, where: (name: string) => string | undefined): ParameterProblem {
-  const segments = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = e.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (e.keyword === "required") segments.push((e.params as { missingProperty: string }).missingProperty);
   if (e.keyword === "additionalProperties") segments.push((e.params as { additionalProperty: string }).additionalProperty);
   const parameter = segments.join(".") || "(input)";
   const message =
-    e.keyword === "required" ? "is required" : e.keyword === "additionalProperties" ? "is not a known parameter" : (e.message ?? "is invalid");
+    e.keyword === "required"
+      ? "is required"
+      : e.keyword === "additionalProperties"
+        ? "is not a known parameter"
+        : (e.message ?? "is invalid");
   return { parameter, in: where(segments[0] ?? ""), message };
 }
 

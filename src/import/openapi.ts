@@ -56,17 +56,25 @@ export function importOpenApi(api: OpenApiDocument, options: ImportOptions = {})
   const wanted = options.tags?.length ? options.tags : [...byTag.keys()];
   const missing = wanted.filter((t) => !byTag.has(t));
   if (missing.length) {
-    throw new Error(`no operations tagged ${missing.map((t) => `"${t}"`).join(", ")} (tags with operations: ${[...byTag.keys()].join(", ")})`);
+    throw new Error(
+      `no operations tagged ${missing.map((t) => `"${t}"`).join(", ")} (tags with operations: ${[...byTag.keys()].join(", ")})`,
+    );
   }
   const title = (api.info?.title ?? "API").trim();
   const prefix = options.prefix ?? (slug(title.replace(/\bapi\b/gi, "").replace(/[^A-Za-z0-9]+/g, "")) || "api");
   const baseUri = api.servers?.[0]?.url;
-  if (!baseUri || !/^https?:\/\//.test(baseUri)) throw new Error(`the document has no absolute http(s) server URL (servers[0].url is ${baseUri ? `"${baseUri}"` : "missing"})`);
+  if (!baseUri || !/^https?:\/\//.test(baseUri))
+    throw new Error(`the document has no absolute http(s) server URL (servers[0].url is ${baseUri ? `"${baseUri}"` : "missing"})`);
   const provider = options.provider ?? providerOf(baseUri);
   const date = options.date ?? new Date().toISOString().slice(0, 10);
   return wanted.map((tag) => {
     const namespace = `${prefix}-${slug(tag)}`;
-    return { tag, namespace, fileName: `${namespace}.naftiko.yaml`, doc: capabilityFor(api, tag, byTag.get(tag)!, { namespace, title, provider, baseUri, date }) };
+    return {
+      tag,
+      namespace,
+      fileName: `${namespace}.naftiko.yaml`,
+      doc: capabilityFor(api, tag, byTag.get(tag)!, { namespace, title, provider, baseUri, date }),
+    };
   });
 }
 
@@ -81,7 +89,9 @@ interface Context {
 function capabilityFor(api: OpenApiDocument, tag: string, entries: OperationEntry[], ctx: Context): Document {
   const label = `${ctx.title} — ${tag}`;
   const paths = [...new Set(entries.map((e) => e.path))].sort();
-  const ordered = paths.flatMap((p) => entries.filter((e) => e.path === p).sort((a, b) => METHOD_ORDER(a.method.toUpperCase(), b.method.toUpperCase())));
+  const ordered = paths.flatMap((p) =>
+    entries.filter((e) => e.path === p).sort((a, b) => METHOD_ORDER(a.method.toUpperCase(), b.method.toUpperCase())),
+  );
   const security = securityFor(api, ordered, ctx.provider);
   const lead = ordered[0] ? (ordered[0].operation.summary ?? tag) : tag;
 
@@ -187,12 +197,22 @@ function inputParameters(api: OpenApiDocument, e: OperationEntry) {
   const body = e.operation.requestBody;
   if (body) {
     // Like the generator, `required` is read from the operation's own requestBody, not through a `$ref`.
-    params.push({ name: "body", in: "body" as "path", type: "object" as "string", description: "Request body (JSON).", required: body.required === true });
+    params.push({
+      name: "body",
+      in: "body" as "path",
+      type: "object" as "string",
+      description: "Request body (JSON).",
+      required: body.required === true,
+    });
   }
   return params;
 }
 
-function securityFor(api: OpenApiDocument, entries: OperationEntry[], provider: string): { bind: Bind; authentication: Authentication } | undefined {
+function securityFor(
+  api: OpenApiDocument,
+  entries: OperationEntry[],
+  provider: string,
+): { bind: Bind; authentication: Authentication } | undefined {
   const requirement = api.security?.[0] ?? entries.find((e) => e.operation.security?.length)?.operation.security?.[0];
   const name = requirement && Object.keys(requirement)[0];
   if (!name) return undefined;
@@ -202,12 +222,18 @@ function securityFor(api: OpenApiDocument, entries: OperationEntry[], provider: 
   const variable = `${envPrefix}_API_KEY`;
   const single = (v: string): Bind => ({ namespace: "env", keys: { [v]: v } });
   if (scheme.type === "apiKey" && (scheme.in === "header" || scheme.in === "query")) {
-    return { bind: single(variable), authentication: { type: "apikey", key: String(scheme.name), value: `{{env.${variable}}}`, placement: scheme.in } };
+    return {
+      bind: single(variable),
+      authentication: { type: "apikey", key: String(scheme.name), value: `{{env.${variable}}}`, placement: scheme.in },
+    };
   }
   if (scheme.type === "http" && String(scheme.scheme).toLowerCase() === "basic") {
     const user = `${envPrefix}_USERNAME`;
     const password = `${envPrefix}_PASSWORD`;
-    return { bind: { namespace: "env", keys: { [user]: user, [password]: password } }, authentication: { type: "basic", username: `{{env.${user}}}`, password: `{{env.${password}}}` } };
+    return {
+      bind: { namespace: "env", keys: { [user]: user, [password]: password } },
+      authentication: { type: "basic", username: `{{env.${user}}}`, password: `{{env.${password}}}` },
+    };
   }
   // http bearer, oauth2 and openIdConnect all end in a bearer token the operator supplies.
   return { bind: single(variable), authentication: { type: "bearer", token: `{{env.${variable}}}` } };
@@ -226,7 +252,12 @@ function nonEmpty<K extends string, V extends object>(key: K, value: V): { [k in
 }
 
 function resourceName(path: string): string {
-  return path.replace(/^\/+|\/+$/g, "").replace(/[{}]/g, "").replace(/\//g, "-") || "root";
+  return (
+    path
+      .replace(/^\/+|\/+$/g, "")
+      .replace(/[{}]/g, "")
+      .replace(/\//g, "-") || "root"
+  );
 }
 
 /** `List a interconnection's ports` → `list-interconnection-s-ports`. */
@@ -252,7 +283,10 @@ function unique(name: string, seen: Map<string, number>): string {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }
 
 /** The generator keeps the first line of a description, at most 160 characters. */

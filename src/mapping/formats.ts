@@ -38,7 +38,12 @@ export function parseRaw(format: string, text: string): unknown {
       case "csv":
       case "tsv":
       case "psv":
-        return csv().parse(text, { columns: true, skip_empty_lines: true, delimiter: { csv: ",", tsv: "\t", psv: "|" }[format], cast: true });
+        return csv().parse(text, {
+          columns: true,
+          skip_empty_lines: true,
+          delimiter: { csv: ",", tsv: "\t", psv: "|" }[format],
+          cast: true,
+        });
       default:
         throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
     }

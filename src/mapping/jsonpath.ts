@@ -43,7 +43,7 @@ function simpleSteps(expr: string): Array<string | number> | undefined {
     re.lastIndex = at;
     const m = re.exec(expr);
     if (!m) return undefined;
-    steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3] ?? m[4]));
+    steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4])));
     at = re.lastIndex;
   }
   return steps;

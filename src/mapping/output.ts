@@ -84,7 +84,9 @@ export function compileShape(param: OutputParam): Shape {
 
 /** `items` written as a list of named fields (the orchestrated form): each element becomes an object. */
 function compileNamedItems(items: OutputParam[]): Shape {
-  const fields = items.map((p) => [p.name ?? "value", p.mapping || p.value ? compileShape(p) : compileShape({ ...p, mapping: `$.${p.name}` })] as const);
+  const fields = items.map(
+    (p) => [p.name ?? "value", p.mapping || p.value ? compileShape(p) : compileShape({ ...p, mapping: `$.${p.name}` })] as const,
+  );
   return (node, inputs) => {
     const out: Record<string, unknown> = {};
     for (const [k, shape] of fields) {

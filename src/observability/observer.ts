@@ -62,7 +62,10 @@ interface Series {
 export class Observer {
   /** kind → exposes → operation: looked up on every call, without building a key string. */
   private readonly series = { rest: new Map<string, Map<string, Series>>(), mcp: new Map<string, Map<string, Series>>() };
-  private readonly inFlight = { rest: new Map<string, { inc(): void; dec(): void }>(), mcp: new Map<string, { inc(): void; dec(): void }>() };
+  private readonly inFlight = {
+    rest: new Map<string, { inc(): void; dec(): void }>(),
+    mcp: new Map<string, { inc(): void; dec(): void }>(),
+  };
 
   /**
    * @param line writes a finished log line where the logger's go (RuntimeLogger.line): the call
@@ -80,7 +83,12 @@ export class Observer {
     const started = performance.now();
     const requestId = requestIdFrom(incoming.requestId);
     const callerParent = validTraceparent(incoming.traceparent);
-    const span = this.tracing?.server(info.method ? `${info.method} ${info.route ?? info.operation}` : `tools/call ${info.operation}`, spanAttributes(info), callerParent, incoming.tracestate ?? undefined);
+    const span = this.tracing?.server(
+      info.method ? `${info.method} ${info.route ?? info.operation}` : `tools/call ${info.operation}`,
+      spanAttributes(info),
+      callerParent,
+      incoming.tracestate ?? undefined,
+    );
     const ctx: CallContext = {
       requestId,
       upstreamCalls: 0,
@@ -101,10 +109,22 @@ export class Observer {
         const seconds = (performance.now() - started) / 1000;
         gauge.dec();
         const series = this.callSeries(info);
-        counter(series, String(result.status), () => this.metrics.requests.labels({ kind: info.kind, exposes: info.exposes, operation: info.operation, status: String(result.status) })).inc();
+        counter(series, String(result.status), () =>
+          this.metrics.requests.labels({
+            kind: info.kind,
+            exposes: info.exposes,
+            operation: info.operation,
+            status: String(result.status),
+          }),
+        ).inc();
         series.duration.observe(seconds);
         span?.end(
-          { "http.response.status_code": typeof result.status === "number" ? result.status : undefined, "naftiko.request_id": requestId, "naftiko.operation": info.operation, "http.route": info.route },
+          {
+            "http.response.status_code": typeof result.status === "number" ? result.status : undefined,
+            "naftiko.request_id": requestId,
+            "naftiko.operation": info.operation,
+            "http.route": info.route,
+          },
           result.error,
           info.method ? `${info.method} ${info.route ?? info.operation}` : undefined,
         );
@@ -139,27 +159,39 @@ export class Observer {
     const consumes = plan.ref.consumes.namespace;
     const operation = plan.ref.operation.name;
     const series = this.upstreamSeries(consumes, operation);
-    const observer = this;
     return {
       ...plan,
-      call(args, opts) {
+      call: (args, opts) => {
         const ctx = opts.context;
         const started = performance.now();
         const parent = ctx?.span as SpanHandle | undefined;
-        const span = observer.tracing?.client(`${plan.method} ${consumes}.${operation}`, { "http.request.method": plan.method, "naftiko.consumes": consumes, "naftiko.operation": operation }, parent);
+        const span = this.tracing?.client(
+          `${plan.method} ${consumes}.${operation}`,
+          { "http.request.method": plan.method, "naftiko.consumes": consumes, "naftiko.operation": operation },
+          parent,
+        );
         // The upstream call is the upstream span's child: its trace context is what goes upstream.
-        const callOpts = ctx && span ? { ...opts, context: { ...ctx, traceparent: span.traceparent(), tracestate: span.tracestate?.() } } : opts;
+        const callOpts =
+          ctx && span ? { ...opts, context: { ...ctx, traceparent: span.traceparent(), tracestate: span.tracestate?.() } } : opts;
         const record = (status: number | string) => {
           const seconds = (performance.now() - started) / 1000;
-          counter(series, String(status), () => observer.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) })).inc();
+          counter(series, String(status), () =>
+            this.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) }),
+          ).inc();
           series.duration.observe(seconds);
-          span?.end({ "http.response.status_code": typeof status === "number" ? status : undefined }, typeof status !== "number" || status >= 500);
+          span?.end(
+            { "http.response.status_code": typeof status === "number" ? status : undefined },
+            typeof status !== "number" || status >= 500,
+          );
           if (ctx) {
             ctx.upstreamCalls++;
             ctx.upstreamStatus = status;
           }
-          if (observer.logger.isLevelEnabled("debug")) {
-            observer.logger.debug({ reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 }, "upstream call");
+          if (this.logger.isLevelEnabled("debug")) {
+            this.logger.debug(
+              { reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 },
+              "upstream call",
+            );
           }
         };
         // A promise chain, not an async function: one frame less on every proxied call (issue 6).
@@ -171,7 +203,16 @@ export class Observer {
           (e: unknown) => {
             // A call refused before it was sent (bad input) is not an upstream call.
             if (e instanceof InputError) span?.end({}, true);
-            else record(e instanceof UpstreamError ? (e.kind === "timeout" ? "timeout" : "unreachable") : opts.signal?.aborted ? "cancelled" : "error");
+            else
+              record(
+                e instanceof UpstreamError
+                  ? e.kind === "timeout"
+                    ? "timeout"
+                    : "unreachable"
+                  : opts.signal?.aborted
+                    ? "cancelled"
+                    : "error",
+              );
             throw e;
           },
         );
@@ -193,7 +234,11 @@ export class Observer {
     const method = routed ? info.method : undefined;
     const route = routed ? info.route : undefined;
     if (series.log && series.log.method === method && series.log.route === route) return series.log.fields;
-    const fixed: Record<string, unknown> = { kind: info.kind, exposes: info.exposes, [info.kind === "mcp" ? "tool" : "operation"]: info.operation };
+    const fixed: Record<string, unknown> = {
+      kind: info.kind,
+      exposes: info.exposes,
+      [info.kind === "mcp" ? "tool" : "operation"]: info.operation,
+    };
     if (method) {
       fixed.method = method;
       fixed.route = route;
@@ -209,7 +254,14 @@ export class Observer {
     let byOperation = byExposes.get(info.exposes);
     if (!byOperation) byExposes.set(info.exposes, (byOperation = new Map()));
     let s = byOperation.get(info.operation);
-    if (!s) byOperation.set(info.operation, (s = { duration: this.metrics.duration.labels({ kind: info.kind, exposes: info.exposes, operation: info.operation }), requests: new Map() }));
+    if (!s)
+      byOperation.set(
+        info.operation,
+        (s = {
+          duration: this.metrics.duration.labels({ kind: info.kind, exposes: info.exposes, operation: info.operation }),
+          requests: new Map(),
+        }),
+      );
     return s;
   }
 

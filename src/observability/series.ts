@@ -84,7 +84,12 @@ export class SeriesGauge<L extends string> extends ValueMetric<L> {
 export class SeriesHistogram<L extends string> extends SeriesMetric<L, HistogramSeries> {
   readonly type = "histogram";
 
-  constructor(name: string, help: string, labelNames: readonly L[], private readonly buckets: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    private readonly buckets: readonly number[],
+  ) {
     super(name, help, labelNames);
   }
 

@@ -62,7 +62,8 @@ export async function readOpenApi(file: string): Promise<OpenApiDocument> {
   }
   if (!doc || typeof doc !== "object" || !("paths" in doc)) throw new Error(`${file} is not an OpenAPI document (no "paths")`);
   const version = (doc as OpenApiDocument).openapi ?? (doc as OpenApiDocument).swagger ?? "";
-  if (!/^3\./.test(version)) throw new Error(`${file}: only OpenAPI 3.x is supported (this document says ${version ? `"${version}"` : "no version"})`);
+  if (!/^3\./.test(version))
+    throw new Error(`${file}: only OpenAPI 3.x is supported (this document says ${version ? `"${version}"` : "no version"})`);
   return doc as OpenApiDocument;
 }
 

@@ -128,7 +128,10 @@ function stepArgs(plan: OperationPlan, withMap: Record<string, string | number> 
       }
       case "template":
         // `{{name}}` reads the caller's inputs and binds; `{{step.field}}` an earlier step's result.
-        return [param, (s: RunState) => src.template.render((n) => (n in s.values ? s.values[n] : (readDotted(s.results, n) ?? s.lookup(n))))] as const;
+        return [
+          param,
+          (s: RunState) => src.template.render((n) => (n in s.values ? s.values[n] : (readDotted(s.results, n) ?? s.lookup(n)))),
+        ] as const;
       case "path": {
         const read = compilePath(src.expression);
         return [param, (s: RunState) => read(s.results)] as const;
@@ -186,7 +189,11 @@ function compileLookupStep(step: Extract<Step, { type: "lookup" }>, all: Step[],
  * How a lookup reads an index entry's key: the entry's `match` field, or, when the index step's
  * consumed operation declares an output parameter named `match`, that parameter's JSONPath.
  */
-function matchReader(step: Extract<Step, { type: "lookup" }>, all: Step[], ctx: InvocationContext): (entry: Record<string, unknown>) => unknown {
+function matchReader(
+  step: Extract<Step, { type: "lookup" }>,
+  all: Step[],
+  ctx: InvocationContext,
+): (entry: Record<string, unknown>) => unknown {
   const source = all.find((s) => s.name === step.index);
   const plan = source?.type === "call" ? ctx.plans.get(source.call) : undefined;
   const declared = plan?.ref.operation.outputParameters?.find((o) => o.name === step.match);

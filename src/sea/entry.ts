@@ -16,7 +16,12 @@ const argv =
     ? args
     : args[0] === "--help" || args[0] === "-h"
       ? ["serve", "--help"]
-      : ["serve", __naftiko_sea.capability, ...(__naftiko_sea.openapi && !args.includes("--openapi") ? ["--openapi", __naftiko_sea.openapi] : []), ...args];
+      : [
+          "serve",
+          __naftiko_sea.capability,
+          ...(__naftiko_sea.openapi && !args.includes("--openapi") ? ["--openapi", __naftiko_sea.openapi] : []),
+          ...args,
+        ];
 
 main(argv).then(
   (code) => {

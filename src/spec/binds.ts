@@ -64,7 +64,9 @@ function readLocation(location: string, capabilityFile: string, namespace: strin
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new BindError(`${capabilityFile}: bind "${namespace}": cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new BindError(
+      `${capabilityFile}: bind "${namespace}": cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const ext = path.extname(file).toLowerCase();
   try {
@@ -73,6 +75,8 @@ function readLocation(location: string, capabilityFile: string, namespace: strin
     return parsed as Record<string, unknown>;
   } catch (e) {
     // The parser's message may quote file content, which may be a secret: report only where it failed.
-    throw new BindError(`${capabilityFile}: bind "${namespace}": ${file} is not valid ${ext === ".json" ? "JSON" : ext === ".env" ? ".env" : "YAML"}`);
+    throw new BindError(
+      `${capabilityFile}: bind "${namespace}": ${file} is not valid ${ext === ".json" ? "JSON" : ext === ".env" ? ".env" : "YAML"}`,
+    );
   }
 }

@@ -34,7 +34,9 @@ export async function loadCapability(file: string): Promise<Capability> {
   const abs = path.resolve(file);
   const shown = file;
   const src = await readSource(abs).catch((e: NodeJS.ErrnoException) => {
-    throw new CapabilityError([{ file: shown, line: 1, col: 1, path: "(file)", message: `cannot read file (${e.code ?? e.message})`, severity: "error" }]);
+    throw new CapabilityError([
+      { file: shown, line: 1, col: 1, path: "(file)", message: `cannot read file (${e.code ?? e.message})`, severity: "error" },
+    ]);
   });
   const problems: Problem[] = src.problems.map((p) => ({ ...p, file: shown }));
   if (problems.some((p) => p.severity === "error")) throw new CapabilityError(problems);
@@ -53,7 +55,14 @@ export async function loadCapability(file: string): Promise<Capability> {
   }
 }
 
-async function resolveDocument(doc: Document, abs: string, shown: string, locate: Locator, problems: Problem[], schemaOk: boolean): Promise<Capability> {
+async function resolveDocument(
+  doc: Document,
+  abs: string,
+  shown: string,
+  locate: Locator,
+  problems: Problem[],
+  schemaOk: boolean,
+): Promise<Capability> {
   const src = { locate };
   const files = [abs];
   const consumes: ConsumesHttp[] = [];
@@ -73,7 +82,11 @@ async function resolveDocument(doc: Document, abs: string, shown: string, locate
       continue;
     }
     files.push(imported.file);
-    consumes.push({ ...imported.consumes, namespace: entry.as ?? entry.import, description: entry.description ?? imported.consumes.description });
+    consumes.push({
+      ...imported.consumes,
+      namespace: entry.as ?? entry.import,
+      description: entry.description ?? imported.consumes.description,
+    });
   }
 
   const operations = indexOperations(consumes);
@@ -109,7 +122,10 @@ async function importConsumes(
   const src = await readSource(file).catch(() => null);
   if (!src) return where(`cannot read imported file ${file}`, "location");
   const rel = path.relative(process.cwd(), file) || file;
-  const own = [...src.problems.map((p) => ({ ...p, file: rel })), ...(src.problems.length ? [] : schemaProblems(src.data, rel, src.locate))];
+  const own = [
+    ...src.problems.map((p) => ({ ...p, file: rel })),
+    ...(src.problems.length ? [] : schemaProblems(src.data, rel, src.locate)),
+  ];
   if (own.some((p) => p.severity === "error")) return { problems: own };
   const found = ((src.data as Document).consumes ?? []).find((c): c is ConsumesHttp => "namespace" in c && c.namespace === name);
   if (!found) {

@@ -21,7 +21,7 @@ export async function chooseOpenApi(capabilityFile: string, file: string | undef
  */
 function hintedOpenApi(capabilityFile: string, text: string): string | undefined {
   // Line by line up to the first key: a large file is not split whole.
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = text.length;
     const line = text.slice(start, end);

@@ -38,9 +38,32 @@ export interface AttachedSchemas {
 }
 
 const KNOWN_FORMATS = new Set([
-  "date", "time", "date-time", "iso-time", "iso-date-time", "duration", "uri", "uri-reference", "uri-template", "url", "email",
-  "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer", "json-pointer-uri-fragment", "relative-json-pointer", "byte",
-  "int32", "int64", "float", "double", "password", "binary",
+  "date",
+  "time",
+  "date-time",
+  "iso-time",
+  "iso-date-time",
+  "duration",
+  "uri",
+  "uri-reference",
+  "uri-template",
+  "url",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "regex",
+  "uuid",
+  "json-pointer",
+  "json-pointer-uri-fragment",
+  "relative-json-pointer",
+  "byte",
+  "int32",
+  "int64",
+  "float",
+  "double",
+  "password",
+  "binary",
 ]);
 const DROPPED = new Set(["discriminator", "example", "examples", "xml", "externalDocs", "nullable"]);
 
@@ -69,7 +92,8 @@ export function attachSchemas(capability: Capability, api: OpenApiDocument): Att
     } catch {
       /* a templated baseUri: match on the resource path alone */
     }
-    const found = index.get(`${method} ${pathShape(basePath + ref.resource.path)}`) ?? index.get(`${method} ${pathShape(ref.resource.path)}`);
+    const found =
+      index.get(`${method} ${pathShape(basePath + ref.resource.path)}`) ?? index.get(`${method} ${pathShape(ref.resource.path)}`);
     if (!found) {
       unmatched.push(key);
       continue;
@@ -107,7 +131,10 @@ export function toJsonSchema(api: OpenApiDocument, schema: Json, mode: "input" |
   const nameOf = (ref: string) => {
     let name = defNames.get(ref);
     if (!name) {
-      const base = ref.split("/").pop()!.replace(/[^A-Za-z0-9_.-]/g, "_");
+      const base = ref
+        .split("/")
+        .pop()!
+        .replace(/[^A-Za-z0-9_.-]/g, "_");
       name = base;
       for (let i = 2; [...defNames.values()].includes(name); i++) name = `${base}_${i}`;
       defNames.set(ref, name);
@@ -174,7 +201,7 @@ function objectRoot(schema: Json): Json | undefined {
     if (t === "object" || (Array.isArray(t) && t.includes("object"))) return true;
     if (t === undefined && s.properties) return true;
     const branches = (s.anyOf ?? s.allOf) as Json[] | undefined;
-    return !!branches?.length && branches.every((b) => isObject(b.$ref ? resolveDef(schema, String(b.$ref)) ?? {} : b));
+    return !!branches?.length && branches.every((b) => isObject(b.$ref ? (resolveDef(schema, String(b.$ref)) ?? {}) : b));
   };
   if (!isObject(schema)) return undefined;
   return { ...schema, type: "object" };
@@ -189,7 +216,10 @@ function resolveDef(root: Json, ref: string): Json | undefined {
  * Reads the OpenAPI document for a capability and matches it: `file` (from `--openapi`), else the
  * file's `# x-openapi:` hint, else a `<name>.openapi.yaml` sidecar; undefined when there is none.
  */
-export async function schemasFromOpenApi(capability: Capability, file: string | undefined): Promise<(AttachedSchemas & { file: string }) | undefined> {
+export async function schemasFromOpenApi(
+  capability: Capability,
+  file: string | undefined,
+): Promise<(AttachedSchemas & { file: string }) | undefined> {
   const chosen = await chooseOpenApi(capability.file, file);
   if (!chosen) return undefined;
   const { readOpenApi } = await import("../openapi/document.js");

@@ -33,7 +33,15 @@ export function checkReferences(ctx: Context): Problem[] {
   (cap.aggregates ?? []).forEach((agg, a) =>
     agg.functions.forEach((fn, f) => {
       functions.set(`${agg.namespace}.${fn.name}`, fn);
-      checkInvocable(ctx, fn, ["capability", "aggregates", a, "functions", f], [agg.namespace], functions, report, fn.inputParameters?.map((p) => p.name));
+      checkInvocable(
+        ctx,
+        fn,
+        ["capability", "aggregates", a, "functions", f],
+        [agg.namespace],
+        functions,
+        report,
+        fn.inputParameters?.map((p) => p.name),
+      );
     }),
   );
 
@@ -47,9 +55,14 @@ export function checkReferences(ctx: Context): Problem[] {
           const declared = [...(resource.inputParameters ?? []), ...(op.inputParameters ?? [])].map((p) => p.name);
           checkInvocable(ctx, op, opAt, ["rest", block.namespace], functions, report, declared.length ? [...declared, ...vars] : undefined);
           if (op.call && op.with && !declared.length) {
-            const fed = new Set(Object.values(op.with).flatMap((v) => inputNames(v, ["rest", block.namespace])).map(normalizeName));
+            const fed = new Set(
+              Object.values(op.with)
+                .flatMap((v) => inputNames(v, ["rest", block.namespace]))
+                .map(normalizeName),
+            );
             for (const v of vars) {
-              if (!fed.has(normalizeName(v))) report([...opAt, "with"], `path variable {${v}} of ${resource.path} feeds no parameter of ${op.call}`);
+              if (!fed.has(normalizeName(v)))
+                report([...opAt, "with"], `path variable {${v}} of ${resource.path} feeds no parameter of ${op.call}`);
             }
           }
         });
@@ -89,16 +102,26 @@ function checkSkills(skills: SkillSpec[], exposes: Exposes[], at: DocPath, repor
         report([...toolAt, "instruction"], `tool "${tool.name}" uses an instruction file but skill "${skill.name}" has no location`);
       }
       if (!tool.from) return;
-      const source = exposes.find((x): x is ExposesRest | ExposesMcp => x.namespace === tool.from!.sourceNamespace && (x.type === "rest" || x.type === "mcp"));
+      const source = exposes.find(
+        (x): x is ExposesRest | ExposesMcp => x.namespace === tool.from!.sourceNamespace && (x.type === "rest" || x.type === "mcp"),
+      );
       if (!source) {
         const known = exposes.filter((x) => x.type === "rest" || x.type === "mcp").map((x) => x.namespace);
-        report([...toolAt, "from", "sourceNamespace"], `"${tool.from.sourceNamespace}" names no sibling rest or mcp exposes block (known: ${known.join(", ") || "none"})`);
+        report(
+          [...toolAt, "from", "sourceNamespace"],
+          `"${tool.from.sourceNamespace}" names no sibling rest or mcp exposes block (known: ${known.join(", ") || "none"})`,
+        );
         return;
       }
       const actions =
-        source.type === "mcp" ? source.tools.map((x) => x.name ?? "") : (source.resources ?? []).flatMap((r) => (r.operations ?? []).map((o) => o.name ?? ""));
+        source.type === "mcp"
+          ? source.tools.map((x) => x.name ?? "")
+          : (source.resources ?? []).flatMap((r) => (r.operations ?? []).map((o) => o.name ?? ""));
       if (!actions.includes(tool.from.action)) {
-        report([...toolAt, "from", "action"], `"${tool.from.action}" is not a ${source.type === "mcp" ? "tool" : "operation"} of "${source.namespace}" (known: ${actions.filter(Boolean).join(", ") || "none"})`);
+        report(
+          [...toolAt, "from", "action"],
+          `"${tool.from.action}" is not a ${source.type === "mcp" ? "tool" : "operation"} of "${source.namespace}" (known: ${actions.filter(Boolean).join(", ") || "none"})`,
+        );
       }
     });
   });
@@ -116,7 +139,9 @@ function checkNamespaces(ctx: Context, exposes: Exposes[], report: Report) {
   };
   ctx.consumes.forEach((c, i) => claim(c.namespace, consumesPath(ctx.doc, i, "namespace"), `consumes[${i}]`));
   exposes.forEach((x, i) => claim(x.namespace, ["capability", "exposes", i, "namespace"], `exposes[${i}]`));
-  (ctx.doc.capability?.aggregates ?? []).forEach((a, i) => claim(a.namespace, ["capability", "aggregates", i, "namespace"], `aggregates[${i}]`));
+  (ctx.doc.capability?.aggregates ?? []).forEach((a, i) =>
+    claim(a.namespace, ["capability", "aggregates", i, "namespace"], `aggregates[${i}]`),
+  );
 }
 
 /** Where consumes block `i` of the merged list was written (root consumes come first). */
@@ -130,7 +155,11 @@ function checkPorts(exposes: Exposes[], report: Report) {
   exposes.forEach((x, i) => {
     if (x.port === undefined || (x.type === "mcp" && x.transport === "stdio")) return;
     const prior = seen.get(x.port);
-    if (prior !== undefined) report(["capability", "exposes", i, "port"], `port ${x.port} is already used by exposes[${prior}] (${exposes[prior].namespace ?? exposes[prior].type})`);
+    if (prior !== undefined)
+      report(
+        ["capability", "exposes", i, "port"],
+        `port ${x.port} is already used by exposes[${prior}] (${exposes[prior].namespace ?? exposes[prior].type})`,
+      );
     else seen.set(x.port, i);
   });
 }
@@ -148,7 +177,11 @@ function checkConsumes(ctx: Context, report: Report) {
         names.add(op.name);
         const hasBody = (op.inputParameters ?? []).some((p) => p.in === "body") || op.body !== undefined;
         if (hasBody && (op.method ?? "GET") === "GET") {
-          report(at("operations", o), `${op.method ?? "GET"} operation "${op.name}" declares a request body; it will not be sent`, "warning");
+          report(
+            at("operations", o),
+            `${op.method ?? "GET"} operation "${op.name}" declares a request body; it will not be sent`,
+            "warning",
+          );
         }
       });
     });
@@ -172,7 +205,11 @@ function checkInvocable(
     const declared = new Set(declaredInputs.map(normalizeName));
     for (const [key, value] of Object.entries(unit.with)) {
       for (const name of inputNames(value, prefixes)) {
-        if (!declared.has(normalizeName(name))) report([...at, "with", key], `"${value}" names input "${name}", which is not declared in inputParameters (declared: ${declaredInputs.join(", ") || "none"})`);
+        if (!declared.has(normalizeName(name)))
+          report(
+            [...at, "with", key],
+            `"${value}" names input "${name}", which is not declared in inputParameters (declared: ${declaredInputs.join(", ") || "none"})`,
+          );
       }
     }
   }
@@ -185,7 +222,10 @@ function checkInvocable(
     if (bad) return report(where, bad);
     const first = firstSegment(expr);
     if (first !== undefined && !known.has(first)) {
-      report(where, `${what} "${expr}" reads step "${first}", which is not ${known === names ? "a step" : "an earlier step"} (${known === names ? "steps" : "earlier"}: ${[...known].join(", ") || "none"})`);
+      report(
+        where,
+        `${what} "${expr}" reads step "${first}", which is not ${known === names ? "a step" : "an earlier step"} (${known === names ? "steps" : "earlier"}: ${[...known].join(", ") || "none"})`,
+      );
     }
   };
   steps.forEach((step, s) => {
@@ -194,19 +234,29 @@ function checkInvocable(
     if (step.type === "call") {
       checkCall(ctx, step.call, step.with, stepAt, report);
       for (const [key, value] of Object.entries(step.with ?? {})) {
-        if (typeof value === "string" && value.trim().startsWith("$")) checkStepPath(value.trim(), [...stepAt, "with", key], new Set(earlier.keys()), "value");
+        if (typeof value === "string" && value.trim().startsWith("$"))
+          checkStepPath(value.trim(), [...stepAt, "with", key], new Set(earlier.keys()), "value");
         else if (declaredInputs) {
           const declared = new Set(declaredInputs.map(normalizeName));
           for (const name of inputNames(value, prefixes)) {
-            if (!declared.has(normalizeName(name))) report([...stepAt, "with", key], `"${value}" names input "${name}", which is not declared in inputParameters (declared: ${declaredInputs.join(", ") || "none"})`);
+            if (!declared.has(normalizeName(name)))
+              report(
+                [...stepAt, "with", key],
+                `"${value}" names input "${name}", which is not declared in inputParameters (declared: ${declaredInputs.join(", ") || "none"})`,
+              );
           }
         }
       }
     }
     if (step.type === "lookup") {
       const index = earlier.get(step.index);
-      if (!index) report([...stepAt, "index"], `lookup index "${step.index}" is not an earlier step (earlier: ${[...earlier.keys()].join(", ") || "none"})`);
-      else if (index.type !== "call") report([...stepAt, "index"], `lookup index "${step.index}" is a ${index.type} step; it must be a call step`);
+      if (!index)
+        report(
+          [...stepAt, "index"],
+          `lookup index "${step.index}" is not an earlier step (earlier: ${[...earlier.keys()].join(", ") || "none"})`,
+        );
+      else if (index.type !== "call")
+        report([...stepAt, "index"], `lookup index "${step.index}" is a ${index.type} step; it must be a call step`);
       checkStepPath(step.lookupValue, [...stepAt, "lookupValue"], new Set(earlier.keys()), "lookupValue");
     }
     if (step.type === "script") report(stepAt, "script steps are not supported by this runtime");
@@ -232,14 +282,21 @@ function checkCall(ctx: Context, call: string, withMap: Record<string, string | 
     const known = c ? (c.resources ?? []).flatMap((r) => r.operations.map((o) => o.name)) : ctx.consumes.map((x) => x.namespace);
     report(
       [...at, "call"],
-      c ? `consumes "${ns}" has no operation "${op}" (operations: ${known.join(", ")})` : `call "${call}" names no consumes namespace "${ns}" (namespaces: ${known.join(", ") || "none"})`,
+      c
+        ? `consumes "${ns}" has no operation "${op}" (operations: ${known.join(", ")})`
+        : `call "${call}" names no consumes namespace "${ns}" (namespaces: ${known.join(", ") || "none"})`,
     );
     return;
   }
   const accepted = acceptedParams(target);
   for (const key of Object.keys(withMap ?? {})) {
     if (!accepted.has(key)) {
-      report([...at, "with", key], `"${key}" is not a parameter of ${call} (parameters: ${[...accepted].join(", ") || "none"})`, "error", true);
+      report(
+        [...at, "with", key],
+        `"${key}" is not a parameter of ${call} (parameters: ${[...accepted].join(", ") || "none"})`,
+        "error",
+        true,
+      );
     }
   }
 }

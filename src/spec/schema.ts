@@ -60,7 +60,9 @@ export function createSchemaChecker(schema: Schema): SchemaChecker {
  */
 function precompiledCheck(): ((data: unknown) => boolean) | undefined {
   try {
-    const compiled = createRequire(import.meta.url)(join(packageRoot(), "dist/schema-validate.cjs")) as ((data: unknown) => boolean) & { schemaHash?: string };
+    const compiled = createRequire(import.meta.url)(join(packageRoot(), "dist/schema-validate.cjs")) as ((data: unknown) => boolean) & {
+      schemaHash?: string;
+    };
     return compiled.schemaHash === createHash("sha256").update(projectSchemaText).digest("hex") ? compiled : undefined;
   } catch {
     return undefined;
@@ -117,7 +119,10 @@ class Navigator {
   private nextId = 1;
   private readonly factsCache = new WeakMap<Schema, BranchFacts>();
 
-  constructor(private readonly root: Schema, readonly data: unknown) {}
+  constructor(
+    private readonly root: Schema,
+    readonly data: unknown,
+  ) {}
 
   /** Trails by which `schema` applies at `pointer`; undefined when the walk never meets it there. */
   trails(pointer: string, schema: unknown): Trail[] | undefined {
@@ -249,7 +254,8 @@ class Navigator {
   private discriminatorMismatch(field: string, value: Record<string, unknown>, facts: BranchFacts[], at: string): Mismatch {
     const allowed = [...new Set(facts.flatMap((f) => f.consts.get(field) ?? []))];
     const oneOf = allowed.length === 1 ? JSON.stringify(allowed[0]) : `one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
-    if (!(field in value)) return { path: this.docPath(at), key: isKeyed(this.docPath(at)), message: `missing required field "${field}" (${oneOf})` };
+    if (!(field in value))
+      return { path: this.docPath(at), key: isKeyed(this.docPath(at)), message: `missing required field "${field}" (${oneOf})` };
     return { path: [...this.docPath(at), field], key: false, message: `must be ${oneOf}, not ${JSON.stringify(value[field])}` };
   }
 
@@ -387,7 +393,9 @@ function settle(summary: Finding, findings: Finding[], nav: Navigator): Finding[
   const groups = new Map<number, Finding[]>();
   const branchesOf = new Map<Finding, Set<number>>();
   for (const f of rest) {
-    const branches = new Set(f.trails.flatMap((t) => t.filter((c) => c.comb === comb && c.kw === kw && c.at === summary.at).map((c) => c.branch)));
+    const branches = new Set(
+      f.trails.flatMap((t) => t.filter((c) => c.comb === comb && c.kw === kw && c.at === summary.at).map((c) => c.branch)),
+    );
     if (!branches.size) continue;
     branchesOf.set(f, branches);
     for (const b of branches) groups.set(b, [...(groups.get(b) ?? []), f]);
@@ -412,7 +420,20 @@ function settle(summary: Finding, findings: Finding[], nav: Navigator): Finding[
   return [...others, ...rest.filter((f) => branchesOf.get(f)?.has(best))];
 }
 
-const VALUE_KEYWORDS = ["type", "const", "enum", "pattern", "format", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
+const VALUE_KEYWORDS = [
+  "type",
+  "const",
+  "enum",
+  "pattern",
+  "format",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+];
 const isValueError = (f: Finding) => VALUE_KEYWORDS.includes(f.keyword) && f.error?.propertyName === undefined;
 
 /**

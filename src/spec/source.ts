@@ -25,7 +25,14 @@ export const MAX_DEPTH = 128;
 export async function readSource(file: string): Promise<SourceFile> {
   const size = (await stat(file)).size;
   if (size > MAX_FILE_BYTES) {
-    const problem: Problem = { file, line: 1, col: 1, path: "(file)", message: `file is ${size} bytes; capability files are limited to ${MAX_FILE_BYTES} bytes (4 MiB)`, severity: "error" };
+    const problem: Problem = {
+      file,
+      line: 1,
+      col: 1,
+      path: "(file)",
+      message: `file is ${size} bytes; capability files are limited to ${MAX_FILE_BYTES} bytes (4 MiB)`,
+      severity: "error",
+    };
     return { file, data: null, locate: () => ({ line: 1, col: 1 }), problems: [problem] };
   }
   return parseSource(file, await readFile(file, "utf8"));
@@ -46,8 +53,17 @@ export function parseSource(file: string, text: string): SourceFile {
   const problems: Problem[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
     const { line, col } = at(parsed, e.pos[0]);
-    const message = e.message.includes("Maximum call stack size exceeded") ? `nested deeper than the parser can follow` : e.message.split("\n")[0];
-    problems.push({ file, line, col, path: "(yaml)", message, severity: e instanceof Error && doc.errors.includes(e) ? "error" : "warning" });
+    const message = e.message.includes("Maximum call stack size exceeded")
+      ? `nested deeper than the parser can follow`
+      : e.message.split("\n")[0];
+    problems.push({
+      file,
+      line,
+      col,
+      path: "(yaml)",
+      message,
+      severity: e instanceof Error && doc.errors.includes(e) ? "error" : "warning",
+    });
   }
   let data: unknown = null;
   if (doc.errors.length === 0) {
@@ -55,7 +71,14 @@ export function parseSource(file: string, text: string): SourceFile {
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       if (nestedDeeperThan(data, MAX_DEPTH)) {
         data = null;
-        problems.push({ file, line: 1, col: 1, path: "(yaml)", message: `document is nested deeper than ${MAX_DEPTH} levels`, severity: "error" });
+        problems.push({
+          file,
+          line: 1,
+          col: 1,
+          path: "(yaml)",
+          message: `document is nested deeper than ${MAX_DEPTH} levels`,
+          severity: "error",
+        });
       }
     } catch (e) {
       const message = e instanceof RangeError ? "document is nested too deeply to read" : (e as Error).message;

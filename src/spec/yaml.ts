@@ -12,5 +12,6 @@ let loaded: Yaml | undefined;
  * where `require` exists. Under Node's ESM loader there is no `require`, and createRequire loads it.
  */
 export function yaml(): Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: the bundled binary's require
   return (loaded ??= typeof require === "function" ? (require("yaml") as Yaml) : (createRequire(import.meta.url)("yaml") as Yaml));
 }

@@ -24,7 +24,7 @@ describe("naftiko build (single executable)", () => {
   let binary: string;
   let upstream: RecordingUpstream;
   let child: ChildProcess | undefined;
-  let urls: Record<string, string> = {};
+  const urls: Record<string, string> = {};
   let stderr = "";
 
   beforeAll(async () => {
@@ -37,7 +37,14 @@ describe("naftiko build (single executable)", () => {
     upstream = await startRecordingUpstream();
     child = spawn(
       binary,
-      ["--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"],
+      [
+        "--base-uri",
+        `metal-interconnections=${upstream.url}/metal/v1`,
+        "--port",
+        "metal-interconnections-rest=0",
+        "--port",
+        "metal-interconnections-mcp=0",
+      ],
       { cwd: empty, env: { EQUINIX_API_KEY: KEY }, stdio: ["ignore", "pipe", "pipe"] },
     );
     await new Promise<void>((resolve, reject) => {
@@ -98,7 +105,10 @@ describe("naftiko build (single executable)", () => {
       const result = await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c-1", include: ["ports"] } });
       expect(result.isError).toBeFalsy();
       expect(upstream.requests[before].url).toBe("/metal/v1/connections/c-1?include=ports");
-      expect((result.structuredContent as { seen: unknown }).seen).toEqual({ method: "GET", url: "/metal/v1/connections/c-1?include=ports" });
+      expect((result.structuredContent as { seen: unknown }).seen).toEqual({
+        method: "GET",
+        url: "/metal/v1/connections/c-1?include=ports",
+      });
     } finally {
       await client.close();
     }

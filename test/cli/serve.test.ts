@@ -13,7 +13,19 @@ describe("naftiko CLI", () => {
     expect(top.code).toBe(0);
     for (const cmd of ["serve", "validate", "inspect", "openapi", "call"]) expect(top.stdout).toContain(`naftiko ${cmd}`);
     const serve = await runCli(["serve", "--help"]);
-    for (const flag of ["--base-uri", "--host", "--port", "--connect-timeout", "--timeout", "--max-body", "--grace", "--control-port", "--log-level", "--watch"]) expect(serve.stdout).toContain(flag);
+    for (const flag of [
+      "--base-uri",
+      "--host",
+      "--port",
+      "--connect-timeout",
+      "--timeout",
+      "--max-body",
+      "--grace",
+      "--control-port",
+      "--log-level",
+      "--watch",
+    ])
+      expect(serve.stdout).toContain(flag);
   });
 
   it("serve without EQUINIX_API_KEY exits non-zero with one line naming the variable and the file", async () => {
@@ -39,7 +51,10 @@ describe("naftiko CLI", () => {
 
   it("serves with --base-uri and --port overrides, forwards the key, and stops cleanly on SIGTERM", async () => {
     const upstream = await startRecordingUpstream();
-    const proc = await spawnServe([FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0"], { EQUINIX_API_KEY: "cli-secret-1234" });
+    const proc = await spawnServe(
+      [FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0"],
+      { EQUINIX_API_KEY: "cli-secret-1234" },
+    );
     try {
       const base = proc.urls["metal-interconnections-rest"];
       expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

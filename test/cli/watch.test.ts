@@ -88,7 +88,9 @@ describe("naftiko serve --watch", () => {
       writeFileSync(main, MAIN.replace("call: up.get-item", "call: up.nope"));
       const [failure] = await logged(proc, /^naftiko: reload of .* failed/, 1);
       expect(failure.level).toBe(50);
-      expect(String((failure.problems as string[])[0])).toMatch(/main\.yaml:20:\d+ capability\.exposes\[0\]\.resources\[0\]\.operations\[0\]\.call: consumes "up" has no operation "nope"/);
+      expect(String((failure.problems as string[])[0])).toMatch(
+        /main\.yaml:20:\d+ capability\.exposes\[0\]\.resources\[0\]\.operations\[0\]\.call: consumes "up" has no operation "nope"/,
+      );
       expect(String(failure.msg)).toMatch(/still serving the previous version/);
       expect((await fetch(`${api}/items/3`)).status).toBe(200);
       expect(upstream.requests.at(-1)!.path).toBe("/v1/things/3");

@@ -40,11 +40,11 @@ binds:
     API_PASS: API_PASS
 capability:
   consumes:
-${consumes("hkey", "      type: apikey\n      key: X-Api-Key\n      placement: header\n      value: \"{{API_KEY}}\"")}
-${consumes("qkey", "      type: apikey\n      key: api key\n      placement: query\n      value: \"{{env.API_KEY}}\"")}
-${consumes("bear", "      type: bearer\n      token: \"{{API_TOKEN}}\"")}
-${consumes("basic", "      type: basic\n      username: \"{{API_USER}}\"\n      password: \"{{API_PASS}}\"")}
-${consumes("digest", "      type: digest\n      username: \"{{API_USER}}\"\n      password: \"{{API_PASS}}\"")}
+${consumes("hkey", '      type: apikey\n      key: X-Api-Key\n      placement: header\n      value: "{{API_KEY}}"')}
+${consumes("qkey", '      type: apikey\n      key: api key\n      placement: query\n      value: "{{env.API_KEY}}"')}
+${consumes("bear", '      type: bearer\n      token: "{{API_TOKEN}}"')}
+${consumes("basic", '      type: basic\n      username: "{{API_USER}}"\n      password: "{{API_PASS}}"')}
+${consumes("digest", '      type: digest\n      username: "{{API_USER}}"\n      password: "{{API_PASS}}"')}
   exposes:
   - type: rest
     namespace: auth-rest
@@ -178,7 +178,14 @@ describe("upstream authentication", () => {
   });
 
   it("digest: a challenge that cannot be met is relayed as the upstream's 401", async () => {
-    upstream.reply = (req) => (req.path.startsWith("/digest/") ? { status: 401, headers: { "www-authenticate": 'Digest realm="r", nonce="always-new-' + Math.random() + '", qop="auth"' }, body: '{"error":"nope"}' } : reply(req));
+    upstream.reply = (req) =>
+      req.path.startsWith("/digest/")
+        ? {
+            status: 401,
+            headers: { "www-authenticate": 'Digest realm="r", nonce="always-new-' + Math.random() + '", qop="auth"' },
+            body: '{"error":"nope"}',
+          }
+        : reply(req);
     try {
       const { res, text, seen } = await call("/digest");
       expect(res.status).toBe(401);

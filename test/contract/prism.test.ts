@@ -33,8 +33,16 @@ const routes: Route[] = rest.resources.flatMap((r: { path: string; operations: A
     const entry = Object.entries(METAL_REQUESTS).find(([id]) => id.toLowerCase() === opName);
     if (!entry) throw new Error(`no known Prism request for ${op.call}`);
     const req: MetalRequest = entry[1];
-    const url = r.path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(Object.entries(req.pathParams).find(([k]) => norm(k) === norm(name))![1]));
-    return { title: `${op.method} ${r.path} (${entry[0]})`, method: op.method, url: url + metalQueryString(req.query), body: req.body, success: req.success };
+    const url = r.path.replace(/\{([^}]+)\}/g, (_m, name: string) =>
+      encodeURIComponent(Object.entries(req.pathParams).find(([k]) => norm(k) === norm(name))![1]),
+    );
+    return {
+      title: `${op.method} ${r.path} (${entry[0]})`,
+      method: op.method,
+      url: url + metalQueryString(req.query),
+      body: req.body,
+      success: req.success,
+    };
   }),
 );
 

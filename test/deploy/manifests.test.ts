@@ -110,7 +110,10 @@ describe("Dockerfile", () => {
 
   it("copies only files that exist", () => {
     for (const l of lines.filter((x) => /^COPY\s/.test(x) && !x.includes("--from="))) {
-      const sources = l.replace(/^COPY\s+/, "").split(/\s+/).slice(0, -1);
+      const sources = l
+        .replace(/^COPY\s+/, "")
+        .split(/\s+/)
+        .slice(0, -1);
       for (const src of sources) {
         const resolved = src.replace("${CAPABILITY}", "metal-interconnections.naftiko.yaml");
         expect(() => readFileSync(path.join(ROOT, resolved)), resolved).not.toThrow(/ENOENT/);

@@ -13,7 +13,15 @@ import { startRecordingUpstream, type RecordingUpstream } from "../support/recor
 import { loadCases, serveAgainst } from "../support/spec-cases.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 describe("/docs in headless Chromium", () => {
   let upstream: RecordingUpstream;
@@ -50,7 +58,9 @@ describe("/docs in headless Chromium", () => {
     const ops = await page.$$eval(".opblock", (els) =>
       els.map((e) => ({
         method: e.querySelector(".opblock-summary-method")?.textContent?.trim(),
-        path: e.querySelector(".opblock-summary-path")?.getAttribute("data-path") ?? e.querySelector(".opblock-summary-path")?.textContent?.trim(),
+        path:
+          e.querySelector(".opblock-summary-path")?.getAttribute("data-path") ??
+          e.querySelector(".opblock-summary-path")?.textContent?.trim(),
       })),
     );
     expect(ops).toHaveLength(15);

@@ -44,7 +44,9 @@ describe("OpenAPI export of every shipped capability", () => {
     const rich = JSON.parse(withSchemas.stdout) as Json;
     const put = rich.paths["/v1/connections/{connection-id}"].put;
     expect(Object.keys(put.requestBody.content["application/json"].schema.properties)).toContain("contact_email");
-    expect(rich.paths["/v1/connections/{connection-id}"].get.responses["200"].content["application/json"].schema.properties.facility).toEqual({ $ref: "#/components/schemas/Facility" });
+    expect(
+      rich.paths["/v1/connections/{connection-id}"].get.responses["200"].content["application/json"].schema.properties.facility,
+    ).toEqual({ $ref: "#/components/schemas/Facility" });
     expect(withSchemas.stdout).not.toContain("#/$defs/");
     const richFile = path.join(OUT, "metal-interconnections.with-upstream-schemas.json");
     writeFileSync(richFile, withSchemas.stdout);
@@ -72,9 +74,16 @@ describe("OpenAPI export of every shipped capability", () => {
     // The file's own path variables, typed parameters from the consumed operations, JSON bodies.
     const get = doc.paths["/v1/connections/{connection-id}"].get;
     expect(get.parameters[0]).toMatchObject({ name: "connection-id", in: "path", required: true, schema: { type: "string" } });
-    expect(get.parameters.find((p: Json) => p.name === "include")).toMatchObject({ in: "query", schema: { type: "array" }, style: "form", explode: false });
+    expect(get.parameters.find((p: Json) => p.name === "include")).toMatchObject({
+      in: "query",
+      schema: { type: "array" },
+      style: "form",
+      explode: false,
+    });
     expect(doc.paths["/v1/connections/{connection-id}"].put.requestBody.content["application/json"].schema.type).toBe("object");
-    expect(doc.paths["/v1/projects/{project-id}/connections"].get.parameters.find((p: Json) => p.name === "per_page").schema.type).toBe("integer");
+    expect(doc.paths["/v1/projects/{project-id}/connections"].get.parameters.find((p: Json) => p.name === "per_page").schema.type).toBe(
+      "integer",
+    );
     const bad = await runCli(["openapi", "metal-interconnections.naftiko.yaml", "--format", "xml"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format must be yaml or json/);
@@ -84,12 +93,19 @@ describe("OpenAPI export of every shipped capability", () => {
     const capability = await loadCapability(path.join(ROOT, "metal-interconnections.naftiko.yaml"));
     const { rest, runtime } = describeCapability(capability);
     await runtime.close();
-    const block = { ...rest[0].block, authentication: { type: "apikey" as const, key: "X-Api-Key", value: "{{env.EQUINIX_API_KEY}}", placement: "header" as const } };
+    const block = {
+      ...rest[0].block,
+      authentication: { type: "apikey" as const, key: "X-Api-Key", value: "{{env.EQUINIX_API_KEY}}", placement: "header" as const },
+    };
     const doc = openApiDocument(capability, block, rest[0].routes) as Json;
     expect(doc.components.securitySchemes).toEqual({ apiKey: { type: "apiKey", in: "header", name: "X-Api-Key" } });
     expect(doc.security).toEqual([{ apiKey: [] }]);
     expect(JSON.stringify(doc)).not.toContain("EQUINIX_API_KEY");
-    const bearer = openApiDocument(capability, { ...block, authentication: { type: "bearer", token: "sekrit-token" } }, rest[0].routes) as Json;
+    const bearer = openApiDocument(
+      capability,
+      { ...block, authentication: { type: "bearer", token: "sekrit-token" } },
+      rest[0].routes,
+    ) as Json;
     expect(bearer.components.securitySchemes).toEqual({ bearerAuth: { type: "http", scheme: "bearer" } });
     expect(JSON.stringify(bearer)).not.toContain("sekrit-token");
   });

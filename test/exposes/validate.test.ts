@@ -22,11 +22,19 @@ function reference(schema: object, where: (name: string) => string | undefined) 
   return (value: unknown): ParameterProblem[] => {
     if (validate(value)) return [];
     return (validate.errors ?? []).map((e: ErrorObject) => {
-      const segments = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const segments = e.instancePath
+        .split("/")
+        .slice(1)
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
       if (e.keyword === "required") segments.push((e.params as { missingProperty: string }).missingProperty);
       if (e.keyword === "additionalProperties") segments.push((e.params as { additionalProperty: string }).additionalProperty);
       const parameter = segments.join(".") || "(input)";
-      const message = e.keyword === "required" ? "is required" : e.keyword === "additionalProperties" ? "is not a known parameter" : (e.message ?? "is invalid");
+      const message =
+        e.keyword === "required"
+          ? "is required"
+          : e.keyword === "additionalProperties"
+            ? "is not a known parameter"
+            : (e.message ?? "is invalid");
       return { parameter, in: where(segments[0] ?? ""), message };
     });
   };
@@ -52,18 +60,29 @@ const scalar = fc.oneof(
   fc.boolean(),
   fc.constant(null),
 );
-const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 3 }), scalar, { maxKeys: 2 }), fc.constant(undefined));
+const value = fc.oneof(
+  scalar,
+  fc.array(scalar, { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 3 }), scalar, { maxKeys: 2 }),
+  fc.constant(undefined),
+);
 
 describe("input validation", () => {
   it("gives the problems ajv gives, in ajv's order", () => {
     fc.assert(
-      fc.property(fc.array(input, { maxLength: 5 }), fc.boolean(), fc.dictionary(names, value), fc.dictionary(fc.constantFrom("extra", "id", "zz"), value), (inputs, open, values, extra) => {
-        const unique = [...new Map(inputs.map((i) => [i.name, i])).values()];
-        const schema = inputsSchema(unique, undefined, open);
-        const where = (n: string) => unique.find((i) => i.name === n)?.in;
-        const data = { ...extra, ...values };
-        expect(compileValidator(schema, where)(data)).toEqual(reference(schema, where)(data));
-      }),
+      fc.property(
+        fc.array(input, { maxLength: 5 }),
+        fc.boolean(),
+        fc.dictionary(names, value),
+        fc.dictionary(fc.constantFrom("extra", "id", "zz"), value),
+        (inputs, open, values, extra) => {
+          const unique = [...new Map(inputs.map((i) => [i.name, i])).values()];
+          const schema = inputsSchema(unique, undefined, open);
+          const where = (n: string) => unique.find((i) => i.name === n)?.in;
+          const data = { ...extra, ...values };
+          expect(compileValidator(schema, where)(data)).toEqual(reference(schema, where)(data));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -94,8 +94,12 @@ describe("naftiko import openapi", () => {
           const route = rest.routes![0];
           const query = route.invocation.inputs
             .filter((i) => i.in === "query" && i.required)
-            .map((i) => `${encodeURIComponent(i.name)}=${i.type === "integer" || i.type === "number" ? 1 : i.type === "boolean" ? "true" : "x"}`);
-          const url = route.path.replace(/\{[^}]+\}/g, "3fa85f64-5717-4562-b3fc-2c963f66afa6") + (query.length ? `?${query.join("&")}` : "");
+            .map(
+              (i) =>
+                `${encodeURIComponent(i.name)}=${i.type === "integer" || i.type === "number" ? 1 : i.type === "boolean" ? "true" : "x"}`,
+            );
+          const url =
+            route.path.replace(/\{[^}]+\}/g, "3fa85f64-5717-4562-b3fc-2c963f66afa6") + (query.length ? `?${query.join("&")}` : "");
           const before = upstream.requests.length;
           const res = await fetch(`${rest.url}${url}`, {
             method: route.method,

@@ -33,7 +33,11 @@ describe("MCP message-kind checks", () => {
     ["a result", result, { request: false, initialize: false, result: true, error: false }],
     ["an error", error, { request: false, initialize: false, result: false, error: true }],
     ["something else", notJsonRpc, { request: false, initialize: false, result: false, error: false }],
-    ["an initialize request without clientInfo", { ...initialize, params: { protocolVersion: "2025-06-18", capabilities: {} } }, { request: true, initialize: false, result: false, error: false }],
+    [
+      "an initialize request without clientInfo",
+      { ...initialize, params: { protocolVersion: "2025-06-18", capabilities: {} } },
+      { request: true, initialize: false, result: false, error: false },
+    ],
   ])("tells %s for what it is", (_name, message, kind) => {
     expect({
       request: isJSONRPCRequest(message),

@@ -44,7 +44,10 @@ describe("naftiko serve --stdio", () => {
     ]);
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(15);
-    const result = (await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c 1", include: ["ports"] } })) as { content: Array<{ text: string }>; isError?: boolean };
+    const result = (await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c 1", include: ["ports"] } })) as {
+      content: Array<{ text: string }>;
+      isError?: boolean;
+    };
     expect(result.isError ?? false).toBe(false);
     expect(JSON.parse(result.content[0].text).seen.url).toBe("/metal/v1/connections/c%201?include=ports");
     expect(upstream.requests.at(-1)!.headers["x-auth-token"]).toBe("stdio-secret-key");
@@ -87,11 +90,24 @@ capability:
 describe("tools/list pagination and long names", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-many-"));
   const many = path.join(dir, "many.yaml");
-  const tools = Array.from({ length: 150 }, (_, i) => `    - name: tool-${String(i).padStart(3, "0")}\n      description: Tool ${i}\n      outputParameters:\n      - name: n\n        type: number\n        value: "${i}"\n`).join("");
-  writeFileSync(many, `naftiko: 1.0.0-alpha2\ncapability:\n  exposes:\n  - type: mcp\n    namespace: many\n    transport: stdio\n    tools:\n${tools}`);
+  const tools = Array.from(
+    { length: 150 },
+    (_, i) =>
+      `    - name: tool-${String(i).padStart(3, "0")}\n      description: Tool ${i}\n      outputParameters:\n      - name: n\n        type: number\n        value: "${i}"\n`,
+  ).join("");
+  writeFileSync(
+    many,
+    `naftiko: 1.0.0-alpha2\ncapability:\n  exposes:\n  - type: mcp\n    namespace: many\n    transport: stdio\n    tools:\n${tools}`,
+  );
 
   it("pages tools/list with a cursor, in file order", async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "serve", many], cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, stderr: "pipe" });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, "serve", many],
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "" },
+      stderr: "pipe",
+    });
     const client = new Client({ name: "t", version: "1" });
     await client.connect(transport);
     const first = await client.listTools();
@@ -100,16 +116,23 @@ describe("tools/list pagination and long names", () => {
     const second = await client.listTools({ cursor: first.nextCursor });
     expect(second.tools).toHaveLength(50);
     expect(second.nextCursor).toBeUndefined();
-    expect([...first.tools, ...second.tools].map((t) => t.name)).toEqual(Array.from({ length: 150 }, (_, i) => `tool-${String(i).padStart(3, "0")}`));
+    expect([...first.tools, ...second.tools].map((t) => t.name)).toEqual(
+      Array.from({ length: 150 }, (_, i) => `tool-${String(i).padStart(3, "0")}`),
+    );
     await client.close();
   });
 
   it("validate warns about tool names over 64 characters", async () => {
     const long = path.join(dir, "long.yaml");
     const name = "a-very-long-tool-name-that-goes-on-and-on-well-past-what-clients-accept";
-    writeFileSync(long, `naftiko: 1.0.0-alpha2\ncapability:\n  exposes:\n  - type: mcp\n    namespace: long\n    transport: stdio\n    tools:\n    - name: ${name}\n      description: Long\n      outputParameters:\n      - name: n\n        type: number\n        value: "1"\n`);
+    writeFileSync(
+      long,
+      `naftiko: 1.0.0-alpha2\ncapability:\n  exposes:\n  - type: mcp\n    namespace: long\n    transport: stdio\n    tools:\n    - name: ${name}\n      description: Long\n      outputParameters:\n      - name: n\n        type: number\n        value: "1"\n`,
+    );
     const r = await runCli(["validate", long]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`long\\.yaml:8:\\d+ capability\\.exposes\\[0\\]\\.tools\\[0\\]\\.name: warning: tool name is ${name.length} characters`));
+    expect(r.stderr).toMatch(
+      new RegExp(`long\\.yaml:8:\\d+ capability\\.exposes\\[0\\]\\.tools\\[0\\]\\.name: warning: tool name is ${name.length} characters`),
+    );
   });
 });

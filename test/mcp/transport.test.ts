@@ -35,7 +35,12 @@ async function json(res: Promise<Response>): Promise<any> {
   return (await res).json();
 }
 
-const call = (name: string, args: Record<string, unknown>, id: number | string = 1) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
+const call = (name: string, args: Record<string, unknown>, id: number | string = 1) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
 
 describe("MCP over Streamable HTTP (stateless default)", () => {
   let upstream: RecordingUpstream;
@@ -55,7 +60,16 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
   });
 
   it.each(["2025-11-25", "2025-06-18", "2025-03-26"])("negotiates protocol revision %s", async (version) => {
-    const res = await rpc(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "t", version: "1" } } }, { accept: "application/json, text/event-stream" });
+    const res = await rpc(
+      url,
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      },
+      { accept: "application/json, text/event-stream" },
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     expect(body.result.protocolVersion).toBe(version);
@@ -100,10 +114,19 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     // fetch() will not send a forged Host header; node:http will, as a rebinding attacker's browser does.
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(url);
-      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { host: "evil.example", "content-type": "application/json" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: "POST",
+          headers: { host: "evil.example", "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on("error", reject);
       req.end(JSON.stringify(call("get-virtual-circuit", { id: "x" })));
     });
@@ -127,7 +150,11 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     for (const request of requests) {
       const answers = [];
       for (const type of ["application/json", "application/json; charset=utf-8"]) {
-        const res = await fetch(url, { method: "POST", headers: { "content-type": type, accept: "application/json, text/event-stream" }, body: JSON.stringify(request) });
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": type, accept: "application/json, text/event-stream" },
+          body: JSON.stringify(request),
+        });
         // The recording upstream numbers its answers (`n`): the one thing that differs.
         const body = (await res.text()).replace(/(\\?"n\\?":)\d+/g, (_m, key: string) => `${key}0`);
         answers.push({ status: res.status, type: res.headers.get("content-type"), body: JSON.parse(body) });
@@ -140,10 +167,19 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
 
   it("leaves what is not one plain request to the SDK's transport: batches, notifications, bad JSON, a protocol version it does not speak", async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body });
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body,
+      });
     const notification = await post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
     expect(notification.status).toBe(202);
-    const batch = await post(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }, { jsonrpc: "2.0", id: 2, method: "ping" }]));
+    const batch = await post(
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 1, method: "ping" },
+        { jsonrpc: "2.0", id: 2, method: "ping" },
+      ]),
+    );
     expect(batch.status).toBe(200);
     expect(((await batch.json()) as Array<{ id: number }>).map((r) => r.id)).toEqual([1, 2]);
     const broken = await post('{"jsonrpc":"2.0",');
@@ -155,7 +191,14 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     const version = await post(JSON.stringify(call("get-virtual-circuit", { id: "v" })), { "mcp-protocol-version": "1999-01-01" });
     expect(version.status).toBe(400);
     expect(((await version.json()) as any).error.message).toMatch(/Unsupported protocol version: 1999-01-01/);
-    const init = await post(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }));
+    const init = await post(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 9,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      }),
+    );
     expect(((await init.json()) as any).result.protocolVersion).toBe("2025-06-18");
   });
 
@@ -189,7 +232,11 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     expect(viaMcp.method).toBe(viaRest.method);
     expect(viaMcp.headers["x-auth-token"]).toBe(viaRest.headers["x-auth-token"]);
     const b0 = upstream.requests.length;
-    await fetch(`${rest}/v1/connections/c1/ports/p1/virtual-circuits`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ vnid: 1 }) });
+    await fetch(`${rest}/v1/connections/c1/ports/p1/virtual-circuits`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ vnid: 1 }),
+    });
     await rpc(url, call("create-new-virtual-circuit", { connection_id: "c1", port_id: "p1", body: { vnid: 1 } }));
     const [r, m] = upstream.requests.slice(b0);
     expect(m.url).toBe(r.url);
@@ -203,12 +250,20 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
       return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(before), Buffer.from([0xff]), Buffer.from(after)]);
     };
     const before = upstream.requests.length;
-    const mcp = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: withBadByte(JSON.stringify(call("get-virtual-circuit", { id: "vc-@" }))) });
+    const mcp = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: withBadByte(JSON.stringify(call("get-virtual-circuit", { id: "vc-@" }))),
+    });
     expect(mcp.status).toBe(200);
     expect(((await mcp.json()) as any).result.isError ?? false).toBe(false);
     expect(upstream.requests[before].url).toBe("/metal/v1/virtual-circuits/vc-%EF%BF%BD");
     const rest = served.listeners.find((l) => l.type === "rest")!.url;
-    const res = await fetch(`${rest}/v1/connections/c1/ports/p1/virtual-circuits`, { method: "POST", headers: { "content-type": "application/json" }, body: withBadByte(JSON.stringify({ vnid: 1, name: "a@b" })) });
+    const res = await fetch(`${rest}/v1/connections/c1/ports/p1/virtual-circuits`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: withBadByte(JSON.stringify({ vnid: 1, name: "a@b" })),
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(upstream.requests[before + 1].body)).toEqual({ vnid: 1, name: "a\ufffdb" });
   });
@@ -232,7 +287,11 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(15);
     const create = tools.find((t) => t.name === "create-new-virtual-circuit")!;
-    expect(create.inputSchema).toMatchObject({ type: "object", required: expect.arrayContaining(["connection_id", "port_id", "body"]), properties: { body: { type: "object" } } });
+    expect(create.inputSchema).toMatchObject({
+      type: "object",
+      required: expect.arrayContaining(["connection_id", "port_id", "body"]),
+      properties: { body: { type: "object" } },
+    });
     expect(create.annotations).toEqual({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true });
     const list = tools.find((t) => t.name === "list-project-connections")!;
     expect(list.inputSchema.properties).toMatchObject({ include: { type: "array", items: { type: "string" } }, page: { type: "integer" } });
@@ -243,16 +302,24 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
 describe("MCP sessions mode and unreachable upstream", () => {
   it("keeps a session when asked, and reports an unreachable upstream as a tool error", async () => {
     const upstream = await startRecordingUpstream();
-    const { served, url } = await start(upstream, { mcpSessions: true, baseUris: { "metal-interconnections": "http://127.0.0.1:1/metal/v1" } });
+    const { served, url } = await start(upstream, {
+      mcpSessions: true,
+      baseUris: { "metal-interconnections": "http://127.0.0.1:1/metal/v1" },
+    });
     try {
       const client = new Client({ name: "t", version: "1" });
       const transport = new StreamableHTTPClientTransport(new URL(url));
       await client.connect(transport);
       expect(transport.sessionId).toMatch(/[0-9a-f-]{36}/);
-      const r = (await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c" } })) as { isError?: boolean; content: Array<{ text: string }> };
+      const r = (await client.callTool({ name: "get-interconnection", arguments: { connection_id: "c" } })) as {
+        isError?: boolean;
+        content: Array<{ text: string }>;
+      };
       expect(r.isError).toBe(true);
       expect(r.content[0].text).toMatch(/502|unreachable/);
-      const noSession = await rpc(url, call("get-interconnection", { connection_id: "c" }), { accept: "application/json, text/event-stream" });
+      const noSession = await rpc(url, call("get-interconnection", { connection_id: "c" }), {
+        accept: "application/json, text/event-stream",
+      });
       expect(noSession.status).toBe(400);
       await transport.terminateSession();
       await client.close();
@@ -277,7 +344,10 @@ describe("MCP caller leaving", () => {
       req.on("error", () => {});
       req.end(JSON.stringify(call("get-interconnection", { connection_id: "c" })));
       setTimeout(() => req.destroy(), 200);
-      const outcome = await Promise.race([upstream.closedEarly.then(() => "cancelled"), new Promise((r) => setTimeout(() => r("still running"), 3000))]);
+      const outcome = await Promise.race([
+        upstream.closedEarly.then(() => "cancelled"),
+        new Promise((r) => setTimeout(() => r("still running"), 3000)),
+      ]);
       expect(outcome).toBe("cancelled");
     } finally {
       await served.close();
@@ -290,7 +360,8 @@ describe("MCP answers carrying the upstream's own JSON", () => {
   // The direct path writes a structured result's `structuredContent` as the upstream's text rather
   // than serialising the parsed copy again (src/exposes/mcp/direct.ts): the data must be the same.
   const documents: Record<string, string> = {
-    pretty: '{\n  "id": "c-1",\n  "2": "integer-like keys come first when re-serialised",\n  "1": true,\n  "name": "caf\\u00e9 \\"quoted\\" \\\\ back\\\\slash \\n line",\n  "raw": "naïve 東京 \u2028",\n  "nested": { "ports": [ { "speed": 1e3, "tags": [] } ], "empty": {} },\n  "nothing": null\n}\n',
+    pretty:
+      '{\n  "id": "c-1",\n  "2": "integer-like keys come first when re-serialised",\n  "1": true,\n  "name": "caf\\u00e9 \\"quoted\\" \\\\ back\\\\slash \\n line",\n  "raw": "naïve 東京 \u2028",\n  "nested": { "ports": [ { "speed": 1e3, "tags": [] } ], "empty": {} },\n  "nothing": null\n}\n',
     array: '[{"id": 1}, {"id": 2}]',
     scalar: '"just a string"',
     "not-json": "{ nope",
@@ -299,7 +370,10 @@ describe("MCP answers carrying the upstream's own JSON", () => {
   let served: Served;
   let url: string;
   beforeAll(async () => {
-    upstream = await startRecordingUpstream((req) => ({ headers: { "content-type": "application/json" }, body: documents[req.path.split("/").pop()!] }));
+    upstream = await startRecordingUpstream((req) => ({
+      headers: { "content-type": "application/json" },
+      body: documents[req.path.split("/").pop()!],
+    }));
     ({ served, url } = await start(upstream));
   });
   afterAll(async () => {
@@ -307,19 +381,26 @@ describe("MCP answers carrying the upstream's own JSON", () => {
     await upstream.stop();
   });
 
-  it.each(Object.keys(documents))("%s: the text block is the upstream body as sent; structuredContent its data, only for an object", async (name) => {
-    const answers = [];
-    for (const type of ["application/json", "application/json; charset=utf-8"]) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": type, accept: "application/json, text/event-stream" }, body: JSON.stringify(call("get-interconnection", { connection_id: name }, "id-\"7\"")) });
-      expect(res.status).toBe(200);
-      answers.push(JSON.parse(await res.text()));
-    }
-    // The direct path (exact content type) and the SDK's transport give the same answer.
-    expect(answers[0]).toEqual(answers[1]);
-    const [answer] = answers;
-    expect(answer).toMatchObject({ jsonrpc: "2.0", id: 'id-"7"' });
-    expect(answer.result.content).toEqual([{ type: "text", text: documents[name] }]);
-    if (name === "pretty") expect(answer.result.structuredContent).toEqual(JSON.parse(documents[name]));
-    else expect(answer.result).not.toHaveProperty("structuredContent");
-  });
+  it.each(Object.keys(documents))(
+    "%s: the text block is the upstream body as sent; structuredContent its data, only for an object",
+    async (name) => {
+      const answers = [];
+      for (const type of ["application/json", "application/json; charset=utf-8"]) {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": type, accept: "application/json, text/event-stream" },
+          body: JSON.stringify(call("get-interconnection", { connection_id: name }, 'id-"7"')),
+        });
+        expect(res.status).toBe(200);
+        answers.push(JSON.parse(await res.text()));
+      }
+      // The direct path (exact content type) and the SDK's transport give the same answer.
+      expect(answers[0]).toEqual(answers[1]);
+      const [answer] = answers;
+      expect(answer).toMatchObject({ jsonrpc: "2.0", id: 'id-"7"' });
+      expect(answer.result.content).toEqual([{ type: "text", text: documents[name] }]);
+      if (name === "pretty") expect(answer.result.structuredContent).toEqual(JSON.parse(documents[name]));
+      else expect(answer.result).not.toHaveProperty("structuredContent");
+    },
+  );
 });

@@ -25,7 +25,9 @@ describe("control port (--control-port) after real calls", () => {
   let rest: string;
   let control: string;
   beforeAll(async () => {
-    upstream = await startRecordingUpstream((req) => (req.path.includes("/missing") ? { status: 404, body: '{"errors":["Not found"]}' } : echo(req)));
+    upstream = await startRecordingUpstream((req) =>
+      req.path.includes("/missing") ? { status: 404, body: '{"errors":["Not found"]}' } : echo(req),
+    );
     served = await serveCapability(await loadCapability(FLAGSHIP), {
       baseUris: { "metal-interconnections": `${upstream.url}/metal/v1` },
       ports: { [REST]: 0, [MCP]: 0 },
@@ -67,7 +69,11 @@ describe("control port (--control-port) after real calls", () => {
     expect(status.runtime.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
     expect(status.uptimeSeconds).toBeGreaterThanOrEqual(0);
     const exposes = status.exposes as Array<{ namespace: string; type: string; port: number; url: string }>;
-    expect(exposes.map((e) => [e.namespace, e.type]).sort()).toEqual([["control", "control"], [MCP, "mcp"], [REST, "rest"]]);
+    expect(exposes.map((e) => [e.namespace, e.type]).sort()).toEqual([
+      ["control", "control"],
+      [MCP, "mcp"],
+      [REST, "rest"],
+    ]);
     for (const e of exposes) expect(e.url).toContain(`:${e.port}`);
   });
 
@@ -112,7 +118,7 @@ describe("control port (--control-port) after real calls", () => {
 
 describe("control port from an official `type: control` block", () => {
   it("serves health and metrics, and /status only when management.info is on", async () => {
-    const text = readFileSync(FLAGSHIP, "utf8").replace(/^  exposes:\n/m, "  exposes:\n  - type: control\n    port: 9999\n");
+    const text = readFileSync(FLAGSHIP, "utf8").replace(/^ {2}exposes:\n/m, "  exposes:\n  - type: control\n    port: 9999\n");
     const dir = tempDir({ "cap.yaml": text });
     const upstream = await startRecordingUpstream();
     const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), {
@@ -137,12 +143,21 @@ describe("control port from an official `type: control` block", () => {
 
 describe("control port authentication", () => {
   it("a control block's authentication guards every endpoint; REST calls refused by authentication are counted", async () => {
-    const text = readFileSync(FLAGSHIP, "utf8").replace(
-      /^  exposes:\n/m,
-      "  exposes:\n  - type: control\n    port: 9999\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n",
-    ).replace("    namespace: metal-interconnections-rest\n", "    namespace: metal-interconnections-rest\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n");
+    const text = readFileSync(FLAGSHIP, "utf8")
+      .replace(
+        /^ {2}exposes:\n/m,
+        "  exposes:\n  - type: control\n    port: 9999\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n",
+      )
+      .replace(
+        "    namespace: metal-interconnections-rest\n",
+        "    namespace: metal-interconnections-rest\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n",
+      );
     const dir = tempDir({ "cap.yaml": text });
-    const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), { ports: { [REST]: 0, [MCP]: 0, control: 0 }, env, log: () => {} });
+    const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), {
+      ports: { [REST]: 0, [MCP]: 0, control: 0 },
+      env,
+      log: () => {},
+    });
     try {
       const control = served.listeners.find((l) => l.type === "control")!.url;
       const denied = await fetch(`${control}/metrics`);
@@ -210,7 +225,13 @@ describe("readiness and reload, in process", () => {
         return tools.find((t) => t.name === "get-interconnection")?.description;
       };
       expect(await describe()).toBe("Get interconnection");
-      writeFileSync(file, text.replace("    - name: get-interconnection\n      description: Get interconnection\n", "    - name: get-interconnection\n      description: Get one interconnection (v2)\n"));
+      writeFileSync(
+        file,
+        text.replace(
+          "    - name: get-interconnection\n      description: Get interconnection\n",
+          "    - name: get-interconnection\n      description: Get one interconnection (v2)\n",
+        ),
+      );
       await served.reload(await loadCapability(file));
       expect(await describe()).toBe("Get one interconnection (v2)");
       const status = (await (await fetch(`${control}/status`)).json()) as { reloads: { count: number } };

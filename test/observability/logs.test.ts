@@ -23,7 +23,17 @@ describe("serve logs", () => {
       req.path.includes("/leak") ? { status: 500, body: JSON.stringify({ error: `bad key ${SECRET}` }) } : echo(req),
     );
     const proc = await spawnServe(
-      [FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", `${REST}=0`, "--port", `${MCP}=0`, "--log-level", "debug"],
+      [
+        FLAGSHIP,
+        "--base-uri",
+        `metal-interconnections=${upstream.url}/metal/v1`,
+        "--port",
+        `${REST}=0`,
+        "--port",
+        `${MCP}=0`,
+        "--log-level",
+        "debug",
+      ],
       { EQUINIX_API_KEY: SECRET },
     );
     try {
@@ -50,7 +60,9 @@ describe("serve logs", () => {
       expect(unrouted.headers.get("x-request-id")).toBe("req-404");
 
       const client = new Client({ name: "logs-test", version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(proc.urls[MCP]), { requestInit: { headers: { "x-request-id": "mcp-req-1" } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(proc.urls[MCP]), { requestInit: { headers: { "x-request-id": "mcp-req-1" } } }),
+      );
       await client.callTool({ name: "get-interconnection", arguments: { connection_id: "m1" } });
       await client.close();
       expect(upstream.requests.at(-1)!.headers["x-request-id"]).toBe("mcp-req-1");
@@ -70,13 +82,37 @@ describe("serve logs", () => {
 
       const calls = lines.filter((l) => l.msg === "call");
       expect(calls).toHaveLength(6);
-      expect(calls[0]).toMatchObject({ reqId: "req-abc-123", kind: "rest", exposes: REST, operation: "getinterconnection", method: "GET", route: "/v1/connections/{connection-id}", status: 200, upstreamStatus: 200, upstreamCalls: 1 });
+      expect(calls[0]).toMatchObject({
+        reqId: "req-abc-123",
+        kind: "rest",
+        exposes: REST,
+        operation: "getinterconnection",
+        method: "GET",
+        route: "/v1/connections/{connection-id}",
+        status: 200,
+        upstreamStatus: 200,
+        upstreamCalls: 1,
+      });
       expect(calls[0].durationMs).toEqual(expect.any(Number));
       expect(calls[1].reqId).toBe(freshId);
       expect(calls[3]).toMatchObject({ reqId: "req-leak", status: 500, upstreamStatus: 500, level: 40 });
       // No route: logged with the path (never the query), operation "(none)".
-      expect(calls[4]).toMatchObject({ reqId: "req-404", kind: "rest", operation: "(none)", method: "GET", path: "/v1/nowhere", status: 404 });
-      expect(calls[5]).toMatchObject({ reqId: "mcp-req-1", kind: "mcp", exposes: MCP, tool: "get-interconnection", status: "ok", upstreamStatus: 200 });
+      expect(calls[4]).toMatchObject({
+        reqId: "req-404",
+        kind: "rest",
+        operation: "(none)",
+        method: "GET",
+        path: "/v1/nowhere",
+        status: 404,
+      });
+      expect(calls[5]).toMatchObject({
+        reqId: "mcp-req-1",
+        kind: "mcp",
+        exposes: MCP,
+        tool: "get-interconnection",
+        status: "ok",
+        upstreamStatus: 200,
+      });
       // --log-level debug adds one line per upstream call.
       expect(lines.filter((l) => l.msg === "upstream call")).toHaveLength(5);
     } finally {
@@ -88,18 +124,41 @@ describe("serve logs", () => {
   it("--log-level warn keeps only warnings and errors; a bad level says which exist", async () => {
     const upstream = await startRecordingUpstream((req) => (req.path.includes("/down") ? { status: 503, body: "{}" } : echo(req)));
     const [restPort, controlPort] = [await freePort(), await freePort()];
-    const child = spawn(process.execPath, [CLI, "serve", FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}`, "--port", `${REST}=${restPort}`, "--port", `${MCP}=0`, "--control-port", String(controlPort), "--log-level", "warn"], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, EQUINIX_API_KEY: SECRET },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "serve",
+        FLAGSHIP,
+        "--base-uri",
+        `metal-interconnections=${upstream.url}`,
+        "--port",
+        `${REST}=${restPort}`,
+        "--port",
+        `${MCP}=0`,
+        "--control-port",
+        String(controlPort),
+        "--log-level",
+        "warn",
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, EQUINIX_API_KEY: SECRET },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise((r) => child.once("exit", r));
     try {
       // Nothing is printed at start at this level: readiness comes from the control port.
       const deadline = Date.now() + 15_000;
-      while (!(await fetch(`http://127.0.0.1:${controlPort}/health/ready`).then((r) => r.ok, () => false))) {
+      while (
+        !(await fetch(`http://127.0.0.1:${controlPort}/health/ready`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         if (Date.now() > deadline) throw new Error(`not ready:\n${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }

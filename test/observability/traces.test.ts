@@ -36,7 +36,9 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; resour
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       if (req.url === "/v1/traces" && /json/.test(req.headers["content-type"] ?? "")) {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+          resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+        };
         for (const rs of body.resourceSpans) {
           resources.push(rs.resource);
           for (const ss of rs.scopeSpans) spans.push(...ss.spans);
@@ -64,11 +66,14 @@ describe("OpenTelemetry traces", () => {
   it("exports server and upstream spans over OTLP/HTTP, continuing the caller's traceparent and propagating it upstream", async () => {
     const receiver = await startReceiver();
     const upstream = await startRecordingUpstream();
-    const proc = await spawnServe([FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}`, "--port", `${REST}=0`, "--port", `${MCP}=0`], {
-      EQUINIX_API_KEY: "trace-key-123456",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: "metal-gateway",
-    });
+    const proc = await spawnServe(
+      [FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}`, "--port", `${REST}=0`, "--port", `${MCP}=0`],
+      {
+        EQUINIX_API_KEY: "trace-key-123456",
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: "metal-gateway",
+      },
+    );
     try {
       const res = await fetch(`${proc.urls[REST]}/v1/connections/c1`, { headers: { traceparent: `00-${TRACE}-${CALLER_SPAN}-01` } });
       expect(res.status).toBe(200);
@@ -114,10 +119,13 @@ describe("OpenTelemetry traces", () => {
   it("without an endpoint, OpenTelemetry is never loaded and the caller's traceparent passes through unchanged", async () => {
     const upstream = await startRecordingUpstream();
     const probe = path.join(ROOT, "test/support/module-probe.mjs");
-    const proc = await spawnServe([FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}`, "--port", `${REST}=0`, "--port", `${MCP}=0`], {
-      EQUINIX_API_KEY: "trace-key-123456",
-      NODE_OPTIONS: `--import=${probe}`,
-    });
+    const proc = await spawnServe(
+      [FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}`, "--port", `${REST}=0`, "--port", `${MCP}=0`],
+      {
+        EQUINIX_API_KEY: "trace-key-123456",
+        NODE_OPTIONS: `--import=${probe}`,
+      },
+    );
     try {
       const traceparent = `00-${TRACE}-${CALLER_SPAN}-01`;
       expect((await fetch(`${proc.urls[REST]}/v1/connections/c1`, { headers: { traceparent, tracestate: "vendor=x" } })).status).toBe(200);

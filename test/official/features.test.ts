@@ -18,10 +18,23 @@ beforeAll(async () => {
     if (req.path.endsWith("/ship")) {
       return {
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ imo_number: "IMO-1", vessel_name: "Northern Star", year_built: "2015", dims: { length: 229 }, crew: [{ id: "C1", n: "Erik" }, { id: "C2", n: "Aiko" }], note: "a long remark about the ship" }),
+        body: JSON.stringify({
+          imo_number: "IMO-1",
+          vessel_name: "Northern Star",
+          year_built: "2015",
+          dims: { length: 229 },
+          crew: [
+            { id: "C1", n: "Erik" },
+            { id: "C2", n: "Aiko" },
+          ],
+          note: "a long remark about the ship",
+        }),
       };
     }
-    return { headers: { "content-type": "application/json" }, body: JSON.stringify({ method: req.method, body: req.body, type: req.headers["content-type"] ?? null }) };
+    return {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ method: req.method, body: req.body, type: req.headers["content-type"] ?? null }),
+    };
   });
 });
 afterAll(async () => upstream.stop());
@@ -445,7 +458,17 @@ capability:
 });
 
 describe("output shaping", () => {
-  const ship = { imo_number: "IMO-1", vessel_name: "Northern Star", year_built: "2015", dims: { length: 229 }, crew: [{ id: "C1", n: "Erik" }, { id: "C2", n: "Aiko" }], note: "a long remark" };
+  const ship = {
+    imo_number: "IMO-1",
+    vessel_name: "Northern Star",
+    year_built: "2015",
+    dims: { length: 229 },
+    crew: [
+      { id: "C1", n: "Erik" },
+      { id: "C2", n: "Aiko" },
+    ],
+    note: "a long remark",
+  };
 
   it("properties, nested objects, items, const, value, maxLength (the runtime's own extension), type coercion", () => {
     const out = compileOutput([
@@ -453,8 +476,18 @@ describe("output shaping", () => {
         type: "object",
         properties: {
           imo: { type: "string", mapping: "$.imo_number" },
-          specs: { type: "object", properties: { yearBuilt: { type: "number", mapping: "$.year_built" }, length: { type: "number", mapping: "$.dims.length" } } },
-          crew: { type: "array", mapping: "$.crew", items: { type: "object", properties: { crewId: { type: "string", mapping: "$.id" }, name: { type: "string", mapping: "$.n" } } } },
+          specs: {
+            type: "object",
+            properties: { yearBuilt: { type: "number", mapping: "$.year_built" }, length: { type: "number", mapping: "$.dims.length" } },
+          },
+          crew: {
+            type: "array",
+            mapping: "$.crew",
+            items: {
+              type: "object",
+              properties: { crewId: { type: "string", mapping: "$.id" }, name: { type: "string", mapping: "$.n" } },
+            },
+          },
           ids: { type: "array", mapping: "$.crew", items: { type: "string", mapping: "$.id" } },
           kind: { type: "string", value: "vessel" },
           // `const` documents the value for validation; the mapping still supplies it.
@@ -481,7 +514,9 @@ describe("output shaping", () => {
   });
 
   it("an array at the root with `mapping: $.` over a list; `$.` alone passes the response through", () => {
-    const list = compileOutput([{ type: "array", mapping: "$.", items: { type: "object", properties: { imo: { type: "string", mapping: "$.imo_number" } } } }]);
+    const list = compileOutput([
+      { type: "array", mapping: "$.", items: { type: "object", properties: { imo: { type: "string", mapping: "$.imo_number" } } } },
+    ]);
     expect(list.project([ship, { imo_number: "IMO-2" }], () => undefined)).toEqual([{ imo: "IMO-1" }, { imo: "IMO-2" }]);
     expect(compileOutput([{ type: "object", mapping: "$." }]).passthrough).toBe(true);
   });

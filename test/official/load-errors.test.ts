@@ -133,7 +133,10 @@ describe("official dialect: load errors", () => {
   });
 
   it("a lookup over a missing step, and a lookupValue reading a later one", async () => {
-    const text = broken("index: list-crew", "index: list-crews").replace('lookupValue: "$.get-ship.assignedCrew"', 'lookupValue: "$.resolve-crew.x"');
+    const text = broken("index: list-crew", "index: list-crews").replace(
+      'lookupValue: "$.get-ship.assignedCrew"',
+      'lookupValue: "$.resolve-crew.x"',
+    );
     const r = await validate(text);
     expect(r.code).toBe(1);
     expect(r.lines).toEqual([
@@ -143,7 +146,10 @@ describe("official dialect: load errors", () => {
   });
 
   it("a lookup whose index is not a call step", async () => {
-    const text = GOOD.replace("lookupValue: \"$.get-ship.assignedCrew\"\n              outputParameters:\n                - fullName\n", "lookupValue: \"$.get-ship.assignedCrew\"\n              outputParameters:\n                - fullName\n            - name: again\n              type: lookup\n              index: resolve-crew\n              match: x\n              lookupValue: \"$.get-ship.a\"\n              outputParameters:\n                - y\n");
+    const text = GOOD.replace(
+      'lookupValue: "$.get-ship.assignedCrew"\n              outputParameters:\n                - fullName\n',
+      'lookupValue: "$.get-ship.assignedCrew"\n              outputParameters:\n                - fullName\n            - name: again\n              type: lookup\n              index: resolve-crew\n              match: x\n              lookupValue: "$.get-ship.a"\n              outputParameters:\n                - y\n',
+    );
     const r = await validate(text);
     expect(r.code).toBe(1);
     expect(r.lines).toHaveLength(1);
@@ -198,6 +204,8 @@ describe("official dialect: load errors", () => {
     );
     const r = await validate(text);
     expect(r.code).toBe(1);
-    expect(r.lines).toEqual([`${r.file}:${lineOf(text, "- name: compute") }:15 capability.aggregates[0].functions[0].steps[2]: script steps are not supported by this runtime`]);
+    expect(r.lines).toEqual([
+      `${r.file}:${lineOf(text, "- name: compute")}:15 capability.aggregates[0].functions[0].steps[2]: script steps are not supported by this runtime`,
+    ]);
   });
 });

@@ -21,7 +21,11 @@ let s: Serving;
 
 beforeAll(async () => {
   upstream = await startRecordingUpstream((req) => {
-    const json = (status: number, body: unknown) => ({ status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const json = (status: number, body: unknown) => ({
+      status,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     const m = /^\/api\/ships\/([^/]+)$/.exec(req.path);
     if (m) {
       const ship = SHIPS.find((x) => x.imo_number === decodeURIComponent(m[1]));
@@ -216,7 +220,12 @@ describe("steps, lookup and mappings", () => {
 
   it("a scalar lookup with no match is null; an empty list gives an empty list", async () => {
     const res = await fetch(`${s.url.api}/ships/IMO-2/crew`);
-    expect(await res.json()).toEqual({ imo: "IMO-2", ship: { name: "Blue Whale", again: "Blue Whale", missing: null }, crew: [], absent: null });
+    expect(await res.json()).toEqual({
+      imo: "IMO-2",
+      ship: { name: "Blue Whale", again: "Blue Whale", missing: null },
+      crew: [],
+      absent: null,
+    });
   });
 
   it("an upstream error in a step stops the run: REST passes the status, MCP is a tool error", async () => {
@@ -239,7 +248,11 @@ describe("aggregates", () => {
   });
 
   it("semantics become MCP hints: safe → readOnly (not destructive), idempotent → idempotent; a tool's own hints stay", async () => {
-    const tools = (await mcp(s.url.tools, "tools/list", {})).json().result.tools as Array<{ name: string; inputSchema: { required?: string[] }; annotations: Record<string, unknown> }>;
+    const tools = (await mcp(s.url.tools, "tools/list", {})).json().result.tools as Array<{
+      name: string;
+      inputSchema: { required?: string[] };
+      annotations: Record<string, unknown>;
+    }>;
     const agg = tools.find((t) => t.name === "ship-with-crew")!;
     expect(agg.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true });
     expect(agg.inputSchema.required).toEqual(["imo"]);

@@ -153,7 +153,9 @@ describe("server authentication", () => {
 
   it("refuses to start open: an empty secret or a type it cannot check", () => {
     expect(() => compileServerAuth({ type: "bearer", token: "{{NOPE}}" }, () => undefined, "x")).toThrow(/token is empty/);
-    expect(() => compileServerAuth({ type: "digest", username: "a", password: "b" }, () => undefined, "x")).toThrow(/digest authentication of incoming requests is not supported/);
+    expect(() => compileServerAuth({ type: "digest", username: "a", password: "b" }, () => undefined, "x")).toThrow(
+      /digest authentication of incoming requests is not supported/,
+    );
     expect(compileServerAuth(undefined, () => undefined, "x")).toBeUndefined();
   });
 

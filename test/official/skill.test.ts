@@ -105,8 +105,18 @@ describe("skill exposes", () => {
       "allowed-tools": "list-ships",
       metadata: { team: "ops" },
       tools: [
-        { name: "list-ships", description: "List ships", type: "derived", invocationRef: { targetNamespace: "tools", action: "list-ships", mode: "mcp" } },
-        { name: "list-ships-rest", description: "List ships over REST", type: "derived", invocationRef: { targetNamespace: "api", action: "list-ships-rest", mode: "rest" } },
+        {
+          name: "list-ships",
+          description: "List ships",
+          type: "derived",
+          invocationRef: { targetNamespace: "tools", action: "list-ships", mode: "mcp" },
+        },
+        {
+          name: "list-ships-rest",
+          description: "List ships over REST",
+          type: "derived",
+          invocationRef: { targetNamespace: "api", action: "list-ships-rest", mode: "rest" },
+        },
         { name: "usage", description: "How to use it", type: "instruction", instruction: "examples/usage.md" },
       ],
     });

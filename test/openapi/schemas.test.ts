@@ -63,7 +63,17 @@ describe("schemas from the upstream's OpenAPI document", () => {
     beforeAll(async () => {
       upstream = await startRecordingUpstream();
       proc = await spawnServe(
-        [FLAGSHIP, "--openapi", OPENAPI, "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"],
+        [
+          FLAGSHIP,
+          "--openapi",
+          OPENAPI,
+          "--base-uri",
+          `metal-interconnections=${upstream.url}/metal/v1`,
+          "--port",
+          "metal-interconnections-rest=0",
+          "--port",
+          "metal-interconnections-mcp=0",
+        ],
         { EQUINIX_API_KEY: "schema-key" },
       );
       base = proc.urls["metal-interconnections-rest"];
@@ -80,7 +90,11 @@ describe("schemas from the upstream's OpenAPI document", () => {
 
     it("refuses a body that violates the virtual-circuit create schema with 400, before any upstream call", async () => {
       const before = upstream.requests.length;
-      const res = await fetch(`${base}${VC_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ nni_vlan: 1, speed: 5 }) });
+      const res = await fetch(`${base}${VC_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ nni_vlan: 1, speed: 5 }),
+      });
       const body = (await res.json()) as { error: string; problems: Array<{ parameter: string }> };
       expect(res.status).toBe(400);
       expect(body.error).toBe("invalid_request");
@@ -93,7 +107,11 @@ describe("schemas from the upstream's OpenAPI document", () => {
     it("passes a body that fits the schema through unchanged", async () => {
       const vc = { project_id: "52000fb2-ee46-4673-93a8-de2c2bdba33c", nni_vlan: 1056, name: "vc-1", tags: ["a"] };
       const before = upstream.requests.length;
-      const res = await fetch(`${base}${VC_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(vc) });
+      const res = await fetch(`${base}${VC_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(vc),
+      });
       expect(res.status, await res.text()).toBe(200);
       expect(upstream.requests.length).toBe(before + 1);
       expect(JSON.parse(upstream.requests[before].body)).toEqual(vc);
@@ -114,7 +132,10 @@ describe("schemas from the upstream's OpenAPI document", () => {
 
         // A body the schema refuses is a tool error, and nothing reaches the upstream.
         const before = upstream.requests.length;
-        const bad = await client.callTool({ name: "create-new-virtual-circuit", arguments: { connection_id: "c", port_id: "p", body: { nni_vlan: 1 } } });
+        const bad = await client.callTool({
+          name: "create-new-virtual-circuit",
+          arguments: { connection_id: "c", port_id: "p", body: { nni_vlan: 1 } },
+        });
         expect(bad.isError).toBe(true);
         expect(JSON.stringify(bad.content)).toMatch(/body\.project_id is required/);
         expect(upstream.requests.length).toBe(before);
@@ -135,12 +156,23 @@ describe("schemas from the upstream's OpenAPI document", () => {
   it("without --openapi the same body is forwarded; a sidecar <name>.openapi.yaml or an x-openapi comment is picked up", async () => {
     const upstream = await startRecordingUpstream();
     const dir = mkdtempSync(path.join(tmpdir(), "naftiko-sidecar-"));
-    const args = ["--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", "metal-interconnections-rest=0", "--port", "metal-interconnections-mcp=0"];
+    const args = [
+      "--base-uri",
+      `metal-interconnections=${upstream.url}/metal/v1`,
+      "--port",
+      "metal-interconnections-rest=0",
+      "--port",
+      "metal-interconnections-mcp=0",
+    ];
     const bad = JSON.stringify({ nni_vlan: 1 });
     try {
       const plain = await spawnServe([FLAGSHIP, ...args], { EQUINIX_API_KEY: "k" });
       try {
-        const res = await fetch(`${plain.urls["metal-interconnections-rest"]}${VC_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: bad });
+        const res = await fetch(`${plain.urls["metal-interconnections-rest"]}${VC_PATH}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: bad,
+        });
         expect(res.status).toBe(200);
         expect(plain.stderr()).not.toContain("schemas from");
       } finally {
@@ -151,7 +183,11 @@ describe("schemas from the upstream's OpenAPI document", () => {
       const side = await spawnServe([path.join(dir, "metal-interconnections.naftiko.yaml"), ...args], { EQUINIX_API_KEY: "k" });
       try {
         expect(side.stderr()).toContain("metal-interconnections.openapi.yaml for 15 of 15 operations");
-        const res = await fetch(`${side.urls["metal-interconnections-rest"]}${VC_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: bad });
+        const res = await fetch(`${side.urls["metal-interconnections-rest"]}${VC_PATH}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: bad,
+        });
         expect(res.status).toBe(400);
       } finally {
         await side.stop();

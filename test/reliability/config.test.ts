@@ -22,7 +22,14 @@ describe("runtime config file", () => {
         "timeout: 1234\nconnectTimeout: 99\nmaxBody: 2048\ngrace: 500\nretry: { retries: 4, baseDelay: 10 }\nlimits: { maxInFlight: 8 }\nconsumes:\n  faults: { timeout: 700, retry: { retries: 0 }, maxInFlight: 3 }\n",
       ),
     );
-    expect(cfg).toMatchObject({ callTimeout: 1234, connectTimeout: 99, maxBodySize: 2048, grace: 500, retry: { retries: 4, baseDelay: 10 }, limits: { maxInFlight: 8 } });
+    expect(cfg).toMatchObject({
+      callTimeout: 1234,
+      connectTimeout: 99,
+      maxBodySize: 2048,
+      grace: 500,
+      retry: { retries: 4, baseDelay: 10 },
+      limits: { maxInFlight: 8 },
+    });
     const merged = mergeOptions(cfg, { retry: { retries: 1 }, callTimeout: undefined, grace: 900 });
     expect(merged.retry).toEqual({ retries: 1, baseDelay: 10 });
     expect(merged.callTimeout).toBe(1234);

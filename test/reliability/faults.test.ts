@@ -85,7 +85,9 @@ describe("upstream faults (REST and MCP)", () => {
   it("retries an idempotent call that fails then succeeds: GET, PUT, DELETE", async () => {
     expect((await get("/v1/items/flaky502-2")).status).toBe(200);
     expect(rig.upstream.hits("/api/items/flaky502-2")).toBe(3);
-    expect((await get("/v1/items/flakydrop-1", { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(200);
+    expect(
+      (await get("/v1/items/flakydrop-1", { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" })).status,
+    ).toBe(200);
     expect(rig.upstream.hits("/api/items/flakydrop-1")).toBe(2);
     expect((await get("/v1/items/flaky502-1", { method: "DELETE" })).status).toBe(200);
     expect(rig.upstream.hits("/api/items/flaky502-1")).toBe(2);
@@ -96,7 +98,11 @@ describe("upstream faults (REST and MCP)", () => {
 
   it("never retries POST, even when an MCP hint calls it idempotent", async () => {
     const before = rig.upstream.requests.filter((r) => r.method === "POST").length;
-    const r = await get("/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fault: "s503" }) });
+    const r = await get("/v1/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ fault: "s503" }),
+    });
     expect(r.status).toBe(503);
     const tool = await rig.callTool("create-item", { body: { fault: "drop" } });
     expect(tool.result?.isError).toBe(true);

@@ -30,7 +30,13 @@ describe("in-flight bound per consumes block", () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rig.upstream.open())), 5);
     try {
-      const rest = Array.from({ length: 5 }, () => fetch(`${rig.rest}/v1/items/delay-1000`).then(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), body: await r.text() })));
+      const rest = Array.from({ length: 5 }, () =>
+        fetch(`${rig.rest}/v1/items/delay-1000`).then(async (r) => ({
+          status: r.status,
+          retryAfter: r.headers.get("retry-after"),
+          body: await r.text(),
+        })),
+      );
       await new Promise((r) => setTimeout(r, 50));
       const tool = await rig.callTool("get-item", { id: "delay-1000" });
       const results = await Promise.all(rest);
@@ -140,7 +146,8 @@ describe("load: 2,000 requests at concurrency 200 through REST and through MCP a
     await new Promise((r) => setTimeout(r, 50));
     gc();
     const grown = process.memoryUsage().heapUsed - start;
-    if (process.env.LOAD_REPORT) console.log(`load: ${elapsed} ms, heap ${(start / 2 ** 20).toFixed(1)} MB → +${(grown / 2 ** 20).toFixed(1)} MB`);
+    if (process.env.LOAD_REPORT)
+      console.log(`load: ${elapsed} ms, heap ${(start / 2 ** 20).toFixed(1)} MB → +${(grown / 2 ** 20).toFixed(1)} MB`);
     expect(grown).toBeLessThan(24 * 1024 * 1024);
   }, 45_000);
 });

@@ -25,13 +25,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("shutdown on SIGTERM", () => {
   it("finishes in-flight REST and MCP calls during the grace period, refuses new connections, exits 0", async () => {
     const upstream = await startFaultUpstream();
-    const proc = await spawnServe([FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--grace", "8000"], { FAULTS_KEY: "k-shutdown-1234" });
+    const proc = await spawnServe(
+      [FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--grace", "8000"],
+      { FAULTS_KEY: "k-shutdown-1234" },
+    );
     try {
       const rest = proc.urls["faults-rest"];
       const mcp = proc.urls["faults-mcp"];
       const inflight = [
         fetch(`${rest}/v1/items/delay-1500`).then(async (r) => ({ status: r.status, body: await r.text() })),
-        fetch(mcp, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get-item", arguments: { id: "delay-1600" } } }) }).then(async (r) => ({ status: r.status, body: await r.text() })),
+        fetch(mcp, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: { name: "get-item", arguments: { id: "delay-1600" } },
+          }),
+        }).then(async (r) => ({ status: r.status, body: await r.text() })),
       ];
       while (upstream.open() < 2) await sleep(20);
       const t0 = Date.now();
@@ -56,7 +68,10 @@ describe("shutdown on SIGTERM", () => {
 
   it("a call still running when the grace period ends is cut, and the process exits 0 promptly", async () => {
     const upstream = await startFaultUpstream();
-    const proc = await spawnServe([FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--grace", "500"], { FAULTS_KEY: "k-shutdown-1234" });
+    const proc = await spawnServe(
+      [FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--grace", "500"],
+      { FAULTS_KEY: "k-shutdown-1234" },
+    );
     try {
       const hung = fetch(`${proc.urls["faults-rest"]}/v1/items/slow-headers`).then(
         (r) => r.status,

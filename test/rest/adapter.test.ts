@@ -24,7 +24,13 @@ interface Answer {
   body: string;
 }
 
-function call(base: string, method: string, target: string, headers: Record<string, string | string[]> = {}, body?: string | string[]): Promise<Answer> {
+function call(
+  base: string,
+  method: string,
+  target: string,
+  headers: Record<string, string | string[]> = {},
+  body?: string | string[],
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const url = new URL(base);
     const req = http.request({ host: url.hostname, port: url.port, method, path: target, headers, agent: false }, (res) => {
@@ -65,10 +71,14 @@ describe("REST adapter: the flagship (generated dialect)", () => {
   let base: string;
   beforeAll(async () => {
     upstream = await startRecordingUpstream((r): Reply => {
-      if (r.path.endsWith("/throttled")) return { status: 429, headers: { "retry-after": "7", "content-type": "application/problem+json" }, body: '{"title":"slow down"}' };
+      if (r.path.endsWith("/throttled"))
+        return { status: 429, headers: { "retry-after": "7", "content-type": "application/problem+json" }, body: '{"title":"slow down"}' };
       if (r.path.endsWith("/empty")) return { status: 204 };
       if (r.path.endsWith("/slow")) return { delay: 2_000, body: "{}" };
-      return { headers: { "content-type": "application/json; charset=utf-8", "x-upstream-only": "1" }, body: JSON.stringify({ seen: r.url, method: r.method, body: r.body }) };
+      return {
+        headers: { "content-type": "application/json; charset=utf-8", "x-upstream-only": "1" },
+        body: JSON.stringify({ seen: r.url, method: r.method, body: r.body }),
+      };
     });
     const capability = await loadCapability(path.join(ROOT, "metal-interconnections.naftiko.yaml"));
     served = await serveCapability(capability, {
@@ -189,7 +199,10 @@ describe("REST adapter: the flagship (generated dialect)", () => {
     const tooBig = await call(base, "PUT", `/v1/connections/${ID}`, { "content-type": "application/json" }, big);
     expect(tooBig.status).toBe(413);
     expect(json(tooBig)).toEqual({ error: "payload_too_large", message: "request body exceeds 100 bytes" });
-    const tooBigChunked = await call(base, "PUT", `/v1/connections/${ID}`, { "content-type": "application/json" }, [big.slice(0, 60), big.slice(60)]);
+    const tooBigChunked = await call(base, "PUT", `/v1/connections/${ID}`, { "content-type": "application/json" }, [
+      big.slice(0, 60),
+      big.slice(60),
+    ]);
     expect(tooBigChunked.status).toBe(413);
 
     const text = await call(base, "PUT", `/v1/connections/${ID}`, { "content-type": "text/plain" }, '{"a":1}');
@@ -263,7 +276,10 @@ describe("REST adapter: the flagship (generated dialect)", () => {
     try {
       const a = await call(other.listeners.find((l) => l.type === "rest")!.url, "GET", `/v1/connections/${ID}`);
       expect(a.status).toBe(502);
-      expect(json(a)).toEqual({ error: "upstream_unreachable", message: `upstream http://127.0.0.1:${port} is unreachable (ECONNREFUSED)` });
+      expect(json(a)).toEqual({
+        error: "upstream_unreachable",
+        message: `upstream http://127.0.0.1:${port} is unreachable (ECONNREFUSED)`,
+      });
     } finally {
       await other.close();
     }
@@ -277,7 +293,8 @@ describe("REST adapter: an official-dialect capability (declared inputs, headers
   beforeAll(async () => {
     upstream = await startRecordingUpstream((r): Reply => {
       if (r.path.endsWith("/orders/broken")) return { status: 500, body: '{"oops":true}' };
-      if (r.path.startsWith("/api/orders/")) return { body: JSON.stringify({ id: r.path.split("/").pop(), amount: { total: "12.5" }, secret: "no" }) };
+      if (r.path.startsWith("/api/orders/"))
+        return { body: JSON.stringify({ id: r.path.split("/").pop(), amount: { total: "12.5" }, secret: "no" }) };
       return { body: JSON.stringify({ seen: r.url, headers: r.headers, body: r.body }) };
     });
     const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-rest-"));

@@ -45,7 +45,9 @@ export async function serveYaml(
   const baseUris = opts.upstream
     ? Object.fromEntries(capability.consumes.map((c) => [c.namespace, `${opts.upstream}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]))
     : undefined;
-  const ports = Object.fromEntries((capability.doc.capability?.exposes ?? []).filter((x) => x.type === "rest").map((x) => [x.namespace, 0]));
+  const ports = Object.fromEntries(
+    (capability.doc.capability?.exposes ?? []).filter((x) => x.type === "rest").map((x) => [x.namespace, 0]),
+  );
   const served = await serveCapability(capability, { baseUris, ports, env: opts.env ?? {}, log: () => {}, grace: 0, ...opts.options });
   return { url: served.listeners[0]?.url ?? "", served, file, dir, close: () => served.close() };
 }
@@ -101,7 +103,11 @@ export function servedForTests(yaml: string, options?: Partial<ServeOptions>) {
 export type { RawResponse };
 
 /** A request with the target sent exactly as given (fetch would normalise `..` and `%2e%2e`). */
-export function rawRequest(base: string, target: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  base: string,
+  target: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return sendRaw(base, init.method ?? "GET", target, init.headers, init.body);
 }
 

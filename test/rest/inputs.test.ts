@@ -185,7 +185,11 @@ async function refused(status: number, target: string, init?: RequestInit) {
   return { res, body: JSON.parse(text) };
 }
 
-const jsonInit = (method: string, body: string, type = "application/json"): RequestInit => ({ method, headers: { "content-type": type }, body });
+const jsonInit = (method: string, body: string, type = "application/json"): RequestInit => ({
+  method,
+  headers: { "content-type": type },
+  body,
+});
 
 describe("inputs reach the upstream", () => {
   it("{connection-id} feeds rest.connection_id", async () => {
@@ -230,7 +234,10 @@ describe("inputs reach the upstream", () => {
   });
 
   it("official dialect: declared body fields fill the body template", async () => {
-    const seen = await ok("/v2/voyages", jsonInit("POST", JSON.stringify({ ship: "9321483", crew: ["c1", "c2"], leg: 3, extra: "ignored" })));
+    const seen = await ok(
+      "/v2/voyages",
+      jsonInit("POST", JSON.stringify({ ship: "9321483", crew: ["c1", "c2"], leg: 3, extra: "ignored" })),
+    );
     expect(seen.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(seen.body)).toEqual({ ship: "9321483", crew: ["c1", "c2"], note: "leg 3" });
   });
@@ -293,7 +300,12 @@ describe("bad requests are refused before any upstream call", () => {
         c.close();
       },
     });
-    await refused(413, "/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    await refused(413, "/v1/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
   });
 
   it("an unknown path is 404 with a JSON body", async () => {

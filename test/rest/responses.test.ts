@@ -33,7 +33,11 @@ function reply(req: Seen): Reply {
     case "/api/missing":
       return { status: 404, body: '{"error":"not found","id":"x1"}' };
     case "/api/invalid":
-      return { status: 422, body: '{"errors":[{"field":"name","message":"is taken"}]}', headers: { "content-type": "application/problem+json" } };
+      return {
+        status: 422,
+        body: '{"errors":[{"field":"name","message":"is taken"}]}',
+        headers: { "content-type": "application/problem+json" },
+      };
     case "/api/busy":
       return { status: 503, body: '{"error":"busy"}', headers: { "retry-after": "7" } };
     case "/api/empty":

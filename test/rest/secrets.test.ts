@@ -94,7 +94,9 @@ describe("secrets in relayed upstream errors", () => {
     expect(res.status).toBe(500);
     // The upstream really did see (and echo) the credential.
     const seen = upstream.requests[before];
-    expect(JSON.stringify(seen.headers) + seen.url).toMatch(new RegExp(FORMS.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")));
+    expect(JSON.stringify(seen.headers) + seen.url).toMatch(
+      new RegExp(FORMS.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")),
+    );
     expectNoSecret(text);
     const body = JSON.parse(text);
     expect(body.error).toBe("boom");

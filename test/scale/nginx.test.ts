@@ -56,14 +56,26 @@ describe("two instances behind nginx", () => {
 
   const startInstance = async (i: Instance) => {
     i.proc = await spawnServe(
-      [FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}/metal/v1`, "--port", `metal-interconnections-rest=${i.rest}`, "--port", `metal-interconnections-mcp=${i.mcp}`, "--grace", "2000"],
+      [
+        FLAGSHIP,
+        "--base-uri",
+        `metal-interconnections=${upstream.url}/metal/v1`,
+        "--port",
+        `metal-interconnections-rest=${i.rest}`,
+        "--port",
+        `metal-interconnections-mcp=${i.mcp}`,
+        "--grace",
+        "2000",
+      ],
       { EQUINIX_API_KEY: "scale-key" },
     );
   };
 
   beforeAll(async () => {
     if (!nginx) {
-      throw new Error("nginx is not installed: this test needs Debian's nginx (apt-get update && apt-get install -y nginx); .ci/run installs it");
+      throw new Error(
+        "nginx is not installed: this test needs Debian's nginx (apt-get update && apt-get install -y nginx); .ci/run installs it",
+      );
     }
     dir = mkdtempSync(path.join(tmpdir(), "naftiko-nginx-"));
     upstream = await startRecordingUpstream();
@@ -73,8 +85,7 @@ describe("two instances behind nginx", () => {
     restUrl = `http://127.0.0.1:${front.rest}`;
     mcpUrl = `http://127.0.0.1:${front.mcp}/mcp`;
     for (const sub of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
-    const pool = (key: "rest" | "mcp") =>
-      instances.map((i) => `    server 127.0.0.1:${i[key]} max_fails=1 fail_timeout=1s;`).join("\n");
+    const pool = (key: "rest" | "mcp") => instances.map((i) => `    server 127.0.0.1:${i[key]} max_fails=1 fail_timeout=1s;`).join("\n");
     const conf = `${process.getuid?.() === 0 ? "user root;\n" : ""}worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -115,11 +126,16 @@ ${pool("mcp")}
 }
 `;
     writeFileSync(path.join(dir, "nginx.conf"), conf);
-    const test = spawnSync(nginx, ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], { encoding: "utf8" });
+    const test = spawnSync(nginx, ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], {
+      encoding: "utf8",
+    });
     if (test.status !== 0) throw new Error(`nginx -t failed:\n${test.stderr}`);
     nginxProc = spawn(nginx, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], { stdio: "ignore" });
     for (let t = 0; ; t++) {
-      const ok = await fetch(`${restUrl}/v1/virtual-circuits/warm-up`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${restUrl}/v1/virtual-circuits/warm-up`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (t > 50) throw new Error(`nginx did not come up:\n${readFileSync(path.join(dir, "error.log"), "utf8")}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -177,7 +193,8 @@ ${pool("mcp")}
         try {
           const r = await client.callTool({ name: "get-virtual-circuit", arguments: { id: `vc-${n}` } });
           if (r.isError) failures.push(`MCP ${n}: tool error ${JSON.stringify(r.content)}`);
-          else if ((r.structuredContent as { seen?: { url: string } }).seen?.url !== `/metal/v1/virtual-circuits/vc-${n}`) failures.push(`MCP ${n}: wrong result`);
+          else if ((r.structuredContent as { seen?: { url: string } }).seen?.url !== `/metal/v1/virtual-circuits/vc-${n}`)
+            failures.push(`MCP ${n}: wrong result`);
           else outcomes.ok++;
           return;
         } catch (e) {

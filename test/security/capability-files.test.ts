@@ -47,11 +47,19 @@ async function load(p: string, ms = 5_000): Promise<Capability | CapabilityError
 describe("hostile capability files, one by one", () => {
   const cases: Array<[string, string | Buffer, RegExp]> = [
     ["billion laughs", BOMB, /alias count/i],
-    ["aliases to a large node", `naftiko: 1.0.0-alpha2\nx: &x ${JSON.stringify("z".repeat(100_000))}\nl: [${Array(99).fill("*x").join(",")}]\n`, /unknown field "x"|must NOT have additional/],
+    [
+      "aliases to a large node",
+      `naftiko: 1.0.0-alpha2\nx: &x ${JSON.stringify("z".repeat(100_000))}\nl: [${Array(99).fill("*x").join(",")}]\n`,
+      /unknown field "x"|must NOT have additional/,
+    ],
     ["10 MB", FLAGSHIP + `\n# ${"x".repeat(10 * 1024 * 1024)}\n`, /limited to 4194304 bytes/],
     ["deeply nested flow", `naftiko: 1.0.0-alpha2\na: ${"[".repeat(100_000)}${"]".repeat(100_000)}`, /nested/],
     ["deeply nested blocks", Array.from({ length: 2_000 }, (_, i) => `${" ".repeat(i)}k:`).join("\n"), /nested/],
-    ["nested deeper than 128 in a free-form field", FLAGSHIP.replace("  tags:\n", `  x: ${"[".repeat(300)}${"]".repeat(300)}\n  tags:\n`), /nested deeper than 128/],
+    [
+      "nested deeper than 128 in a free-form field",
+      FLAGSHIP.replace("  tags:\n", `  x: ${"[".repeat(300)}${"]".repeat(300)}\n  tags:\n`),
+      /nested deeper than 128/,
+    ],
     ["truncated mid-key", FLAGSHIP.slice(0, FLAGSHIP.indexOf("outputRawFormat") + 6), /./],
     ["truncated mid-quote", FLAGSHIP.slice(0, FLAGSHIP.indexOf("'{{env.") + 5), /./],
     ["NUL bytes", FLAGSHIP.slice(0, 3_000) + "\0\0" + FLAGSHIP.slice(3_000), /./],
@@ -94,7 +102,33 @@ function prng(seed: number): () => number {
   };
 }
 
-const SNIPPETS = ["&x", "*x", "<<: *x", "!!binary", "? ", "---", "...", "{", "[", "'", '"', "|", ">", "#", "\t", "%", "@", "\0", ": ", "- ", "~", "{{", "}}", "{{env.EQUINIX_API_KEY}}", "\\u0000"];
+const SNIPPETS = [
+  "&x",
+  "*x",
+  "<<: *x",
+  "!!binary",
+  "? ",
+  "---",
+  "...",
+  "{",
+  "[",
+  "'",
+  '"',
+  "|",
+  ">",
+  "#",
+  "\t",
+  "%",
+  "@",
+  "\0",
+  ": ",
+  "- ",
+  "~",
+  "{{",
+  "}}",
+  "{{env.EQUINIX_API_KEY}}",
+  "\\u0000",
+];
 const VALUES = ["null", "[]", "{}", "-1", "99999999999", "'{{x}}'", "'{'", "~", "true", "1.5", "''", "/..", "'{{rest.x}}'"];
 
 function mutate(text: string, rnd: () => number): string {
@@ -143,7 +177,8 @@ function mutate(text: string, rnd: () => number): string {
 /** Every bind a document asks for, filled, so a loaded mutant gets as far into serve as it can. */
 function envFor(cap: Capability): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const b of [...(cap.doc.binds ?? []), ...(cap.doc.capability?.binds ?? [])]) for (const k of Object.values(b.keys ?? {})) env[String(k)] = "fuzz-value-1234";
+  for (const b of [...(cap.doc.binds ?? []), ...(cap.doc.capability?.binds ?? [])])
+    for (const k of Object.values(b.keys ?? {})) env[String(k)] = "fuzz-value-1234";
   return env;
 }
 
@@ -152,7 +187,12 @@ const JS_FAULTS = [TypeError, RangeError, ReferenceError, SyntaxError];
 describe("every file of capabilities/, mutated at random (seeded)", () => {
   const SEED = Number(process.env.MUTATION_SEED ?? 5);
   const PER_FILE = 6;
-  const files = [path.join(ROOT, "metal-interconnections.naftiko.yaml"), ...readdirSync(path.join(ROOT, "capabilities")).filter((f) => f.endsWith(".yaml")).map((f) => path.join(ROOT, "capabilities", f))];
+  const files = [
+    path.join(ROOT, "metal-interconnections.naftiko.yaml"),
+    ...readdirSync(path.join(ROOT, "capabilities"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => path.join(ROOT, "capabilities", f)),
+  ];
 
   it(`${PER_FILE} mutants of each of ${files.length} files load or fail clearly, and serve or fail clearly`, async () => {
     const rnd = prng(SEED);
@@ -173,7 +213,8 @@ describe("every file of capabilities/, mutated at random (seeded)", () => {
         }
         if (r instanceof CapabilityError) {
           refused++;
-          if (!r.problems.length || r.problems.some((x) => !x.message || x.line < 1)) failures.push(`${p}: unclear problems ${JSON.stringify(r.problems.slice(0, 3))}`);
+          if (!r.problems.length || r.problems.some((x) => !x.message || x.line < 1))
+            failures.push(`${p}: unclear problems ${JSON.stringify(r.problems.slice(0, 3))}`);
           continue;
         }
         loaded++;
@@ -183,7 +224,12 @@ describe("every file of capabilities/, mutated at random (seeded)", () => {
           await s.close();
           served++;
         } catch (e) {
-          if (JS_FAULTS.some((t) => e instanceof t) || !(e instanceof Error) || !(e as Error).message || !(e instanceof BindError || e.constructor === Error)) {
+          if (
+            JS_FAULTS.some((t) => e instanceof t) ||
+            !(e instanceof Error) ||
+            !(e as Error).message ||
+            !(e instanceof BindError || e.constructor === Error)
+          ) {
             failures.push(`${p}: serve threw ${(e as Error).stack ?? e}`);
           }
         }

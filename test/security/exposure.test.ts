@@ -42,14 +42,28 @@ describe("exposure", () => {
     const open = path.join(dir, "open.naftiko.yaml");
     writeFileSync(open, text.replace("    namespace: faults-mcp\n", "    namespace: faults-mcp\n    address: 0.0.0.0\n"));
     const logs: string[] = [];
-    const served = await serveCapability(await loadCapability(open), { ports: { "faults-rest": 0, "faults-mcp": 0 }, env: { FAULTS_KEY: "k" }, log: (l) => logs.push(l) });
+    const served = await serveCapability(await loadCapability(open), {
+      ports: { "faults-rest": 0, "faults-mcp": 0 },
+      env: { FAULTS_KEY: "k" },
+      log: (l) => logs.push(l),
+    });
     await served.close();
     expect(logs.filter((l) => WARNING.test(l)).map((l) => WARNING.exec(l)![2])).toEqual(["faults-mcp"]);
 
     const authed = path.join(dir, "authed.naftiko.yaml");
-    writeFileSync(authed, text.replace("    namespace: faults-mcp\n", "    namespace: faults-mcp\n    address: 0.0.0.0\n    authentication:\n      type: bearer\n      token: '{{env.FAULTS_KEY}}'\n"));
+    writeFileSync(
+      authed,
+      text.replace(
+        "    namespace: faults-mcp\n",
+        "    namespace: faults-mcp\n    address: 0.0.0.0\n    authentication:\n      type: bearer\n      token: '{{env.FAULTS_KEY}}'\n",
+      ),
+    );
     const quiet: string[] = [];
-    const served2 = await serveCapability(await loadCapability(authed), { ports: { "faults-rest": 0, "faults-mcp": 0 }, env: { FAULTS_KEY: "k" }, log: (l) => quiet.push(l) });
+    const served2 = await serveCapability(await loadCapability(authed), {
+      ports: { "faults-rest": 0, "faults-mcp": 0 },
+      env: { FAULTS_KEY: "k" },
+      log: (l) => quiet.push(l),
+    });
     await served2.close();
     expect(quiet.some((l) => WARNING.test(l))).toBe(false);
   });
@@ -61,12 +75,22 @@ describe("exposure", () => {
       const headers = { "content-type": "application/json" };
       const target = new URL(rig.mcp).pathname;
       const port = new URL(rig.mcp).port;
-      const foreign: Array<Record<string, string>> = [{ host: "evil.example" }, { host: `evil.example:${port}` }, { origin: "http://evil.example" }, { origin: "null" }];
+      const foreign: Array<Record<string, string>> = [
+        { host: "evil.example" },
+        { host: `evil.example:${port}` },
+        { origin: "http://evil.example" },
+        { origin: "null" },
+      ];
       for (const extra of foreign) {
         const r = await rawRequest(rig.mcp, "POST", target, { ...headers, ...extra }, body);
         expect(r.status).toBe(403);
       }
-      const local: Array<Record<string, string>> = [{}, { host: `localhost:${port}` }, { origin: `http://127.0.0.1:${port}` }, { origin: "http://localhost:3000" }];
+      const local: Array<Record<string, string>> = [
+        {},
+        { host: `localhost:${port}` },
+        { origin: `http://127.0.0.1:${port}` },
+        { origin: "http://localhost:3000" },
+      ];
       for (const extra of local) {
         const r = await rawRequest(rig.mcp, "POST", target, { ...headers, ...extra }, body);
         expect(r.status).toBe(200);

@@ -35,7 +35,30 @@ function assertItemPath(path: string, prefix = "/api/items/") {
   expect(decoded === "." || decoded === "..").toBe(false);
 }
 
-const dangerous = fc.constantFrom("..", ".", "/", "%2e", "%2E%2e", "%2f", "%2F", "%5c", "%00", "%0d%0a", "%", "%%", "//", "?", "#", ";", "%3F", "%23", "\\", "~", "@", ":");
+const dangerous = fc.constantFrom(
+  "..",
+  ".",
+  "/",
+  "%2e",
+  "%2E%2e",
+  "%2f",
+  "%2F",
+  "%5c",
+  "%00",
+  "%0d%0a",
+  "%",
+  "%%",
+  "//",
+  "?",
+  "#",
+  ";",
+  "%3F",
+  "%23",
+  "\\",
+  "~",
+  "@",
+  ":",
+);
 const segmentPiece = fc.oneof(
   dangerous,
   fc.string({ unit: "grapheme", maxLength: 8 }).map(encodeURIComponent),
@@ -63,7 +86,10 @@ describe("REST fuzz", () => {
     );
   });
 
-  const qname = fc.oneof(fc.constantFrom("limit", "include", "LIMIT", "Include", "include[]", "id", "X-Api-Key", "__proto__", "constructor", "evil"), fc.string({ maxLength: 10 }));
+  const qname = fc.oneof(
+    fc.constantFrom("limit", "include", "LIMIT", "Include", "include[]", "id", "X-Api-Key", "__proto__", "constructor", "evil"),
+    fc.string({ maxLength: 10 }),
+  );
   const qvalue = fc.oneof(fc.integer().map(String), fc.string({ maxLength: 12 }), fc.constantFrom("1.5", "", "a,b,c", "%00", "\r\n"));
   it("any query: only declared parameters are forwarded, and only valid ones", async () => {
     await fc.assert(
@@ -91,56 +117,69 @@ describe("REST fuzz", () => {
 
   it("any body: an object goes upstream exactly as sent, anything else is refused before it", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)), fc.string({ maxLength: 40 })), async (text) => {
-        const before = rig.upstream.requests.length;
-        const r = await rawRequest(rig.rest, "PUT", "/v1/items/fuzz-body", { "content-type": "application/json" }, text);
-        expect(DOCUMENTED.has(r.status)).toBe(true);
-        const up = since(before);
-        let parsed: unknown;
-        let valid = true;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          valid = false;
-        }
-        const isObject = valid && parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
-        if (r.status === 200) {
-          expect(isObject).toBe(true);
-          expect(up).toHaveLength(1);
-          expect(up[0].path).toBe("/api/items/fuzz-body");
-          expect(JSON.parse(up[0].body)).toEqual(parsed);
-        } else {
-          expect(up).toEqual([]);
-        }
-        if (!isObject) expect(r.status).toBe(400);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
+          fc.string({ maxLength: 40 }),
+        ),
+        async (text) => {
+          const before = rig.upstream.requests.length;
+          const r = await rawRequest(rig.rest, "PUT", "/v1/items/fuzz-body", { "content-type": "application/json" }, text);
+          expect(DOCUMENTED.has(r.status)).toBe(true);
+          const up = since(before);
+          let parsed: unknown;
+          let valid = true;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            valid = false;
+          }
+          const isObject = valid && parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
+          if (r.status === 200) {
+            expect(isObject).toBe(true);
+            expect(up).toHaveLength(1);
+            expect(up[0].path).toBe("/api/items/fuzz-body");
+            expect(JSON.parse(up[0].body)).toEqual(parsed);
+          } else {
+            expect(up).toEqual([]);
+          }
+          if (!isObject) expect(r.status).toBe(400);
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });
 });
 
 describe("MCP fuzz", () => {
-  const argName = fc.oneof(fc.constantFrom("id", "limit", "include", "body", "trace", "__proto__", "constructor", "toString"), fc.string({ maxLength: 8 }));
+  const argName = fc.oneof(
+    fc.constantFrom("id", "limit", "include", "body", "trace", "__proto__", "constructor", "toString"),
+    fc.string({ maxLength: 8 }),
+  );
   const argValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }), segment, fc.constantFrom("..", ".", "", "a/b", "a\r\nb"));
   it("any arguments: a tool error, or a call with valid arguments to /api/items/<one segment>", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("get-item", "put-item", "get-traced"), fc.dictionary(argName, argValue, { maxKeys: 4 }), async (tool, args) => {
-        const before = rig.upstream.requests.length;
-        const r = await rig.callTool(tool, args);
-        expect(r.status).toBe(200);
-        const up = since(before);
-        if (!r.result || r.result.isError) {
-          expect(up).toEqual([]);
-          return;
-        }
-        expect(up).toHaveLength(1);
-        expect(typeof args.id).toBe("string");
-        const allowed = { "get-item": ["id", "include", "limit"], "put-item": ["id", "body"], "get-traced": ["id", "trace"] }[tool]!;
-        // The SDK's argument parser drops a `__proto__` key (see hostile-input.test.ts); all else must be declared.
-        for (const k of Object.keys(args)) if (k !== "__proto__") expect(allowed).toContain(k);
-        assertItemPath(up[0].path, tool === "get-traced" ? "/api/traced/" : "/api/items/");
-        if (tool === "get-traced" && args.trace !== undefined) expect(up[0].headers["x-trace"]).toBe(args.trace);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("get-item", "put-item", "get-traced"),
+        fc.dictionary(argName, argValue, { maxKeys: 4 }),
+        async (tool, args) => {
+          const before = rig.upstream.requests.length;
+          const r = await rig.callTool(tool, args);
+          expect(r.status).toBe(200);
+          const up = since(before);
+          if (!r.result || r.result.isError) {
+            expect(up).toEqual([]);
+            return;
+          }
+          expect(up).toHaveLength(1);
+          expect(typeof args.id).toBe("string");
+          const allowed = { "get-item": ["id", "include", "limit"], "put-item": ["id", "body"], "get-traced": ["id", "trace"] }[tool]!;
+          // The SDK's argument parser drops a `__proto__` key (see hostile-input.test.ts); all else must be declared.
+          for (const k of Object.keys(args)) if (k !== "__proto__") expect(allowed).toContain(k);
+          assertItemPath(up[0].path, tool === "get-traced" ? "/api/traced/" : "/api/items/");
+          if (tool === "get-traced" && args.trace !== undefined) expect(up[0].headers["x-trace"]).toBe(args.trace);
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

@@ -22,7 +22,11 @@ async function sent<T>(fn: () => Promise<T>): Promise<{ result: T; upstream: Fau
 }
 
 function rpc(body: string, headers: Record<string, string> = {}) {
-  return fetch(rig.mcp, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body });
+  return fetch(rig.mcp, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    body,
+  });
 }
 
 describe("REST path variables", () => {
@@ -82,7 +86,10 @@ describe("header injection", () => {
 
   it("a folded or split header line is refused by the HTTP parser (400), nothing sent", async () => {
     const port = new URL(rig.rest).port;
-    for (const trick of [`GET /v1/items/ok HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-A: a\r\n X-Evil: 1\r\n\r\n`, `GET /v1/items/ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\rX-Evil: 1\r\n\r\n`]) {
+    for (const trick of [
+      `GET /v1/items/ok HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-A: a\r\n X-Evil: 1\r\n\r\n`,
+      `GET /v1/items/ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\rX-Evil: 1\r\n\r\n`,
+    ]) {
       const { result, upstream } = await sent(() => rawBytes(rig.rest, trick));
       expect(result).toMatch(/^HTTP\/1\.1 400/);
       expect(upstream).toEqual([]);
@@ -91,18 +98,31 @@ describe("header injection", () => {
 });
 
 describe("request bodies", () => {
-  const put = (body: string | Buffer, headers: Record<string, string> = { "content-type": "application/json" }) => sent(() => rawRequest(rig.rest, "PUT", "/v1/items/ok", headers, body));
+  const put = (body: string | Buffer, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    sent(() => rawRequest(rig.rest, "PUT", "/v1/items/ok", headers, body));
 
   it("oversized: 413 past the configured limit, with Content-Length or chunked; MCP too", async () => {
     const big = JSON.stringify({ a: "x".repeat(5_000) });
-    const variants: Array<Record<string, string>> = [{ "content-type": "application/json" }, { "content-type": "application/json", "transfer-encoding": "chunked" }];
+    const variants: Array<Record<string, string>> = [
+      { "content-type": "application/json" },
+      { "content-type": "application/json", "transfer-encoding": "chunked" },
+    ];
     for (const headers of variants) {
       const { result, upstream } = await put(big, headers);
       expect(result.status).toBe(413);
       expect(JSON.parse(result.body).error).toBe("payload_too_large");
       expect(upstream).toEqual([]);
     }
-    const mcp = await sent(() => rpc(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "put-item", arguments: { id: "ok", body: { a: "x".repeat(5_000) } } } })));
+    const mcp = await sent(() =>
+      rpc(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "put-item", arguments: { id: "ok", body: { a: "x".repeat(5_000) } } },
+        }),
+      ),
+    );
     expect(mcp.result.status).toBe(413);
     expect(mcp.upstream).toEqual([]);
   });
@@ -145,7 +165,9 @@ describe("request bodies", () => {
 
 describe("query parameters", () => {
   it("unknown ones are ignored and never forwarded; declared ones are validated", async () => {
-    const { result, upstream } = await sent(() => rawRequest(rig.rest, "GET", "/v1/items/ok?evil=1&limit=3&__proto__=x&constructor=y&include=a,b&X-Api-Key=stolen&limit[]=9"));
+    const { result, upstream } = await sent(() =>
+      rawRequest(rig.rest, "GET", "/v1/items/ok?evil=1&limit=3&__proto__=x&constructor=y&include=a,b&X-Api-Key=stolen&limit[]=9"),
+    );
     expect(result.status).toBe(200);
     expect(upstream).toHaveLength(1);
     const names = [...new URLSearchParams(upstream[0].url.split("?")[1]).keys()];
@@ -167,7 +189,11 @@ describe("MCP arguments and JSON-RPC", () => {
   });
 
   it("a __proto__ argument is an unknown argument like any other: named in a tool error, no pollution, nothing sent", async () => {
-    const { result, upstream } = await sent(() => rpc('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-item","arguments":{"id":"proto","__proto__":{"limit":"zz","include":"x"}}}}'));
+    const { result, upstream } = await sent(() =>
+      rpc(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-item","arguments":{"id":"proto","__proto__":{"limit":"zz","include":"x"}}}}',
+      ),
+    );
     const body = (await result.json()) as { result: { isError?: boolean; content: Array<{ text: string }> } };
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0].text).toContain("__proto__");
@@ -182,7 +208,9 @@ describe("MCP arguments and JSON-RPC", () => {
       expect(((await r.json()) as { error: { code: number } }).error.code).toBe(-32700);
     }
     // Arguments that are not an object are invalid params (-32602) naming them, not an internal error.
-    const notObject = await rpc(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "get-item", arguments: "x" } }));
+    const notObject = await rpc(
+      JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "get-item", arguments: "x" } }),
+    );
     const notObjectError = ((await notObject.json()) as { error: { code: number; message: string } }).error;
     expect(notObjectError.code).toBe(-32602);
     expect(notObjectError.message).toMatch(/arguments/);

@@ -4,7 +4,9 @@ import { Redactor } from "../../src/secrets.js";
 describe("Redactor", () => {
   it("replaces every occurrence of every value, the longer value first where they overlap", () => {
     const r = new Redactor(["s3cr3t-token", "s3cr3t-token-extended", "other-key"]);
-    expect(r.redact("a s3cr3t-token-extended b s3cr3t-token c other-key d other-key")).toBe("a [REDACTED] b [REDACTED] c [REDACTED] d [REDACTED]");
+    expect(r.redact("a s3cr3t-token-extended b s3cr3t-token c other-key d other-key")).toBe(
+      "a [REDACTED] b [REDACTED] c [REDACTED] d [REDACTED]",
+    );
   });
 
   it("leaves a line without a value as it is", () => {

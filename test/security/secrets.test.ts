@@ -19,7 +19,26 @@ describe("the planted secret never leaks", () => {
   const outputs: Array<[string, string]> = [];
   beforeAll(async () => {
     upstream = await startFaultUpstream();
-    proc = await spawnServe([FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0", "--timeout", "500", "--retries", "1", "--log-level", "debug", "--control-port", "0"], { FAULTS_KEY: SECRET });
+    proc = await spawnServe(
+      [
+        FAULTS_FILE,
+        "--base-uri",
+        `faults=${upstream.url}/api`,
+        "--port",
+        "faults-rest=0",
+        "--port",
+        "faults-mcp=0",
+        "--timeout",
+        "500",
+        "--retries",
+        "1",
+        "--log-level",
+        "debug",
+        "--control-port",
+        "0",
+      ],
+      { FAULTS_KEY: SECRET },
+    );
   });
   afterAll(async () => {
     await proc.stop();
@@ -35,23 +54,47 @@ describe("the planted secret never leaks", () => {
         const r = await fetch(`${rest}${p}`);
         outputs.push([`GET ${p}`, `${r.status} ${JSON.stringify([...r.headers])} ${await r.text()}`]);
       }
-      const t = await fetch(mcp, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get-item", arguments: { id: f } } }) });
+      const t = await fetch(mcp, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get-item", arguments: { id: f } } }),
+      });
       outputs.push([`MCP get-item ${f}`, await t.text()]);
     }
     // The caller tries to smuggle headers and junk in, and reads every error form.
-    for (const [method, p, body] of [["PUT", "/v1/items/ok", "{bad"], ["PUT", "/v1/items/ok", "[1]"], ["DELETE", "/v1/nope", ""], ["PATCH", "/v1/items/ok", ""], ["GET", "/v1/items/ok?limit=x", ""]]) {
-      const r = await fetch(`${rest}${p}`, { method, headers: { "content-type": "application/json", authorization: "Bearer caller-token" }, body: body || undefined });
+    for (const [method, p, body] of [
+      ["PUT", "/v1/items/ok", "{bad"],
+      ["PUT", "/v1/items/ok", "[1]"],
+      ["DELETE", "/v1/nope", ""],
+      ["PATCH", "/v1/items/ok", ""],
+      ["GET", "/v1/items/ok?limit=x", ""],
+    ]) {
+      const r = await fetch(`${rest}${p}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: "Bearer caller-token" },
+        body: body || undefined,
+      });
       outputs.push([`${method} ${p}`, `${r.status} ${await r.text()}`]);
     }
     // Exported documents and operator endpoints.
-    for (const url of [`${rest}/openapi.json`, `${rest}/docs`, `${proc.urls.control}/status`, `${proc.urls.control}/metrics`, `${proc.urls.control}/health/ready`]) {
+    for (const url of [
+      `${rest}/openapi.json`,
+      `${rest}/docs`,
+      `${proc.urls.control}/status`,
+      `${proc.urls.control}/metrics`,
+      `${proc.urls.control}/health/ready`,
+    ]) {
       const r = await fetch(url);
       expect(r.status, url).toBe(200);
       outputs.push([`GET ${url}`, await r.text()]);
     }
     for (const m of ["initialize", "tools/list"]) {
       const params = m === "initialize" ? { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } : {};
-      const r = await fetch(mcp, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: m, params }) });
+      const r = await fetch(mcp, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: m, params }),
+      });
       outputs.push([`MCP ${m}`, await r.text()]);
     }
     const commands = [
@@ -89,11 +132,24 @@ describe("the planted secret never leaks", () => {
 describe("the caller's own credentials", () => {
   it("Authorization, Cookie and Proxy-Authorization of the caller are never forwarded upstream", async () => {
     const upstream = await startFaultUpstream();
-    const proc = await spawnServe([FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0"], { FAULTS_KEY: SECRET });
+    const proc = await spawnServe(
+      [FAULTS_FILE, "--base-uri", `faults=${upstream.url}/api`, "--port", "faults-rest=0", "--port", "faults-mcp=0"],
+      { FAULTS_KEY: SECRET },
+    );
     try {
-      const headers = { authorization: "Bearer caller-token", cookie: "session=caller", "proxy-authorization": "Basic x", "x-api-key": "caller-key", "x-forwarded-for": "10.0.0.1" };
+      const headers = {
+        authorization: "Bearer caller-token",
+        cookie: "session=caller",
+        "proxy-authorization": "Basic x",
+        "x-api-key": "caller-key",
+        "x-forwarded-for": "10.0.0.1",
+      };
       await fetch(`${proc.urls["faults-rest"]}/v1/items/ok`, { headers });
-      await fetch(proc.urls["faults-mcp"], { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get-item", arguments: { id: "ok" } } }) });
+      await fetch(proc.urls["faults-mcp"], {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get-item", arguments: { id: "ok" } } }),
+      });
       expect(upstream.requests).toHaveLength(2);
       for (const r of upstream.requests) {
         expect(r.headers.authorization).toBeUndefined();

@@ -15,7 +15,8 @@ import { assertUpstreamSaw } from "../support/upstream-assertions.js";
 const root = path.resolve(__dirname, "../..");
 
 /** The advertised name of an argument: LLM tool APIs only take `[A-Za-z0-9_.-]`. */
-const advertised = (name: string) => (/^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, ""));
+const advertised = (name: string) =>
+  /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "");
 
 for (const file of SHIPPED) {
   const spec = loadCases(file);
@@ -29,7 +30,9 @@ for (const file of SHIPPED) {
       served = await serveAgainst(spec, upstream);
       for (const block of spec.mcp) {
         const client = new Client({ name: "spec-driven-test", version: "1.0.0" });
-        await client.connect(new StreamableHTTPClientTransport(new URL(served.listeners.find((l) => l.namespace === block.namespace)!.url)));
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(served.listeners.find((l) => l.namespace === block.namespace)!.url)),
+        );
         clients.set(block.namespace, client);
       }
     });
@@ -42,13 +45,19 @@ for (const file of SHIPPED) {
     for (const block of spec.mcp) {
       it("tools/list advertises every tool of the file, in order, with all four hints", async () => {
         const { tools } = await clients.get(block.namespace)!.listTools();
-        const fileTools = (spec.doc.capability.exposes as Array<{ namespace: string; tools?: Array<{ name: string; description?: string; hints?: Record<string, boolean> }> }>).find((x) => x.namespace === block.namespace)!.tools!;
+        const fileTools = (
+          spec.doc.capability.exposes as Array<{
+            namespace: string;
+            tools?: Array<{ name: string; description?: string; hints?: Record<string, boolean> }>;
+          }>
+        ).find((x) => x.namespace === block.namespace)!.tools!;
         expect(tools.map((t) => t.name)).toEqual(fileTools.map((t) => t.name));
         for (const [i, t] of tools.entries()) {
           expect(t.description).toBe(fileTools[i].description);
           expect(t.inputSchema.type).toBe("object");
           expect((t.inputSchema as { additionalProperties?: boolean }).additionalProperties).toBe(false);
-          for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"]) expect(typeof (t.annotations as Record<string, unknown>)[hint]).toBe("boolean");
+          for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"])
+            expect(typeof (t.annotations as Record<string, unknown>)[hint]).toBe("boolean");
           const h = fileTools[i].hints ?? {};
           if (h.readOnly !== undefined) expect(t.annotations!.readOnlyHint).toBe(h.readOnly);
           if (h.destructive !== undefined) expect(t.annotations!.destructiveHint).toBe(h.destructive);

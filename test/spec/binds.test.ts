@@ -109,7 +109,7 @@ describe("bind sources", () => {
   });
 
   it("reads a .env file", async () => {
-    const files = { "conf/app.env": "# comment\napi-token=env-file-token\napi-version=\"v 2\"\ntenant-id=e1\n" };
+    const files = { "conf/app.env": '# comment\napi-token=env-file-token\napi-version="v 2"\ntenant-id=e1\n' };
     const seen = await oneCall(capability(FILE_BINDS("file:///./conf/app.env")), files);
     expectBound(seen, "env-file-token", "v 2", "e1");
   });

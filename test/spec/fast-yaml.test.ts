@@ -12,7 +12,8 @@ import { fastParseYaml } from "../../src/spec/fast-yaml.js";
 import { parseSource } from "../../src/spec/source.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const norm = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? `#${x}` : Object.is(x, -0) ? "#-0" : x));
+const norm = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? `#${x}` : Object.is(x, -0) ? "#-0" : x));
 
 /** True when the fast path declines `text`, or reads it exactly as `yaml` does. */
 function agrees(text: string): boolean {
@@ -43,7 +44,7 @@ describe("fast YAML path", () => {
     // The loader copies the strings out of such a text (spec/source.ts): the copies must be exact.
     const texts = [
       "label: Metal API — Interconnections\nname: get-interconnection\n'ключ': [\"\\ud800 lone\", 'é', x]\n",
-      "label: API — x\nn: plain\nq: \"a\\u2014b\"\n",
+      'label: API — x\nn: plain\nq: "a\\u2014b"\n',
       "label: API — x\nv: .inf\nw: -0\n", // values JSON cannot carry: read as yaml reads them
       "label: API — x\n__proto__: {polluted: true}\n",
     ];
@@ -59,7 +60,19 @@ describe("fast YAML path", () => {
   });
 
   it("declines what it does not read: anchors, tags, flow, block scalars, duplicates, __proto__", () => {
-    for (const text of ["a: &x 1\nb: *x\n", "a: !t 1\n", "a: [1]\n", "a: |\n  x\n", "a: 1\na: 2\n", "__proto__: 1\n", "'__proto__': 1\n", "a:\tb\n", "a: 0x1f\n", "---\na: 1\n", "a: 1\r\n"]) {
+    for (const text of [
+      "a: &x 1\nb: *x\n",
+      "a: !t 1\n",
+      "a: [1]\n",
+      "a: |\n  x\n",
+      "a: 1\na: 2\n",
+      "__proto__: 1\n",
+      "'__proto__': 1\n",
+      "a:\tb\n",
+      "a: 0x1f\n",
+      "---\na: 1\n",
+      "a: 1\r\n",
+    ]) {
       expect(fastParseYaml(text), text).toBeUndefined();
     }
   });
@@ -68,7 +81,12 @@ describe("fast YAML path", () => {
     const text = readFileSync(path.join(ROOT, "metal-interconnections.naftiko.yaml"), "utf8");
     const fast = parseSource("f.yaml", text);
     const full = parseSource("f.yaml", `${text}\n# a comment\nzz: [1]\n`); // flow: not the fast path
-    for (const p of [["capability", "consumes", 0, "resources", 1], ["capability", "exposes", 1, "namespace"], ["info", "label"], ["nope"]]) {
+    for (const p of [
+      ["capability", "consumes", 0, "resources", 1],
+      ["capability", "exposes", 1, "namespace"],
+      ["info", "label"],
+      ["nope"],
+    ]) {
       expect(fast.locate(p)).toEqual(full.locate(p));
       expect(fast.locate(p, true)).toEqual(full.locate(p, true));
     }
@@ -76,10 +94,44 @@ describe("fast YAML path", () => {
 
   it("agrees with yaml on generated and mutated documents", () => {
     const chars = fc.constantFrom(..."ab Z09-_.:#'\"\n  x\\/{}[],?!&*|>%@`~+eE$");
-    const str = fc.oneof(fc.string({ unit: chars, maxLength: 30 }), fc.constantFrom("null", "true", "False", "1", "-2", "1.5", "1e3", ".inf", "0x1f", "0o7", "~", "", " a", "a ", "a: b", "a #b", "'q'", "x''y"));
-    const key = fc.oneof(fc.string({ unit: fc.constantFrom(..."abc-_/.{} :'\"$1"), maxLength: 8 }), fc.constantFrom("name", "type", "__proto__", "null", "1"));
+    const str = fc.oneof(
+      fc.string({ unit: chars, maxLength: 30 }),
+      fc.constantFrom(
+        "null",
+        "true",
+        "False",
+        "1",
+        "-2",
+        "1.5",
+        "1e3",
+        ".inf",
+        "0x1f",
+        "0o7",
+        "~",
+        "",
+        " a",
+        "a ",
+        "a: b",
+        "a #b",
+        "'q'",
+        "x''y",
+      ),
+    );
+    const key = fc.oneof(
+      fc.string({ unit: fc.constantFrom(..."abc-_/.{} :'\"$1"), maxLength: 8 }),
+      fc.constantFrom("name", "type", "__proto__", "null", "1"),
+    );
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: "small" }, str, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(tie("v"), { maxLength: 4 }), fc.dictionary(key, tie("v"), { maxKeys: 4 })),
+      v: fc.oneof(
+        { depthSize: "small" },
+        str,
+        fc.integer(),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie("v"), { maxLength: 4 }),
+        fc.dictionary(key, tie("v"), { maxKeys: 4 }),
+      ),
     })).v;
     const opts = fc.record({
       lineWidth: fc.constantFrom(0, 20, 40, 80),
@@ -88,9 +140,40 @@ describe("fast YAML path", () => {
       defaultKeyType: fc.constantFrom(null, "PLAIN" as const, "QUOTE_SINGLE" as const),
       indent: fc.constantFrom(2, 3, 4),
     });
-    fc.assert(fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), opts, (v, o) => agrees(stringify(v, o))), { numRuns: 1500 });
-    const base = ["metal-interconnections.naftiko.yaml", "capabilities/metal-bgp.naftiko.yaml"].map((f) => readFileSync(path.join(ROOT, f), "utf8").slice(0, 6000));
-    const ins = fc.constantFrom(" ", "  ", "\n", ": ", ":", "#", " #", "-", "- ", "'", "''", '"', "\n\n", "a", "\n  ", "\n    x", "{", "[", "&a ", "*a", "!t ", "|", ">", "1", "\\");
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), opts, (v, o) => agrees(stringify(v, o))),
+      { numRuns: 1500 },
+    );
+    const base = ["metal-interconnections.naftiko.yaml", "capabilities/metal-bgp.naftiko.yaml"].map((f) =>
+      readFileSync(path.join(ROOT, f), "utf8").slice(0, 6000),
+    );
+    const ins = fc.constantFrom(
+      " ",
+      "  ",
+      "\n",
+      ": ",
+      ":",
+      "#",
+      " #",
+      "-",
+      "- ",
+      "'",
+      "''",
+      '"',
+      "\n\n",
+      "a",
+      "\n  ",
+      "\n    x",
+      "{",
+      "[",
+      "&a ",
+      "*a",
+      "!t ",
+      "|",
+      ">",
+      "1",
+      "\\",
+    );
     fc.assert(
       fc.property(fc.constantFrom(...base), fc.array(fc.tuple(fc.nat(), fc.nat(3), ins), { minLength: 1, maxLength: 3 }), (t, muts) => {
         for (const [at, del, s] of muts) {

@@ -100,7 +100,10 @@ describe("naftiko validate", () => {
   });
 
   it("reports an unknown field at its key", async () => {
-    const text = GOOD.replace("      name: things-id\n      operations:\n      - method: GET", "      name: things-id\n      colour: blue\n      operations:\n      - method: GET");
+    const text = GOOD.replace(
+      "      name: things-id\n      operations:\n      - method: GET",
+      "      name: things-id\n      colour: blue\n      operations:\n      - method: GET",
+    );
     const file = write("unknown.yaml", text);
     const r = await validate(file);
     expect(r.code).toBe(1);
@@ -108,12 +111,19 @@ describe("naftiko validate", () => {
   });
 
   it("reports a call to a missing operation", async () => {
-    const text = GOOD.replace("call: things.getthing\n      with:\n        id: tools.id", "call: things.getthings\n      with:\n        id: tools.id");
+    const text = GOOD.replace(
+      "call: things.getthing\n      with:\n        id: tools.id",
+      "call: things.getthings\n      with:\n        id: tools.id",
+    );
     const file = write("missing-op.yaml", text);
     const r = await validate(file);
     expect(r.code).toBe(1);
     expect(r.lines).toHaveLength(1);
-    expect(r.lines[0]).toMatch(new RegExp(`:${lineOf(text, "call: things.getthings")}:\\d+ capability\\.exposes\\[1\\]\\.tools\\[0\\]\\.call: consumes "things" has no operation "getthings"`));
+    expect(r.lines[0]).toMatch(
+      new RegExp(
+        `:${lineOf(text, "call: things.getthings")}:\\d+ capability\\.exposes\\[1\\]\\.tools\\[0\\]\\.call: consumes "things" has no operation "getthings"`,
+      ),
+    );
   });
 
   it("reports a with key the operation does not have", async () => {
@@ -131,7 +141,9 @@ describe("naftiko validate", () => {
     const file = write("dup-ns.yaml", text);
     const r = await validate(file);
     expect(r.code).toBe(1);
-    expect(r.lines).toEqual([`${file}:${lineOf(text, "namespace: things-rest", 2)}:16 capability.exposes[1].namespace: duplicate namespace "things-rest" (already used by exposes[0])`]);
+    expect(r.lines).toEqual([
+      `${file}:${lineOf(text, "namespace: things-rest", 2)}:16 capability.exposes[1].namespace: duplicate namespace "things-rest" (already used by exposes[0])`,
+    ]);
   });
 
   it("reports two exposes on one port", async () => {
@@ -139,11 +151,18 @@ describe("naftiko validate", () => {
     const file = write("dup-port.yaml", text);
     const r = await validate(file);
     expect(r.code).toBe(1);
-    expect(r.lines).toEqual([`${file}:${lineOf(text, "port: 8080", 2)}:11 capability.exposes[1].port: port 8080 is already used by exposes[0] (things-rest)`]);
+    expect(r.lines).toEqual([
+      `${file}:${lineOf(text, "port: 8080", 2)}:11 capability.exposes[1].port: port 8080 is already used by exposes[0] (things-rest)`,
+    ]);
   });
 
   it("reports all problems at once, one line each", async () => {
-    const text = GOOD.replace("port: 9090", "port: 8080").replace("call: things.getthing\n      with:\n        id: tools.id", "call: things.nope\n      with:\n        id: tools.id").replace("      name: things-id\n      operations:\n      - method: GET", "      name: things-id\n      colour: blue\n      operations:\n      - method: GET");
+    const text = GOOD.replace("port: 9090", "port: 8080")
+      .replace("call: things.getthing\n      with:\n        id: tools.id", "call: things.nope\n      with:\n        id: tools.id")
+      .replace(
+        "      name: things-id\n      operations:\n      - method: GET",
+        "      name: things-id\n      colour: blue\n      operations:\n      - method: GET",
+      );
     const file = write("many.yaml", text);
     const r = await validate(file);
     expect(r.code).toBe(1);
@@ -154,7 +173,14 @@ describe("naftiko validate", () => {
   });
 
   it("validates every shipped capability", async () => {
-    const r = await runCli(["validate", "metal-interconnections.naftiko.yaml", ...(await import("node:fs")).readdirSync(path.join(ROOT, "capabilities")).filter((f) => f.endsWith(".yaml")).map((f) => `capabilities/${f}`)]);
+    const r = await runCli([
+      "validate",
+      "metal-interconnections.naftiko.yaml",
+      ...(await import("node:fs"))
+        .readdirSync(path.join(ROOT, "capabilities"))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => `capabilities/${f}`),
+    ]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("50 valid, 0 invalid");

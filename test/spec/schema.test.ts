@@ -160,12 +160,33 @@ describe("relaxations", () => {
   });
 
   const relaxed: Array<[string, string]> = [
-    ["R1: type, required and description on a consumed input parameter", edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  type: string\n                  required: true\n                  description: Item id\n`])],
+    [
+      "R1: type, required and description on a consumed input parameter",
+      edit(BASE, [
+        CONSUMED_PARAM,
+        `${CONSUMED_PARAM}                  type: string\n                  required: true\n                  description: Item id\n`,
+      ]),
+    ],
     ["R2: _ in a consumed resource name", edit(BASE, ["name: item-store", "name: item_store"])],
-    ["R3: an object output mapped whole on a REST operation", edit(BASE, [REST_OUTPUT, "                - type: object\n                  mapping: $.\n"])],
-    ["R3: an object output mapped whole on an MCP tool", edit(BASE, [MCP_OUTPUT, "            - type: object\n              mapping: $.\n"])],
-    ["R4: description on a rest exposes block", edit(BASE, ["      namespace: shop\n", "      namespace: shop\n      description: The shop's REST API\n"])],
-    ["R5: space and brackets in a consumed parameter name", edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                - name: Search string\n                  in: query\n                - name: created[after]\n                  in: query\n`])],
+    [
+      "R3: an object output mapped whole on a REST operation",
+      edit(BASE, [REST_OUTPUT, "                - type: object\n                  mapping: $.\n"]),
+    ],
+    [
+      "R3: an object output mapped whole on an MCP tool",
+      edit(BASE, [MCP_OUTPUT, "            - type: object\n              mapping: $.\n"]),
+    ],
+    [
+      "R4: description on a rest exposes block",
+      edit(BASE, ["      namespace: shop\n", "      namespace: shop\n      description: The shop's REST API\n"]),
+    ],
+    [
+      "R5: space and brackets in a consumed parameter name",
+      edit(BASE, [
+        CONSUMED_PARAM,
+        `${CONSUMED_PARAM}                - name: Search string\n                  in: query\n                - name: created[after]\n                  in: query\n`,
+      ]),
+    ],
   ];
 
   it.each(relaxed)("accepts %s (which the official schema rejects)", (_, text) => {
@@ -174,17 +195,75 @@ describe("relaxations", () => {
   });
 
   const nearMisses: Array<[string, string, string, string]> = [
-    ["an unknown field on a consumed input parameter", edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  foo: 1\n`]), "capability.consumes[0].resources[0].operations[0].inputParameters[0].foo", 'unknown field "foo"'],
-    ["a consumed parameter type outside the enum", edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  type: date\n`]), "capability.consumes[0].resources[0].operations[0].inputParameters[0].type", '"string", "number", "integer", "boolean", "array", "object"'],
-    ["a non-boolean required on a consumed parameter", edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  required: "yes"\n`]), "capability.consumes[0].resources[0].operations[0].inputParameters[0].required", "must be a boolean"],
-    ["required on an exposed input parameter", edit(BASE, ["              call: store.get-item\n", "              call: store.get-item\n              inputParameters:\n                - name: id\n                  in: path\n                  type: string\n                  description: Item id\n                  required: true\n"]), "capability.exposes[0].resources[0].operations[0].inputParameters[0].required", 'unknown field "required"'],
-    ["_ in an exposes namespace", edit(BASE, ["namespace: shop\n", "namespace: shop_api\n"]), "capability.exposes[0].namespace", '"shop_api" does not match the pattern ^[a-zA-Z0-9-]+$'],
-    ["_ in a consumed operation name", edit(BASE, ["            - name: get-item\n", "            - name: get_item\n"]), "capability.consumes[0].resources[0].operations[0].name", '"get_item" does not match'],
-    ["_ in a consumes namespace", edit(BASE, ["namespace: store\n", "namespace: the_store\n"]), "capability.consumes[0].namespace", '"the_store" does not match'],
-    ["description on a control exposes block", edit(BASE, ["  consumes:\n", "    - type: control\n      port: 9999\n      description: Admin\n  consumes:\n"]), "capability.exposes[2].description", 'unknown field "description"'],
-    ["a string output without mapping or value", edit(BASE, [REST_OUTPUT, "                - type: string\n"]), "capability.exposes[0].resources[0].operations[0].outputParameters[0]", 'missing required field: one of "mapping", "value"'],
-    ["an array output mapped whole without items", edit(BASE, [MCP_OUTPUT, "            - type: array\n              mapping: $.\n"]), "capability.exposes[1].tools[0].outputParameters[0]", 'missing required field "items"'],
-    ["a tab in a consumed parameter name", edit(BASE, ["                - name: id\n", '                - name: "i\\td"\n']), "capability.consumes[0].resources[0].operations[0].inputParameters[0].name", "does not match"],
+    [
+      "an unknown field on a consumed input parameter",
+      edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  foo: 1\n`]),
+      "capability.consumes[0].resources[0].operations[0].inputParameters[0].foo",
+      'unknown field "foo"',
+    ],
+    [
+      "a consumed parameter type outside the enum",
+      edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  type: date\n`]),
+      "capability.consumes[0].resources[0].operations[0].inputParameters[0].type",
+      '"string", "number", "integer", "boolean", "array", "object"',
+    ],
+    [
+      "a non-boolean required on a consumed parameter",
+      edit(BASE, [CONSUMED_PARAM, `${CONSUMED_PARAM}                  required: "yes"\n`]),
+      "capability.consumes[0].resources[0].operations[0].inputParameters[0].required",
+      "must be a boolean",
+    ],
+    [
+      "required on an exposed input parameter",
+      edit(BASE, [
+        "              call: store.get-item\n",
+        "              call: store.get-item\n              inputParameters:\n                - name: id\n                  in: path\n                  type: string\n                  description: Item id\n                  required: true\n",
+      ]),
+      "capability.exposes[0].resources[0].operations[0].inputParameters[0].required",
+      'unknown field "required"',
+    ],
+    [
+      "_ in an exposes namespace",
+      edit(BASE, ["namespace: shop\n", "namespace: shop_api\n"]),
+      "capability.exposes[0].namespace",
+      '"shop_api" does not match the pattern ^[a-zA-Z0-9-]+$',
+    ],
+    [
+      "_ in a consumed operation name",
+      edit(BASE, ["            - name: get-item\n", "            - name: get_item\n"]),
+      "capability.consumes[0].resources[0].operations[0].name",
+      '"get_item" does not match',
+    ],
+    [
+      "_ in a consumes namespace",
+      edit(BASE, ["namespace: store\n", "namespace: the_store\n"]),
+      "capability.consumes[0].namespace",
+      '"the_store" does not match',
+    ],
+    [
+      "description on a control exposes block",
+      edit(BASE, ["  consumes:\n", "    - type: control\n      port: 9999\n      description: Admin\n  consumes:\n"]),
+      "capability.exposes[2].description",
+      'unknown field "description"',
+    ],
+    [
+      "a string output without mapping or value",
+      edit(BASE, [REST_OUTPUT, "                - type: string\n"]),
+      "capability.exposes[0].resources[0].operations[0].outputParameters[0]",
+      'missing required field: one of "mapping", "value"',
+    ],
+    [
+      "an array output mapped whole without items",
+      edit(BASE, [MCP_OUTPUT, "            - type: array\n              mapping: $.\n"]),
+      "capability.exposes[1].tools[0].outputParameters[0]",
+      'missing required field "items"',
+    ],
+    [
+      "a tab in a consumed parameter name",
+      edit(BASE, ["                - name: id\n", '                - name: "i\\td"\n']),
+      "capability.consumes[0].resources[0].operations[0].inputParameters[0].name",
+      "does not match",
+    ],
   ];
 
   it.each(nearMisses)("rejects %s", (_, text, path, message) => {
@@ -199,14 +278,26 @@ describe("error messages", () => {
   it("reports an unknown field on a REST block once, at the key", () => {
     const text = edit(BASE, ["      namespace: shop\n", "      namespace: shop\n      colour: blue\n"]);
     expect(check(text)).toEqual([
-      { file: "cap.yaml", ...position(text, "colour: blue"), path: "capability.exposes[0].colour", message: 'unknown field "colour"', severity: "error" },
+      {
+        file: "cap.yaml",
+        ...position(text, "colour: blue"),
+        path: "capability.exposes[0].colour",
+        message: 'unknown field "colour"',
+        severity: "error",
+      },
     ]);
   });
 
   it("reports an unknown field deep in an operation at its key", () => {
     const text = edit(BASE, ["              name: get-item\n", "              name: get-item\n              timeout: 5\n"]);
     expect(check(text)).toEqual([
-      { file: "cap.yaml", ...position(text, "timeout: 5"), path: "capability.exposes[0].resources[0].operations[0].timeout", message: 'unknown field "timeout"', severity: "error" },
+      {
+        file: "cap.yaml",
+        ...position(text, "timeout: 5"),
+        path: "capability.exposes[0].resources[0].operations[0].timeout",
+        message: 'unknown field "timeout"',
+        severity: "error",
+      },
     ]);
   });
 
@@ -262,14 +353,25 @@ describe("error messages", () => {
   });
 
   it("lists the alternatives when an MCP tool has none of call, steps, ref or outputParameters", () => {
-    const text = edit(BASE, ["          call: store.get-item\n          with:\n            id: tools.id\n          outputParameters:\n" + MCP_OUTPUT, ""]);
+    const text = edit(BASE, [
+      "          call: store.get-item\n          with:\n            id: tools.id\n          outputParameters:\n" + MCP_OUTPUT,
+      "",
+    ]);
     expect(check(text)).toEqual([
-      expect.objectContaining({ path: "capability.exposes[1].tools[0]", message: 'missing required field: one of "call", "steps", "ref", "outputParameters"' }),
+      expect.objectContaining({
+        path: "capability.exposes[1].tools[0]",
+        message: 'missing required field: one of "call", "steps", "ref", "outputParameters"',
+      }),
     ]);
   });
 
   it("reports a deep error in an MCP tool without the required fields of the other alternatives", () => {
-    const problems = check(edit(BASE, [MCP_OUTPUT, "            - type: object\n              properties:\n                name:\n                  type: strng\n                  mapping: $.name\n"]));
+    const problems = check(
+      edit(BASE, [
+        MCP_OUTPUT,
+        "            - type: object\n              properties:\n                name:\n                  type: strng\n                  mapping: $.name\n",
+      ]),
+    );
     expect(problems).toEqual([
       expect.objectContaining({
         path: "capability.exposes[1].tools[0].outputParameters[0].properties.name.type",
@@ -281,7 +383,13 @@ describe("error messages", () => {
   it("says a forbidden field is not allowed, at its key", () => {
     const text = edit(BASE, ["      port: 9090\n", "      transport: stdio\n      port: 9090\n"]);
     expect(check(text)).toEqual([
-      { file: "cap.yaml", ...position(text, "port: 9090"), path: "capability.exposes[1].port", message: 'field "port" is not allowed here', severity: "error" },
+      {
+        file: "cap.yaml",
+        ...position(text, "port: 9090"),
+        path: "capability.exposes[1].port",
+        message: 'field "port" is not allowed here',
+        severity: "error",
+      },
     ]);
   });
 
@@ -338,7 +446,11 @@ const EXPOSED_OUTPUT = String.raw`^capability\.exposes\[\d+\]\.(resources\[\d+\]
 
 /** Which relaxation an official-schema problem falls under, if any. */
 function relaxation(p: Problem): Relaxation | undefined {
-  if (new RegExp(`${CONSUMED_INPUT}\\.(type|required|description)$`).test(p.path) && /^unknown field "(type|required|description)"$/.test(p.message)) return "R1";
+  if (
+    new RegExp(`${CONSUMED_INPUT}\\.(type|required|description)$`).test(p.path) &&
+    /^unknown field "(type|required|description)"$/.test(p.message)
+  )
+    return "R1";
   if (/consumes\[\d+\]\.resources\[\d+\]\.name$/.test(p.path) && /^"[\w-]*_[\w-]*" does not match the pattern/.test(p.message)) return "R2";
   if (new RegExp(EXPOSED_OUTPUT).test(p.path) && p.message === 'missing required field "properties"') return "R3";
   if (/^capability\.exposes\[\d+\]\.description$/.test(p.path) && p.message === 'unknown field "description"') return "R4";

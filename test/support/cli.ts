@@ -83,12 +83,22 @@ export function logMessages(stderr: string): string[] {
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runCommand(process.execPath, [CLI, ...args], env, timeoutMs, `naftiko ${args.join(" ")}`);
 }
 
 /** Runs a command to its end with the CLI's working directory and a bare environment (PATH + `env`). */
-export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000, name = `${path.basename(command)} ${args.join(" ")}`): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+  name = `${path.basename(command)} ${args.join(" ")}`,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

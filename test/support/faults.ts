@@ -15,7 +15,10 @@ export interface FaultsRig {
   /** MCP endpoint URL, e.g. http://127.0.0.1:1235/mcp */
   mcp: string;
   logs: string[];
-  callTool(name: string, args: Record<string, unknown>): Promise<{ status: number; result?: { isError?: boolean; content: Array<{ text: string }> }; error?: unknown }>;
+  callTool(
+    name: string,
+    args: Record<string, unknown>,
+  ): Promise<{ status: number; result?: { isError?: boolean; content: Array<{ text: string }> }; error?: unknown }>;
   stop(): Promise<void>;
 }
 

@@ -25,13 +25,13 @@
  *
  * Authentication is never checked (Microcks does not either). Every request is recorded in `requests`.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { formDecode, partsCriteria, paramsCriteria, queryPairs, type Pairs } from './microcks/dispatch.js';
-import { loadService, type MockOperation, type MockResponse, type MockService } from './microcks/model.js';
-import { hasTemplate, renderTemplate, TemplateError } from './microcks/template.js';
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { formDecode, partsCriteria, paramsCriteria, queryPairs, type Pairs } from "./microcks/dispatch.js";
+import { loadService, type MockOperation, type MockResponse, type MockService } from "./microcks/model.js";
+import { hasTemplate, renderTemplate, TemplateError } from "./microcks/template.js";
 
-export type { MockOperation, MockResponse, MockService } from './microcks/model.js';
+export type { MockOperation, MockResponse, MockService } from "./microcks/model.js";
 
 export interface RecordedRequest {
   method: string;
@@ -68,7 +68,7 @@ export interface MockUpstream {
   baseUrlFor(apiTitleOrSlug: string, version?: string): string;
 }
 
-const HOST = '127.0.0.1';
+const HOST = "127.0.0.1";
 
 interface Reply {
   status: number;
@@ -78,7 +78,7 @@ interface Reply {
 
 const jsonError = (status: number, error: string, message: string, extra: Record<string, unknown> = {}): Reply => ({
   status,
-  headers: { 'content-type': 'application/json;charset=UTF-8' },
+  headers: { "content-type": "application/json;charset=UTF-8" },
   body: JSON.stringify({ error, message, ...extra }),
 });
 
@@ -94,21 +94,21 @@ export async function startMicrocks(documents: string[]): Promise<MockUpstream> 
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rawUrl = req.url ?? '/';
-      const q = rawUrl.indexOf('?');
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const rawUrl = req.url ?? "/";
+      const q = rawUrl.indexOf("?");
       const rec: RecordedRequest = {
-        method: (req.method ?? 'GET').toUpperCase(),
+        method: (req.method ?? "GET").toUpperCase(),
         path: q >= 0 ? rawUrl.slice(0, q) : rawUrl,
-        rawQuery: q >= 0 ? rawUrl.slice(q + 1) : '',
+        rawQuery: q >= 0 ? rawUrl.slice(q + 1) : "",
         query: {},
         headers: {},
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: Buffer.concat(chunks).toString("utf8"),
       };
       for (const [k, v] of queryPairsAll(rec.rawQuery)) if (!(k in rec.query)) rec.query[k] = v;
       for (const [k, v] of Object.entries(req.headers)) {
-        if (v !== undefined) rec.headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+        if (v !== undefined) rec.headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
       }
       requests.push(rec);
 
@@ -119,7 +119,7 @@ export async function startMicrocks(documents: string[]): Promise<MockUpstream> 
         reply = r.reply;
         delay = r.delayMs;
       } catch (e) {
-        reply = jsonError(500, e instanceof TemplateError ? 'template_error' : 'mock_failure', (e as Error).message);
+        reply = jsonError(500, e instanceof TemplateError ? "template_error" : "mock_failure", (e as Error).message);
       }
       rec.status = reply.status;
       const send = () => {
@@ -132,9 +132,9 @@ export async function startMicrocks(documents: string[]): Promise<MockUpstream> 
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(0, HOST, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });
@@ -151,10 +151,10 @@ export async function startMicrocks(documents: string[]): Promise<MockUpstream> 
         (s) => (s.title === apiTitleOrSlug || s.slug === apiTitleOrSlug) && (version === undefined || s.version === version),
       );
       if (matches.length !== 1) {
-        const known = services.map((s) => `"${s.title}" ${s.version}`).join(', ');
+        const known = services.map((s) => `"${s.title}" ${s.version}`).join(", ");
         throw new Error(
           matches.length === 0
-            ? `no service "${apiTitleOrSlug}"${version ? ` version ${version}` : ''} (known: ${known})`
+            ? `no service "${apiTitleOrSlug}"${version ? ` version ${version}` : ""} (known: ${known})`
             : `service "${apiTitleOrSlug}" has several versions; pass one (known: ${known})`,
         );
       }
@@ -174,11 +174,11 @@ export async function startMicrocks(documents: string[]): Promise<MockUpstream> 
 function queryPairsAll(rawQuery: string): Pairs {
   if (!rawQuery) return [];
   return rawQuery
-    .split('&')
+    .split("&")
     .filter((p) => p.length > 0)
     .map((p) => {
-      const eq = p.indexOf('=');
-      return eq < 0 ? [formDecode(p), ''] : [formDecode(p.slice(0, eq)), formDecode(p.slice(eq + 1))];
+      const eq = p.indexOf("=");
+      return eq < 0 ? [formDecode(p), ""] : [formDecode(p.slice(0, eq)), formDecode(p.slice(eq + 1))];
     });
 }
 
@@ -187,27 +187,27 @@ function decodeSegment(s: string): string {
 }
 
 function handle(services: MockService[], rec: RecordedRequest): { reply: Reply; delayMs: number } {
-  const segs = rec.path.split('/');
+  const segs = rec.path.split("/");
   // ['', 'rest', service, version, ...resource]
-  if (segs[1] !== 'rest' || segs.length < 4) {
-    return { reply: jsonError(404, 'not_found', `expected /rest/<service>/<version>/…, got ${rec.path}`), delayMs: 0 };
+  if (segs[1] !== "rest" || segs.length < 4) {
+    return { reply: jsonError(404, "not_found", `expected /rest/<service>/<version>/…, got ${rec.path}`), delayMs: 0 };
   }
   const svcName = decodeSegment(segs[2]!);
   const version = decodeSegment(segs[3]!);
   const service = services.find((s) => (s.title === svcName || s.slug === svcName) && s.version === version);
   if (!service) {
-    const known = services.map((s) => `${s.title}/${s.version}`).join(', ');
+    const known = services.map((s) => `${s.title}/${s.version}`).join(", ");
     return {
-      reply: jsonError(404, 'service_not_found', `no service ${svcName} version ${version} (known: ${known})`),
+      reply: jsonError(404, "service_not_found", `no service ${svcName} version ${version} (known: ${known})`),
       delayMs: 0,
     };
   }
   rec.service = service.title;
 
   let resourceSegs = segs.slice(4).map(decodeSegment);
-  if (resourceSegs.length === 0) resourceSegs = [''];
-  else if (resourceSegs.length > 1 && resourceSegs[resourceSegs.length - 1] === '') resourceSegs = resourceSegs.slice(0, -1);
-  const resourcePath = '/' + resourceSegs.join('/');
+  if (resourceSegs.length === 0) resourceSegs = [""];
+  else if (resourceSegs.length > 1 && resourceSegs[resourceSegs.length - 1] === "") resourceSegs = resourceSegs.slice(0, -1);
+  const resourcePath = "/" + resourceSegs.join("/");
 
   const candidates: Array<{ op: MockOperation; params: Pairs }> = [];
   for (const op of service.operations) {
@@ -221,9 +221,9 @@ function handle(services: MockService[], rec: RecordedRequest): { reply: Reply; 
     return {
       reply: jsonError(
         404,
-        'operation_not_found',
+        "operation_not_found",
         `no operation ${rec.method} ${resourcePath} in ${service.title} ${service.version}` +
-          (allowed.length ? ` (path exists for: ${allowed.join(', ')})` : ''),
+          (allowed.length ? ` (path exists for: ${allowed.join(", ")})` : ""),
       ),
       delayMs: 0,
     };
@@ -233,37 +233,37 @@ function handle(services: MockService[], rec: RecordedRequest): { reply: Reply; 
 
   // Parameter constraints.
   const qPairs = queryPairs(rec.rawQuery);
-  const cookies = parseCookies(rec.headers.cookie ?? '');
+  const cookies = parseCookies(rec.headers.cookie ?? "");
   for (const c of op.required) {
     const present =
-      c.in === 'query'
+      c.in === "query"
         ? queryPairsAll(rec.rawQuery).some(([k]) => k === c.name)
-        : c.in === 'header'
+        : c.in === "header"
           ? c.name.toLowerCase() in rec.headers
           : c.name in cookies;
     if (!present) {
-      return { reply: jsonError(400, 'bad_request', `Parameter ${c.name} is required`), delayMs: op.delayMs };
+      return { reply: jsonError(400, "bad_request", `Parameter ${c.name} is required`), delayMs: op.delayMs };
     }
   }
 
   // Dispatch criteria of the live request.
   let criteria: string | undefined;
   switch (op.rootDispatcher) {
-    case 'URI_PARTS':
+    case "URI_PARTS":
       criteria = partsCriteria(op.rootDispatcherRules, pathParams);
       break;
-    case 'URI_PARAMS':
+    case "URI_PARAMS":
       criteria = paramsCriteria(op.rootDispatcherRules, qPairs);
       break;
-    case 'URI_ELEMENTS':
+    case "URI_ELEMENTS":
       criteria = partsCriteria(op.rootDispatcherRules, pathParams) + paramsCriteria(op.rootDispatcherRules, qPairs);
       break;
-    case 'QUERY_HEADER':
+    case "QUERY_HEADER":
       criteria = paramsCriteria(op.rootDispatcherRules, Object.entries(rec.headers), true);
       break;
-    case 'SCRIPT':
-    case 'GROOVY':
-    case 'JS':
+    case "SCRIPT":
+    case "GROOVY":
+    case "JS":
       criteria = op.scriptResult ?? undefined;
       break;
     case null:
@@ -275,20 +275,31 @@ function handle(services: MockService[], rec: RecordedRequest): { reply: Reply; 
   let response: MockResponse | undefined;
   if (criteria !== undefined) {
     response =
-      pick(op.responses.filter((r) => r.dispatchCriteria === criteria), accept) ??
-      pick(op.responses.filter((r) => r.name === criteria), accept);
+      pick(
+        op.responses.filter((r) => r.dispatchCriteria === criteria),
+        accept,
+      ) ??
+      pick(
+        op.responses.filter((r) => r.name === criteria),
+        accept,
+      );
   } else {
-    response = pick(op.responses.filter((r) => r.dispatchCriteria === null), accept);
+    response = pick(
+      op.responses.filter((r) => r.dispatchCriteria === null),
+      accept,
+    );
   }
-  if (!response && op.fallback !== null) response = pick(op.responses.filter((r) => r.name === op.fallback), accept);
+  if (!response && op.fallback !== null)
+    response = pick(
+      op.responses.filter((r) => r.name === op.fallback),
+      accept,
+    );
   if (!response && op.rootDispatcher === null) response = pick(op.responses, accept);
   if (!response) {
     const message =
-      op.rootDispatcher !== null
-        ? `The response ${criteria} does not exist!`
-        : `operation ${op.name} has no named example to answer with`;
+      op.rootDispatcher !== null ? `The response ${criteria} does not exist!` : `operation ${op.name} has no named example to answer with`;
     return {
-      reply: jsonError(400, 'no_matching_example', message, {
+      reply: jsonError(400, "no_matching_example", message, {
         operation: op.name,
         dispatcher: op.dispatcher,
         dispatchCriteria: criteria ?? null,
@@ -306,11 +317,11 @@ function handle(services: MockService[], rec: RecordedRequest): { reply: Reply; 
     headers: rec.headers,
   });
   const headers: Record<string, string> = {};
-  if (response.mediaType !== null) headers['content-type'] = `${response.mediaType};charset=UTF-8`;
+  if (response.mediaType !== null) headers["content-type"] = `${response.mediaType};charset=UTF-8`;
   for (const [name, value] of response.headers) {
     headers[name.toLowerCase()] = hasTemplate(value) ? renderTemplate(value, evaluable()) : value;
   }
-  let body = response.content ?? '';
+  let body = response.content ?? "";
   if (hasTemplate(body)) body = renderTemplate(body, evaluable());
   return { reply: { status: response.status, headers, body }, delayMs: op.delayMs };
 }
@@ -322,11 +333,11 @@ function matchPath(op: MockOperation, segs: string[]): Pairs | null {
   for (let i = 0; i < segs.length; i++) {
     const t = op.segments[i]!;
     const s = segs[i]!;
-    if ('literal' in t) {
+    if ("literal" in t) {
       if (t.literal !== s) return null;
     } else {
       const m = t.regex.exec(s);
-      if (!m || s === '') return null;
+      if (!m || s === "") return null;
       t.names.forEach((n, j) => out.push([n, m[j + 1]!]));
     }
   }
@@ -337,7 +348,7 @@ function matchPath(op: MockOperation, segs: string[]): Pairs | null {
 function pick(candidates: MockResponse[], accept: string | undefined): MockResponse | undefined {
   if (candidates.length === 0) return undefined;
   if (accept) {
-    const wanted = accept.split(',').map((a) => a.split(';')[0]!.trim().toLowerCase());
+    const wanted = accept.split(",").map((a) => a.split(";")[0]!.trim().toLowerCase());
     const hit = candidates.find((r) => r.mediaType !== null && wanted.includes(r.mediaType.toLowerCase()));
     if (hit) return hit;
   }
@@ -346,8 +357,8 @@ function pick(candidates: MockResponse[], accept: string | undefined): MockRespo
 
 function parseCookies(header: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
     if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   return out;

@@ -6,5 +6,7 @@ process.stderr.write("probe: active\n");
 
 register(
   "data:text/javascript," +
-    encodeURIComponent(`export async function resolve(s, c, next) { if (s.includes("@opentelemetry")) process.stderr.write("probe: loaded " + s + "\\n"); return next(s, c); }`),
+    encodeURIComponent(
+      `export async function resolve(s, c, next) { if (s.includes("@opentelemetry")) process.stderr.write("probe: loaded " + s + "\\n"); return next(s, c); }`,
+    ),
 );

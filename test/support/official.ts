@@ -38,7 +38,11 @@ export async function serveFiles(files: Record<string, string>, options: ServeOp
 
 /** A bare JSON-RPC request, as clients of the reference engine send it (no initialize, no Accept). */
 export async function mcp(base: string, method: string, params: unknown, headers: Record<string, string> = {}) {
-  const res = await post(`${base.replace(/^http:\/\/[^/:]+/, "http://localhost")}/`, { "Content-Type": "application/json", ...headers }, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
+  const res = await post(
+    `${base.replace(/^http:\/\/[^/:]+/, "http://localhost")}/`,
+    { "Content-Type": "application/json", ...headers },
+    JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  );
   return { ...res, json: () => JSON.parse(res.text) };
 }
 

@@ -13,22 +13,20 @@
  *    (json-schema-faker) fails on them at random with 500. Fix: make those array items a plain `Href`
  *    (which is what the real API returns without `include`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import YAML from "yaml";
 
 /** The faithful fixture (never edited). */
-export const METAL_OPENAPI_FIXTURE = fileURLToPath(
-  new URL('../fixtures/upstream/metal-interconnections.openapi.yaml', import.meta.url),
-);
+export const METAL_OPENAPI_FIXTURE = fileURLToPath(new URL("../fixtures/upstream/metal-interconnections.openapi.yaml", import.meta.url));
 
-const HREF_REF = '#/components/schemas/Href';
+const HREF_REF = "#/components/schemas/Href";
 
 function schemaAt(doc: any, name: string): any {
   const schema = doc?.components?.schemas?.[name];
-  if (schema === undefined || schema === null || typeof schema !== 'object') {
+  if (schema === undefined || schema === null || typeof schema !== "object") {
     throw new Error(`applyPrismWorkaround: schema components.schemas.${name} not found`);
   }
   return schema;
@@ -45,7 +43,7 @@ function oneOfToAnyOf(doc: any, name: string): void {
 
 function itemsToHref(doc: any, name: string, property: string): void {
   const prop = schemaAt(doc, name).properties?.[property];
-  if (prop === undefined || prop.type !== 'array' || prop.items === undefined) {
+  if (prop === undefined || prop.type !== "array" || prop.items === undefined) {
     throw new Error(`applyPrismWorkaround: components.schemas.${name}.properties.${property} is not an array`);
   }
   prop.items = { $ref: HREF_REF };
@@ -58,18 +56,18 @@ function itemsToHref(doc: any, name: string, property: string): void {
 export function applyPrismWorkaround(doc: any): any {
   const copy = structuredClone(doc);
   if (copy?.components?.schemas?.Href === undefined) {
-    throw new Error('applyPrismWorkaround: components.schemas.Href not found');
+    throw new Error("applyPrismWorkaround: components.schemas.Href not found");
   }
-  oneOfToAnyOf(copy, 'VirtualCircuitCreateInput');
-  oneOfToAnyOf(copy, 'VirtualCircuitUpdateInput');
-  itemsToHref(copy, 'InterconnectionPort', 'virtual_circuits');
-  itemsToHref(copy, 'Vrf', 'virtual_circuits');
+  oneOfToAnyOf(copy, "VirtualCircuitCreateInput");
+  oneOfToAnyOf(copy, "VirtualCircuitUpdateInput");
+  itemsToHref(copy, "InterconnectionPort", "virtual_circuits");
+  itemsToHref(copy, "Vrf", "virtual_circuits");
   return copy;
 }
 
 /** Parses the fixture (or `source`) with `yaml` and applies {@link applyPrismWorkaround}. */
 export function loadPatchedSpec(source: string = METAL_OPENAPI_FIXTURE): any {
-  const doc: unknown = YAML.parse(readFileSync(source, 'utf8'));
+  const doc: unknown = YAML.parse(readFileSync(source, "utf8"));
   return applyPrismWorkaround(doc);
 }
 
@@ -79,8 +77,8 @@ export function loadPatchedSpec(source: string = METAL_OPENAPI_FIXTURE): any {
  * removes the directory when done).
  */
 export function writePatchedSpec(source: string = METAL_OPENAPI_FIXTURE): { file: string; dir: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'naftiko-prism-'));
-  const file = path.join(dir, 'metal-interconnections.prism.openapi.json');
+  const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-prism-"));
+  const file = path.join(dir, "metal-interconnections.prism.openapi.json");
   writeFileSync(file, JSON.stringify(loadPatchedSpec(source), null, 2));
   return { file, dir };
 }

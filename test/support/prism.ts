@@ -5,12 +5,12 @@
  * `https://api.equinix.com/metal/v1` is NOT a prefix (`/metal/v1/connections/…` gets 404 from Prism).
  * So `url` is `http://127.0.0.1:<port>` and operation paths like `/connections/{id}` are appended to it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import path from 'node:path';
-import { writePatchedSpec } from './prism-workaround.js';
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+import { writePatchedSpec } from "./prism-workaround.js";
 
 export interface PrismHandle {
   url: string;
@@ -18,7 +18,7 @@ export interface PrismHandle {
   stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
+const HOST = "127.0.0.1";
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 const TAIL_LINES = 40;
@@ -27,9 +27,9 @@ const require = createRequire(import.meta.url);
 
 /** Absolute path of prism-cli's bin JS file (read from its package.json `bin`). */
 function prismBin(): string {
-  const pkgPath = require.resolve('@stoplight/prism-cli/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin?: string | Record<string, string> };
-  const rel = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.prism;
+  const pkgPath = require.resolve("@stoplight/prism-cli/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { bin?: string | Record<string, string> };
+  const rel = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.prism;
   if (!rel) throw new Error(`no "prism" bin in ${pkgPath}`);
   return path.resolve(path.dirname(pkgPath), rel);
 }
@@ -45,13 +45,13 @@ const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function track(child: ChildProcess): void {
   live.add(child);
-  child.once('exit', () => live.delete(child));
+  child.once("exit", () => live.delete(child));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once('exit', () => {
+    process.once("exit", () => {
       for (const c of live) {
         try {
-          c.kill('SIGKILL');
+          c.kill("SIGKILL");
         } catch {
           /* already gone */
         }
@@ -64,11 +64,11 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
-    srv.once('error', reject);
+    srv.once("error", reject);
     srv.listen(0, HOST, () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error("could not get a free port"))));
     });
   });
 }
@@ -82,8 +82,8 @@ function canConnect(port: number): Promise<boolean> {
       resolve(ok);
     };
     sock.setTimeout(1_000, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
+    sock.once("connect", () => done(true));
+    sock.once("error", () => done(false));
   });
 }
 
@@ -92,15 +92,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Keeps the last `TAIL_LINES` lines of a stream (and drains it so Prism never blocks on a full pipe). */
 class Tail {
   private lines: string[] = [];
-  private partial = '';
+  private partial = "";
   push(chunk: string): void {
-    const parts = (this.partial + chunk).split('\n');
-    this.partial = parts.pop() ?? '';
+    const parts = (this.partial + chunk).split("\n");
+    this.partial = parts.pop() ?? "";
     this.lines.push(...parts);
     if (this.lines.length > TAIL_LINES) this.lines.splice(0, this.lines.length - TAIL_LINES);
   }
   toString(): string {
-    return [...this.lines, this.partial].filter((l) => l.length > 0).join('\n');
+    return [...this.lines, this.partial].filter((l) => l.length > 0).join("\n");
   }
 }
 
@@ -108,22 +108,22 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      child.off('exit', onExit);
+      child.off("exit", onExit);
       resolve(false);
     }, ms);
     const onExit = () => {
       clearTimeout(timer);
       resolve(true);
     };
-    child.once('exit', onExit);
+    child.once("exit", onExit);
   });
 }
 
 async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+  child.kill("SIGTERM");
   if (await waitExit(child, STOP_TIMEOUT_MS)) return;
-  child.kill('SIGKILL');
+  child.kill("SIGKILL");
   await waitExit(child, STOP_TIMEOUT_MS);
 }
 
@@ -137,36 +137,34 @@ async function launch(spec: string, dynamic: boolean): Promise<Attempt> {
   const args = [
     `--import=data:text/javascript,${encodeURIComponent(WATCHDOG)}`,
     prismBin(),
-    'mock',
-    '-h',
+    "mock",
+    "-h",
     HOST,
-    '-p',
+    "-p",
     String(port),
-    '--no-multiprocess', // would fork a cluster worker when NODE_ENV=production
-    ...(dynamic ? ['-d'] : []),
+    "--no-multiprocess", // would fork a cluster worker when NODE_ENV=production
+    ...(dynamic ? ["-d"] : []),
     spec,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
   track(child);
   const out = new Tail();
   const err = new Tail();
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => err.push(c));
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => out.push(c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => err.push(c));
   let spawnError: Error | undefined;
-  child.once('error', (e) => (spawnError = e));
+  child.once("error", (e) => (spawnError = e));
 
   const describe = () =>
-    `Prism (${dynamic ? 'dynamic' : 'static'}, port ${port}, spec ${spec})\n` +
-    `--- stderr tail ---\n${err.toString() || '(empty)'}\n--- stdout tail ---\n${out.toString() || '(empty)'}`;
+    `Prism (${dynamic ? "dynamic" : "static"}, port ${port}, spec ${spec})\n` +
+    `--- stderr tail ---\n${err.toString() || "(empty)"}\n--- stdout tail ---\n${out.toString() || "(empty)"}`;
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (spawnError) throw new Error(`failed to spawn ${describe()}\n${spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
-      const e = new Error(
-        `Prism exited before listening (code ${child.exitCode}, signal ${child.signalCode}): ${describe()}`,
-      );
-      (e as Error & { addrInUse?: boolean }).addrInUse = /EADDRINUSE/.test(out + '\n' + err);
+      const e = new Error(`Prism exited before listening (code ${child.exitCode}, signal ${child.signalCode}): ${describe()}`);
+      (e as Error & { addrInUse?: boolean }).addrInUse = /EADDRINUSE/.test(out + "\n" + err);
       throw e;
     }
     if (await canConnect(port)) return { child, port };

@@ -11,7 +11,13 @@ export interface RawResponse {
  * Sends a request with exactly this request target: fetch() would normalise `..` and friends away,
  * and hostile input is precisely what a normalising client never sends.
  */
-export function rawRequest(base: string, method: string, target: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawResponse> {
+export function rawRequest(
+  base: string,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<RawResponse> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, method, path: target, headers, agent: false }, (res) => {

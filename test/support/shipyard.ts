@@ -93,12 +93,21 @@ export function prepareTutorial(mock: MockUpstream): string {
     });
     if (changed) writeFileSync(file, doc.toString());
   }
-  writeFileSync(path.join(dir, "shared/secrets.yaml"), Object.entries(SECRETS).map(([k, v]) => `${k}: "${v}"\n`).join(""));
+  writeFileSync(
+    path.join(dir, "shared/secrets.yaml"),
+    Object.entries(SECRETS)
+      .map(([k, v]) => `${k}: "${v}"\n`)
+      .join(""),
+  );
   return dir;
 }
 
 /** A POST with exactly the headers given (fetch would add `Accept`), as curl -d sends it. */
-export function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+export function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
@@ -127,7 +136,9 @@ export function jq(args: string[], input: string): Promise<{ code: number | null
 
 /** Exposes namespace of the block a step file puts on `port`. */
 function blockOnPort(tutorial: string, file: string, port: number): { namespace: string; all: string[] } {
-  const doc = parseYaml(readFileSync(path.join(tutorial, file), "utf8")) as { capability: { exposes: Array<{ namespace: string; port: number }> } };
+  const doc = parseYaml(readFileSync(path.join(tutorial, file), "utf8")) as {
+    capability: { exposes: Array<{ namespace: string; port: number }> };
+  };
   const blocks = doc.capability.exposes;
   const hit = blocks.find((b) => b.port === port);
   if (!hit) throw new Error(`${file} has no exposes block on port ${port}`);
@@ -143,11 +154,18 @@ export async function runCase(tutorial: string, c: ShipyardCase): Promise<CaseRe
     let data: string;
     if ((c.type ?? "mcp") === "rest") {
       const url = `http://localhost:${port}${c.path}`;
-      const res = c.method === "GET" ? await fetch(url) : await fetch(url, { method: c.method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(c.body ?? {}) });
+      const res =
+        c.method === "GET"
+          ? await fetch(url)
+          : await fetch(url, { method: c.method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(c.body ?? {}) });
       data = await res.text();
     } else {
       const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: c.tool, arguments: c.args ?? {} } });
-      const res = await post(`http://localhost:${port}/`, { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` }, body);
+      const res = await post(
+        `http://localhost:${port}/`,
+        { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` },
+        body,
+      );
       const isError = await jq(["-r", ".result.isError // false"], res.text);
       const text = await jq(["-r", ".result.content[0].text"], res.text);
       if (isError.stdout.trim() === "true") return fail("tool returned an error", text.stdout);

@@ -24,7 +24,9 @@ export const SHIPPED: string[] = [
 
 /** Serves a capability in-process with every consumes block pointed at the upstream and free ports. */
 export async function serveAgainst(spec: CapabilityCases, upstream: RecordingUpstream): Promise<Served> {
-  const baseUris = Object.fromEntries(spec.consumes.map((c) => [c.namespace, `${upstream.url}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]));
+  const baseUris = Object.fromEntries(
+    spec.consumes.map((c) => [c.namespace, `${upstream.url}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]),
+  );
   const ports = Object.fromEntries((spec.doc.capability.exposes as Array<{ namespace: string }>).map((x) => [x.namespace, 0]));
   return serveCapability(await loadCapability(spec.file), { baseUris, ports, env: { EQUINIX_API_KEY: SECRET }, log: () => {} });
 }
@@ -95,7 +97,9 @@ export function loadCases(file: string): CapabilityCases {
   const doc = parse(readFileSync(file, "utf8")) as Dict;
   const consumes: Dict[] = doc.capability?.consumes ?? [];
   const ops = new Map<string, { c: Dict; resource: Dict; op: Dict }>();
-  for (const c of consumes) for (const resource of c.resources ?? []) for (const op of resource.operations ?? []) ops.set(`${c.namespace}.${op.name}`, { c, resource, op });
+  for (const c of consumes)
+    for (const resource of c.resources ?? [])
+      for (const op of resource.operations ?? []) ops.set(`${c.namespace}.${op.name}`, { c, resource, op });
 
   const expectedFor = (call: string, values: Map<string, unknown>): Expected => {
     const { c, resource, op } = ops.get(call)!;
@@ -113,7 +117,8 @@ export function loadCases(file: string): CapabilityCases {
     }
     const a = c.authentication;
     let auth: Expected["auth"];
-    if (a?.type === "apikey") auth = (a.placement ?? "header") === "header" ? { header: a.key.toLowerCase(), value: SECRET } : { query: a.key, value: SECRET };
+    if (a?.type === "apikey")
+      auth = (a.placement ?? "header") === "header" ? { header: a.key.toLowerCase(), value: SECRET } : { query: a.key, value: SECRET };
     if (a?.type === "bearer") auth = { header: "authorization", value: `Bearer ${SECRET}` };
     return { method, path, query, body, auth };
   };
@@ -174,7 +179,14 @@ export function loadCases(file: string): CapabilityCases {
           const input = String(source).replace(/^tools\./, "");
           const p = params.find((x) => x.name === param);
           if (!p) continue;
-          const v = p.in === "path" ? pathSample(input) : p.in === "body" ? sample("object", input) : p.type === "object" ? undefined : sample(p.type, input);
+          const v =
+            p.in === "path"
+              ? pathSample(input)
+              : p.in === "body"
+                ? sample("object", input)
+                : p.type === "object"
+                  ? undefined
+                  : sample(p.type, input);
           if (v === undefined) continue;
           args[input] = v;
           if (p.in !== "body" || (target.op.method ?? "GET") !== "GET") values.set(param, v);

@@ -14,7 +14,10 @@ export function assertUpstreamSaw(upstream: RecordingUpstream, before: number, e
   expect(entries.sort()).toEqual(wanted.sort());
   for (const [name, value] of expected.query) {
     // Arrays travel as one comma-joined parameter, never repeated.
-    if (value.includes(",")) expect(got.query).toContain(`${encodeURIComponent(name).replace(/%5B/g, "[").replace(/%5D/g, "]")}=${value.split(",").map(encodeURIComponent).join(",")}`);
+    if (value.includes(","))
+      expect(got.query).toContain(
+        `${encodeURIComponent(name).replace(/%5B/g, "[").replace(/%5D/g, "]")}=${value.split(",").map(encodeURIComponent).join(",")}`,
+      );
   }
   if (expected.auth && "header" in expected.auth) expect(got.headers[expected.auth.header]).toBe(expected.auth.value);
   if (expected.body !== undefined) {

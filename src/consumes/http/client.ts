@@ -27,7 +27,6 @@ export interface UpstreamResponse {
 /** Default for the largest upstream body read whole (to map or convert it): a bound on memory per call. */
 export const MAX_READ_BODY = 32 * 1024 * 1024;
 
-
 /**
  * What a call needs of its caller's "I have gone" signal. An AbortSignal fits; so does the REST
  * adapter's lighter {@link CallerGone}, which skips EventTarget's cost on every request.
@@ -198,8 +197,14 @@ export function send(pools: Pools, req: UpstreamRequest, opts: CallOptions): Pro
  * larger than the limit is refused (502) rather than buffered: an upstream must not be able to make
  * the runtime hold gigabytes.
  */
-export async function readBody(res: UpstreamResponse, opts: CallOptions, origin: string, limit = res.maxBody ?? MAX_READ_BODY): Promise<Buffer> {
-  const tooBig = () => new UpstreamError("bad_response", `upstream ${origin} answered with a body larger than ${limit} bytes, the most this runtime reads`);
+export async function readBody(
+  res: UpstreamResponse,
+  opts: CallOptions,
+  origin: string,
+  limit = res.maxBody ?? MAX_READ_BODY,
+): Promise<Buffer> {
+  const tooBig = () =>
+    new UpstreamError("bad_response", `upstream ${origin} answered with a body larger than ${limit} bytes, the most this runtime reads`);
   const declared = Number(res.headers["content-length"]);
   if (declared > limit) {
     res.body.destroy();
@@ -219,7 +224,8 @@ export function upstreamFailure(e: unknown, origin: string, timedOut: boolean, o
   const err = e as { code?: string; name?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code;
   // The connect timeout is its own (shorter) setting: naming the call timeout here would mislead.
-  if (code === "UND_ERR_CONNECT_TIMEOUT") return new UpstreamError("timeout", `upstream ${origin}: connection not established within the connect timeout`);
+  if (code === "UND_ERR_CONNECT_TIMEOUT")
+    return new UpstreamError("timeout", `upstream ${origin}: connection not established within the connect timeout`);
   if (timedOut || err.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     return new UpstreamError("timeout", `upstream ${origin} did not answer within ${opts.totalTimeout ?? opts.timeout} ms`);
   }

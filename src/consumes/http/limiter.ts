@@ -65,11 +65,14 @@ export class Limiter {
           this.active++;
           resolve(this.releaser());
         },
-        timer: setTimeout(() => {
-          this.remove(waiter);
-          signal?.removeEventListener("abort", onAbort);
-          reject(this.overloaded());
-        }, Math.min(maxWait, this.options.queueTimeout)),
+        timer: setTimeout(
+          () => {
+            this.remove(waiter);
+            signal?.removeEventListener("abort", onAbort);
+            reject(this.overloaded());
+          },
+          Math.min(maxWait, this.options.queueTimeout),
+        ),
       };
       this.queue.push(waiter);
       signal?.addEventListener("abort", onAbort, { once: true });

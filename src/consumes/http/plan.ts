@@ -48,7 +48,13 @@ export interface CallPolicy {
   maxResponseBody?: number;
 }
 
-export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Lookup, pools: Pools, policy: CallPolicy = { retry: DEFAULT_RETRY }): OperationPlan {
+export function compileOperation(
+  ref: ConsumedRef,
+  baseUri: string,
+  binds: Lookup,
+  pools: Pools,
+  policy: CallPolicy = { retry: DEFAULT_RETRY },
+): OperationPlan {
   const { operation, resource } = ref;
   const method = (operation.method ?? "GET").toUpperCase();
   // Never POST or PATCH, whatever a hint says: a repeated create is a second resource.
@@ -56,7 +62,10 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
   const base = new URL(baseUri);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, "");
-  const params: ParamPlan[] = ref.params.map((param) => ({ param, value: param.value === undefined ? undefined : compileTemplate(param.value) }));
+  const params: ParamPlan[] = ref.params.map((param) => ({
+    param,
+    value: param.value === undefined ? undefined : compileTemplate(param.value),
+  }));
   const pathParts = splitPath(resource.path).map((part) =>
     "text" in part ? part : { ...part, declared: params.find((p) => p.param.in === "path" && p.param.name === part.variable) },
   );
@@ -70,7 +79,8 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
   const build = (args: Args): UpstreamRequest => {
     const lookup: Lookup = (name) => (name in args ? args[name] : binds(name));
     const problems: ParameterProblem[] = [];
-    const valueOf = (p: ParamPlan): unknown => (p.param.name in args && args[p.param.name] !== undefined ? args[p.param.name] : p.value?.render(lookup));
+    const valueOf = (p: ParamPlan): unknown =>
+      p.param.name in args && args[p.param.name] !== undefined ? args[p.param.name] : p.value?.render(lookup);
 
     let path = basePath;
     for (const part of pathParts) {
@@ -134,10 +144,18 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
       (failure: unknown) => retry(req, opts, deadline, undefined, failure),
     );
   /** After a first try that may deserve another: waits, tries again, until one is final. */
-  const retry = async (req: UpstreamRequest, opts: CallOptions, deadline: number, res: UpstreamResponse | undefined, failure: unknown): Promise<UpstreamResponse> => {
+  const retry = async (
+    req: UpstreamRequest,
+    opts: CallOptions,
+    deadline: number,
+    res: UpstreamResponse | undefined,
+    failure: unknown,
+  ): Promise<UpstreamResponse> => {
     for (let attempt = 1; ; attempt++) {
       const again = res ? RETRYABLE_STATUS.has(res.status) : failure instanceof UpstreamError && failure.kind === "unreachable";
-      const wait = again ? nextDelay(attempt, policy.retry, deadline - Date.now(), res && retryAfterMs(res.headers["retry-after"])) : undefined;
+      const wait = again
+        ? nextDelay(attempt, policy.retry, deadline - Date.now(), res && retryAfterMs(res.headers["retry-after"]))
+        : undefined;
       if (wait === undefined) {
         if (res) return res;
         throw failure;
@@ -156,7 +174,12 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
   const sendOnce = (req: UpstreamRequest, opts: CallOptions, deadline: number): Promise<UpstreamResponse> =>
     retryable ? sendRetrying(req, opts, deadline) : send(pools, req, opts);
 
-  const sendDigest = async (req: UpstreamRequest, opts: CallOptions, deadline: number, digest: NonNullable<AuthApplier["digest"]>): Promise<UpstreamResponse> => {
+  const sendDigest = async (
+    req: UpstreamRequest,
+    opts: CallOptions,
+    deadline: number,
+    digest: NonNullable<AuthApplier["digest"]>,
+  ): Promise<UpstreamResponse> => {
     if (digestChallenge) {
       const header = digestAuthorization(digestChallenge, digest, method, req.path, ++digestCount);
       if (header) req.headers.authorization = header;
@@ -191,7 +214,12 @@ export function compileOperation(ref: ConsumedRef, baseUri: string, binds: Looku
   };
 
   /** Sends while holding an in-flight slot (if any) until the upstream is done with the body: that is when the socket is free. */
-  const sendHolding = (req: UpstreamRequest, opts: CallOptions, deadline: number, release: (() => void) | undefined): Promise<UpstreamResponse> =>
+  const sendHolding = (
+    req: UpstreamRequest,
+    opts: CallOptions,
+    deadline: number,
+    release: (() => void) | undefined,
+  ): Promise<UpstreamResponse> =>
     (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline)).then(
       (res) => {
         if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
@@ -249,7 +277,10 @@ function compileBody(body: RequestBody | undefined): BodyRenderer | undefined {
     case "formUrlEncoded": {
       if (typeof body.data === "string") {
         const t = compileTemplate(body.data);
-        return (lookup) => ({ payload: t.renderText((n) => encodeURIComponent(textOf(lookup(n)))), contentType: "application/x-www-form-urlencoded" });
+        return (lookup) => ({
+          payload: t.renderText((n) => encodeURIComponent(textOf(lookup(n)))),
+          contentType: "application/x-www-form-urlencoded",
+        });
       }
       const fields = Object.entries(body.data).map(([k, v]) => [k, compileTemplate(v)] as const);
       return (lookup) => ({

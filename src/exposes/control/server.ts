@@ -52,7 +52,13 @@ export function controlApp(state: ControlState, registry: Registry, block?: Expo
   }
   app.notFound((c) => {
     const list = [health && "/health/live, /health/ready", info && "/status", metricsOn && "/metrics"].filter(Boolean).join(", ");
-    return c.json({ error: "not_found", message: `no control endpoint ${new URL(c.req.url).pathname}; this control port serves: ${list || "nothing (all disabled in the file)"}` }, 404);
+    return c.json(
+      {
+        error: "not_found",
+        message: `no control endpoint ${new URL(c.req.url).pathname}; this control port serves: ${list || "nothing (all disabled in the file)"}`,
+      },
+      404,
+    );
   });
   return app;
 }

@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type JSONRPCResultResponse, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import {
+  isJSONRPCRequest,
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type JSONRPCResultResponse,
+  type RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
 import { CallerGone } from "../../consumes/http/client.js";
 import { joined, readUpTo, utf8Text } from "../../streams.js";
 import { headerValue, requestUrl } from "../rest/request.js";
@@ -73,7 +80,8 @@ async function answer(service: McpService, options: DirectOptions, req: Incoming
   if (!("parsed" in body)) return options.viaTransport(req, res, href, body);
   // What the SDK's transport dispatches is the message as its schema parses it.
   const message = Array.isArray(body.parsed) ? undefined : JSONRPCMessageSchema.safeParse(body.parsed);
-  if (!message?.success || !isJSONRPCRequest(message.data) || message.data.method === "initialize") return options.viaTransport(req, res, href, body);
+  if (!message?.success || !isJSONRPCRequest(message.data) || message.data.method === "initialize")
+    return options.viaTransport(req, res, href, body);
   const source: AnswerSource = {};
   const server = service.newServer(CallerGone.of(res), source);
   const transport = new ResponseTransport(res, message.data.id, source);

@@ -49,7 +49,11 @@ function guard(schema: Guarded): void {
   // An older zod has no `validate`: its safeParse is left as it is.
   if (typeof validate !== "function") return;
   const safeParse = schema.safeParse;
-  schema.safeParse = (data, params) => (validate.call(schema, data, params) ? safeParse.call(schema, data, params) : new LazyFailure(() => safeParse.call(schema, data, params) as { error?: unknown }));
+  schema.safeParse = (data, params) =>
+    validate.call(schema, data, params)
+      ? safeParse.call(schema, data, params)
+      : new LazyFailure(() => safeParse.call(schema, data, params) as { error?: unknown });
 }
 
-for (const schema of [InitializeRequestSchema, JSONRPCResultResponseSchema, JSONRPCErrorResponseSchema]) guard(schema as unknown as Guarded);
+for (const schema of [InitializeRequestSchema, JSONRPCResultResponseSchema, JSONRPCErrorResponseSchema])
+  guard(schema as unknown as Guarded);

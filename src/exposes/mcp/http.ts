@@ -39,32 +39,47 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; seen: number }>();
   const idle = options.sessionIdleMs ?? 30 * 60_000;
   const sweeper = options.sessions
-    ? setInterval(() => {
-        const now = Date.now();
-        for (const s of sessions.values()) if (now - s.seen > idle) void s.transport.close();
-      }, Math.min(idle, 60_000))
+    ? setInterval(
+        () => {
+          const now = Date.now();
+          for (const s of sessions.values()) if (now - s.seen > idle) void s.transport.close();
+        },
+        Math.min(idle, 60_000),
+      )
     : undefined;
   sweeper?.unref();
 
-  const stateless = async (request: Request, json: boolean, body: { parsed: unknown } | { request: Request } | undefined, outgoing?: ServerResponse): Promise<Response> => {
+  const stateless = async (
+    request: Request,
+    json: boolean,
+    body: { parsed: unknown } | { request: Request } | undefined,
+    outgoing?: ServerResponse,
+  ): Promise<Response> => {
     // The request's tool calls end with its connection: a client that leaves cancels their
     // upstream calls, as on REST. (The SDK's own per-request signal never fires here: a
     // stateless transport is never closed, and a cancellation would come on another request.)
     const server = service.newServer(outgoing && CallerGone.of(outgoing));
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json, maxRequestBodySize: options.maxBodySize });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: json,
+      maxRequestBodySize: options.maxBodySize,
+    });
     await server.connect(transport);
     // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
     // waits for every handler; an SSE stream ends with its last response), and closing it costs
     // the SDK a "Connection closed" error with a stack trace on every call (issue 6). It is
     // garbage once the answer is sent.
-    return body && "parsed" in body ? transport.handleRequest(request, { parsedBody: body.parsed }) : transport.handleRequest(body?.request ?? request);
+    return body && "parsed" in body
+      ? transport.handleRequest(request, { parsedBody: body.parsed })
+      : transport.handleRequest(body?.request ?? request);
   };
 
   const handle = async (raw: Request, incoming?: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
     const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
     const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
-    if (denial) return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
+    if (denial)
+      return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
     const { request, json } = normaliseAccept(raw);
     if (!options.sessions) {
       if (request.method !== "POST") {
@@ -127,7 +142,12 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
           const headers = new Headers();
           for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
           const { request } = normaliseAccept(new Request(href, { method: "POST", headers }));
-          const answer = await stateless(request, true, "parsed" in body ? body : { request: new Request(request, { body: body.bytes }) }, res);
+          const answer = await stateless(
+            request,
+            true,
+            "parsed" in body ? body : { request: new Request(request, { body: body.bytes }) },
+            res,
+          );
           const bytes = Buffer.from(await answer.arrayBuffer());
           res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": bytes.length }).end(bytes);
         },
@@ -149,7 +169,11 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
  * as before. Text that is not JSON goes to the SDK as a fresh Request with the same bytes, so it
  * answers exactly as it did; anything else (no length, over the limit) is left to the SDK untouched.
  */
-async function readJsonBody(incoming: IncomingMessage, raw: Request, max: number): Promise<{ parsed: unknown } | { request: Request } | undefined> {
+async function readJsonBody(
+  incoming: IncomingMessage,
+  raw: Request,
+  max: number,
+): Promise<{ parsed: unknown } | { request: Request } | undefined> {
   if (!boundedLength(incoming, max)) return undefined;
   const body = await readJson(incoming, max);
   return "parsed" in body ? body : { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: body.bytes }) };
@@ -180,7 +204,6 @@ function checkHostAndOrigin(header: (name: string) => string | undefined, option
   return undefined;
 }
 
-
 /**
  * Clients written for the reference engine POST with no Accept header, or curl's `*\/*`; the SDK
  * insists on both JSON and SSE being acceptable. Such requests get JSON. A client that prefers
@@ -207,7 +230,12 @@ function acceptPlan(header: string, post: boolean): { json: boolean; rewrite: bo
     .split(",")
     .map((part, i) => {
       const [type, ...params] = part.trim().split(";");
-      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith("q="))?.slice(2) ?? 1);
+      const q = Number(
+        params
+          .map((p) => p.trim())
+          .find((p) => p.startsWith("q="))
+          ?.slice(2) ?? 1,
+      );
       return { type: type.trim(), q: Number.isFinite(q) ? q : 1, i };
     })
     .filter((r) => r.type && r.q > 0)
@@ -216,7 +244,8 @@ function acceptPlan(header: string, post: boolean): { json: boolean; rewrite: bo
   const json = ranked.find((r) => r.type === "application/json" || r.type === "application/*" || r.type === "*/*");
   const prefersSse = sse !== undefined && (json === undefined || ranked.indexOf(sse) < ranked.indexOf(json));
   if (!post || (accept.includes("application/json") && accept.includes("text/event-stream"))) plan = { json: !prefersSse, rewrite: false };
-  else if (!sse && !json && accept !== "") plan = { json: true, rewrite: false }; // let the SDK answer 406
+  else if (!sse && !json && accept !== "")
+    plan = { json: true, rewrite: false }; // let the SDK answer 406
   else plan = { json: !prefersSse, rewrite: true };
   // A bounded memo: a client sending ever-new values only costs the parse.
   if (acceptPlans.size < ACCEPT_PLANS_KEPT) acceptPlans.set(key, plan);

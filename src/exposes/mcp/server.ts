@@ -10,7 +10,11 @@ import type { ExposesMcp } from "../../spec/model.js";
 import { callTool, compileTools, jsonSource, type CompiledTool, type ToolResult } from "./tools.js";
 
 /** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
-export type ToolCallWrapper = (tool: CompiledTool, headers: Record<string, string | string[] | undefined> | undefined, run: (context: CallContext) => Promise<ToolResult>) => Promise<ToolResult>;
+export type ToolCallWrapper = (
+  tool: CompiledTool,
+  headers: Record<string, string | string[] | undefined> | undefined,
+  run: (context: CallContext) => Promise<ToolResult>,
+) => Promise<ToolResult>;
 
 /**
  * `tools/call` registered with a loose request schema. The SDK's Server checks every tools/call
@@ -57,7 +61,11 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
     annotations: t.annotations,
   }));
-  const info = { name: block.namespace, version, ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}) };
+  const info = {
+    name: block.namespace,
+    version,
+    ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}),
+  };
   const options = {
     capabilities: { tools: { listChanged: false } },
     ...(block.description ? { instructions: block.description } : {}),

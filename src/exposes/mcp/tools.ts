@@ -58,7 +58,8 @@ function compileTool(tool: McpTool, raw: McpTool, block: ExposesMcp, runtime: Ru
   const inputSchema = inputsSchema(invocation.inputs, (i) => advertised.get(i.name)!, false);
   for (const input of invocation.inputs) {
     // The whole JSON body of a generated operation is one object argument, shaped by the upstream.
-    if (input.wholeBody && !input.schema) inputSchema.properties[advertised.get(input.name)!] = { type: input.type, description: input.description ?? "Request body (JSON)." };
+    if (input.wholeBody && !input.schema)
+      inputSchema.properties[advertised.get(input.name)!] = { type: input.type, description: input.description ?? "Request body (JSON)." };
   }
   return {
     name: tool.name!,
@@ -85,7 +86,11 @@ export function advertisedNames(names: string[]): Map<string, string> {
       out.set(name, name);
       continue;
     }
-    const base = name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60) || "arg";
+    const base =
+      name
+        .replace(/[^A-Za-z0-9_.-]+/g, "_")
+        .replace(/^_+|_+$/g, "")
+        .slice(0, 60) || "arg";
     let candidate = base;
     for (let n = 2; taken.has(candidate); n++) candidate = `${base}_${n}`;
     taken.add(candidate);
@@ -115,14 +120,24 @@ function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: stri
 }
 
 /** Runs one `tools/call`: validation problems and upstream failures are tool errors, not protocol errors. */
-export async function callTool(tool: CompiledTool, args: Record<string, unknown>, signal: CallerSignal | undefined, runtime: Runtime, context?: CallContext): Promise<ToolResult> {
+export async function callTool(
+  tool: CompiledTool,
+  args: Record<string, unknown>,
+  signal: CallerSignal | undefined,
+  runtime: Runtime,
+  context?: CallContext,
+): Promise<ToolResult> {
   if (nestedDeeperThan(args)) return errorResult(`Invalid arguments for tool ${tool.name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = tool.validate(args);
-  if (problems.length) return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
+  if (problems.length)
+    return errorResult(`Invalid arguments for tool ${tool.name}: ${problems.map((p) => `${p.parameter} ${p.message}`).join("; ")}`);
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) values[tool.argumentNames.get(k) ?? k] = v;
   try {
-    return await resultOf(await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout, context }), runtime.maxResponseBody ?? MAX_READ_BODY);
+    return await resultOf(
+      await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout, context }),
+      runtime.maxResponseBody ?? MAX_READ_BODY,
+    );
   } catch (e) {
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
@@ -186,7 +201,6 @@ function parseOrUndefined(text: string): unknown {
     return undefined;
   }
 }
-
 
 function errorResult(text: string): ToolResult {
   return { content: [{ type: "text", text }], isError: true };

@@ -34,8 +34,14 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
     info: {
       title: info?.label ?? block.namespace,
       version: info?.modified ?? info?.created ?? "1.0.0",
-      ...(info?.description || block.description ? { description: [info?.description, block.description].filter(Boolean).join("\n\n") } : {}),
-      "x-naftiko": { capability: capability.doc.naftiko, exposes: block.namespace, ...(options.runtimeVersion ? { runtime: options.runtimeVersion } : {}) },
+      ...(info?.description || block.description
+        ? { description: [info?.description, block.description].filter(Boolean).join("\n\n") }
+        : {}),
+      "x-naftiko": {
+        capability: capability.doc.naftiko,
+        exposes: block.namespace,
+        ...(options.runtimeVersion ? { runtime: options.runtimeVersion } : {}),
+      },
     },
     servers: [{ url: options.serverUrl ?? `http://${hostOf(block.address)}:${block.port}`, description: `exposes ${block.namespace}` }],
     tags: [{ name: block.namespace, description: block.description ?? `Operations of exposes ${block.namespace}` }],
@@ -58,7 +64,11 @@ const ERROR_SCHEMA = {
     message: { type: "string" },
     problems: {
       type: "array",
-      items: { type: "object", properties: { parameter: { type: "string" }, in: { type: "string" }, message: { type: "string" } }, required: ["parameter", "message"] },
+      items: {
+        type: "object",
+        properties: { parameter: { type: "string" }, in: { type: "string" }, message: { type: "string" } },
+        required: ["parameter", "message"],
+      },
     },
   },
   required: ["error", "message"],
@@ -77,7 +87,8 @@ function hostOf(address: string | undefined): string {
 }
 
 function uniqueId(route: RestRoute, seen: Set<string>): string {
-  const base = (route.name ?? `${route.method.toLowerCase()} ${route.path}`).replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "") || "operation";
+  const base =
+    (route.name ?? `${route.method.toLowerCase()} ${route.path}`).replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "") || "operation";
   let id = base;
   for (let n = 2; seen.has(id); n++) id = `${base}_${n}`;
   seen.add(id);
@@ -103,7 +114,10 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
   const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : outputSchema(route.output);
   const responses: Json = {
-    "200": { description: "The upstream answer, mapped by the capability's outputParameters", content: { "application/json": { schema: result } } },
+    "200": {
+      description: "The upstream answer, mapped by the capability's outputParameters",
+      content: { "application/json": { schema: result } },
+    },
   };
   if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
   if (body.length) {
@@ -112,7 +126,10 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   }
   responses["502"] = errorResponse("The upstream could not be reached or answered badly");
   responses["504"] = errorResponse("The upstream did not answer in time");
-  responses.default = { description: "An upstream error status, passed through with the upstream's body", content: { "application/json": { schema: {} } } };
+  responses.default = {
+    description: "An upstream error status, passed through with the upstream's body",
+    content: { "application/json": { schema: {} } },
+  };
   op.responses = responses;
   return op;
 }
@@ -134,7 +151,11 @@ function parameter(input: InputSpec): Json {
 function requestBody(inputs: InputSpec[], shared: SharedSchemas): Json {
   const whole = inputs.find((i) => i.wholeBody);
   let schema: Json;
-  if (whole?.schema) schema = shared.hoist({ ...whole.schema, ...(whole.description && !whole.schema.description ? { description: whole.description } : {}) });
+  if (whole?.schema)
+    schema = shared.hoist({
+      ...whole.schema,
+      ...(whole.description && !whole.schema.description ? { description: whole.description } : {}),
+    });
   else if (whole) schema = { type: whole.type, ...(whole.description ? { description: whole.description } : {}) };
   else {
     const properties: Record<string, unknown> = {};
@@ -211,7 +232,8 @@ class SharedSchemas {
     const renamed = new Map<string, string>();
     for (const [name, def] of Object.entries(defs)) {
       let target = name.replace(/[^A-Za-z0-9._-]/g, "_");
-      for (let n = 2; target in this.schemas && JSON.stringify(this.schemas[target]) !== JSON.stringify(rewrite(def, renamed)); n++) target = `${name}_${n}`;
+      for (let n = 2; target in this.schemas && JSON.stringify(this.schemas[target]) !== JSON.stringify(rewrite(def, renamed)); n++)
+        target = `${name}_${n}`;
       renamed.set(name, target);
     }
     for (const [name, def] of Object.entries(defs)) this.schemas[renamed.get(name)!] = rewrite(def, renamed);

@@ -10,7 +10,7 @@ import { joined, readUpTo, utf8Text } from "../../streams.js";
  */
 
 const VALID_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
-const PLAIN_TARGET = /^\/[!#$&-;=?-\[\]_a-z~]*$/;
+const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
 
 /** The request cannot be turned into a URL: answered 400 with no body. */
@@ -43,7 +43,10 @@ export function requestUrl(req: IncomingMessage): string {
   if (!VALID_HOST.test(host)) {
     noBackslash(target);
     const parsed = parse(url);
-    if (parsed.hostname.length !== host.length && parsed.hostname !== (host.includes(":") ? host.replace(/:\d+$/, "") : host).toLowerCase()) {
+    if (
+      parsed.hostname.length !== host.length &&
+      parsed.hostname !== (host.includes(":") ? host.replace(/:\d+$/, "") : host).toLowerCase()
+    ) {
       throw new BadRequestTarget("invalid Host header");
     }
     return parsed.href;
@@ -92,7 +95,8 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   const raw = req.rawHeaders;
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === wanted.length && raw[i].toLowerCase() === wanted) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+    if (raw[i].length === wanted.length && raw[i].toLowerCase() === wanted)
+      value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
   }
   return value;
 }

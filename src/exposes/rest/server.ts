@@ -83,7 +83,8 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   // expression for all routes) is the fastest for tens of routes, but slows with hundreds (~6 µs a
   // match at 1,500, and ~100 ms to build on the first request) where the trie stays near 1 µs.
   const count = (block.resources ?? []).reduce((n, r) => n + (r.operations?.length ?? 0), 0);
-  const router: Router<Entry> = count > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
+  const router: Router<Entry> =
+    count > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
   const routes: RestRoute[] = [];
   const byPath = new Map<string, HttpMethod[]>();
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
@@ -106,9 +107,20 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
         },
         resource.inputParameters,
       );
-      const route: RestRoute = { method, path: resource.path, name: op.name, description: op.description, invocation, output: op.outputParameters };
+      const route: RestRoute = {
+        method,
+        path: resource.path,
+        name: op.name,
+        description: op.description,
+        invocation,
+        output: op.outputParameters,
+      };
       routes.push(route);
-      router.add(method, routerPath, { route, handler: routeHandler(invocation, vars, runtime, options.maxBodySize), operation: op.name ?? `${method} ${resource.path}` });
+      router.add(method, routerPath, {
+        route,
+        handler: routeHandler(invocation, vars, runtime, options.maxBodySize),
+        operation: op.name ?? `${method} ${resource.path}`,
+      });
       byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
     }
   }
@@ -123,8 +135,18 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     const method = req.method ?? "GET";
     const target = req.url ?? "/";
     const query = target.indexOf("?");
-    const info: CallInfo = { kind: "rest", exposes: block.namespace, operation: UNROUTED, method, path: query < 0 ? target : target.slice(0, query) };
-    const observed = options.observe?.(info, { requestId: headerValue(req, "x-request-id"), traceparent: headerValue(req, "traceparent"), tracestate: headerValue(req, "tracestate") });
+    const info: CallInfo = {
+      kind: "rest",
+      exposes: block.namespace,
+      operation: UNROUTED,
+      method,
+      path: query < 0 ? target : target.slice(0, query),
+    };
+    const observed = options.observe?.(info, {
+      requestId: headerValue(req, "x-request-id"),
+      traceparent: headerValue(req, "traceparent"),
+      tracestate: headerValue(req, "tracestate"),
+    });
     // Every answer carries the request id (given to writeHead with the answer's own headers: a
     // header set earlier with setHeader would send Node down its slower merging path).
     const requestId = observed?.ctx.requestId;
@@ -160,15 +182,15 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       const first = matches[0];
       if (!(first && "route" in first[0]) && pages?.has(head ? "GET" : method, path)) {
         if (requestId) res.setHeader("x-request-id", requestId);
-        pages.serve(req, res).then(
-          () => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }),
-          fail,
-        );
+        pages.serve(req, res).then(() => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }), fail);
         return;
       }
       if (!first) return finish(json(404, "not_found", `no route for ${method} ${path}`));
       const [entry, params] = first;
-      if ("allow" in entry) return finish(json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }));
+      if ("allow" in entry)
+        return finish(
+          json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }),
+        );
       info.operation = entry.operation;
       info.route = entry.route.path;
       const gone = CallerGone.of(res);
@@ -215,7 +237,12 @@ function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRout
 function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | undefined {
   const denied = auth.check({ header: (name) => headerValue(req, name), url: href });
   if (!denied) return undefined;
-  return { kind: "json", status: denied.status, body: { error: "unauthorized", message: denied.message }, headers: { "www-authenticate": denied.challenge } };
+  return {
+    kind: "json",
+    status: denied.status,
+    body: { error: "unauthorized", message: denied.message },
+    headers: { "www-authenticate": denied.challenge },
+  };
 }
 
 /** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */

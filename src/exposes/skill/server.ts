@@ -105,7 +105,12 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
   app.get("/skills", (c) =>
     c.json({
       count: skills.length,
-      skills: skills.map((s) => ({ name: s.name, description: s.description, ...(s.license ? { license: s.license } : {}), tools: (s.tools ?? []).map((t) => t.name) })),
+      skills: skills.map((s) => ({
+        name: s.name,
+        description: s.description,
+        ...(s.license ? { license: s.license } : {}),
+        tools: (s.tools ?? []).map((t) => t.name),
+      })),
     }),
   );
 
@@ -117,7 +122,16 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
     if (skill.metadata && Object.keys(skill.metadata).length) out.metadata = skill.metadata;
     out.tools = (skill.tools ?? []).map((t) =>
       t.from
-        ? { name: t.name, description: t.description, type: "derived", invocationRef: { targetNamespace: t.from.sourceNamespace, action: t.from.action, mode: modes.get(t.from.sourceNamespace) ?? "unknown" } }
+        ? {
+            name: t.name,
+            description: t.description,
+            type: "derived",
+            invocationRef: {
+              targetNamespace: t.from.sourceNamespace,
+              action: t.from.action,
+              mode: modes.get(t.from.sourceNamespace) ?? "unknown",
+            },
+          }
         : { name: t.name, description: t.description, type: "instruction", instruction: t.instruction },
     );
     return c.json(out);
@@ -128,10 +142,16 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
     if (!skill) return notFound(c, `Skill not found: ${c.req.param("name")}`);
     const root = rootOf(skill);
     if (typeof root !== "string") return notFound(c, root.missing);
-    const archive = zip(listFiles(root).map((f) => ({ name: f.path, data: readFileSync(path.join(root, f.path)), modified: f.stat.mtime })));
+    const archive = zip(
+      listFiles(root).map((f) => ({ name: f.path, data: readFileSync(path.join(root, f.path)), modified: f.stat.mtime })),
+    );
     return new Response(archive, {
       status: 200,
-      headers: { "content-type": "application/zip", "content-disposition": `attachment; filename="${skill.name}.zip"`, "content-length": String(archive.length) },
+      headers: {
+        "content-type": "application/zip",
+        "content-disposition": `attachment; filename="${skill.name}.zip"`,
+        "content-length": String(archive.length),
+      },
     });
   });
 
@@ -170,7 +190,10 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
 
   app.all("/skills/*", (c) => {
     c.header("Allow", "GET");
-    return c.json({ error: "method_not_allowed", message: `${c.req.method} is not allowed; the skill catalog is read-only` }, c.req.method === "GET" ? 404 : 405);
+    return c.json(
+      { error: "method_not_allowed", message: `${c.req.method} is not allowed; the skill catalog is read-only` },
+      c.req.method === "GET" ? 404 : 405,
+    );
   });
   app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   return app;

@@ -14,15 +14,7 @@
  */
 
 /** Dispatchers this fake can evaluate. */
-export const SUPPORTED_DISPATCHERS = [
-  'URI_PARTS',
-  'URI_PARAMS',
-  'URI_ELEMENTS',
-  'QUERY_HEADER',
-  'SCRIPT',
-  'GROOVY',
-  'JS',
-] as const;
+export const SUPPORTED_DISPATCHERS = ["URI_PARTS", "URI_PARAMS", "URI_ELEMENTS", "QUERY_HEADER", "SCRIPT", "GROOVY", "JS"] as const;
 export type Dispatcher = (typeof SUPPORTED_DISPATCHERS)[number];
 
 export function isSupportedDispatcher(d: string): d is Dispatcher {
@@ -30,15 +22,15 @@ export function isSupportedDispatcher(d: string): d is Dispatcher {
 }
 
 /** Names referenced by a rule string `a && b` (optionally one side of `parts ?? params`). */
-export function ruleNames(rules: string | null | undefined, side: 'parts' | 'params' | 'all' = 'all'): Set<string> {
-  let r = rules ?? '';
-  if (r.includes('??')) {
-    const [parts, params] = r.split('??');
-    r = side === 'params' ? (params ?? '') : side === 'parts' ? (parts ?? '') : r.replace('??', '&&');
+export function ruleNames(rules: string | null | undefined, side: "parts" | "params" | "all" = "all"): Set<string> {
+  let r = rules ?? "";
+  if (r.includes("??")) {
+    const [parts, params] = r.split("??");
+    r = side === "params" ? (params ?? "") : side === "parts" ? (parts ?? "") : r.replace("??", "&&");
   }
   return new Set(
     r
-      .split('&&')
+      .split("&&")
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   );
@@ -51,19 +43,19 @@ const byKeyThenValue = (a: [string, string], b: [string, string]): number =>
 
 /** `/k=v/k2=v2` for the pairs whose name the rules reference, sorted by name. */
 export function partsCriteria(rules: string | null, pairs: Pairs | undefined): string {
-  if (!pairs || pairs.length === 0) return '';
-  const names = ruleNames(rules, 'parts');
+  if (!pairs || pairs.length === 0) return "";
+  const names = ruleNames(rules, "parts");
   return pairs
     .filter(([k]) => names.has(k))
     .sort(byKeyThenValue)
     .map(([k, v]) => `/${k}=${v}`)
-    .join('');
+    .join("");
 }
 
 /** `?k=v?k2=v2` for the pairs whose name the rules reference, sorted by name then value. */
 export function paramsCriteria(rules: string | null, pairs: Pairs | undefined, caseInsensitive = false): string {
-  if (!pairs || pairs.length === 0) return '';
-  const names = [...ruleNames(rules, 'params')];
+  if (!pairs || pairs.length === 0) return "";
+  const names = [...ruleNames(rules, "params")];
   const out: Pairs = [];
   for (const [k, v] of pairs) {
     const hit = caseInsensitive ? names.find((n) => n.toLowerCase() === k.toLowerCase()) : names.find((n) => n === k);
@@ -72,7 +64,7 @@ export function paramsCriteria(rules: string | null, pairs: Pairs | undefined, c
   return out
     .sort(byKeyThenValue)
     .map(([k, v]) => `?${k}=${v}`)
-    .join('');
+    .join("");
 }
 
 /**
@@ -82,8 +74,8 @@ export function paramsCriteria(rules: string | null, pairs: Pairs | undefined, c
 export function queryPairs(rawQuery: string): Pairs {
   const out: Pairs = [];
   if (!rawQuery) return out;
-  for (const part of rawQuery.split('&')) {
-    const eq = part.indexOf('=');
+  for (const part of rawQuery.split("&")) {
+    const eq = part.indexOf("=");
     if (eq <= 0 || eq === part.length - 1) continue;
     out.push([formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
   }
@@ -91,7 +83,7 @@ export function queryPairs(rawQuery: string): Pairs {
 }
 
 export function formDecode(s: string): string {
-  const plus = s.replace(/\+/g, ' ');
+  const plus = s.replace(/\+/g, " ");
   try {
     return decodeURIComponent(plus);
   } catch {
