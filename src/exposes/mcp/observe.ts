@@ -1,14 +1,12 @@
 import type { Observer } from "../../observability/observer.js";
 import type { ToolCallWrapper } from "./server.js";
 
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
 /** Wraps MCP tool calls so each is logged, counted, traced and carries its request id upstream. */
 export function observeTool(observer: Observer, exposes: string): ToolCallWrapper {
-  return (tool, headers, run) =>
+  return (tool, carrier, run) =>
     observer.observe(
       { kind: "mcp", exposes, operation: tool.name },
-      { requestId: first(headers?.["x-request-id"]), traceparent: first(headers?.traceparent), tracestate: first(headers?.tracestate) },
+      { requestId: carrier("x-request-id"), traceparent: carrier("traceparent"), tracestate: carrier("tracestate") },
       run,
       (r) => ({ status: r.isError ? "error" : "ok", error: r.isError === true }),
     );
