@@ -81,10 +81,22 @@ export function checkReferences(ctx: Context): Problem[] {
       });
     }
   });
+  checkStdio(exposes, report);
   exposes.forEach((block, e) => {
     if (block.type === "skill") checkSkills(block.skills as SkillSpec[], exposes, ["capability", "exposes", e], report);
   });
   return out;
+}
+
+/** One process has one stdin/stdout: a second `transport: stdio` MCP block could never be served. */
+function checkStdio(exposes: Exposes[], report: Report) {
+  const stdio = exposes.flatMap((b, e) => (b.type === "mcp" && b.transport === "stdio" ? [{ b, e }] : []));
+  for (const { b, e } of stdio.slice(1)) {
+    report(
+      ["capability", "exposes", e, "transport"],
+      `MCP block "${b.namespace}" is a second block on stdio ("${stdio[0].b.namespace}" is the first): a process has one stdin/stdout; serve this one over HTTP (transport: http and a port)`,
+    );
+  }
 }
 
 interface SkillSpec {
