@@ -1,6 +1,8 @@
 /**
  * Runs the reference engine's Shipyard suite (`test/fixtures/shipyard/tests.yml`) against the real
- * CLI, the way the reference's workflow (`validate-tuto-examples.yml`) does:
+ * CLI, the way the reference's workflow (`validate-tuto-examples.yml`) does, with either of its
+ * clients: the older one (below), or the one its current workflow runs, a 2026-07-28 client made
+ * of curl commands (`workflowCurl`):
  *
  * 1. copy the tutorial tree to a temp dir (the fixtures stay untouched), and there rewrite each
  *    consumes `baseUri` — inline in a step file, or in the shared file it imports — to the fake
@@ -49,6 +51,66 @@ export interface ShipyardCase {
   body?: unknown;
   skip?: boolean;
   validations: Array<{ jq: string }>;
+}
+
+/** Which of the reference workflow's MCP clients runs the MCP cases. */
+export type ShipyardClient = "2025" | "2026-07-28";
+
+/**
+ * The reference workflow's 2026-07-28 request, as its `curl` sends it (a real curl: its own headers,
+ * `Accept: *\/*` among them): `tools/list` (its readiness probe) or a `tools/call` of `tool`, with
+ * the standard headers and only the protocol version in `_meta`, no `initialize` first.
+ */
+export function workflowCurl(
+  port: string,
+  token: string | undefined,
+  method: "tools/list" | "tools/call",
+  tool?: string,
+  args?: unknown,
+): Promise<string> {
+  const auth = token === undefined ? [] : ["-H", `Authorization: Bearer ${token}`];
+  // The bodies as the workflow's shell expands them, whitespace and all (its `yq -o=json` prints the arguments indented).
+  const body =
+    method === "tools/list"
+      ? `{
+                  "jsonrpc":"2.0",
+                  "id":1,
+                  "method":"tools/list",
+                  "params": {
+                    "_meta": {
+                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
+                    }
+                  }
+                }`
+      : `{
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {
+                  "name": "${tool}",
+                  "arguments": ${JSON.stringify(args ?? {}, null, 2)},
+                  "_meta": {
+                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
+                  }
+                }
+              }`;
+  const headers = [
+    "-H",
+    "Content-Type: application/json",
+    ...auth,
+    "-H",
+    "MCP-Protocol-Version: 2026-07-28",
+    "-H",
+    `Mcp-Method: ${method}`,
+    ...(method === "tools/call" ? ["-H", `Mcp-Name: ${tool}`] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn("curl", ["-s", `http://localhost:${port}`, ...headers, "-d", body], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
 }
 
 export interface CaseResult {
@@ -145,7 +207,7 @@ function blockOnPort(tutorial: string, file: string, port: number): { namespace:
   return { namespace: hit.namespace, all: blocks.map((b) => b.namespace) };
 }
 
-export async function runCase(tutorial: string, c: ShipyardCase): Promise<CaseResult> {
+export async function runCase(tutorial: string, c: ShipyardCase, client: ShipyardClient = "2025"): Promise<CaseResult> {
   const fail = (reason: string, data?: string): CaseResult => ({ name: c.name, passed: false, reason, data });
   const { namespace, all } = blockOnPort(tutorial, c.file, c.port);
   const proc = await spawnServe([path.join(tutorial, c.file), ...all.flatMap((ns) => ["--port", `${ns}=0`])]);
@@ -160,16 +222,25 @@ export async function runCase(tutorial: string, c: ShipyardCase): Promise<CaseRe
           : await fetch(url, { method: c.method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(c.body ?? {}) });
       data = await res.text();
     } else {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: c.tool, arguments: c.args ?? {} } });
-      const res = await post(
-        `http://localhost:${port}/`,
-        { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` },
-        body,
-      );
-      const isError = await jq(["-r", ".result.isError // false"], res.text);
-      const text = await jq(["-r", ".result.content[0].text"], res.text);
+      let response: string;
+      if (client === "2026-07-28") {
+        // The workflow's readiness probe is a tools/list; it must list tools.
+        const list = await workflowCurl(port, MCP_SERVER_TOKEN, "tools/list");
+        if ((await jq(["-e", ".result.tools"], list)).code !== 0) return fail("the tools/list probe listed no tools", list);
+        response = await workflowCurl(port, MCP_SERVER_TOKEN, "tools/call", c.tool, c.args ?? {});
+      } else {
+        const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: c.tool, arguments: c.args ?? {} } });
+        const res = await post(
+          `http://localhost:${port}/`,
+          { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` },
+          body,
+        );
+        response = res.text;
+      }
+      const isError = await jq(["-r", ".result.isError // false"], response);
+      const text = await jq(["-r", ".result.content[0].text"], response);
       if (isError.stdout.trim() === "true") return fail("tool returned an error", text.stdout);
-      if (text.code !== 0) return fail(`response is not JSON-RPC JSON (${text.stderr.trim()})`, res.text);
+      if (text.code !== 0) return fail(`response is not JSON-RPC JSON (${text.stderr.trim()})`, response);
       data = text.stdout;
     }
     if (data.startsWith("<")) data = JSON.stringify(data);
@@ -191,8 +262,12 @@ export interface ShipyardRun {
   report: string;
 }
 
-/** The whole suite, case after case, against one fake upstream; `only` filters by case name. */
-export async function runShipyard(only?: (c: ShipyardCase) => boolean, log: (line: string) => void = () => {}): Promise<ShipyardRun> {
+/** The whole suite, case after case, against one fake upstream; `only` filters the cases. */
+export async function runShipyard(
+  only?: (c: ShipyardCase) => boolean,
+  log: (line: string) => void = () => {},
+  client: ShipyardClient = "2025",
+): Promise<ShipyardRun> {
   const mock = await startMicrocks(readdirSync(path.join(SHIPYARD, "upstream")).map((f) => path.join(SHIPYARD, "upstream", f)));
   const tutorial = prepareTutorial(mock);
   const results: CaseResult[] = [];
@@ -200,7 +275,7 @@ export async function runShipyard(only?: (c: ShipyardCase) => boolean, log: (lin
     for (const c of readCases().filter((c) => !c.skip && (!only || only(c)))) {
       let r: CaseResult;
       try {
-        r = await runCase(tutorial, c);
+        r = await runCase(tutorial, c, client);
       } catch (e) {
         r = { name: c.name, passed: false, reason: (e as Error).message };
       }
