@@ -272,7 +272,8 @@ const mappedFile = path.join(HERE, "mapped.naftiko.yaml");
 const mappedArgs = [...portArgs(mappedFile), "--base-uri", `metal=${metalBase}`];
 const scaleArgs = ["--port", "metal-interconnections-rest=0", "--base-uri", `metal-interconnections=${metalBase}`];
 // One flagship per case family, so that one case's garbage is not collected during another's turn.
-const [flagship, flagshipMcp, flagshipMcp26, flagshipMcp26Sdk, flagshipLarge, mapped, scaled] = await Promise.all([
+const [flagship, flagshipMcp, flagshipMcpSdk, flagshipMcp26, flagshipMcp26Sdk, flagshipLarge, mapped, scaled] = await Promise.all([
+  startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
@@ -341,6 +342,15 @@ const allCases = [
     headers: MCP_HEADERS,
     body: mcpBody("tools/call", { name: "get-interconnection", arguments: { connection_id: CONNECTION } }),
     what: "→ naftiko serve flagship, MCP tools/call get-interconnection, 2025-era client (Streamable HTTP, stateless)",
+  },
+  {
+    name: "mcp-call-sdk",
+    pid: flagshipMcpSdk.pid,
+    url: flagshipMcpSdk.urls.mcp,
+    method: "POST",
+    headers: { ...MCP_HEADERS, "content-type": "application/json; charset=utf-8" },
+    body: mcpBody("tools/call", { name: "get-interconnection", arguments: { connection_id: CONNECTION } }),
+    what: "→ the same 2025-era call with a charset in Content-Type, which the SDK's transport answers in full",
   },
   {
     name: "mcp-call-2026",
