@@ -98,13 +98,11 @@ function compileNamedItems(items: OutputParam[]): Shape {
 }
 
 function coercer(param: OutputParam): (v: unknown) => unknown {
-  const max = param.maxLength;
   switch (param.type) {
     case "string":
       return (v) => {
         if (v === undefined || v === null) return v;
-        const s = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
-        return max !== undefined && s.length > max ? s.slice(0, max) : s;
+        return typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
       };
     case "number":
     case "integer":

@@ -215,5 +215,4 @@ export interface OutputParam {
   const?: unknown;
   properties?: Record<string, OutputParam>;
   items?: OutputParam | OutputParam[];
-  maxLength?: number;
 }
