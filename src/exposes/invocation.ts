@@ -4,7 +4,7 @@ import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/cl
 import type { UpstreamBody } from "../consumes/http/body.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { UpstreamError } from "../errors.js";
-import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
+import { bodyDecoder, RAW_WHEN_UNMAPPED, type BodyDecoder } from "../mapping/output-raw-format.js";
 import { normalizeName } from "../mapping/names.js";
 import { compileOutput, type OutputPlan } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
@@ -87,6 +87,8 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
 
   const buildArgs = argsBuilder(plan, withSources, inputs);
   const outputSchema = output.passthrough && format === "json" ? plan.schemas?.response : undefined;
+  const asItCame = output.passthrough && (format === "json" || (!unit.outputParameters?.length && RAW_WHEN_UNMAPPED.has(format)));
+  const decode = bodyDecoder(plan.ref.operation, plan.ref.file);
   return {
     inputs,
     upstreamMethod: plan.method,
@@ -98,25 +100,24 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
         const raw = await readLimited(res.body, ctx.maxErrorBody, opts);
         return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
       }
-      if (output.passthrough && format === "json") {
+      if (asItCame) {
         const body = res.body.whole() ?? (await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri));
         return "chunks" in body
           ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size }
           : { kind: "stream", status: res.status, headers: res.headers, body };
       }
-      const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
-      return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
+      const body = await readBody(res, opts, plan.ref.consumes.baseUri);
+      return { kind: "value", status: res.status, value: await project(output, decode, body, lookup) };
     },
   };
 }
 
-function project(output: OutputPlan, format: string, text: string, lookup: Lookup): unknown {
-  if (!CONVERTIBLE.has(format)) throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
+async function project(output: OutputPlan, decode: BodyDecoder, body: Buffer, lookup: Lookup): Promise<unknown> {
   let data: unknown;
   try {
-    data = parseRaw(format, text);
+    data = await decode(body);
   } catch (e) {
-    throw new UpstreamError("unreachable", (e as Error).message);
+    throw new UpstreamError("bad_response", (e as Error).message);
   }
   return output.project(data, lookup);
 }

@@ -22,7 +22,7 @@ import { readBody, type CallOptions } from "../consumes/http/client.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { UpstreamError } from "../errors.js";
 import type { InputSpec, Invocation, InvocationContext, Outcome } from "../exposes/invocation.js";
-import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
+import { bodyDecoder } from "../mapping/output-raw-format.js";
 import { compilePath, type PathReader } from "../mapping/jsonpath.js";
 import { normalizeName } from "../mapping/names.js";
 import { compileOutput, compileShape } from "../mapping/output.js";
@@ -88,19 +88,19 @@ function compileStep(step: Step, all: Step[], ctx: InvocationContext, inputs: In
 function compileCallStep(step: Extract<Step, { type: "call" }>, ctx: InvocationContext, inputs: InputSpec[]): CompiledStep {
   const plan = ctx.plans.get(step.call) ?? unresolved(`call ${step.call}`);
   const buildArgs = stepArgs(plan, step.with, ctx.prefixes, inputs);
-  const format = plan.ref.operation.outputRawFormat ?? "json";
+  const decode = bodyDecoder(plan.ref.operation, plan.ref.file);
   return async (state) => {
     const res = await plan.call(buildArgs(state), state.opts);
-    const raw = (await readBody(res, state.opts, plan.ref.consumes.baseUri)).toString("utf8");
+    const bytes = await readBody(res, state.opts, plan.ref.consumes.baseUri);
     if (res.status >= 400) {
+      const raw = bytes.toString("utf8");
       const body = raw.length > ctx.maxErrorBody ? raw.slice(0, ctx.maxErrorBody) : raw;
       return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(body)) };
     }
-    if (!CONVERTIBLE.has(format)) throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
     try {
-      state.results[step.name] = parseRaw(format, raw);
+      state.results[step.name] = await decode(bytes);
     } catch (e) {
-      throw new UpstreamError("unreachable", `step "${step.name}": ${(e as Error).message}`);
+      throw new UpstreamError("bad_response", `step "${step.name}": ${(e as Error).message}`);
     }
     return undefined;
   };

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { locationPath } from "./binds.js";
 import type { ConsumedOperation, ConsumedParam, ConsumedResource, ConsumesEntry, ConsumesHttp, Document } from "./model.js";
+import { checkOutputFormats } from "./output-formats.js";
 import { CapabilityError, formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
 import { checkReferences } from "./references.js";
 import { schemaProblems } from "./schema.js";
@@ -13,6 +14,8 @@ export interface ConsumedRef {
   operation: ConsumedOperation;
   /** Adapter, resource and operation parameters merged; the most specific wins per name and `in`. */
   params: ConsumedParam[];
+  /** The file declaring the operation (the capability, or the one its consumes block is imported from). */
+  file: string;
 }
 
 /** A loaded, validated capability: the document plus what the loader resolved for everyone else. */
@@ -66,6 +69,7 @@ async function resolveDocument(
   const src = { locate };
   const files = [abs];
   const consumes: ConsumesHttp[] = [];
+  const declaredIn = new Map<ConsumesHttp, string>();
   const entries: Array<[ConsumesEntry, DocPath]> = [
     ...(doc.consumes ?? []).map((c, i): [ConsumesEntry, DocPath] => [c, ["consumes", i]]),
     ...(doc.capability?.consumes ?? []).map((c, i): [ConsumesEntry, DocPath] => [c, ["capability", "consumes", i]]),
@@ -74,6 +78,10 @@ async function resolveDocument(
     if (!entry || typeof entry !== "object") continue;
     if (!("location" in entry)) {
       consumes.push(entry);
+      declaredIn.set(entry, abs);
+      const formats = await checkOutputFormats(entry, at, abs, shown, locate);
+      problems.push(...formats.problems);
+      files.push(...formats.files);
       continue;
     }
     const imported = await importConsumes(entry.location, entry.import, abs, shown, src.locate, at);
@@ -81,15 +89,18 @@ async function resolveDocument(
       problems.push(...imported.problems);
       continue;
     }
-    files.push(imported.file);
-    consumes.push({
+    files.push(imported.file, ...imported.schemaFiles);
+    problems.push(...imported.warnings);
+    const local = {
       ...imported.consumes,
       namespace: entry.as ?? entry.import,
       description: entry.description ?? imported.consumes.description,
-    });
+    };
+    consumes.push(local);
+    declaredIn.set(local, imported.file);
   }
 
-  const operations = indexOperations(consumes);
+  const operations = indexOperations(consumes, (c) => declaredIn.get(c) ?? abs);
   try {
     problems.push(...checkReferences({ doc, consumes, operations, file: shown, locate: src.locate }));
   } catch (e) {
@@ -109,7 +120,7 @@ async function importConsumes(
   shown: string,
   locate: Locator,
   at: DocPath,
-): Promise<{ consumes: ConsumesHttp; file: string } | { problems: Problem[] }> {
+): Promise<{ consumes: ConsumesHttp; file: string; schemaFiles: string[]; warnings: Problem[] } | { problems: Problem[] }> {
   const where = (message: string, field: string): { problems: Problem[] } => ({
     problems: [{ file: shown, ...locate([...at, field]), path: formatPath([...at, field]), message, severity: "error" }],
   });
@@ -127,22 +138,26 @@ async function importConsumes(
     ...(src.problems.length ? [] : schemaProblems(src.data, rel, src.locate)),
   ];
   if (own.some((p) => p.severity === "error")) return { problems: own };
-  const found = ((src.data as Document).consumes ?? []).find((c): c is ConsumesHttp => "namespace" in c && c.namespace === name);
-  if (!found) {
-    const names = ((src.data as Document).consumes ?? []).map((c) => ("namespace" in c ? c.namespace : c.import));
+  const list = (src.data as Document).consumes ?? [];
+  const index = list.findIndex((c) => "namespace" in c && c.namespace === name);
+  if (index < 0) {
+    const names = list.map((c) => ("namespace" in c ? c.namespace : c.import));
     return where(`${rel} has no consumes namespace "${name}" (it has: ${names.join(", ") || "none"})`, "import");
   }
-  return { consumes: found, file };
+  const found = list[index] as ConsumesHttp;
+  const formats = await checkOutputFormats(found, ["consumes", index], file, rel, src.locate);
+  if (formats.problems.some((p) => p.severity === "error")) return { problems: formats.problems };
+  return { consumes: found, file, schemaFiles: formats.files, warnings: formats.problems };
 }
 
-export function indexOperations(consumes: ConsumesHttp[]): Map<string, ConsumedRef> {
+export function indexOperations(consumes: ConsumesHttp[], fileOf: (c: ConsumesHttp) => string): Map<string, ConsumedRef> {
   const index = new Map<string, ConsumedRef>();
   for (const c of consumes) {
     for (const resource of c.resources ?? []) {
       for (const operation of resource.operations) {
         const params = mergeParams(c.inputParameters, resource.inputParameters, operation.inputParameters);
         const key = `${c.namespace}.${operation.name}`;
-        if (!index.has(key)) index.set(key, { consumes: c, resource, operation, params });
+        if (!index.has(key)) index.set(key, { consumes: c, resource, operation, params, file: fileOf(c) });
       }
     }
   }
