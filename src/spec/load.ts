@@ -1,11 +1,12 @@
 import path from "node:path";
 import { locationPath } from "./binds.js";
 import type { ConsumedOperation, ConsumedParam, ConsumedResource, ConsumesEntry, ConsumesHttp, Document } from "./model.js";
+import { checkControl } from "./control.js";
 import { checkOutputFormats } from "./output-formats.js";
 import { CapabilityError, formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
 import { checkReferences } from "./references.js";
 import { schemaProblems } from "./schema.js";
-import { readSource } from "./source.js";
+import { parseSource, readSource } from "./source.js";
 
 /** A consumed operation with everything a call needs, found once at load time. */
 export interface ConsumedRef {
@@ -32,15 +33,22 @@ export interface Capability {
   locate: Locator;
 }
 
-/** Loads, validates and resolves a capability file; throws a CapabilityError listing every problem. */
-export async function loadCapability(file: string): Promise<Capability> {
+/**
+ * Loads, validates and resolves a capability file; throws a CapabilityError listing every problem.
+ * With `text`, that text is read as if it were the file's (imports and schema files still resolve
+ * from the file's folder): a candidate version checked before it is saved.
+ */
+export async function loadCapability(file: string, text?: string): Promise<Capability> {
   const abs = path.resolve(file);
   const shown = file;
-  const src = await readSource(abs).catch((e: NodeJS.ErrnoException) => {
-    throw new CapabilityError([
-      { file: shown, line: 1, col: 1, path: "(file)", message: `cannot read file (${e.code ?? e.message})`, severity: "error" },
-    ]);
-  });
+  const src =
+    text !== undefined
+      ? parseSource(abs, text)
+      : await readSource(abs).catch((e: NodeJS.ErrnoException) => {
+          throw new CapabilityError([
+            { file: shown, line: 1, col: 1, path: "(file)", message: `cannot read file (${e.code ?? e.message})`, severity: "error" },
+          ]);
+        });
   const problems: Problem[] = src.problems.map((p) => ({ ...p, file: shown }));
   if (problems.some((p) => p.severity === "error")) throw new CapabilityError(problems);
   problems.push(...schemaProblems(src.data, shown, src.locate));
@@ -103,6 +111,7 @@ async function resolveDocument(
   const operations = indexOperations(consumes, (c) => declaredIn.get(c) ?? abs);
   try {
     problems.push(...checkReferences({ doc, consumes, operations, file: shown, locate: src.locate }));
+    problems.push(...checkControl(doc, shown, src.locate));
   } catch (e) {
     // A document the schema rejected may not have the shape reference checks walk; its schema
     // problems are already reported. A valid one must never get here.
