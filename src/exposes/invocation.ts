@@ -4,7 +4,7 @@ import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/cl
 import type { UpstreamBody } from "../consumes/http/body.js";
 import type { Args, OperationPlan } from "../consumes/http/plan.js";
 import { UpstreamError } from "../errors.js";
-import { bodyDecoder, RAW_WHEN_UNMAPPED, type BodyDecoder } from "../mapping/output-raw-format.js";
+import { bodyDecoder, RAW_MEDIA_TYPES, type BodyDecoder } from "../mapping/output-raw-format.js";
 import { normalizeName } from "../mapping/names.js";
 import { compileOutput, type OutputPlan } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
@@ -46,6 +46,8 @@ export interface Invocation {
   readonly upstreamMethod?: string;
   /** JSON Schema of a successful result, when known (the upstream's response schema, passed through). */
   readonly outputSchema?: Record<string, unknown>;
+  /** The media type of a successful result that is not JSON: an upstream answer passed through as it came. */
+  readonly rawMediaType?: string;
   invoke(inputs: Record<string, unknown>, opts: CallOptions): Promise<Outcome>;
 }
 
@@ -87,12 +89,14 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
 
   const buildArgs = argsBuilder(plan, withSources, inputs);
   const outputSchema = output.passthrough && format === "json" ? plan.schemas?.response : undefined;
-  const asItCame = output.passthrough && (format === "json" || (!unit.outputParameters?.length && RAW_WHEN_UNMAPPED.has(format)));
+  const rawMediaType = output.passthrough && !unit.outputParameters?.length ? RAW_MEDIA_TYPES.get(format) : undefined;
+  const asItCame = (output.passthrough && format === "json") || rawMediaType !== undefined;
   const decode = bodyDecoder(plan.ref.operation, plan.ref.file);
   return {
     inputs,
     upstreamMethod: plan.method,
     ...(outputSchema ? { outputSchema } : {}),
+    ...(rawMediaType ? { rawMediaType } : {}),
     async invoke(values, opts) {
       const lookup = inputLookup(values);
       const res = await plan.call(buildArgs(values, lookup), opts);

@@ -20,15 +20,18 @@ export async function loadAvroSchema(file: string): Promise<Decode> {
   let schema: unknown;
   try {
     schema = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file} is not a JSON Avro schema (${(e as Error).message})`);
+  } catch {
+    // Not the parser's message: it quotes the file, which may be any file the process can read.
+    throw new Error(`${file} is not a JSON Avro schema (not JSON)`);
   }
   const { Type } = await avsc();
   let type: InstanceType<Avsc["Type"]>;
   try {
     type = Type.forSchema(schema as Parameters<Avsc["Type"]["forSchema"]>[0]);
   } catch (e) {
-    throw new Error(`${file} is not a valid Avro schema (${(e as Error).message})`);
+    // The compiler's message names what it could not read; said only for a file shaped like a schema.
+    const shaped = typeof schema === "object" && schema !== null && "type" in schema;
+    throw new Error(`${file} is not a valid Avro schema${shaped ? ` (${(e as Error).message})` : ""}`);
   }
   return (body) => plain(type.fromBuffer(body));
 }

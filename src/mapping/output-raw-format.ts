@@ -17,9 +17,15 @@ export type BodyDecoder = (body: Buffer) => Promise<unknown>;
 /**
  * Formats whose answer is passed through as it came, with its media type, when the exposed
  * operation declares no outputParameters: conversion exists for mapping, and without a mapping the
- * page, document or binary message itself is the answer (as in the reference engine).
+ * page, document or binary message itself is the answer (as in the reference engine). The media
+ * type is the one such answers usually carry, for the OpenAPI document; the upstream's own is sent.
  */
-export const RAW_WHEN_UNMAPPED: ReadonlySet<string> = new Set(["html", "markdown", "avro", "protobuf"]);
+export const RAW_MEDIA_TYPES: ReadonlyMap<string, string> = new Map([
+  ["html", "text/html"],
+  ["markdown", "text/markdown"],
+  ["avro", "application/octet-stream"],
+  ["protobuf", "application/octet-stream"],
+]);
 
 const SCHEMA_FILE_FORMATS: Record<string, (file: string) => Promise<Decode>> = {
   avro: loadAvroSchema,

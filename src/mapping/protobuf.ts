@@ -20,7 +20,8 @@ export async function loadProtobufSchema(file: string): Promise<Decode> {
     root = new pb.Root().loadSync(file, { keepCase: true });
     root.resolveAll();
   } catch (e) {
-    throw new Error(`${file} is not a valid .proto schema (${(e as Error).message})`);
+    // The parser quotes the token it stopped at: dropped, as the file may be any file the process can read.
+    throw new Error(`${file} is not a valid .proto schema (${(e as Error).message.replace(/'[^']*'/g, "").replace(/ {2,}/g, " ")})`);
   }
   const main = root.files[0];
   const first = (ns: InstanceType<Protobuf["Namespace"]>): InstanceType<Protobuf["Type"]> | undefined => {

@@ -374,6 +374,18 @@ describe("outputRawFormat html, markdown, avro and protobuf, served by the CLI",
     expect(await res.text()).toBe(PAGE);
   });
 
+  it("the OpenAPI document says which routes answer the upstream's page or message as it came", async () => {
+    const doc = (await (await fetch(`${rest}/openapi.json`)).json()) as {
+      paths: Record<string, { get: { responses: { "200": { content: Record<string, unknown> } } } }>;
+    };
+    const types = (p: string) => Object.keys(doc.paths[p].get.responses["200"].content);
+    expect(types("/page-raw")).toEqual(["text/html"]);
+    expect(types("/readme-raw")).toEqual(["text/markdown"]);
+    expect(types("/avro-raw/{kind}")).toEqual(["application/octet-stream"]);
+    expect(types("/products")).toEqual(["application/json"]);
+    expect(types("/readme")).toEqual(["application/json"]);
+  });
+
   it("html mapped with $. gives every table with headers as {tables: [[row, …], …]}", async () => {
     const res = await fetch(`${rest}/page-tables`);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);

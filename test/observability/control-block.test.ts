@@ -306,6 +306,8 @@ describe("management: /config, reload, validate", () => {
       expect(unbound).toMatchObject({ valid: false, reloadable: false });
       expect(unbound.problems[0]).toMatch(/missing bound variable: OTHER \(set the environment variable NOT_SET_ANYWHERE/);
       expect((await fetch(`${proc.urls.control}/config/validate`, { method: "POST", body: "" })).status).toBe(400);
+      const huge = await fetch(`${proc.urls.control}/config/validate`, { method: "POST", body: "#".repeat(5 * 1024 * 1024) });
+      expect(huge.status).toBe(413);
       // Nothing was applied: the file on disk and the served version are the ones from the start.
       const status = (await (await fetch(`${proc.urls.control}/status`)).json()) as { reloads: { count: number } };
       expect(status.reloads.count).toBe(0);

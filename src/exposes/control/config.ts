@@ -1,4 +1,5 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Capability } from "../../spec/load.js";
 import { formatPath, type DocPath } from "../../spec/problems.js";
 import { MAX_FILE_BYTES } from "../../spec/source.js";
@@ -43,15 +44,8 @@ export function mountConfig(app: Hono, ops: ConfigOperations, enabled: { info: b
   // The reload and validate routes first: they are not sub-documents of /config.
   if (enabled.reload) {
     served.push("POST /config/reload");
-    app.post("/config/reload", async (c) => {
-      if ((await c.req.text()).length)
-        return c.json(
-          {
-            status: "rejected",
-            reason: `a reload reads ${ops.current().file} again; send no body (check a candidate with /config/validate)`,
-          },
-          400,
-        );
+    app.post("/config/reload", bodyLimit({ maxSize: 1024, onError: (c) => bodyGiven(c, ops) }), async (c) => {
+      if ((await c.req.text()).length) return bodyGiven(c, ops);
       const outcome = await ops.reload();
       if (outcome.status === "applied") return c.json(outcome);
       const { structural, ...body } = outcome;
@@ -60,11 +54,8 @@ export function mountConfig(app: Hono, ops: ConfigOperations, enabled: { info: b
   }
   if (enabled.validate) {
     served.push("POST /config/validate");
-    app.post("/config/validate", async (c) => {
-      const declared = Number(c.req.header("content-length"));
-      if (declared > MAX_FILE_BYTES) return c.json(tooLarge(), 413);
+    app.post("/config/validate", bodyLimit({ maxSize: MAX_FILE_BYTES, onError: (c) => c.json(tooLarge(), 413) }), async (c) => {
       const text = await c.req.text();
-      if (Buffer.byteLength(text) > MAX_FILE_BYTES) return c.json(tooLarge(), 413);
       if (!text.trim())
         return c.json({ error: "invalid_request", message: "send the candidate capability document (YAML or JSON) as the body" }, 400);
       return c.json(await ops.validate(text));
@@ -79,6 +70,13 @@ export function mountConfig(app: Hono, ops: ConfigOperations, enabled: { info: b
   return served;
 }
 
+/** A reload reads the file on disk; a version sent in the body is checked by /config/validate instead. */
+function bodyGiven(c: Context, ops: ConfigOperations) {
+  return c.json(
+    { status: "rejected", reason: `a reload reads ${ops.current().file} again; send no body (check a candidate with /config/validate)` },
+    400,
+  );
+}
 const tooLarge = () => ({ error: "too_large", message: `a capability document is at most ${MAX_FILE_BYTES} bytes` });
 
 /** Authentication fields that name things rather than hold credentials. */

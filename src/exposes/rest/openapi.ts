@@ -113,11 +113,14 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   if (body.length) op.requestBody = requestBody(body, shared);
   // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
   const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : outputSchema(route.output);
+  const raw = route.invocation.rawMediaType;
   const responses: Json = {
-    "200": {
-      description: "The upstream answer, mapped by the capability's outputParameters",
-      content: { "application/json": { schema: result } },
-    },
+    "200": raw
+      ? { description: "The upstream answer as it came", content: { [raw]: { schema: {} } } }
+      : {
+          description: "The upstream answer, mapped by the capability's outputParameters",
+          content: { "application/json": { schema: result } },
+        },
   };
   if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
   if (body.length) {
