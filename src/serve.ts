@@ -108,7 +108,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const logging = options.logger ?? (options.log ? silentLogger() : await createLogger());
   const logger = logging.logger;
   const log = options.log ?? ((line: string) => logger.info(line));
-  const blocks = capability.doc.capability?.exposes ?? [];
+  const blocks = capability.exposes;
   const controlBlock = blocks.find((b): b is ExposesControl => b.type === "control");
   const known = (ns: string) =>
     ns === "*" ||
@@ -140,7 +140,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p) } });
     logging.setScrub((line) => runtime.redactor.redact(line));
     const apps = new Map<string, BlockApp>();
-    for (const block of cap.doc.capability?.exposes ?? []) {
+    for (const block of cap.exposes) {
       if (block.type === "mcp") {
         if (mcpCode) apps.set(block.namespace, mcpApp(mcpCode, block as ExposesMcp, runtime));
         continue;
@@ -157,7 +157,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         pages: {
           paths: DOCS_PATHS,
           mount: (app, routes) =>
-            mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) =>
+            mountDocs(app, cap.info?.display ?? rest.namespace, (origin) =>
               openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION }),
             ),
         },
@@ -214,9 +214,9 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       ]);
       const app = controlApp(
         {
-          label: capability.doc.info?.label ?? capability.file,
+          label: capability.info?.display ?? capability.file,
           file: capability.file,
-          specVersion: capability.doc.naftiko,
+          specVersion: capability.specVersion,
           runtimeVersion: VERSION,
           startedAt,
           ready: () => !closing && servers.length === expected && servers.every((s) => s.listening),
@@ -292,8 +292,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     observer,
     stdioClosed: stdio?.closed,
     async reload(next) {
-      const shape = (c: Capability) =>
-        JSON.stringify((c.doc.capability?.exposes ?? []).map((b) => [b.type, b.namespace, b.port, b.address]));
+      const shape = (c: Capability) => JSON.stringify(c.exposes.map((b) => [b.type, b.namespace, b.port, b.address]));
       try {
         if (shape(next) !== shape(current.capability)) {
           throw new Error("the exposes blocks (type, namespace, port or address) changed; restart naftiko serve to apply that");

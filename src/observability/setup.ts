@@ -16,9 +16,9 @@ export async function createObserver(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Observer> {
   const logger = logging.logger;
-  const label = capability.doc.info?.label ?? capability.file;
+  const label = capability.info?.display ?? capability.file;
   const metrics = new Metrics({ capability: label, version: VERSION });
-  const control = (capability.doc.capability?.exposes ?? []).find((b): b is ExposesControl => b.type === "control");
+  const control = capability.exposes.find((b): b is ExposesControl => b.type === "control");
   const obs = (control?.observability ?? {}) as {
     enabled?: boolean;
     traces?: { sampling?: number };

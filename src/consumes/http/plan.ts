@@ -1,8 +1,7 @@
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import type { OperationSchemas } from "../../spec/openapi-schemas.js";
-import type { ConsumedRef } from "../../spec/load.js";
-import type { ConsumedParam, RequestBody } from "../../spec/model.js";
-import { pathVariables } from "../../mapping/names.js";
+import type { ConsumedOperation, ConsumedParam, RequestBody } from "../../spec/model.js";
+import { splitPath } from "../../mapping/path-template.js";
 import { compileTemplate, textOf, type CompiledTemplate, type Lookup } from "../../mapping/template.js";
 import { compileAuth, digestAuthorization, type AuthApplier } from "./auth.js";
 import { send, type CallOptions, type UpstreamRequest, type UpstreamResponse } from "./client.js";
@@ -18,7 +17,7 @@ export type Args = Readonly<Record<string, unknown>>;
 export interface OperationPlan {
   readonly key: string;
   readonly method: string;
-  readonly ref: ConsumedRef;
+  readonly operation: ConsumedOperation;
   /** Whether failed tries of this operation may be repeated (method and the file's hints). */
   readonly retryable: boolean;
   /** Request-body and response schemas from the upstream's OpenAPI document (`serve --openapi`). */
@@ -26,8 +25,6 @@ export interface OperationPlan {
   build(args: Args): UpstreamRequest;
   call(args: Args, opts: CallOptions): Promise<UpstreamResponse>;
 }
-
-type PathPart = { text: string } | { variable: string };
 
 interface ParamPlan {
   param: ConsumedParam;
@@ -49,27 +46,28 @@ export interface CallPolicy {
 }
 
 export function compileOperation(
-  ref: ConsumedRef,
+  operation: ConsumedOperation,
   baseUri: string,
   binds: Lookup,
   pools: Pools,
   policy: CallPolicy = { retry: DEFAULT_RETRY },
 ): OperationPlan {
-  const { operation, resource } = ref;
-  const method = (operation.method ?? "GET").toUpperCase();
+  const method = operation.method;
   // Never POST or PATCH, whatever a hint says: a repeated create is a second resource.
   const retryable = IDEMPOTENT_METHODS.has(method) && policy.idempotent !== false && policy.retry.retries > 0;
   const base = new URL(baseUri);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, "");
-  const params: ParamPlan[] = ref.params.map((param) => ({
+  const params: ParamPlan[] = operation.params.map((param) => ({
     param,
     value: param.value === undefined ? undefined : compileTemplate(param.value),
   }));
-  const pathParts = splitPath(resource.path).map((part) =>
-    "text" in part ? part : { ...part, declared: params.find((p) => p.param.in === "path" && p.param.name === part.variable) },
+  const pathParts = splitPath(operation.resource.path).map((part) =>
+    "text" in part
+      ? { text: encodeLiteralPath(part.text) }
+      : { ...part, declared: params.find((p) => p.param.in === "path" && p.param.name === part.variable) },
   );
-  const auth: AuthApplier = compileAuth(ref.consumes.authentication, binds);
+  const auth: AuthApplier = compileAuth(operation.consumes.authentication, binds);
   const authHeaders = Object.entries(auth.headers);
   const body = BODYLESS.has(method) ? undefined : compileBody(operation.body);
   const sendsBodyParam = !BODYLESS.has(method);
@@ -232,21 +230,7 @@ export function compileOperation(
       },
     );
 
-  return { key: `${ref.consumes.namespace}.${operation.name}`, method, ref, retryable, build, call };
-}
-
-function splitPath(path: string): PathPart[] {
-  const parts: PathPart[] = [];
-  let last = 0;
-  const names = pathVariables(path);
-  let i = 0;
-  for (const m of path.matchAll(/\{\{?\s*[^{}]+?\s*\}?\}/g)) {
-    if (m.index! > last) parts.push({ text: encodeLiteralPath(path.slice(last, m.index)) });
-    parts.push({ variable: names[i++] });
-    last = m.index! + m[0].length;
-  }
-  if (last < path.length) parts.push({ text: encodeLiteralPath(path.slice(last)) });
-  return parts;
+  return { key: operation.key, method, operation, retryable, build, call };
 }
 
 type BodyRenderer = (lookup: Lookup) => { payload: UpstreamRequest["body"]; contentType?: string };

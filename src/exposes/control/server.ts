@@ -37,7 +37,7 @@ export function controlApp(state: ControlState, registry: Registry, block?: Expo
   if (info) {
     app.get("/status", (c) =>
       c.json({
-        capability: { label: state.label, file: state.file, naftiko: state.specVersion },
+        capability: { label: state.label, file: state.file, spec: state.specVersion },
         runtime: { version: state.runtimeVersion, node: process.version, pid: process.pid },
         startedAt: new Date(state.startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - state.startedAt) / 100) / 10,

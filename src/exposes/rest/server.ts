@@ -8,13 +8,14 @@ import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
 import { CallerGone } from "../../consumes/http/client.js";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
-import { normalizeName, pathVariables } from "../../mapping/names.js";
+import { normalizeName } from "../../mapping/names.js";
+import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { CallContext } from "../../observability/context.js";
 import { UNROUTED, type CallInfo, type Incoming, type ObservedCall } from "../../observability/observer.js";
 import type { Runtime } from "../../runtime.js";
-import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
+import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model.js";
 import { compileServerAuth, type ServerAuth } from "../auth.js";
-import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
+import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
 import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
@@ -52,8 +53,8 @@ export interface RestRoute {
   name?: string;
   description?: string;
   invocation: Invocation;
-  /** The operation's outputParameters, for describing the response (OpenAPI). */
-  output?: OutputParam[];
+  /** The operation as the capability declares it. */
+  unit: ExposedOperation;
 }
 
 /** What one request looks like to a route handler. */
@@ -91,29 +92,17 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
     const routerPath = mergePath("/", toRouterPath(resource.path));
-    for (const raw of resource.operations ?? []) {
-      const op = runtime.resolveRef(raw) as typeof raw;
-      const method = (raw.method ?? "GET").toUpperCase() as HttpMethod;
-      const invocation = compileInvocation(
-        op,
-        {
-          prefixes: ["rest", block.namespace],
-          plans: runtime.plans,
-          binds: runtime.binds,
-          pathVariables: vars,
-          requiredByDefault: false,
-          redact: (t) => runtime.redactor.redact(t),
-          maxErrorBody: runtime.maxErrorBody,
-        },
-        resource.inputParameters,
-      );
+    const ctx = invocationContext(runtime, { prefixes: ["rest", block.namespace], pathVariables: vars, requiredByDefault: false });
+    for (const op of resource.operations) {
+      const method = op.method;
+      const invocation = compileInvocation(op, ctx, resource.inputParameters);
       const route: RestRoute = {
         method,
         path: resource.path,
         name: op.name,
         description: op.description,
         invocation,
-        output: op.outputParameters,
+        unit: op,
       };
       routes.push(route);
       router.add(method, routerPath, {
@@ -247,8 +236,7 @@ function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | 
 
 /** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */
 function toRouterPath(path: string): string {
-  let i = 0;
-  return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `:p${i++}`);
+  return mapVariables(path, (_name, i) => `:p${i}`);
 }
 
 function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, maxBodySize: number): RouteHandler {
