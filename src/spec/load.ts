@@ -1,4 +1,5 @@
 import path from "node:path";
+import { consumesAuthenticationProblems } from "./authentication.js";
 import { locationPath } from "./binds.js";
 import type { ConsumedOperation, ConsumedParam, ConsumedResource, ConsumesEntry, ConsumesHttp, Document } from "./model.js";
 import { CapabilityError, formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
@@ -127,11 +128,14 @@ async function importConsumes(
     ...(src.problems.length ? [] : schemaProblems(src.data, rel, src.locate)),
   ];
   if (own.some((p) => p.severity === "error")) return { problems: own };
-  const found = ((src.data as Document).consumes ?? []).find((c): c is ConsumesHttp => "namespace" in c && c.namespace === name);
-  if (!found) {
+  const index = ((src.data as Document).consumes ?? []).findIndex((c) => "namespace" in c && c.namespace === name);
+  if (index < 0) {
     const names = ((src.data as Document).consumes ?? []).map((c) => ("namespace" in c ? c.namespace : c.import));
     return where(`${rel} has no consumes namespace "${name}" (it has: ${names.join(", ") || "none"})`, "import");
   }
+  const found = (src.data as Document).consumes![index] as ConsumesHttp;
+  const auth = consumesAuthenticationProblems(found, ["consumes", index], rel, src.locate);
+  if (auth.some((p) => p.severity === "error")) return { problems: auth };
   return { consumes: found, file };
 }
 

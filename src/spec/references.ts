@@ -2,6 +2,7 @@ import { normalizeName, pathVariables } from "../mapping/names.js";
 import { pathProblem } from "../mapping/jsonpath.js";
 import { placeholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
+import { authenticationProblems } from "./authentication.js";
 import type { ConsumedRef } from "./load.js";
 import type { ConsumesHttp, Document, Exposes, ExposesMcp, ExposesRest, Invocable, Step } from "./model.js";
 import { formatPath, type DocPath, type Locator, type Problem } from "./problems.js";
@@ -28,6 +29,7 @@ export function checkReferences(ctx: Context): Problem[] {
   checkNamespaces(ctx, exposes, report);
   checkPorts(exposes, report);
   checkConsumes(ctx, report);
+  out.push(...authenticationProblems(ctx.doc, ctx.file, ctx.locate));
 
   const functions = new Map<string, Invocable>();
   (cap.aggregates ?? []).forEach((agg, a) =>
