@@ -152,6 +152,12 @@ export function denialBody(denial: Denial): { error: string; message: string } {
   return { error, message: denial.message };
 }
 
+/** The refusal as a JSON-RPC error (MCP), with the code the MCP SDKs use for authorization failures. */
+export function jsonRpcDenial(denial: Denial): unknown {
+  const label = denial.status === 403 ? "Forbidden" : denial.status === 503 ? "Unavailable" : "Unauthorized";
+  return { jsonrpc: "2.0", error: { code: -32001, message: `${label}: ${denial.message}` }, id: null };
+}
+
 /** The refusal as a Fetch response: JSON body (or the one given, e.g. a JSON-RPC error) and the challenge. */
 export function denialResponse(denial: Denial, body: unknown = denialBody(denial)): Response {
   const headers = new Headers({ "content-type": "application/json" });

@@ -248,6 +248,11 @@ describe("oauth2 on an MCP block (MCP authorization)", () => {
     const res = await rpc(`Bearer ${await mcpToken({ scope: "profile" })}`);
     expect(res.status).toBe(403);
     expect(res.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="tools.call", resource_metadata="/);
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      error: { code: -32001, message: "Forbidden: the token lacks the scope tools.call" },
+      id: null,
+    });
   });
 
   it("an MCP client with a valid token lists and calls tools", async () => {

@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { denialResponse, type ServerAuth } from "../auth.js";
+import { denialResponse, jsonRpcDenial, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
 import { CallerGone } from "../../consumes/http/client.js";
@@ -78,8 +78,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
     const denial = await options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url, method: raw.method });
-    if (denial)
-      return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
+    if (denial) return denialResponse(denial, jsonRpcDenial(denial));
     const { request, json } = normaliseAccept(raw);
     if (!options.sessions) {
       if (request.method !== "POST") {
