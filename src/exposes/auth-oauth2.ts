@@ -7,7 +7,7 @@
  * An MCP block also serves its Protected Resource Metadata (RFC 9728) and names it in every
  * challenge, as the MCP authorization specification asks.
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { discoverMetadata } from "../oauth2/metadata.js";
 import type { Denial, ServerAuth } from "./auth.js";
 
@@ -40,6 +40,11 @@ const ACCEPTED_FOR_MS = 60_000;
 const ACCEPTED_KEPT = 1024;
 const WELL_KNOWN = "/.well-known/oauth-protected-resource";
 
+// Loaded with the first token to check: importing jose takes tens of milliseconds, which every
+// start of a server without oauth2 would otherwise pay.
+let joseModule: Promise<typeof import("jose")> | undefined;
+const jose = () => (joseModule ??= import("jose"));
+
 export function oauth2ResourceServer(config: ResourceServerConfig, options: ResourceServerOptions): ServerAuth {
   const { issuer, audience, scopes } = config;
   const metadata = options.protectedResourceMetadata ? protectedResourceMetadata(config) : undefined;
@@ -70,8 +75,8 @@ export function oauth2ResourceServer(config: ResourceServerConfig, options: Reso
   };
   const jwks = (): Promise<JWTVerifyGetKey> => {
     if (failure && Date.now() - failure.at < RETRY_AFTER_S * 1000) return Promise.reject(new Error(failure.message));
-    keys ??= discoverMetadata(issuer, FETCH_TIMEOUT_MS).then(
-      (meta) => {
+    keys ??= Promise.all([discoverMetadata(issuer, FETCH_TIMEOUT_MS), jose()]).then(
+      ([meta, { createRemoteJWKSet }]) => {
         if (typeof meta.jwks_uri !== "string") throw new Error(`the metadata of ${issuer} has no jwks_uri`);
         failure = undefined;
         return createRemoteJWKSet(new URL(meta.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000 });
@@ -100,6 +105,7 @@ export function oauth2ResourceServer(config: ResourceServerConfig, options: Reso
     } catch (e) {
       return unavailable((e as Error).message);
     }
+    const { jwtVerify } = await jose();
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, getKey, {
