@@ -32,9 +32,9 @@ export class Redactor {
 }
 
 /**
- * Credentials the runtime is given while it runs (OAuth access tokens), which no Redactor built at
- * start can know. Every Redactor scrubs these too: a token is a secret whichever runtime or log line
- * meets it. Holders remove what they no longer use, so the set stays small.
+ * Credentials no Redactor built from the binds knows: OAuth access tokens the runtime is given while
+ * it runs, and OAuth client secrets. Every Redactor scrubs these too: a token is a secret whichever
+ * runtime or log line meets it. Holders remove tokens they no longer use, so the set stays small.
  */
 const issued = new Set<string>();
 

@@ -13,6 +13,7 @@ import { writeTree } from "../support/official.js";
 import { startRecordingUpstream, type Recorded, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const ENV = { CLIENT_ID: "runtime client", CLIENT_SECRET: "s3cr3t:with/sp ce+&=" };
+const LITERAL_SECRET = "written-in-the-file-7c2e";
 const BLOCKS = ["plain", "crowd", "short", "revoked", "refused", "broken", "nowhere", "post", "echo"] as const;
 type Block = (typeof BLOCKS)[number];
 
@@ -52,7 +53,11 @@ beforeAll(async () => {
     const r = inner(req, n);
     return { body: { ...(r.body as object), expires_in: 2 } };
   })(servers.short.reply);
-  servers.refused.reply = () => ({ status: 401, body: { error: "invalid_client", error_description: "client authentication failed" } });
+  // A careless token endpoint that repeats the secret it was sent; this block's secret is written in the file.
+  servers.refused.reply = (req) => ({
+    status: 401,
+    body: { error: "invalid_client", error_description: `client authentication failed (${req.headers.authorization})` },
+  });
   servers.broken.reply = () => ({ status: 200, body: { token_type: "Bearer" } });
   nowhere = `http://127.0.0.1:${await closedPort()}/token`;
 
@@ -76,7 +81,7 @@ beforeAll(async () => {
         resource: "https://upstream.example.test/${b}"
         scopes: [read, write]
         clientId: "{{CLIENT_ID}}"
-        clientSecret: "{{CLIENT_SECRET}}"${b === "plain" ? '\n        audience: "upstream-api"' : ""}${
+        clientSecret: "${b === "refused" ? LITERAL_SECRET : "{{CLIENT_SECRET}}"}"${b === "plain" ? '\n        audience: "upstream-api"' : ""}${
           b === "post" ? "\n        tokenEndpointAuthMethod: client_secret_post" : `\n        tokenEndpoint: "${endpoint}"`
         }
       resources:
@@ -196,7 +201,10 @@ describe("oauth2 client credentials on a consumes block", () => {
     const body = (await res.json()) as { error: string; message: string };
     expect(body.error).toBe("upstream_bad_response");
     expect(body.message).toBe(
-      `the token endpoint ${servers.refused.tokenEndpoint} refused the client credentials (401 invalid_client: client authentication failed)`,
+      `the token endpoint ${servers.refused.tokenEndpoint} refused the client credentials (401 invalid_client: client authentication failed (Basic [REDACTED]))`,
+    );
+    expect(servers.refused.tokenRequests[0].headers.authorization).toContain(
+      Buffer.from(`runtime+client:${LITERAL_SECRET}`).toString("base64"),
     );
     expect(seen("refused")).toEqual([]);
   });
@@ -238,6 +246,7 @@ describe("oauth2 client credentials on a consumes block", () => {
     const stderr = proc.stderr();
     for (const t of issued) expect(stderr).not.toContain(t);
     expect(stderr).not.toContain(ENV.CLIENT_SECRET);
+    expect(stderr).not.toContain(LITERAL_SECRET);
     expect(stderr).not.toContain(Buffer.from(`${ENV.CLIENT_ID}:`).toString("base64").slice(0, 12));
   });
 });
