@@ -169,7 +169,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const mcpApp = (code: McpCode, mcp: ExposesMcp, runtime: Runtime): BlockApp => {
     const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
-    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
+    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace, { mcp: true });
     const http = code.mcpHttpApp(service, {
       sessions: options.mcpSessions ?? false,
       address: addressOf(mcp),

@@ -125,15 +125,25 @@ export type Authentication =
   | { type: "apikey"; key?: string; value?: string; placement?: "header" | "query" }
   | { type: "bearer"; token?: string }
   | { type: "digest"; username?: string; password?: string }
-  | {
-      type: "oauth2";
-      authorizationServerUri: string;
-      resource: string;
-      scopes?: string[];
-      audience?: string;
-      tokenEndpoint?: string;
-      tokenValidation?: "jwks" | "introspection";
-    };
+  | AuthOAuth2;
+
+/**
+ * On an exposes block, a resource server checking incoming bearer tokens; on a consumes block, a
+ * client of the authorization server (client credentials grant: `clientId`, `clientSecret`,
+ * `tokenEndpointAuthMethod`, which only a consumes block may carry).
+ */
+export interface AuthOAuth2 {
+  type: "oauth2";
+  authorizationServerUri: string;
+  resource: string;
+  scopes?: string[];
+  audience?: string;
+  tokenEndpoint?: string;
+  tokenValidation?: "jwks" | "introspection";
+  clientId?: string;
+  clientSecret?: string;
+  tokenEndpointAuthMethod?: "client_secret_basic" | "client_secret_post";
+}
 
 // ---------------------------------------------------------------------------------------------
 // what exposes blocks and aggregates invoke

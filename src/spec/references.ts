@@ -3,6 +3,7 @@ import { literalText, pathVariables } from "../mapping/path-template.js";
 import { pathProblem } from "../mapping/jsonpath.js";
 import { placeholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
+import { authenticationProblems } from "./authentication.js";
 import type { Capability, ConsumedOperation, Exposes, ExposesMcp, ExposesRest, Invocable, Step, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 import { NAME, reporter, type LoadRecord } from "./record.js";
@@ -22,6 +23,7 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
   checkNamespaces(cap, report);
   checkPorts(cap.exposes, report);
   checkConsumes(cap, report);
+  authenticationProblems(cap, report);
 
   for (const agg of cap.aggregates) {
     for (const flow of agg.flows)

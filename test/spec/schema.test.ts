@@ -189,6 +189,13 @@ describe("relaxations", () => {
         `${CONSUMED_PARAM}                - name: Search string\n                  in: query\n                - name: created[after]\n                  in: query\n`,
       ]),
     ],
+    [
+      "R6: client credentials on an oauth2 consumes block",
+      edit(BASE, [
+        "      baseUri: https://api.example.com/v1\n",
+        '      baseUri: https://api.example.com/v1\n      authentication:\n        type: oauth2\n        authorizationServerUri: https://as.example.com\n        resource: https://api.example.com\n        clientId: "{{CLIENT_ID}}"\n        clientSecret: "{{CLIENT_SECRET}}"\n        tokenEndpointAuthMethod: client_secret_post\n',
+      ]),
+    ],
   ];
 
   it.each(relaxed)("accepts %s (which the official schema rejects)", (_, text) => {

@@ -4,6 +4,7 @@ import type { ConsumedOperation, ConsumedParam, RequestBody } from "../../spec/m
 import { splitPath } from "../../mapping/path-template.js";
 import { compileTemplate, textOf, type CompiledTemplate, type Lookup } from "../../mapping/template.js";
 import { compileAuth, digestAuthorization, type AuthApplier } from "./auth.js";
+import type { TokenSource } from "./oauth2-client.js";
 import { send, type CallOptions, type UpstreamRequest, type UpstreamResponse } from "./client.js";
 import { appendQuery, checkHeaderValue, encodeLiteralPath, encodeSegment, scalarText } from "./encode.js";
 import type { Limiter } from "./limiter.js";
@@ -192,6 +193,18 @@ export function compileOperation(
     return sendOnce({ ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts, deadline);
   };
 
+  /**
+   * With a token from the authorization server; a 401 means the upstream no longer takes it
+   * (revoked, or expired early): one new token and one more try, never more.
+   */
+  const sendOAuth2 = async (req: UpstreamRequest, opts: CallOptions, deadline: number, source: TokenSource): Promise<UpstreamResponse> => {
+    const token = source.current() ?? (await beforeDeadline(source.token(), deadline, opts));
+    const first = await sendOnce(withBearer(req, token), opts, deadline);
+    if (first.status !== 401) return first;
+    await first.body.dump();
+    return sendOnce(withBearer(req, await beforeDeadline(source.renew(token), deadline, opts)), opts, deadline);
+  };
+
   // Promise chains, not async functions: these run on every proxied call, and each async frame
   // and await was measurable there (issue 6).
   const call = (args: Args, given: CallOptions): Promise<UpstreamResponse> => {
@@ -218,7 +231,12 @@ export function compileOperation(
     deadline: number,
     release: (() => void) | undefined,
   ): Promise<UpstreamResponse> =>
-    (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline)).then(
+    (auth.digest
+      ? sendDigest(req, opts, deadline, auth.digest)
+      : auth.oauth2
+        ? sendOAuth2(req, opts, deadline, auth.oauth2)
+        : sendOnce(req, opts, deadline)
+    ).then(
       (res) => {
         if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
         if (release) res.body.onDone(release);
@@ -231,6 +249,45 @@ export function compileOperation(
     );
 
   return { key: operation.key, method, operation, retryable, build, call };
+}
+
+function withBearer(req: UpstreamRequest, token: string): UpstreamRequest {
+  return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+}
+
+/** A token wait bounded by the call's own budget and its caller: neither waits on a slow token endpoint. */
+function beforeDeadline<T>(pending: Promise<T>, deadline: number, opts: CallOptions): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", gone);
+    };
+    const gone = () => {
+      done();
+      reject(opts.signal?.reason);
+    };
+    const timer = setTimeout(
+      () => {
+        done();
+        reject(
+          new UpstreamError("timeout", `no token from the authorization server within the call's ${opts.totalTimeout ?? opts.timeout} ms`),
+        );
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    pending.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e: unknown) => {
+        done();
+        reject(e);
+      },
+    );
+    if (opts.signal?.aborted) return gone();
+    opts.signal?.addEventListener("abort", gone, { once: true });
+  });
 }
 
 type BodyRenderer = (lookup: Lookup) => { payload: UpstreamRequest["body"]; contentType?: string };

@@ -52,7 +52,7 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
       ...(security ? { securitySchemes: { [security.name]: security.scheme } } : {}),
     },
     // No authentication on the block: say so explicitly (an empty requirement list), for linters and clients.
-    security: security ? [{ [security.name]: [] }] : [],
+    security: security ? [{ [security.name]: security.scopes ?? [] }] : [],
   };
   return doc;
 }
@@ -169,7 +169,7 @@ function errorResponse(description: string): Json {
   return { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
 }
 
-function securityScheme(auth: Authentication | undefined): { name: string; scheme: Json } | undefined {
+function securityScheme(auth: Authentication | undefined): { name: string; scheme: Json; scopes?: string[] } | undefined {
   if (!auth) return undefined;
   switch (auth.type) {
     case "apikey":
@@ -180,15 +180,28 @@ function securityScheme(auth: Authentication | undefined): { name: string; schem
       return { name: "basicAuth", scheme: { type: "http", scheme: "basic" } };
     case "digest":
       return { name: "digestAuth", scheme: { type: "http", scheme: "digest" } };
-    case "oauth2":
+    case "oauth2": {
+      // The reference engine's export: the token endpoint, else the issuer (a client must then look
+      // its token endpoint up in the issuer's metadata, which the description says).
+      const scopes = auth.scopes ?? [];
+      const audience = auth.audience ?? auth.resource;
       return {
         name: "oauth2",
         scheme: {
           type: "oauth2",
-          description: `Tokens issued by ${auth.authorizationServerUri} for resource ${auth.resource}`,
-          flows: { clientCredentials: { tokenUrl: auth.authorizationServerUri, scopes: {} } },
+          description:
+            `Bearer JWTs issued by ${auth.authorizationServerUri} for audience ${audience}` +
+            (auth.tokenEndpoint ? "" : `; the token endpoint is the one named in the issuer's metadata (${auth.authorizationServerUri})`),
+          flows: {
+            clientCredentials: {
+              tokenUrl: auth.tokenEndpoint ?? auth.authorizationServerUri,
+              scopes: Object.fromEntries(scopes.map((s) => [s, "Required by every operation"])),
+            },
+          },
         },
+        scopes,
       };
+    }
   }
 }
 

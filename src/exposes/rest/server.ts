@@ -14,7 +14,7 @@ import type { CallContext } from "../../observability/context.js";
 import { UNROUTED, type CallInfo, type Incoming, type ObservedCall } from "../../observability/observer.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model.js";
-import { compileServerAuth, type ServerAuth } from "../auth.js";
+import { compileServerAuth, denialBody, denialHeaders, type Denial } from "../auth.js";
 import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
@@ -70,7 +70,8 @@ interface Call {
 }
 
 /** What a handler answers; written by {@link send}. */
-type Answer = { kind: "json"; status: number; body: unknown; headers?: Record<string, string> } | { kind: "outcome"; outcome: Outcome };
+type Answer =
+  { kind: "json"; status: number; body: unknown; headers?: Record<string, string | string[]> } | { kind: "outcome"; outcome: Outcome };
 
 type RouteHandler = (call: Call) => Promise<Answer>;
 /** A route, or the 405 answer for other methods on its path. */
@@ -161,9 +162,18 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       // A body nobody reads is drained, within bounds, so the connection can serve the next request.
       if (method !== "GET" && method !== "HEAD") res.once("finish", () => drainUnread(req));
       if (auth) {
-        const denied = denial(auth, req, href);
-        if (denied) return finish(denied);
+        const checked = auth.check({ header: (name) => headerValue(req, name), url: href, method });
+        if (checked instanceof Promise) {
+          checked.then((denied) => (denied ? finish(refusal(denied)) : route(href))).catch(fail);
+          return;
+        }
+        if (checked) return finish(refusal(checked));
       }
+      route(href);
+    } catch (e) {
+      fail(e);
+    }
+    function route(href: string) {
       const path = getPath({ url: href } as Request);
       let [matches, stash] = router.match(method, path);
       // HEAD is answered as GET without the body, unless the file declares HEAD itself.
@@ -195,8 +205,6 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
         context: observed?.ctx,
       };
       entry.handler(call).then(finish, fail);
-    } catch (e) {
-      fail(e);
     }
   };
   return { listener, routes };
@@ -222,16 +230,9 @@ function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRout
   };
 }
 
-/** The 401 answer when the request lacks the block's credentials (see exposes/auth.ts). */
-function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | undefined {
-  const denied = auth.check({ header: (name) => headerValue(req, name), url: href });
-  if (!denied) return undefined;
-  return {
-    kind: "json",
-    status: denied.status,
-    body: { error: "unauthorized", message: denied.message },
-    headers: { "www-authenticate": denied.challenge },
-  };
+/** The answer when the request lacks the block's credentials (see exposes/auth.ts). */
+function refusal(denied: Denial): Answer {
+  return { kind: "json", status: denied.status, body: denialBody(denied), headers: denialHeaders(denied) };
 }
 
 /** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */
@@ -333,7 +334,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 function send(res: ServerResponse, answer: Answer, head: boolean, requestId: string | undefined): number {
   if (answer.kind === "json") {
     const body = JSON.stringify(answer.body);
-    const headers: Record<string, string | number> = { ...answer.headers, "content-type": "application/json" };
+    const headers: Record<string, string | string[] | number> = { ...answer.headers, "content-type": "application/json" };
     if (requestId) headers["x-request-id"] = requestId;
     if (head) {
       res.writeHead(answer.status, headers).end();
