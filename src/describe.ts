@@ -19,7 +19,7 @@ export function describeCapability(capability: Capability, options: RuntimeOptio
   const runtime = createRuntime(capability, options);
   const rest: Described["rest"] = [];
   const mcp: Described["mcp"] = [];
-  for (const block of capability.doc.capability?.exposes ?? []) {
+  for (const block of capability.exposes) {
     if (block.type === "rest")
       rest.push({ block: block as ExposesRest, routes: restApp(block as ExposesRest, runtime, { maxBodySize: 1 }).routes });
     if (block.type === "mcp") mcp.push({ block: block as ExposesMcp, tools: compileTools(block as ExposesMcp, runtime) });

@@ -110,7 +110,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const logging = options.logger ?? (options.log ? silentLogger() : await createLogger());
   const logger = logging.logger;
   const log = options.log ?? ((line: string) => logger.info(line));
-  const blocks = capability.doc.capability?.exposes ?? [];
+  const blocks = capability.exposes;
   const controlBlock = blocks.find((b): b is ExposesControl => b.type === "control");
   const known = (ns: string) =>
     ns === "*" ||
@@ -142,7 +142,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p) } });
     logging.setScrub((line) => runtime.redactor.redact(line));
     const apps = new Map<string, BlockApp>();
-    for (const block of cap.doc.capability?.exposes ?? []) {
+    for (const block of cap.exposes) {
       if (block.type === "mcp") {
         if (mcpCode) apps.set(block.namespace, mcpApp(mcpCode, block as ExposesMcp, runtime));
         continue;
@@ -159,7 +159,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         pages: {
           paths: DOCS_PATHS,
           mount: (app, routes) =>
-            mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) =>
+            mountDocs(app, cap.info?.display ?? rest.namespace, (origin) =>
               openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION }),
             ),
         },
@@ -171,7 +171,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const mcpApp = (code: McpCode, mcp: ExposesMcp, runtime: Runtime): BlockApp => {
     const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
-    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
+    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace, { mcp: true });
     const http = code.mcpHttpApp(service, {
       sessions: options.mcpSessions ?? false,
       address: addressOf(mcp),
@@ -225,16 +225,16 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
-      const [{ controlApp }, { changesBetween }, { getRequestListener }] = await Promise.all([
+      const [{ controlApp }, { changesBetween, servedDocument }, { getRequestListener }] = await Promise.all([
         import("./exposes/control/server.js"),
         import("./exposes/control/config.js"),
         import("@hono/node-server"),
       ]);
       const { app, endpoints } = controlApp(
         {
-          label: capability.doc.info?.label ?? capability.file,
+          label: capability.info?.display ?? capability.file,
           file: capability.file,
-          specVersion: capability.doc.naftiko,
+          specVersion: capability.specVersion,
           runtimeVersion: VERSION,
           startedAt,
           ready: () => !closing && servers.length === expected && servers.every((s) => s.listening),
@@ -268,7 +268,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
                 return { status: "rejected", reason, structural: true };
               }
               logger.info({ file: before.file }, `naftiko: reloaded ${before.file} (control port)`);
-              return { status: "applied", changes: changesBetween(before.doc, next.doc) };
+              return { status: "applied", changes: changesBetween(servedDocument(before), servedDocument(next)) };
             },
             async validate(text) {
               let next: Capability;

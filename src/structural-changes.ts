@@ -1,15 +1,14 @@
-import type { Capability } from "./spec/load.js";
-import type { Exposes } from "./spec/model.js";
+import type { Capability, Exposes } from "./spec/model.js";
 
 /**
  * What differs between two versions of a capability in what a reload cannot apply, only a restart:
- * the listeners (an exposes block's type, namespace, port, address, added or removed) and the
- * control block, which is built once with the process (its endpoints, observability, tracing).
- * Empty when a reload can swap the new version in.
+ * the listeners (an exposes block's type, namespace, port, address, transport, added or removed)
+ * and the control block, which is built once with the process (its endpoints, observability,
+ * tracing). Empty when a reload can swap the new version in.
  */
 export function structuralChanges(before: Capability, after: Capability): string[] {
-  const a = before.doc.capability?.exposes ?? [];
-  const b = after.doc.capability?.exposes ?? [];
+  const a = before.exposes;
+  const b = after.exposes;
   const out: string[] = [];
   const name = (x: Exposes) => (x.type === "control" ? "the control block" : `exposes "${x.namespace}"`);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -24,7 +23,7 @@ export function structuralChanges(before: Capability, after: Capability): string
       if (x.port !== y.port) out.push(`${name(x)}: port ${x.port} → ${y.port}`);
       if (x.address !== y.address) out.push(`${name(x)}: address ${x.address ?? "(default)"} → ${y.address ?? "(default)"}`);
       if (x.type === "mcp" && y.type === "mcp" && x.transport !== y.transport)
-        out.push(`${name(x)}: transport ${x.transport ?? "http"} → ${y.transport ?? "http"}`);
+        out.push(`${name(x)}: transport ${x.transport} → ${y.transport}`);
     }
   }
   return out;

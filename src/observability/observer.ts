@@ -155,8 +155,8 @@ export class Observer {
 
   /** Times, counts and traces every call of a consumed operation. */
   instrumentPlan(plan: OperationPlan): OperationPlan {
-    const consumes = plan.ref.consumes.namespace;
-    const operation = plan.ref.operation.name;
+    const consumes = plan.operation.consumes.namespace;
+    const operation = plan.operation.name;
     const series = this.upstreamSeries(consumes, operation);
     return {
       ...plan,

@@ -43,9 +43,9 @@ export async function createObserver(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Observer> {
   const logger = logging.logger;
-  const label = capability.doc.info?.label ?? capability.file;
+  const label = capability.info?.display ?? capability.file;
   const metrics = new Metrics({ capability: label, version: VERSION });
-  const control = (capability.doc.capability?.exposes ?? []).find((b): b is ExposesControl => b.type === "control");
+  const control = capability.exposes.find((b): b is ExposesControl => b.type === "control");
   const obs = observabilityOf(control);
   const enabled = obs.enabled !== false;
   const propagation = obs.traces?.propagation ?? "w3c";
@@ -69,8 +69,7 @@ export async function createObserver(
 /** The file's OTLP endpoint with its binds filled in (`{{env.OTLP_URL}}`). */
 function endpointOf(capability: Capability, endpoint: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (!endpoint || !hasPlaceholders(endpoint)) return endpoint || undefined;
-  const doc = capability.doc;
-  const values = resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, env);
+  const values = resolveBinds(capability.binds, capability.file, env);
   return compileTemplate(endpoint).renderText((name) => values.get(name)) || undefined;
 }
 

@@ -204,9 +204,17 @@ describe("management: /config, reload, validate", () => {
       const body = await res.text();
       expect(body).not.toContain("literal-rest-token-9931");
       expect(body).not.toContain(KEY);
-      const doc = JSON.parse(body) as { naftiko: string; capability: { exposes: Array<{ namespace?: string; authentication?: unknown }> } };
-      expect(doc.naftiko).toBe("1.0.0-alpha2");
-      expect(doc.capability.exposes.find((b) => b.namespace === REST)!.authentication).toEqual({ type: "bearer", token: "***" });
+      const doc = JSON.parse(body) as {
+        specVersion: string;
+        consumes: Array<{ resources: Array<{ operations: Array<{ key: string }> }> }>;
+        exposes: Array<{ namespace?: string; authentication?: unknown; tools?: Array<{ name: string; call?: unknown }> }>;
+      };
+      expect(doc.specVersion).toBe("naftiko 1.0.0-alpha2");
+      expect(doc.exposes.find((b) => b.namespace === REST)!.authentication).toEqual({ type: "bearer", token: "***" });
+      // References are written as the file names them.
+      const tool = doc.exposes.find((b) => b.namespace === MCP)!.tools!.find((t) => t.name === "get-interconnection")!;
+      expect(tool.call).toBe("metal-interconnections.getinterconnection");
+      expect(doc.consumes[0].resources[0].operations[0].key).toMatch(/^metal-interconnections\./);
     } finally {
       await proc.stop();
       await upstream.stop();
@@ -232,7 +240,7 @@ describe("management: /config, reload, validate", () => {
       expect(body.status).toBe("applied");
       expect(body.changes).toEqual([
         {
-          path: expect.stringMatching(/^capability\.exposes\[\d+\]\.tools\[\d+\]\.description$/),
+          path: expect.stringMatching(/^exposes\[\d+\]\.tools\[\d+\]\.description$/),
           from: "Get interconnection",
           to: "Get one interconnection",
         },
@@ -482,6 +490,6 @@ describe("naftiko validate on control blocks", () => {
     );
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/: ok$/m);
+    expect(stdout).toMatch(/: ok \(naftiko 1\.0\.0-alpha2\)$/m);
   });
 });

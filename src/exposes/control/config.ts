@@ -83,16 +83,25 @@ const tooLarge = () => ({ error: "too_large", message: `a capability document is
 const NOT_SECRET = new Set(["type", "placement", "key", "authorizationServerUri", "resource", "scopes", "audience", "issuer", "realm"]);
 
 /**
- * The document as it is served: imported consumes blocks merged in, credentials written in the
+ * The capability as it is served: the one model every spec version loads into (newest words),
+ * imports merged in, references written as the names a file gives them, credentials written in the
  * file replaced by "***" (a `{{bound}}` reference stays: it is a name, not the value).
  */
 export function servedDocument(capability: Capability): unknown {
-  const doc: Partial<Capability["doc"]> = {
-    ...capability.doc,
-    capability: { ...capability.doc.capability, consumes: capability.consumes },
-  };
-  delete doc.consumes;
-  return hideCredentials(doc);
+  const { specVersion, info, binds, consumes, aggregates, exposes } = capability;
+  const text = JSON.stringify({ specVersion, info, binds, consumes, aggregates, exposes }, asWritten);
+  return hideCredentials(JSON.parse(text));
+}
+
+/** Model references back as names: an operation's block and resource are where it is listed. */
+function asWritten(this: unknown, key: string, value: unknown): unknown {
+  if (!value || typeof value !== "object") return value;
+  const holder = this as Record<string, unknown>;
+  if ((key === "consumes" || key === "resource") && "method" in holder && "key" in holder) return undefined;
+  if ((key === "call" || key === "flow") && typeof (value as { key?: unknown }).key === "string") return (value as { key: string }).key;
+  if (key === "target" && typeof (value as { namespace?: unknown }).namespace === "string")
+    return (value as { namespace: string }).namespace;
+  return value;
 }
 
 function hideCredentials(value: unknown, inAuth = false, key = ""): unknown {

@@ -62,7 +62,7 @@ export function controlApp(
     served.push("/status");
     app.get("/status", (c) =>
       c.json({
-        capability: { label: state.label, file: state.file, naftiko: state.specVersion },
+        capability: { label: state.label, file: state.file, spec: state.specVersion },
         runtime: { version: state.runtimeVersion, node: process.version, pid: process.pid },
         startedAt: new Date(state.startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - state.startedAt) / 100) / 10,
