@@ -287,8 +287,14 @@ export interface Forward {
 
 export interface ExposedOperation extends Invocable {
   method: HttpMethod;
-  responses?: Record<string, unknown>;
-  responseBinary?: Record<string, unknown>;
+  /** The response contract by status code (`responseBinary` is its shorthand, expanded at load). */
+  responses?: Record<string, ResponseContract>;
+}
+
+export interface ResponseContract {
+  description?: string;
+  /** By media type: raw bytes (`binary`), or a structured payload with its JSON Schema. */
+  content?: Record<string, { binary?: boolean; schema?: Record<string, unknown> }>;
 }
 
 export interface ExposesMcp extends ExposesBase {

@@ -45,5 +45,6 @@ export async function readDocument(abs: string, shown: string, record: LoadRecor
   problems.push(...schemaProblems(version.schemaFile, src.data, shown, src.locate));
   if (src.data === null || typeof src.data !== "object" || Array.isArray(src.data)) return { problems, version, shown };
   const draft = normalise(src.data, version.version, version.vocabulary, { abs, shown }, src.locate, record);
+  problems.push(...draft.problems);
   return { draft, version, problems, shown };
 }

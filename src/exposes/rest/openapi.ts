@@ -1,7 +1,7 @@
 import { normalizeName } from "../../mapping/names.js";
 import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { Capability } from "../../spec/model.js";
-import type { Authentication, ExposesRest } from "../../spec/model.js";
+import type { Authentication, ExposedOperation, ExposesRest } from "../../spec/model.js";
 import type { InputSpec } from "../invocation.js";
 import { inputProperty } from "../validate.js";
 import type { RestRoute } from "./server.js";
@@ -102,25 +102,16 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   const pathName = (i: InputSpec) => vars.find((v) => normalizeName(v) === normalizeName(i.name)) ?? i.name;
   const parameters = inputs.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
   const body = inputs.filter((i) => i.in === "body");
+  const unit = route.unit;
   const op: Json = {
     operationId,
-    summary: route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`,
-    ...(route.description && route.description.split("\n")[0].length > 120 ? { description: route.description } : {}),
-    tags: [tag],
+    summary: unit.display ?? (route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`),
+    ...(route.description && (unit.display || route.description.split("\n")[0].length > 120) ? { description: route.description } : {}),
+    tags: [tag, ...(unit.tags ?? [])],
     ...(parameters.length ? { parameters } : {}),
   };
   if (body.length) op.requestBody = requestBody(body, shared);
-  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
-  const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : route.invocation.resultSchema;
-  const raw = route.invocation.rawMediaType;
-  const responses: Json = {
-    "200": raw
-      ? { description: "The upstream answer as it came", content: { [raw]: { schema: {} } } }
-      : {
-          description: "The upstream answer, mapped by the capability's outputParameters",
-          content: { "application/json": { schema: result } },
-        },
-  };
+  const responses: Json = unit.responses ? contractResponses(unit.responses) : { "200": successResponse(route, shared) };
   if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
   if (body.length) {
     responses["413"] = errorResponse("The request body is too large");
@@ -134,6 +125,42 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   };
   op.responses = responses;
   return op;
+}
+
+/** What a successful call answers: JSON shaped by outputParameters (or the upstream's, passed through), or raw bytes. */
+function successResponse(route: RestRoute, shared: SharedSchemas): Json {
+  const invocation = route.invocation;
+  if (invocation.binary) {
+    return {
+      description: "The upstream's bytes, as they came",
+      content: { "application/octet-stream": { schema: invocation.resultSchema } },
+    };
+  }
+  if (invocation.rawMediaType) {
+    return { description: "The upstream answer, as it came", content: { [invocation.rawMediaType]: { schema: {} } } };
+  }
+  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
+  const result = invocation.outputSchema ? shared.hoist(invocation.outputSchema) : invocation.resultSchema;
+  return {
+    description: "The upstream answer, mapped by the capability's outputParameters",
+    content: { "application/json": { schema: result } },
+  };
+}
+
+/** The operation's declared response contract: each status with its media types (raw bytes or a schema). */
+function contractResponses(contract: NonNullable<ExposedOperation["responses"]>): Json {
+  const out: Json = {};
+  for (const [status, response] of Object.entries(contract)) {
+    const content = Object.entries(response.content ?? {}).map(([type, c]) => [
+      type,
+      { schema: c.binary ? { type: "string", format: "binary" } : (c.schema ?? {}) },
+    ]);
+    out[status] = {
+      description: response.description ?? "Successful response",
+      ...(content.length ? { content: Object.fromEntries(content) } : {}),
+    };
+  }
+  return out;
 }
 
 function parameter(input: InputSpec): Json {

@@ -93,10 +93,15 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   for (const resource of block.resources ?? []) {
     const vars = pathVariables(resource.path);
     const routerPath = mergePath("/", toRouterPath(resource.path));
-    const ctx = invocationContext(runtime, { prefixes: ["rest", block.namespace], pathVariables: vars, requiredByDefault: false });
+    const ctx = invocationContext(runtime, {
+      prefixes: ["rest", block.namespace],
+      pathVariables: vars,
+      requiredByDefault: false,
+      maxBinarySize: block.maxBinarySize,
+    });
     for (const op of resource.operations) {
       const method = op.method;
-      const invocation = compileInvocation(op, ctx, resource.inputParameters);
+      const invocation = compileInvocation(op, ctx, resource.inputParameters, binaryMediaType(op));
       const route: RestRoute = {
         method,
         path: resource.path,
@@ -232,6 +237,14 @@ function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRout
 /** The answer when the request lacks the block's credentials (see exposes/auth.ts). */
 function refusal(denied: Denial): Answer {
   return { kind: "json", status: denied.status, body: denialBody(denied), headers: denialHeaders(denied) };
+}
+
+/** The first media type the operation's response contract declares as raw bytes. */
+function binaryMediaType(op: ExposedOperation): string | undefined {
+  for (const response of Object.values(op.responses ?? {})) {
+    for (const [type, content] of Object.entries(response.content ?? {})) if (content.binary) return type;
+  }
+  return undefined;
 }
 
 /** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */
