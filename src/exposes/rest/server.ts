@@ -79,45 +79,45 @@ type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { 
 
 const MANY_ROUTES = 200;
 
-/** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
-export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
-  // Hono's routers; first match wins, in the order routes are added. RegExpRouter (one regular
-  // expression for all routes) is the fastest for tens of routes, but slows with hundreds (~6 µs a
-  // match at 1,500, and ~100 ms to build on the first request) where the trie stays near 1 µs.
-  const count = (block.resources ?? []).reduce((n, r) => n + (r.operations?.length ?? 0), 0);
-  const router: Router<Entry> =
-    count > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
+/**
+ * The routes of one `type: rest` exposes block, one per resource path and method, compiled as
+ * serving needs them (and as describing them — OpenAPI, inspect — reads them).
+ */
+export function compileRoutes(block: ExposesRest, runtime: Runtime): RestRoute[] {
   const routes: RestRoute[] = [];
-  const byPath = new Map<string, HttpMethod[]>();
-  const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
-  for (const resource of block.resources ?? []) {
-    const vars = pathVariables(resource.path);
-    const routerPath = mergePath("/", toRouterPath(resource.path));
+  for (const resource of block.resources) {
     const ctx = invocationContext(runtime, {
       prefixes: ["rest", block.namespace],
-      pathVariables: vars,
+      pathVariables: pathVariables(resource.path),
       requiredByDefault: false,
       maxBinarySize: block.maxBinarySize,
     });
     for (const op of resource.operations) {
-      const method = op.method;
       const invocation = compileInvocation(op, ctx, resource.inputParameters, binaryMediaType(op));
-      const route: RestRoute = {
-        method,
-        path: resource.path,
-        name: op.name,
-        description: op.description,
-        invocation,
-        unit: op,
-      };
-      routes.push(route);
-      router.add(method, routerPath, {
-        route,
-        handler: routeHandler(invocation, vars, runtime, options.maxBodySize),
-        operation: op.name ?? `${method} ${resource.path}`,
-      });
-      byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
+      routes.push({ method: op.method, path: resource.path, name: op.name, description: op.description, invocation, unit: op });
     }
+  }
+  return routes;
+}
+
+/** Builds the request listener of one `type: rest` exposes block. */
+export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
+  const routes = compileRoutes(block, runtime);
+  // Hono's routers; first match wins, in the order routes are added. RegExpRouter (one regular
+  // expression for all routes) is the fastest for tens of routes, but slows with hundreds (~6 µs a
+  // match at 1,500, and ~100 ms to build on the first request) where the trie stays near 1 µs.
+  const router: Router<Entry> =
+    routes.length > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
+  const byPath = new Map<string, HttpMethod[]>();
+  const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
+  for (const route of routes) {
+    const routerPath = mergePath("/", toRouterPath(route.path));
+    router.add(route.method, routerPath, {
+      route,
+      handler: routeHandler(route.invocation, pathVariables(route.path), runtime, options.maxBodySize),
+      operation: route.name ?? `${route.method} ${route.path}`,
+    });
+    byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), route.method]);
   }
   for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
   // The runtime's pages have their own router, consulted only when no capability route matched: a
