@@ -3,6 +3,7 @@ import { upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { UpstreamBody } from "../consumes/http/body.js";
 import { readData } from "../consumes/http/response.js";
 import { normalizeName } from "../mapping/names.js";
+import { RAW_MEDIA_TYPES } from "../mapping/output-raw-format.js";
 import { compileOutput } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
 import { compileWith, readWith } from "../mapping/with.js";
@@ -69,12 +70,14 @@ export function compileInvocation(
   );
   const format = operation.outputRawFormat ?? "json";
   if (format === "binary") return compileBinaryCall(unit, operation, ctx, inputs, contractMediaType);
-  const passthrough = output.passthrough && format === "json";
-  const outputSchema = passthrough ? plan.schemas?.response : undefined;
+  const rawMediaType = output.passthrough && !unit.outputParameters?.length ? RAW_MEDIA_TYPES.get(format) : undefined;
+  const passthrough = (output.passthrough && format === "json") || rawMediaType !== undefined;
+  const outputSchema = passthrough && format === "json" ? plan.schemas?.response : undefined;
   return {
     inputs,
     upstreamMethod: operation.method,
     ...(outputSchema ? { outputSchema } : {}),
+    ...(rawMediaType ? { rawMediaType } : {}),
     resultSchema: outputSchema ?? output.schema,
     async invoke(values, opts) {
       const lookup = inputLookup(values);

@@ -48,6 +48,8 @@ export interface Invocation {
   readonly resultSchema: Record<string, unknown>;
   /** The result is raw bytes (`outputRawFormat: binary`) with their media type, not JSON. */
   readonly binary?: boolean;
+  /** The media type of a successful result that is not JSON: an upstream answer passed through as it came. */
+  readonly rawMediaType?: string;
   invoke(inputs: Record<string, unknown>, opts: CallOptions): Promise<Outcome>;
 }
 

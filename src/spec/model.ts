@@ -92,6 +92,8 @@ export interface ConsumedOperation {
   outputMediaType?: string;
   maxBinarySize?: number;
   outputSchema?: string;
+  /** `outputSchema` of an avro or protobuf operation as a file path, resolved from the file declaring it. */
+  outputSchemaFile?: string;
   outputParameters: ConsumedOutput[];
   consumes: ConsumesHttp;
   resource: ConsumedResource;
@@ -234,7 +236,6 @@ export interface OutputParam {
   properties?: Record<string, OutputParam>;
   /** One shape for every element, or (orchestrated form) the named fields of each element. */
   items?: OutputParam | OutputParam[];
-  maxLength?: number;
 }
 
 export interface Aggregate {

@@ -136,6 +136,9 @@ function successResponse(route: RestRoute, shared: SharedSchemas): Json {
       content: { "application/octet-stream": { schema: invocation.resultSchema } },
     };
   }
+  if (invocation.rawMediaType) {
+    return { description: "The upstream answer, as it came", content: { [invocation.rawMediaType]: { schema: {} } } };
+  }
   // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
   const result = invocation.outputSchema ? shared.hoist(invocation.outputSchema) : invocation.resultSchema;
   return {

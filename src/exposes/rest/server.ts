@@ -139,8 +139,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     };
     const observed = options.observe?.(info, {
       requestId: headerValue(req, "x-request-id"),
-      traceparent: headerValue(req, "traceparent"),
-      tracestate: headerValue(req, "tracestate"),
+      header: (name) => headerValue(req, name),
     });
     // Every answer carries the request id (given to writeHead with the answer's own headers: a
     // header set earlier with setHeader would send Node down its slower merging path).

@@ -359,7 +359,6 @@ class Normaliser {
             Object.entries(props).map(([k, p]) => [k, this.output(obj(p), [...at, "properties", k], undefined, obj(p).name === k)]),
           ),
         items,
-        maxLength: typeof v.maxLength === "number" ? v.maxLength : undefined,
       }),
       at,
     );
