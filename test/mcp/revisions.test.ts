@@ -4,21 +4,22 @@
  * own test workflow and the SDK's clients send them; cache fields, result types and the server's
  * identity on 2026-07-28 answers; structured results and output schemas by each era's rules.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationSchemas } from "../../src/spec/openapi-schemas.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { serveCapability, type Served, type ServeOptions } from "../../src/serve.js";
+import { runCli, spawnServe } from "../support/cli.js";
 import { connectClient, ENVELOPE, MODERN, modernHeaders, post, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const FLAGSHIP = path.resolve(__dirname, "../../metal-interconnections.naftiko.yaml");
 const JSON_TYPE = { "content-type": "application/json" };
 
-async function start(upstream: RecordingUpstream, options: Partial<ServeOptions> = {}, edit?: (block: Record<string, unknown>) => void) {
+async function start(upstream: RecordingUpstream, options: Partial<ServeOptions> = {}) {
   const capability = await loadCapability(FLAGSHIP);
-  const block = capability.doc.capability!.exposes!.find((b) => b.type === "mcp") as unknown as Record<string, unknown>;
-  edit?.(block);
   const served = await serveCapability(capability, {
     baseUris: { "metal-interconnections": `${upstream.url}/metal/v1` },
     ports: { "metal-interconnections-rest": 0, "metal-interconnections-mcp": 0 },
@@ -166,29 +167,40 @@ describe("2026-07-28 with --mcp-sessions", () => {
 });
 
 describe("cache fields from the file", () => {
+  // An Ikanos beta5 file (the Shipyard tutorial's first step, mock mode) with the block's cache fields.
+  const step = readFileSync(path.resolve(__dirname, "../fixtures/shipyard-beta5/tutorial/step-1-shipyard-mock.yml"), "utf8");
+  const withCache = (fields: string) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "naftiko-cache-")), "cache.yml");
+    writeFileSync(file, step.replace("    namespace: shipyard-tools\n", `    namespace: shipyard-tools\n${fields}`));
+    return file;
+  };
+
   it("ttlMs and cacheScope on the MCP block become the 2026-07-28 tools/list and server/discover cache fields", async () => {
-    const upstream = await startRecordingUpstream();
-    const { served, url } = await start(upstream, {}, (block) => Object.assign(block, { ttlMs: 60_000, cacheScope: "public" }));
+    const proc = await spawnServe([withCache("    ttlMs: 60000\n    cacheScope: public\n"), "--port", "shipyard-tools=0"]);
     try {
+      const url = proc.urls["shipyard-tools"];
       for (const method of ["tools/list", "server/discover"]) {
         const res = await post(url, rpcText(method, {}, 1, ENVELOPE), { ...JSON_TYPE, ...modernHeaders(method) });
         expect(res.body.result, method).toMatchObject({ ttlMs: 60_000, cacheScope: "public" });
       }
+      const call = await post(url, rpcText("tools/call", { name: "get-ship", arguments: { imo_number: "IMO-1" } }, 2, ENVELOPE), {
+        ...JSON_TYPE,
+        ...modernHeaders("tools/call", "get-ship"),
+      });
+      expect(call.body.result.structuredContent).toMatchObject({ imo: "IMO-1", name: "Northern Star" });
+      expect(call.body.result).not.toHaveProperty("ttlMs");
     } finally {
-      await served.close();
-      await upstream.stop();
+      await proc.stop();
     }
   });
 
-  it("a ttlMs that is not a whole number of milliseconds stops serve with the reason", async () => {
-    const upstream = await startRecordingUpstream();
-    try {
-      await expect(start(upstream, {}, (block) => Object.assign(block, { ttlMs: -5 }))).rejects.toThrow(
-        'exposes "metal-interconnections-mcp": ttlMs must be a whole number of milliseconds, 0 or more (got -5)',
-      );
-    } finally {
-      await upstream.stop();
-    }
+  it("validate refuses a negative ttlMs, naming where it is", async () => {
+    const file = withCache("    ttlMs: -5\n");
+    const r = await runCli(["validate", file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /cache\.yml:\d+:\d+ capability\.exposes\[0\]\.ttlMs: ttlMs is -5: a freshness hint is a number of milliseconds, 0 or more/,
+    );
   });
 });
 

@@ -63,7 +63,7 @@ function rawRequest(base: string, text: string): Promise<string> {
 const json = (a: Answer) => JSON.parse(a.body);
 
 /** Port 0 for every exposes block of a file, so test servers never collide. */
-const anyPorts = (capability: Capability) => Object.fromEntries((capability.doc.capability?.exposes ?? []).map((b) => [b.namespace, 0]));
+const anyPorts = (capability: Capability) => Object.fromEntries(capability.exposes.map((b) => [b.namespace, 0]));
 
 describe("REST adapter: the flagship (generated dialect)", () => {
   let upstream: RecordingUpstream;

@@ -45,9 +45,7 @@ export async function serveYaml(
   const baseUris = opts.upstream
     ? Object.fromEntries(capability.consumes.map((c) => [c.namespace, `${opts.upstream}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]))
     : undefined;
-  const ports = Object.fromEntries(
-    (capability.doc.capability?.exposes ?? []).filter((x) => x.type === "rest").map((x) => [x.namespace, 0]),
-  );
+  const ports = Object.fromEntries(capability.exposes.filter((x) => x.type === "rest").map((x) => [x.namespace, 0]));
   const served = await serveCapability(capability, { baseUris, ports, env: opts.env ?? {}, log: () => {}, grace: 0, ...opts.options });
   return { url: served.listeners[0]?.url ?? "", served, file, dir, close: () => served.close() };
 }

@@ -1,24 +1,25 @@
 /**
- * The reference engine's own acceptance suite, all 33 cases of test/fixtures/shipyard/tests.yml,
- * run against the real CLI exactly as the reference's workflow runs it (see test/support/shipyard.ts):
- * MCP cases are a bare JSON-RPC `tools/call` POSTed to `/` without `initialize` or `Accept`, REST
- * cases a plain request, and every assertion is evaluated by a real `jq`. The MCP cases run once
- * more with the client of the reference's current workflow: curl sending 2026-07-28 requests.
+ * The reference engine's own acceptance suite, all 33 cases, in both of its editions: the alpha2
+ * tutorial with the reference's old client (a bare JSON-RPC `tools/call` POSTed to `/` without
+ * `initialize` or `Accept`), and the Ikanos beta5 tutorial with the client of the reference's
+ * current workflow (curl sending MCP 2026-07-28: a `tools/list` probe, then the `tools/call`). Run
+ * against the real CLI exactly as the reference's workflow runs them (see test/support/shipyard.ts);
+ * REST cases are a plain request, and every assertion is evaluated by a real `jq`. The alpha2 MCP
+ * cases run once more with the 2026-07-28 client.
  */
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCases, runShipyard, type ShipyardRun } from "../support/shipyard.js";
 
-const cases = readCases();
-const mcpCases = cases.filter((c) => !c.skip && (c.type ?? "mcp") === "mcp");
-
-describe("Shipyard suite (reference engine acceptance tests)", () => {
+describe.each(["alpha2", "beta5"] as const)("Shipyard suite, %s edition (reference engine acceptance tests)", (edition) => {
+  const cases = readCases(edition);
   let run: ShipyardRun;
 
   beforeAll(async () => {
-    // A real jq is part of the contract: .ci/run installs it when missing.
+    // A real jq and a real curl are part of the contract: .ci/run installs them when missing.
     expect(execFileSync("jq", ["--version"]).toString()).toMatch(/^jq-1\./);
-    run = await runShipyard(undefined, (line) => console.log(line));
+    expect(execFileSync("curl", ["--version"]).toString()).toMatch(/^curl /);
+    run = await runShipyard(edition, undefined, (line) => console.log(line));
   }, 300_000);
 
   it("has the 33 cases and 256 jq assertions of the reference", () => {
@@ -37,13 +38,13 @@ describe("Shipyard suite (reference engine acceptance tests)", () => {
   });
 });
 
-describe("Shipyard suite, MCP cases with the reference workflow's 2026-07-28 client (curl)", () => {
+describe("Shipyard suite, alpha2 edition, MCP cases with the reference workflow's 2026-07-28 client (curl)", () => {
+  const mcpCases = readCases("alpha2").filter((c) => !c.skip && (c.type ?? "mcp") === "mcp");
   let run: ShipyardRun;
 
   beforeAll(async () => {
-    // A real curl too: .ci/run installs it when missing.
-    expect(execFileSync("curl", ["--version"]).toString()).toMatch(/^curl /);
     run = await runShipyard(
+      "alpha2",
       (c) => (c.type ?? "mcp") === "mcp",
       (line) => console.log(line),
       "2026-07-28",

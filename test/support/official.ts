@@ -30,7 +30,7 @@ export function writeTree(files: Record<string, string>): string {
 export async function serveFiles(files: Record<string, string>, options: ServeOptions = {}): Promise<Serving> {
   const dir = writeTree(files);
   const capability = await loadCapability(path.join(dir, "capability.yml"));
-  const ports = Object.fromEntries((capability.doc.capability?.exposes ?? []).map((b) => [b.namespace!, 0]));
+  const ports = Object.fromEntries(capability.exposes.map((b) => [b.namespace!, 0]));
   const served = await serveCapability(capability, { ports, log: () => {}, ...options });
   const url = Object.fromEntries(served.listeners.map((l) => [l.namespace, l.url.replace(/\/mcp$/, "")]));
   return { served, dir, url, close: () => served.close() };

@@ -1,8 +1,9 @@
 /**
- * Runs the reference engine's Shipyard suite (`test/fixtures/shipyard/tests.yml`) against the real
- * CLI, the way the reference's workflow (`validate-tuto-examples.yml`) does, with either of its
- * clients: the older one (below), or the one its current workflow runs, a 2026-07-28 client made
- * of curl commands (`workflowCurl`):
+ * Runs one of the reference engine's Shipyard suites against the real CLI, the way the reference's
+ * workflow (`validate-tuto-examples.yml`) does. Two editions: `alpha2` (`test/fixtures/shipyard/`,
+ * official alpha2 dialect) and `beta5` (`test/fixtures/shipyard-beta5/`, Ikanos beta5 dialect). Two
+ * MCP clients: the reference's old one (`2025`, alpha2's by default) and the one its current
+ * workflow runs, curl sending MCP 2026-07-28 (`2026-07-28`, beta5's by default; `workflowCurl`).
  *
  * 1. copy the tutorial tree to a temp dir (the fixtures stay untouched), and there rewrite each
  *    consumes `baseUri` — inline in a step file, or in the shared file it imports — to the fake
@@ -10,8 +11,11 @@
  * 2. write `shared/secrets.yaml`;
  * 3. per case: start `naftiko serve <step file>`, then
  *    - MCP: POST a JSON-RPC `tools/call` (no `initialize` first) to `http://localhost:<port>/` with
- *      only `Content-Type: application/json` and `Authorization: Bearer <mcp-server-token>`; the data
- *      is `.result.content[0].text`; `.result.isError == true` fails the case;
+ *      only `Content-Type: application/json` and `Authorization: Bearer <mcp-server-token>` (the old
+ *      client), or, with the 2026-07-28 client, curl's `tools/list` probe and then its `tools/call`,
+ *      each with `MCP-Protocol-Version: 2026-07-28`, `Mcp-Method` (and `Mcp-Name`) and the protocol
+ *      version in `params._meta`; the data is `.result.content[0].text`; `.result.isError == true`
+ *      fails the case;
  *    - REST: `method` on `path` (a JSON `body` for non-GET);
  *    then wrap data starting with `<` as a JSON string, require it to be JSON (`jq .`), and require
  *    every `validations[].jq` to hold with `jq -e` (a real jq binary);
@@ -30,7 +34,15 @@ import { parse as parseYaml, parseDocument } from "yaml";
 import { ROOT, spawnServe } from "./cli.js";
 import { startMicrocks, type MockUpstream } from "./microcks.js";
 
-export const SHIPYARD = path.join(ROOT, "test/fixtures/shipyard");
+export type Edition = "alpha2" | "beta5";
+/** Which of the reference workflow's MCP clients runs the MCP cases. */
+export type ShipyardClient = "2025" | "2026-07-28";
+const CLIENT: Record<Edition, ShipyardClient> = { alpha2: "2025", beta5: "2026-07-28" };
+export const SHIPYARD: Record<Edition, string> = {
+  alpha2: path.join(ROOT, "test/fixtures/shipyard"),
+  beta5: path.join(ROOT, "test/fixtures/shipyard-beta5"),
+};
+const MODERN = "2026-07-28";
 export const MCP_SERVER_TOKEN = "sk-mcp-shipyard-test-token";
 const SECRETS = {
   "registry-bearer-token": "registry-test-token",
@@ -53,66 +65,6 @@ export interface ShipyardCase {
   validations: Array<{ jq: string }>;
 }
 
-/** Which of the reference workflow's MCP clients runs the MCP cases. */
-export type ShipyardClient = "2025" | "2026-07-28";
-
-/**
- * The reference workflow's 2026-07-28 request, as its `curl` sends it (a real curl: its own headers,
- * `Accept: *\/*` among them): `tools/list` (its readiness probe) or a `tools/call` of `tool`, with
- * the standard headers and only the protocol version in `_meta`, no `initialize` first.
- */
-export function workflowCurl(
-  port: string,
-  token: string | undefined,
-  method: "tools/list" | "tools/call",
-  tool?: string,
-  args?: unknown,
-): Promise<string> {
-  const auth = token === undefined ? [] : ["-H", `Authorization: Bearer ${token}`];
-  // The bodies as the workflow's shell expands them, whitespace and all (its `yq -o=json` prints the arguments indented).
-  const body =
-    method === "tools/list"
-      ? `{
-                  "jsonrpc":"2.0",
-                  "id":1,
-                  "method":"tools/list",
-                  "params": {
-                    "_meta": {
-                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
-                    }
-                  }
-                }`
-      : `{
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "tools/call",
-                "params": {
-                  "name": "${tool}",
-                  "arguments": ${JSON.stringify(args ?? {}, null, 2)},
-                  "_meta": {
-                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
-                  }
-                }
-              }`;
-  const headers = [
-    "-H",
-    "Content-Type: application/json",
-    ...auth,
-    "-H",
-    "MCP-Protocol-Version: 2026-07-28",
-    "-H",
-    `Mcp-Method: ${method}`,
-    ...(method === "tools/call" ? ["-H", `Mcp-Name: ${tool}`] : []),
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn("curl", ["-s", `http://localhost:${port}`, ...headers, "-d", body], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", () => resolve(out));
-  });
-}
-
 export interface CaseResult {
   name: string;
   passed: boolean;
@@ -121,14 +73,14 @@ export interface CaseResult {
   data?: string;
 }
 
-export function readCases(): ShipyardCase[] {
-  return (parseYaml(readFileSync(path.join(SHIPYARD, "tests.yml"), "utf8")) as { tests: ShipyardCase[] }).tests;
+export function readCases(edition: Edition = "alpha2"): ShipyardCase[] {
+  return (parseYaml(readFileSync(path.join(SHIPYARD[edition], "tests.yml"), "utf8")) as { tests: ShipyardCase[] }).tests;
 }
 
 /** Copies the tutorial, points its consumes at the fake upstream and writes the secrets file. */
-export function prepareTutorial(mock: MockUpstream): string {
+export function prepareTutorial(mock: MockUpstream, edition: Edition = "alpha2"): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-shipyard-"));
-  cpSync(path.join(SHIPYARD, "tutorial"), dir, { recursive: true });
+  cpSync(path.join(SHIPYARD[edition], "tutorial"), dir, { recursive: true });
   const baseUris: Record<string, string> = {
     registry: mock.baseUrlFor("naftiko-shipyard-maritime-registry-api"),
     legacy: mock.baseUrlFor("naftiko-shipyard-legacy-dockyard-api"),
@@ -141,7 +93,7 @@ export function prepareTutorial(mock: MockUpstream): string {
     consumes.forEach((c, i) => {
       if (c.import) {
         // Import style: patch the shared file's first consumes block, as the reference does.
-        const shared = path.join(dir, c.location);
+        const shared = path.join(dir, c.location ?? c.from);
         const sdoc = parseDocument(readFileSync(shared, "utf8"));
         const ns = sdoc.getIn(["consumes", 0, "namespace"]) as string | undefined;
         if (ns && baseUris[ns]) {
@@ -207,7 +159,69 @@ function blockOnPort(tutorial: string, file: string, port: number): { namespace:
   return { namespace: hit.namespace, all: blocks.map((b) => b.namespace) };
 }
 
-export async function runCase(tutorial: string, c: ShipyardCase, client: ShipyardClient = "2025"): Promise<CaseResult> {
+/**
+ * The reference workflow's 2026-07-28 request, as its `curl` sends it (a real curl: its own headers,
+ * `Accept: *\/*` among them): `tools/list` (its readiness probe) or a `tools/call` of `tool`, with
+ * the standard headers and only the protocol version in `_meta`, no `initialize` first.
+ */
+export function workflowCurl(
+  port: string,
+  token: string | undefined,
+  method: "tools/list" | "tools/call",
+  tool?: string,
+  args?: unknown,
+): Promise<string> {
+  const auth = token === undefined ? [] : ["-H", `Authorization: Bearer ${token}`];
+  // The bodies as the workflow's shell expands them, whitespace and all (its `yq -o=json` prints the arguments indented).
+  const body =
+    method === "tools/list"
+      ? `{
+                  "jsonrpc":"2.0",
+                  "id":1,
+                  "method":"tools/list",
+                  "params": {
+                    "_meta": {
+                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
+                    }
+                  }
+                }`
+      : `{
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {
+                  "name": "${tool}",
+                  "arguments": ${JSON.stringify(args ?? {}, null, 2)},
+                  "_meta": {
+                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
+                  }
+                }
+              }`;
+  const headers = [
+    "-H",
+    "Content-Type: application/json",
+    ...auth,
+    "-H",
+    "MCP-Protocol-Version: 2026-07-28",
+    "-H",
+    `Mcp-Method: ${method}`,
+    ...(method === "tools/call" ? ["-H", `Mcp-Name: ${tool}`] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn("curl", ["-s", `http://localhost:${port}`, ...headers, "-d", body], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
+}
+
+export async function runCase(
+  tutorial: string,
+  c: ShipyardCase,
+  edition: Edition = "alpha2",
+  client: ShipyardClient = CLIENT[edition],
+): Promise<CaseResult> {
   const fail = (reason: string, data?: string): CaseResult => ({ name: c.name, passed: false, reason, data });
   const { namespace, all } = blockOnPort(tutorial, c.file, c.port);
   const proc = await spawnServe([path.join(tutorial, c.file), ...all.flatMap((ns) => ["--port", `${ns}=0`])]);
@@ -223,19 +237,16 @@ export async function runCase(tutorial: string, c: ShipyardCase, client: Shipyar
       data = await res.text();
     } else {
       let response: string;
-      if (client === "2026-07-28") {
+      if (client === MODERN) {
         // The workflow's readiness probe is a tools/list; it must list tools.
         const list = await workflowCurl(port, MCP_SERVER_TOKEN, "tools/list");
         if ((await jq(["-e", ".result.tools"], list)).code !== 0) return fail("the tools/list probe listed no tools", list);
         response = await workflowCurl(port, MCP_SERVER_TOKEN, "tools/call", c.tool, c.args ?? {});
       } else {
         const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: c.tool, arguments: c.args ?? {} } });
-        const res = await post(
-          `http://localhost:${port}/`,
-          { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` },
-          body,
-        );
-        response = res.text;
+        response = (
+          await post(`http://localhost:${port}/`, { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` }, body)
+        ).text;
       }
       const isError = await jq(["-r", ".result.isError // false"], response);
       const text = await jq(["-r", ".result.content[0].text"], response);
@@ -264,18 +275,20 @@ export interface ShipyardRun {
 
 /** The whole suite, case after case, against one fake upstream; `only` filters the cases. */
 export async function runShipyard(
+  edition: Edition,
   only?: (c: ShipyardCase) => boolean,
   log: (line: string) => void = () => {},
-  client: ShipyardClient = "2025",
+  client: ShipyardClient = CLIENT[edition],
 ): Promise<ShipyardRun> {
-  const mock = await startMicrocks(readdirSync(path.join(SHIPYARD, "upstream")).map((f) => path.join(SHIPYARD, "upstream", f)));
-  const tutorial = prepareTutorial(mock);
+  const upstream = path.join(SHIPYARD[edition], "upstream");
+  const mock = await startMicrocks(readdirSync(upstream).map((f) => path.join(upstream, f)));
+  const tutorial = prepareTutorial(mock, edition);
   const results: CaseResult[] = [];
   try {
-    for (const c of readCases().filter((c) => !c.skip && (!only || only(c)))) {
+    for (const c of readCases(edition).filter((c) => !c.skip && (!only || only(c)))) {
       let r: CaseResult;
       try {
-        r = await runCase(tutorial, c, client);
+        r = await runCase(tutorial, c, edition, client);
       } catch (e) {
         r = { name: c.name, passed: false, reason: (e as Error).message };
       }

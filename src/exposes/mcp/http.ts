@@ -9,7 +9,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { denialResponse, type ServerAuth } from "../auth.js";
+import { denialResponse, jsonRpcDenial, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import { drainUnread, readText } from "../rest/request.js";
 import { CallerGone, type CallerSignal } from "../../consumes/http/client.js";
@@ -133,9 +133,8 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
   const handle = async (raw: Request, incoming: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
     const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
-    const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
-    if (denial)
-      return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
+    const denial = await options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url, method: raw.method });
+    if (denial) return denialResponse(denial, jsonRpcDenial(denial));
     if (raw.method !== "POST" && (!options.sessions || isModernVersion(raw.headers.get("mcp-protocol-version")))) {
       // No server-initiated stream to GET and no session to DELETE: 2026-07-28 has neither, and a
       // stateless 2025-era endpoint keeps none.
@@ -157,6 +156,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     const { request, json } = normaliseAccept(raw);
     return options.sessions ? legacySession(request, json, body) : legacyStateless(request, json, body!, outgoing);
   };
+  for (const [path, document] of Object.entries(options.auth?.documents ?? {})) app.get(path, (c) => c.json(document));
   for (const path of PATHS) {
     app.all(path, (c) => {
       const env = c.env as { incoming: IncomingMessage; outgoing?: ServerResponse };
@@ -174,7 +174,9 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     maxBodySize: options.maxBodySize,
     sessions: options.sessions,
     unexpected,
-    refused: (header, url) => checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url }) !== undefined,
+    // A check still running (a promise) sends the request the usual way, which waits for it.
+    refused: (header, url) =>
+      checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url, method: "POST" }) !== undefined,
     fallback(req, res, text) {
       preread.set(req, text);
       void viaHono(req, res);

@@ -85,7 +85,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   const info: Implementation = {
     name: block.namespace,
     version,
-    ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}),
+    ...(runtime.capability.info?.display ? { title: runtime.capability.info.display } : {}),
   };
   const cache = cacheOf(block);
   const options: ServerOptions = {
@@ -142,15 +142,19 @@ export function unknownTool(name: unknown, count: number): ProtocolError {
   );
 }
 
-/** The block's cache hint: `ttlMs` and `cacheScope` from the file (Ikanos declares them), else the default. */
+/**
+ * The block's cache hint: `ttlMs` and `cacheScope` from the file (Ikanos declares them), else the
+ * default. Validation refuses values the SDK would reject; a model built another way still gets a
+ * clear error here rather than the SDK's RangeError.
+ */
 function cacheOf(block: ExposesMcp): { ttlMs: number; cacheScope: CacheScope } {
-  const { ttlMs, cacheScope } = block as { ttlMs?: unknown; cacheScope?: unknown };
-  if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && (ttlMs as number) >= 0))
+  const { ttlMs, cacheScope } = block;
+  if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs >= 0))
     throw new Error(`exposes "${block.namespace}": ttlMs must be a whole number of milliseconds, 0 or more (got ${JSON.stringify(ttlMs)})`);
   if (cacheScope !== undefined && cacheScope !== "public" && cacheScope !== "private")
     throw new Error(`exposes "${block.namespace}": cacheScope must be "public" or "private" (got ${JSON.stringify(cacheScope)})`);
   return {
-    ttlMs: (ttlMs as number | undefined) ?? DEFAULT_CACHE.ttlMs,
+    ttlMs: ttlMs ?? DEFAULT_CACHE.ttlMs,
     cacheScope: (cacheScope as CacheScope | undefined) ?? DEFAULT_CACHE.cacheScope,
   };
 }
