@@ -7,7 +7,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { CallerGone } from "../../consumes/http/client.js";
 import { joined, readUpTo, utf8Text } from "../../streams.js";
-import { headerValue, requestUrl } from "../rest/request.js";
+import { requestUrl } from "../rest/request.js";
 import { acceptPlan } from "./accept.js";
 import { withAbsentCapabilitiesAsNone } from "./envelope.js";
 import type { McpService } from "./server.js";
@@ -68,17 +68,21 @@ export function hotCalls(service: McpService, options: HotOptions): (req: Incomi
   const serverMeta = JSON.stringify({ [SERVER_INFO_META_KEY]: service.info } satisfies Record<string, Implementation>);
   return (req, res) => {
     if (req.method !== "POST" || !paths.has(req.url ?? "")) return false;
-    // Read as the Fetch `Headers` the SDK would get (every occurrence, joined).
-    if (headerValue(req, "content-type") !== "application/json" || !boundedLength(req, options.maxBodySize)) return false;
-    const version = headerValue(req, "mcp-protocol-version");
+    const header = headerIndex(req);
+    if (header("content-type") !== "application/json" || !boundedLength(req, options.maxBodySize)) return false;
+    const version = header("mcp-protocol-version");
     let parse: (text: string) => ToolCall | undefined;
     let write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => string;
     if (version === MODERN) {
-      const name = headerValue(req, "mcp-name");
-      if (headerValue(req, "mcp-method") !== "tools/call" || name === undefined) return false;
+      const name = header("mcp-name");
+      if (header("mcp-method") !== "tools/call" || name === undefined) return false;
       parse = (text) => modernCall(text, name);
       write = (call, _tool, result) => modernAnswer(call, result, serverMeta);
-    } else if (!options.sessions && (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) && answersJson(req)) {
+    } else if (
+      !options.sessions &&
+      (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) &&
+      answersJson(header("accept"))
+    ) {
       parse = legacyCall;
       write = legacyAnswer;
     } else return false;
@@ -88,8 +92,8 @@ export function hotCalls(service: McpService, options: HotOptions): (req: Incomi
     } catch {
       return false; // a target or Host that is not a URL: the usual path answers it
     }
-    if (options.refused((n) => headerValue(req, n), href)) return false;
-    void answer(service, options, parse, write, req, res).catch((e: unknown) => {
+    if (options.refused(header, href)) return false;
+    void answer(service, options, parse, write, header, req, res).catch((e: unknown) => {
       options.unexpected(e);
       if (!res.headersSent) writeJson(res, 500, '{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":null}');
       else res.destroy();
@@ -103,6 +107,7 @@ async function answer(
   options: HotOptions,
   parse: (text: string) => ToolCall | undefined,
   write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => string,
+  header: (name: string) => string | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -119,7 +124,7 @@ async function answer(
   const tool = call && service.tool(call.name);
   if (!call || !tool) return options.fallback(req, res, text);
   const meta = call.meta;
-  const carrier = (n: string) => headerValue(req, n) ?? (typeof meta[n] === "string" ? (meta[n] as string) : undefined);
+  const carrier = (n: string) => header(n) ?? (typeof meta[n] === "string" ? (meta[n] as string) : undefined);
   const gone = CallerGone.of(res);
   let result: ToolResult;
   try {
@@ -133,9 +138,24 @@ async function answer(
   writeJson(res, 200, write(call, tool, result));
 }
 
+/**
+ * The request's headers by lowercase name, read as the Fetch `Headers` the SDK would get: every
+ * occurrence, joined. Indexed once: a call reads a dozen of them.
+ */
+function headerIndex(req: IncomingMessage): (name: string) => string | undefined {
+  const index = new Map<string, string>();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const seen = index.get(name);
+    index.set(name, seen === undefined ? raw[i + 1] : `${seen}, ${raw[i + 1]}`);
+  }
+  return (name) => index.get(name);
+}
+
 /** A 2025-era client gets JSON here only when it takes JSON; one preferring SSE goes to the SDK. */
-function answersJson(req: IncomingMessage): boolean {
-  const accept = headerValue(req, "accept") ?? "";
+function answersJson(header: string | undefined): boolean {
+  const accept = header ?? "";
   const plan = acceptPlan(accept, true);
   return plan.json && (plan.rewrite || (accept.includes("application/json") && accept.includes("text/event-stream")));
 }
@@ -216,9 +236,8 @@ const ENVELOPES_KEPT = 64;
 
 /** The answer as the SDK's 2026-07-28 codec writes it: the tool's result, its result type and the server's identity. */
 function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): string {
-  const { structuredContent, ...rest } = result;
-  const structured = structuredContent === undefined ? "" : `,"structuredContent":${result.content[0].text}`;
-  return `{"result":${JSON.stringify(rest).slice(0, -1)}${structured},"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+  const structured = result.structuredContent === undefined ? "" : `,"structuredContent":${result.content[0].text}`;
+  return `{"result":${head(result)}${structured},"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
 }
 
 /**
@@ -227,7 +246,7 @@ function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): s
  * the advertised schema is then wrapped too) as `{result: …}`.
  */
 function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): string {
-  const { structuredContent, ...rest } = result;
+  const { structuredContent } = result;
   let structured = "";
   if (structuredContent !== undefined) {
     const text = result.content[0].text;
@@ -235,7 +254,12 @@ function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): s
     const wrapped = !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
     structured = `,"structuredContent":${wrapped ? `{"result":${text}}` : text}`;
   }
-  return `{"result":${JSON.stringify(rest).slice(0, -1)}${structured}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+  return `{"result":${head(result)}${structured}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+}
+
+/** A result's JSON up to its structured content: `{"content":[…]` and `"isError":true` when it is one. */
+function head(result: ToolResult): string {
+  return `{"content":${JSON.stringify(result.content)}${result.isError ? ',"isError":true' : ""}`;
 }
 
 /** A body the runtime reads itself: its Content-Length is given and within the limit (not chunked). */
