@@ -125,6 +125,23 @@ describe("2026-07-28 beside the 2025 revisions, on one endpoint", () => {
     expect(res.body.result.structuredContent.seen.url).toBe("/metal/v1/virtual-circuits/vc-9");
   });
 
+  it("the trace context a 2026-07-28 request carries in _meta goes upstream, as a traceparent header does", async () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (const type of ["application/json", "application/json; charset=utf-8"]) {
+      const before = upstream.requests.length;
+      const call = rpcText(
+        "tools/call",
+        { name: "get-virtual-circuit", arguments: { id: "vc-t" }, _meta: { traceparent, tracestate: "vendor=x" } },
+        1,
+        ENVELOPE,
+      );
+      const res = await post(url, call, { "content-type": type, ...modernHeaders("tools/call", "get-virtual-circuit") });
+      expect(res.body.result.isError ?? false, type).toBe(false);
+      expect(upstream.requests[before].headers.traceparent, type).toBe(traceparent);
+      expect(upstream.requests[before].headers.tracestate, type).toBe("vendor=x");
+    }
+  });
+
   it("the SDK's clients of both eras list and call tools on the same endpoint", async () => {
     for (const era of ["2025-11-25", MODERN] as const) {
       const client = await connectClient(url, era);
