@@ -224,6 +224,8 @@ describe("the runtime's own tools/call answers are the SDK's", () => {
     const variants: Array<Record<string, string>> = [
       {},
       { accept: "*/*" },
+      { accept: "application/json" },
+      { "mcp-session-id": "not-a-session" },
       { "mcp-protocol-version": "2025-06-18" },
       { "mcp-protocol-version": "2025-03-26" },
     ];
