@@ -93,6 +93,24 @@ describe("the Shipyard tutorial (official dialect)", () => {
   });
 });
 
+describe("naftiko 1.0.0-alpha3, Ikanos alpha3 before the rename", () => {
+  // Its schema is alpha2's under a new version number: label, named lists, functions, targetName.
+  const step = path.join(ROOT, "test/fixtures/shipyard/tutorial/step-7-shipyard-orchestrated-lookup.yml");
+
+  it("reads and migrates as alpha2 does", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+    cpSync(path.dirname(step), dir, { recursive: true });
+    const alpha3 = path.join(dir, "alpha3.yml");
+    writeFileSync(alpha3, readFileSync(step, "utf8").replace('naftiko: "1.0.0-alpha2"', 'naftiko: "1.0.0-alpha3"'));
+    const original = modelView(await loadCapability(step));
+    const read = await loadCapability(alpha3);
+    expect(read.specVersion).toBe("naftiko 1.0.0-alpha3");
+    expect(modelView(read)).toEqual(original);
+    const migrated = await loadCapability(await migrateTo(alpha3, DEFAULT, path.join(dir, "migrated.yml")));
+    expect(modelView(migrated)).toEqual(original);
+  });
+});
+
 describe("comments and layout", () => {
   const text = `# Maintained by the shipyard team.
 naftiko: "1.0.0-alpha2" # the version

@@ -22,8 +22,8 @@ const NAFTIKO_ALPHA2: Vocabulary = {
   importable: ["consumes"],
 };
 
-/** Ikanos 1.0.0-alpha3 as first published, before the rename: maps keyed by name, consumes imports only. */
-const NAFTIKO_ALPHA3: Vocabulary = { ...NAFTIKO_ALPHA2, named: "map", display: "display", flows: "flows", target: "target" };
+/** Ikanos 1.0.0-alpha3 as first published, before the rename: the alpha2 schema under a new version number. */
+const NAFTIKO_ALPHA3: Vocabulary = NAFTIKO_ALPHA2;
 
 const IKANOS: Vocabulary = {
   spec: "ikanos",
