@@ -1,4 +1,4 @@
-import { rename, rm, writeFile } from "node:fs/promises";
+import { realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { MigrationRefused, migrateFile } from "../migrate/migrate.js";
@@ -65,13 +65,9 @@ export async function migrateCommand(argv: string[]): Promise<number> {
     process.stdout.write(text);
     return 0;
   }
-  // Written beside the target and renamed over it: an interrupted write never leaves half a file.
-  const partial = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.migrating`);
   try {
-    await writeFile(partial, text);
-    await rename(partial, out);
+    await replaceFile(out, text, values.write === true);
   } catch (e) {
-    await rm(partial, { force: true });
     process.stderr.write(`naftiko migrate: cannot write ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
     return 1;
   }
@@ -84,6 +80,21 @@ export async function migrateCommand(argv: string[]): Promise<number> {
     for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`naftiko migrate: wrote ${out}, but it does not load from there (see the problems above)\n`);
     return 1;
+  }
+}
+
+/**
+ * Writes beside the target and renames over it, so that an interrupted write never leaves half a
+ * file. In place, the file the path leads to (through a symbolic link) is replaced, keeping its mode.
+ */
+async function replaceFile(out: string, text: string, inPlace: boolean): Promise<void> {
+  const target = inPlace ? await realpath(out) : path.resolve(out);
+  const partial = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.migrating`);
+  try {
+    await writeFile(partial, text, inPlace ? { mode: (await stat(target)).mode & 0o7777 } : {});
+    await rename(partial, target);
+  } finally {
+    await rm(partial, { force: true });
   }
 }
 

@@ -4,7 +4,7 @@
  * and the CLI prints, writes and exits as its help says. Serving the migrated shipped files is proven
  * by the spec-driven suites and the contract probe, which serve a migrated copy of each.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -393,6 +393,38 @@ capability:
     expect(existsSync(path.join(dir, "out.yml"))).toBe(false);
   });
 
+  it("a value from a later version too: binary output came in beta1", async () => {
+    const dir = writeTree({
+      "cap.yml": `ikanos: "1.0.0-beta5"
+info:
+  display: Files
+  description: Downloads a file.
+capability:
+  consumes:
+  - namespace: files
+    type: http
+    baseUri: https://files.example.com
+    resources:
+      file:
+        path: /files/{{id}}
+        operations:
+          get-file:
+            method: GET
+            outputRawFormat: binary
+            maxBinarySize: 5MiB
+            inputParameters:
+              id:
+                in: path
+`,
+    });
+    expect(await refusal(path.join(dir, "cap.yml"), ikanos("1.0.0-alpha4"))).toEqual([
+      expect.stringMatching(
+        /^16:30 .*\.get-file\.outputRawFormat: outputRawFormat needs ikanos 1\.0\.0-beta1 or later \(ikanos 1\.0\.0-alpha4: must be one of .*not "binary"\)/,
+      ),
+      expect.stringMatching(/^17:13 .*\.get-file\.maxBinarySize: maxBinarySize needs ikanos 1\.0\.0-beta1 or later/),
+    ]);
+  });
+
   it("without that field, a newer Ikanos file goes back to the oldest as the same capability", async () => {
     const dir = writeTree({ "cap.yml": beta5.replace("    ttlMs: 60000\n", "") });
     const migrated = await loadCapability(await migrateTo(path.join(dir, "cap.yml"), ikanos("1.0.0-alpha3"), path.join(dir, "out.yml")));
@@ -418,11 +450,13 @@ describe("naftiko migrate (CLI)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
     const file = path.join(dir, "flagship.naftiko.yaml");
     cpSync(flagship, file);
+    chmodSync(file, 0o640);
     const r = await runCli(["migrate", file, "--write", "--to", "1.0.0-beta5"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(`wrote ${file} (ikanos 1.0.0-beta5, from naftiko 1.0.0-alpha2)`);
     expect(readdirSync(dir)).toEqual(["flagship.naftiko.yaml"]);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
     const v = await runCli(["validate", file]);
     expect(v.stdout).toBe(`${file}: ok (ikanos 1.0.0-beta5)\n`);
   });
