@@ -1,4 +1,5 @@
 import { compileAuth } from "./consumes/http/auth.js";
+import { environmentInputs } from "./consumes/http/environment.js";
 import { DEFAULT_LIMITS, Limiter, type LimiterOptions } from "./consumes/http/limiter.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
@@ -79,7 +80,9 @@ export interface Runtime {
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
   const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds(capability.binds, capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
-  const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
+  const environment = options.describeOnly ? undefined : environmentInputs(capability, options.env ?? process.env, binds);
+  const lookupOf = (c: ConsumesHttp) => environment?.block(c) ?? binds;
+  const redactor = new Redactor(secretForms([...bindValues.values(), ...(environment?.values ?? [])], capability.consumes, lookupOf));
   const pools = new Pools({
     connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout,
     connections: options.connections ?? DEFAULTS.connections,
@@ -114,7 +117,7 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       limiters.set(ns, (limiter = new Limiter(ns, limits)));
     }
     const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
-    const plan = compileOperation(operation, baseUri, binds, pools, {
+    const plan = compileOperation(operation, baseUri, environment?.operation(operation) ?? binds, pools, {
       retry,
       limiter,
       idempotent: !notIdempotent.has(operation),
@@ -162,13 +165,13 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 /**
  * Every form in which an upstream may echo a credential back (its error bodies are relayed): the
- * bound values and the auth headers built from them (a Basic header is base64, not the password),
+ * bound values (and environment inputs) and the auth headers built from them (a Basic header is base64, not the password),
  * each also percent-encoded (as in a query string) and JSON-escaped (as in a JSON error body).
  */
-function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], binds: Lookup): string[] {
+function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], lookupOf: (c: ConsumesHttp) => Lookup): string[] {
   const raw = [...values];
   for (const c of consumes) {
-    const auth = compileAuth(c.authentication, binds);
+    const auth = compileAuth(c.authentication, lookupOf(c));
     // For Authorization, the credential after the scheme (`Basic <base64>`); redacting it covers the whole header.
     for (const [name, value] of Object.entries(auth.headers)) raw.push(name === "authorization" ? value.replace(/^\S+\s*/, "") : value);
     for (const [, value] of auth.query) raw.push(value);
