@@ -5,6 +5,7 @@ import { hasPlaceholders, placeholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
 import { authenticationProblems } from "./authentication.js";
 import { checkIdentifiers } from "./identifiers.js";
+import { checkInputValues } from "./input-values.js";
 import { checkPathFeeds } from "./path-feeds.js";
 import type { Capability, ConsumedOperation, Exposes, ExposesMcp, ExposesRest, Invocable, Step, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
@@ -27,6 +28,7 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
   checkPorts(cap.exposes, report);
   checkConsumes(cap, report);
   checkPathFeeds(cap, report);
+  checkInputValues(cap, report);
   authenticationProblems(cap, report);
 
   for (const agg of cap.aggregates) {

@@ -100,8 +100,10 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   // wants the path's spelling, which is also what the server matches.
   const vars = pathVariables(route.path);
   const pathName = (i: InputSpec) => vars.find((v) => normalizeName(v) === normalizeName(i.name)) ?? i.name;
-  const parameters = inputs.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
-  const body = inputs.filter((i) => i.in === "body");
+  // An input with a fixed value is not the caller's to give.
+  const asked = inputs.filter((i) => !i.fixed);
+  const parameters = asked.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
+  const body = asked.filter((i) => i.in === "body");
   const op: Json = {
     operationId,
     summary: route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`,
@@ -157,12 +159,34 @@ function requestBody(inputs: InputSpec[], shared: SharedSchemas): Json {
     });
   else if (whole) schema = { type: whole.type, ...(whole.description ? { description: whole.description } : {}) };
   else {
-    const properties: Record<string, unknown> = {};
-    for (const i of inputs) properties[i.name] = inputProperty(i);
-    const required = inputs.filter((i) => i.required).map((i) => i.name);
-    schema = { type: "object", properties, ...(required.length ? { required } : {}) };
+    schema = { type: "object", properties: {} };
+    for (const i of inputs) {
+      const members = bodyMembers(i);
+      // A path beyond plain members (`$..id`, a filter) cannot be drawn as properties: the body stays open.
+      if (!members) continue;
+      if (!members.length) schema = { ...inputProperty(i), ...(i.type === "object" ? { properties: {} } : {}) };
+      else placeMember(schema, members, inputProperty(i), i.required);
+    }
   }
   return { required: inputs.some((i) => i.required), content: { "application/json": { schema } } };
+}
+
+/** Where a body input sits in the body: under its name, or at the members of a plain `value: $.a.b` (none for `$.`). */
+function bodyMembers(input: InputSpec): string[] | undefined {
+  if (!input.bodyPath) return [input.name];
+  if (input.bodyPath === "$" || input.bodyPath === "$.") return [];
+  const m = /^\$((?:\.[A-Za-z_$][\w$-]*)+)$/.exec(input.bodyPath);
+  return m ? m[1].slice(1).split(".") : undefined;
+}
+
+function placeMember(schema: Json, members: string[], property: Json, required: boolean): void {
+  let node = schema;
+  for (const [i, name] of members.entries()) {
+    const properties = (node.properties ??= {}) as Record<string, Json>;
+    if (required) node.required = [...new Set([...((node.required as string[] | undefined) ?? []), name])];
+    if (i === members.length - 1) properties[name] = property;
+    else node = properties[name] ??= { type: "object", properties: {} };
+  }
 }
 
 function errorResponse(description: string): Json {

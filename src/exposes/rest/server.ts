@@ -8,6 +8,7 @@ import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
 import { CallerGone } from "../../consumes/http/client.js";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
+import { compilePath } from "../../mapping/jsonpath.js";
 import { normalizeName } from "../../mapping/names.js";
 import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { CallContext } from "../../observability/context.js";
@@ -242,11 +243,16 @@ function toRouterPath(path: string): string {
 
 function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, maxBodySize: number): RouteHandler {
   const inputs = invocation.inputs;
-  const pathInputs = vars.map((v) => inputs.find((i) => normalizeName(i.name) === normalizeName(v)));
-  const queryInputs = inputs.filter((i) => i.in === "query");
-  const headerInputs = inputs.filter((i) => i.in === "header" || i.in === "cookie");
-  const bodyInputs = inputs.filter((i) => i.in === "body");
+  // A fixed `value` overrides the caller: those inputs are not read from the request at all.
+  const fixed = inputs.filter((i) => i.fixed);
+  const asked = inputs.filter((i) => !i.fixed);
+  const pathInputs = vars.map((v) => asked.find((i) => normalizeName(i.name) === normalizeName(v)));
+  const queryInputs = asked.filter((i) => i.in === "query");
+  const headerInputs = asked.filter((i) => i.in === "header" || i.in === "cookie");
+  const bodyInputs = asked.filter((i) => i.in === "body");
   const wholeBody = bodyInputs.find((i) => i.wholeBody);
+  const bodyFields = bodyInputs.map((i) => [i, i.bodyPath ? compilePath(i.bodyPath) : undefined] as const);
+  const anyJson = bodyInputs.some((i) => i.bodyPath);
   const location = new Map(inputs.map((i) => [i.name, i.in]));
   const validate: Validator = compileValidator(inputsSchema(inputs, undefined, true), (name) => location.get(name));
 
@@ -274,11 +280,15 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
       if (body instanceof Rejection) return body.answer;
       if (body !== undefined) {
         if (wholeBody) values[wholeBody.name] = body;
-        else if (body && typeof body === "object" && !Array.isArray(body)) {
-          for (const input of bodyInputs) if (input.name in body) values[input.name] = (body as Record<string, unknown>)[input.name];
+        else if (anyJson || (body && typeof body === "object" && !Array.isArray(body))) {
+          for (const [input, read] of bodyFields) {
+            const v = read ? read(body) : body && typeof body === "object" ? (body as Record<string, unknown>)[input.name] : undefined;
+            if (v !== undefined) values[input.name] = v;
+          }
         } else problems.push({ parameter: "body", in: "body", message: "must be a JSON object" });
       }
     }
+    for (const input of fixed) values[input.name] = input.fixed!.value;
     // Schema checks still run after a coercion or body problem, so every bad parameter is named at
     // once; a parameter already reported is not reported again (e.g. as missing).
     const checked = validate(values);
