@@ -144,7 +144,11 @@ function parameter(input: InputSpec): Json {
     p.style = "form";
     p.explode = false;
   }
-  if (input.type === "object" && input.in !== "path") p.content = { "application/json": { schema: p.schema } };
+  if (input.type === "object" && input.in === "query") {
+    // What the server reads, and the form it is sent upstream in.
+    p.style = "deepObject";
+    p.explode = true;
+  } else if (input.type === "object" && input.in !== "path") p.content = { "application/json": { schema: p.schema } };
   if (p.content) delete p.schema;
   return p;
 }

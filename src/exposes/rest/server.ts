@@ -18,7 +18,7 @@ import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model
 import { compileServerAuth, denialBody, denialHeaders, type Denial } from "../auth.js";
 import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
-import { coerce, readQuery } from "./inputs.js";
+import { coerce, readQuery, type DeepObject } from "./inputs.js";
 import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
 
 /*
@@ -259,7 +259,7 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
   return async (call) => {
     const values: Record<string, unknown> = {};
     const problems: ParameterProblem[] = [];
-    const take = (input: InputSpec, raw: string[], where: string) => {
+    const take = (input: InputSpec, raw: string[] | DeepObject, where: string) => {
       const r = coerce(input, raw, where);
       if (r.problem) problems.push(r.problem);
       else values[input.name] = r.value;
@@ -268,7 +268,11 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
       const input = pathInputs[i];
       if (input) take(input, [call.param(i) ?? ""], "path");
     }
-    if (queryInputs.length) for (const [input, raw] of readQuery(call.href, queryInputs)) take(input, raw, "query");
+    if (queryInputs.length) {
+      const query = readQuery(call.href, queryInputs);
+      problems.push(...query.problems);
+      for (const [input, raw] of query.found) take(input, raw, "query");
+    }
     for (const input of headerInputs) {
       const v = input.in === "cookie" ? cookieValue(headerValue(call.req, "cookie"), input.name) : headerValue(call.req, input.name);
       if (v !== undefined) take(input, [v], input.in);
