@@ -4,6 +4,7 @@ import { pathProblem } from "../mapping/jsonpath.js";
 import { hasPlaceholders, placeholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
 import { authenticationProblems } from "./authentication.js";
+import { checkForwards } from "./forward.js";
 import { checkIdentifiers } from "./identifiers.js";
 import { checkInputValues } from "./input-values.js";
 import { checkPathFeeds } from "./path-feeds.js";
@@ -29,6 +30,7 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
   checkConsumes(cap, report);
   checkPathFeeds(cap, report);
   checkInputValues(cap, report);
+  checkForwards(cap, report);
   authenticationProblems(cap, report);
 
   for (const agg of cap.aggregates) {

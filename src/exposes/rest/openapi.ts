@@ -1,7 +1,8 @@
 import { normalizeName } from "../../mapping/names.js";
 import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { Capability } from "../../spec/model.js";
-import type { Authentication, ExposesRest } from "../../spec/model.js";
+import type { Authentication, ExposesRest, Forward } from "../../spec/model.js";
+import { forwardPrefix, REST_VARIABLE } from "./forward.js";
 import type { InputSpec } from "../invocation.js";
 import { inputProperty } from "../validate.js";
 import type { RestRoute } from "./server.js";
@@ -28,6 +29,9 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
     const path = openApiPath(route.path);
     const op = operation(route, uniqueId(route, operationIds), block.namespace, shared);
     paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: op };
+  }
+  for (const resource of block.resources) {
+    if (resource.forward) describeForward(resource.path, resource.forward, block.namespace, paths, operationIds);
   }
   const security = securityScheme(block.authentication);
   const doc: Json = {
@@ -133,6 +137,64 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   };
   op.responses = responses;
   return op;
+}
+
+const FORWARDED_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
+
+/**
+ * A forward resource as OpenAPI can say it: its prefix and `{path}` below it, every method (but
+ * those an operation on the same path takes), the rest of the path as one parameter that may hold
+ * slashes, the trusted headers as header parameters, and whatever the upstream answers.
+ */
+function describeForward(resourcePath: string, forward: Forward, tag: string, paths: Record<string, Json>, ids: Set<string>): void {
+  const { prefix } = forwardPrefix(resourcePath);
+  const target = forward.target.namespace;
+  const trusted = forward.trustedHeaders.length ? forward.trustedHeaders.join(", ") : "none";
+  for (const path of [openApiPath(prefix) || "/", `${openApiPath(prefix)}/{${REST_VARIABLE}}`]) {
+    const variables = pathVariables(path);
+    for (const method of FORWARDED_METHODS) {
+      if (paths[path]?.[method]) continue;
+      let id = `forward_${target}_${method}${path.endsWith(`{${REST_VARIABLE}}`) ? "_rest" : ""}`.replace(/[^A-Za-z0-9_.-]+/g, "_");
+      for (let n = 2; ids.has(id); n++) id = `${id}_${n}`;
+      ids.add(id);
+      const withBody = method !== "get" && method !== "head" && method !== "options" && method !== "delete";
+      const op: Json = {
+        operationId: id,
+        summary: `Forwarded to consumes ${target}`,
+        description:
+          `Passed through to consumes "${target}": what follows ${openApiPath(prefix) || "/"} is appended to its base URI; ` +
+          `the method, query and body go as sent, and of the caller's headers only these: ${trusted}. ` +
+          "The upstream's status, headers and body come back as it answered.",
+        tags: [tag],
+        parameters: [
+          ...variables.map((v) => ({
+            name: v,
+            in: "path",
+            required: true,
+            description: v === REST_VARIABLE ? "The rest of the path: may hold several segments (a/b/c)" : "Any one path segment",
+            schema: { type: "string" },
+          })),
+          ...forward.trustedHeaders.map((h) => ({
+            name: h,
+            in: "header",
+            required: false,
+            description: "Passed to the upstream as sent",
+            schema: { type: "string" },
+          })),
+        ],
+        ...(withBody ? { requestBody: { required: false, content: { "*/*": { schema: {} } } } } : {}),
+        responses: {
+          "400": errorResponse("The path holds a . or .. segment, an empty segment or an encoded slash; nothing was sent upstream"),
+          ...(withBody ? { "413": errorResponse("The request body is too large") } : {}),
+          "502": errorResponse("The upstream could not be reached"),
+          "504": errorResponse("The upstream did not answer in time"),
+          default: { description: "The upstream's answer, passed back as it came" },
+        },
+      };
+      if (!(op.parameters as unknown[]).length) delete op.parameters;
+      paths[path] = { ...(paths[path] ?? {}), [method]: op };
+    }
+  }
 }
 
 function parameter(input: InputSpec): Json {

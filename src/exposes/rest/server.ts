@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from "node:http";
 import type { Hono } from "hono";
 import type { Router } from "hono/router";
 import { RegExpRouter } from "hono/router/reg-exp-router";
@@ -18,6 +18,7 @@ import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model
 import { compileServerAuth, denialBody, denialHeaders, type Denial } from "../auth.js";
 import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
+import { compileForwardRoute, forwardPrefix, type ForwardCall, type Forwarded } from "./forward.js";
 import { coerce, readQuery, type DeepObject } from "./inputs.js";
 import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
 
@@ -72,11 +73,16 @@ interface Call {
 
 /** What a handler answers; written by {@link send}. */
 type Answer =
-  { kind: "json"; status: number; body: unknown; headers?: Record<string, string | string[]> } | { kind: "outcome"; outcome: Outcome };
+  | { kind: "json"; status: number; body: unknown; headers?: Record<string, string | string[]> }
+  | { kind: "outcome"; outcome: Outcome }
+  | ({ kind: "forwarded" } & Forwarded);
 
 type RouteHandler = (call: Call) => Promise<Answer>;
-/** A route, or the 405 answer for other methods on its path. */
-type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { allow: string };
+/** A route, a forward resource, or the 405 answer for other methods on a route's path. */
+type Entry =
+  | { route: RestRoute; handler: RouteHandler; operation: string }
+  | { forward: ReturnType<typeof compileForwardRoute>; path: string; operation: string }
+  | { allow: string };
 
 const MANY_ROUTES = 200;
 
@@ -114,6 +120,23 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       });
       byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
     }
+  }
+  // Forward resources after every operation (an operation on a path below a forward prefix still
+  // answers its method there), before the 405 answers (a forward takes every method).
+  for (const resource of block.resources ?? []) {
+    if (!resource.forward) continue;
+    const base = mergePath("/", toRouterPath(forwardPrefix(resource.path).prefix));
+    const entry: Entry = {
+      forward: compileForwardRoute(resource.path, resource.forward, {
+        forwarder: runtime.forwarderOf(resource.forward.target),
+        maxBodySize: options.maxBodySize,
+        maxErrorBody: runtime.maxErrorBody,
+        redact: (t) => runtime.redactor.redact(t),
+      }),
+      path: resource.path,
+      operation: resource.name ?? `forward ${resource.path}`,
+    };
+    for (const routerPath of base === "/" ? ["/", "/*"] : [base, `${base}/*`]) router.add("ALL", routerPath, entry);
   }
   for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
   // The runtime's pages have their own router, consulted only when no capability route matched: a
@@ -178,9 +201,9 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       const path = getPath({ url: href } as Request);
       let [matches, stash] = router.match(method, path);
       // HEAD is answered as GET without the body, unless the file declares HEAD itself.
-      if (head && !(matches[0] && "route" in matches[0][0])) [matches, stash] = router.match("GET", path);
+      if (head && !(matches[0] && !("allow" in matches[0][0]))) [matches, stash] = router.match("GET", path);
       const first = matches[0];
-      if (!(first && "route" in first[0]) && pages?.has(head ? "GET" : method, path)) {
+      if (!(first && !("allow" in first[0])) && pages?.has(head ? "GET" : method, path)) {
         if (requestId) res.setHeader("x-request-id", requestId);
         pages.serve(req, res).then(() => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }), fail);
         return;
@@ -192,6 +215,17 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
           json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }),
         );
       info.operation = entry.operation;
+      if ("forward" in entry) {
+        info.route = entry.path;
+        const gone = CallerGone.of(res);
+        const { path: rawPath, query } = splitTarget(href);
+        forwarded(
+          entry.forward,
+          { req, path: rawPath, query, head, opts: { signal: gone, timeout: runtime.callTimeout, context: observed?.ctx } },
+          runtime,
+        ).then(finish, fail);
+        return;
+      }
       info.route = entry.route.path;
       const gone = CallerGone.of(res);
       const call: Call = {
@@ -229,6 +263,25 @@ function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRout
     has: (method: string, path: string) => method === "GET" && router.match("GET", path)[0].length > 0,
     serve: async (req: IncomingMessage, res: ServerResponse) => (await (listener ??= load()))(req, res),
   };
+}
+
+/** A forward call's answer: the upstream's, passed back, or the runtime's own when it went wrong. */
+async function forwarded(handle: ReturnType<typeof compileForwardRoute>, call: ForwardCall, runtime: Runtime): Promise<Answer> {
+  try {
+    const r = await handle(call);
+    return "error" in r ? json(r.status, r.error, r.message) : { kind: "forwarded", ...r };
+  } catch (e) {
+    return failure(e, runtime, call.opts.signal?.aborted ?? false);
+  }
+}
+
+/** The path (still percent-encoded) and the query of a request URL. */
+function splitTarget(href: string): { path: string; query: string } {
+  const start = href.indexOf("/", href.indexOf(":") + 3);
+  const hash = href.indexOf("#");
+  const end = hash < 0 ? href.length : hash;
+  const q = href.indexOf("?", start);
+  return q < 0 || q > end ? { path: href.slice(start, end), query: "" } : { path: href.slice(start, q), query: href.slice(q + 1, end) };
 }
 
 /** The answer when the request lacks the block's credentials (see exposes/auth.ts). */
@@ -356,6 +409,21 @@ function send(res: ServerResponse, answer: Answer, head: boolean, requestId: str
     }
     headers["content-length"] = Buffer.byteLength(body);
     res.writeHead(answer.status, headers).end(body);
+    return answer.status;
+  }
+  if (answer.kind === "forwarded") {
+    const headers: OutgoingHttpHeaders = { ...answer.headers };
+    if (requestId) headers["x-request-id"] = requestId;
+    const body = answer.body;
+    if (body === undefined || Buffer.isBuffer(body)) {
+      res.writeHead(answer.status, headers).end(head ? undefined : body);
+      return answer.status;
+    }
+    res.writeHead(answer.status, headers);
+    // As a passthrough below: an upstream that breaks off cuts the caller's response; a caller that
+    // leaves cancels the upstream call.
+    body.once("error", () => res.destroy());
+    body.pipe(res);
     return answer.status;
   }
   const outcome = answer.outcome;
