@@ -1,8 +1,9 @@
 /**
- * Every variable of a consumed path must be fed by something: a path parameter of the operation, a
- * bound variable, an `in: environment` parameter, or the `with` of each call. A variable nothing
- * feeds (`/ships/{{imo_nmber}}` beside a parameter `imo_number`) would otherwise be a 400 blaming
- * the caller on every request; it is an authoring error, reported where the path is written.
+ * Every variable of a called consumed path must be fed by something: a path parameter of the
+ * operation, a bound variable, an `in: environment` parameter, or the `with` of each call. A
+ * variable nothing feeds (`/ships/{{imo_nmber}}` beside a parameter `imo_number`) would otherwise be
+ * a 400 blaming the caller on every request; it is an authoring error, reported where the path is
+ * written (or at the one call that does not feed it).
  */
 import { pathVariables } from "../mapping/path-template.js";
 import type { Capability, ConsumedOperation, Invocable, WithMap } from "./model.js";
@@ -25,7 +26,9 @@ export function checkPathFeeds(cap: Capability, report: Report): void {
     const declared = new Set(operation.params.filter((p) => p.in === "path" || p.in === "environment").map((p) => p.name));
     const unfed = pathVariables(operation.resource.path).filter((v) => !declared.has(v) && !bound.has(v));
     if (!unfed.length) continue;
+    // An operation nothing calls sends nothing (a forward-only block lists one for form's sake).
     const calls = callers.get(operation) ?? [];
+    if (!calls.length) continue;
     for (const v of unfed) {
       const missing = calls.filter((c) => !feeds(c, v));
       if (missing.length === calls.length) {

@@ -106,6 +106,35 @@ describe("consumed path variables", () => {
     expect(r.code).toBe(0);
   });
 
+  it("an operation nothing calls is not checked (a forward-only block lists one for form's sake)", async () => {
+    const text = registry("imo_number").replace(
+      "  exposes:\n",
+      `    - namespace: notion
+      type: http
+      baseUri: "https://api.notion.com/v1"
+      resources:
+        - name: all
+          path: "/{path}"
+          operations:
+            - name: any
+              method: GET
+  exposes:
+    - type: rest
+      port: 3002
+      namespace: proxy
+      resources:
+        - path: "/notion/{path}"
+          forward:
+            targetNamespace: notion
+            trustedHeaders:
+              - Notion-Version
+`,
+    );
+    const r = await validate(text, "forward-only.yaml");
+    expect(r.lines).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
   it("when some calls feed it and one does not, that call is named", async () => {
     const second = `        - name: get-ship-again
           description: "The same ship"
