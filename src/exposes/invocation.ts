@@ -1,14 +1,16 @@
-import type { Readable } from "node:stream";
-import { upstreamFailure, type CallOptions } from "../consumes/http/client.js";
+import { Transform, type Readable } from "node:stream";
+import { upstreamFailure, type CallOptions, type UpstreamResponse } from "../consumes/http/client.js";
 import type { UpstreamBody } from "../consumes/http/body.js";
 import { readData } from "../consumes/http/response.js";
 import { normalizeName } from "../mapping/names.js";
+import { RAW_MEDIA_TYPES } from "../mapping/output-raw-format.js";
 import { compileOutput } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
 import { compileWith, readWith } from "../mapping/with.js";
 import { compileOrchestration } from "../orchestration/steps.js";
 import type { Runtime } from "../runtime.js";
-import type { ConsumedParam, ExposedParam, Invocable } from "../spec/model.js";
+import { UpstreamError } from "../errors.js";
+import type { ConsumedOperation, ConsumedParam, ExposedParam, Invocable } from "../spec/model.js";
 import { inputValue } from "./input-value.js";
 import { relayedError, type InputSpec, type Invocation, type InvocationContext } from "./unit.js";
 
@@ -17,7 +19,7 @@ export type { InputSpec, Invocation, InvocationContext, Outcome } from "./unit.j
 /** The context units of one exposes block compile in. */
 export function invocationContext(
   runtime: Runtime,
-  block: Pick<InvocationContext, "prefixes" | "requiredByDefault" | "pathVariables">,
+  block: Pick<InvocationContext, "prefixes" | "requiredByDefault" | "pathVariables" | "maxBinarySize">,
 ): InvocationContext {
   return {
     ...block,
@@ -33,8 +35,14 @@ export function invocationContext(
  * (mock mode: the output is built from the inputs alone).
  *
  * @param declared inputs declared around the unit (a REST resource's `inputParameters`)
+ * @param contractMediaType the binary media type the exposing side's response contract declares
  */
-export function compileInvocation(unit: Invocable, ctx: InvocationContext, declared: ExposedParam[] = []): Invocation {
+export function compileInvocation(
+  unit: Invocable,
+  ctx: InvocationContext,
+  declared: ExposedParam[] = [],
+  contractMediaType?: string,
+): Invocation {
   const inputs = deriveInputs(unit, declared, ctx);
   if (unit.steps?.length) return compileOrchestration(unit, ctx, inputs);
   const output = compileOutput(unit.outputParameters);
@@ -62,12 +70,18 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
     inputs.map((i) => i.name),
   );
   const format = operation.outputRawFormat ?? "json";
-  const passthrough = output.passthrough && format === "json";
-  const outputSchema = passthrough ? plan.schemas?.response : undefined;
+  if (format === "binary") {
+    const send: Send = (values, opts) => plan.call(buildArgs({ values, lookup: inputLookup(values) }), opts);
+    return compileBinaryCall(unit, operation, ctx, inputs, contractMediaType, send);
+  }
+  const rawMediaType = output.passthrough && !unit.outputParameters?.length ? RAW_MEDIA_TYPES.get(format) : undefined;
+  const passthrough = (output.passthrough && format === "json") || rawMediaType !== undefined;
+  const outputSchema = passthrough && format === "json" ? plan.schemas?.response : undefined;
   return {
     inputs,
     upstreamMethod: operation.method,
     ...(outputSchema ? { outputSchema } : {}),
+    ...(rawMediaType ? { rawMediaType } : {}),
     resultSchema: outputSchema ?? output.schema,
     async invoke(values, opts) {
       const lookup = inputLookup(values);
@@ -82,6 +96,76 @@ export function compileInvocation(unit: Invocable, ctx: InvocationContext, decla
       return { kind: "value", status: res.status, value: output.project(await readData(res, operation, opts), lookup) };
     },
   };
+}
+
+/** One call of the unit's consumed operation with the caller's inputs, `with` applied. */
+type Send = (values: Record<string, unknown>, opts: CallOptions) => Promise<UpstreamResponse>;
+
+/** The most bytes of a binary answer when neither its operation nor its exposes block says (as the reference). */
+export const DEFAULT_MAX_BINARY_SIZE = 10 * 1024 * 1024;
+
+/**
+ * A call whose consumed operation answers raw bytes (`outputRawFormat: binary`): the body passes
+ * through as it comes, never parsed or mapped, bounded by `maxBinarySize` (the operation's, else
+ * the exposes block's, else 10 MiB), with its media type: the operation's `outputMediaType`, else
+ * the unit's (an aggregate flow's), else the exposing side's contract, else the upstream's.
+ */
+function compileBinaryCall(
+  unit: Invocable,
+  operation: ConsumedOperation,
+  ctx: InvocationContext,
+  inputs: InputSpec[],
+  contractMediaType: string | undefined,
+  send: Send,
+): Invocation {
+  const limit = operation.maxBinarySize ?? ctx.maxBinarySize ?? DEFAULT_MAX_BINARY_SIZE;
+  const declaredType = operation.outputMediaType ?? unit.outputMediaType ?? contractMediaType;
+  const origin = operation.consumes.baseUri;
+  const tooBig = (size: number | string) =>
+    new UpstreamError("bad_response", `upstream ${origin} answered ${size} bytes, more than the maxBinarySize of ${limit} bytes`);
+  return {
+    inputs,
+    upstreamMethod: operation.method,
+    binary: true,
+    resultSchema: { type: "string", format: "binary" },
+    async invoke(values, opts) {
+      const res = await send(values, opts);
+      if (res.status >= 400) return relayedError(res, ctx, opts);
+      const upstreamType = res.headers["content-type"];
+      const headers = {
+        ...res.headers,
+        "content-type": declaredType ?? (typeof upstreamType === "string" ? upstreamType : "application/octet-stream"),
+      };
+      const declared = Number(res.headers["content-length"]);
+      if (declared > limit) {
+        res.body.destroy();
+        throw tooBig(declared);
+      }
+      const read = await res.body.read(Math.min(PREFETCH_BYTES, limit));
+      if (read.error) throw upstreamFailure(read.error, origin, false, opts);
+      if (read.size > limit) {
+        res.body.destroy();
+        throw tooBig(read.ended ? read.size : `more than ${limit}`);
+      }
+      if (read.ended) return { kind: "bytes", status: res.status, headers, chunks: read.chunks, length: read.size };
+      // Larger than the read-ahead: streamed, and cut off (the caller's connection too) past the limit.
+      return { kind: "stream", status: res.status, headers, body: bounded(res.body.stream(), limit, () => tooBig(`more than ${limit}`)) };
+    },
+  };
+}
+
+/** A stream that fails once more than `limit` bytes have passed. */
+function bounded(source: Readable, limit: number, error: () => Error): Readable {
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      done(seen > limit ? error() : null, seen > limit ? undefined : chunk);
+    },
+  });
+  source.on("error", (e) => out.destroy(e));
+  out.on("close", () => source.destroy());
+  return source.pipe(out);
 }
 
 /**

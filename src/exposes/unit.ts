@@ -50,6 +50,10 @@ export interface Invocation {
   readonly outputSchema?: Record<string, unknown>;
   /** JSON Schema of a successful result as far as the file says (`{}` when it says nothing). */
   readonly resultSchema: Record<string, unknown>;
+  /** The result is raw bytes (`outputRawFormat: binary`) with their media type, not JSON. */
+  readonly binary?: boolean;
+  /** The media type of a successful result that is not JSON: an upstream answer passed through as it came. */
+  readonly rawMediaType?: string;
   invoke(inputs: Record<string, unknown>, opts: CallOptions): Promise<Outcome>;
 }
 
@@ -65,6 +69,8 @@ export interface InvocationContext {
   requiredByDefault: boolean;
   redact(text: string): string;
   maxErrorBody: number;
+  /** The exposes block's `maxBinarySize`: the most bytes of a binary answer, unless its operation says. */
+  maxBinarySize?: number;
 }
 
 /** An upstream error answer, relayed: its status and its body (bounded, credentials scrubbed). */

@@ -129,13 +129,11 @@ function compileNamedItems(items: OutputParam[]): Shape {
 }
 
 function coercer(param: OutputParam): (v: unknown) => unknown {
-  const max = param.maxLength;
   switch (param.type) {
     case "string":
       return (v) => {
         if (v === undefined || v === null) return v;
-        const s = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
-        return max !== undefined && s.length > max ? s.slice(0, max) : s;
+        return typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
       };
     case "number":
     case "integer":
@@ -207,6 +205,5 @@ function schemaOf(p: OutputParam): Json {
   }
   if (!JSON_TYPES.has(p.type)) return described({});
   const s: Json = { type: p.type };
-  if (p.type === "string" && p.maxLength !== undefined) s.maxLength = p.maxLength;
   return described(s);
 }

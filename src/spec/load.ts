@@ -7,11 +7,15 @@ import { LoadRecord } from "./record.js";
 
 export type { Capability } from "./model.js";
 
-/** Loads, validates and resolves a capability file; throws a CapabilityError listing every problem. */
-export async function loadCapability(file: string): Promise<Capability> {
+/**
+ * Loads, validates and resolves a capability file; throws a CapabilityError listing every problem.
+ * With `text`, that text is read as if it were the file's (imports and schema files still resolve
+ * from the file's folder): a candidate version checked before it is saved.
+ */
+export async function loadCapability(file: string, text?: string): Promise<Capability> {
   const abs = path.resolve(file);
   const record = new LoadRecord();
-  const read = await readDocument(abs, file, record);
+  const read = await readDocument(abs, file, record, text);
   const schemaOk = !read.problems.some((p) => p.severity === "error");
   if (!read.draft) throw new CapabilityError(read.problems);
   try {

@@ -92,6 +92,8 @@ export interface ConsumedOperation {
   outputMediaType?: string;
   maxBinarySize?: number;
   outputSchema?: string;
+  /** `outputSchema` of an avro or protobuf operation as a file path, resolved from the file declaring it. */
+  outputSchemaFile?: string;
   outputParameters: ConsumedOutput[];
   consumes: ConsumesHttp;
   resource: ConsumedResource;
@@ -234,7 +236,6 @@ export interface OutputParam {
   properties?: Record<string, OutputParam>;
   /** One shape for every element, or (orchestrated form) the named fields of each element. */
   items?: OutputParam | OutputParam[];
-  maxLength?: number;
 }
 
 export interface Aggregate {
@@ -286,8 +287,14 @@ export interface Forward {
 
 export interface ExposedOperation extends Invocable {
   method: HttpMethod;
-  responses?: Record<string, unknown>;
-  responseBinary?: Record<string, unknown>;
+  /** The response contract by status code (`responseBinary` is its shorthand, expanded at load). */
+  responses?: Record<string, ResponseContract>;
+}
+
+export interface ResponseContract {
+  description?: string;
+  /** By media type: raw bytes (`binary`), or a structured payload with its JSON Schema. */
+  content?: Record<string, { binary?: boolean; schema?: Record<string, unknown> }>;
 }
 
 export interface ExposesMcp extends ExposesBase {

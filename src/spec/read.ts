@@ -1,7 +1,7 @@
 import type { Problem } from "./problems.js";
 import type { LoadRecord } from "./record.js";
 import { schemaProblems } from "./schema.js";
-import { readSource } from "./source.js";
+import { parseSource, readSource } from "./source.js";
 import type { Draft } from "./versions/draft.js";
 import { declaredVersion, type SpecVersion } from "./versions/index.js";
 import { normalise } from "./versions/normalise.js";
@@ -20,8 +20,9 @@ export interface ReadDocument {
  * against that version's schema, normalise. A document its schema rejects is still normalised (the
  * normaliser reads defensively), so that reference problems can be reported beside schema ones.
  */
-export async function readDocument(abs: string, shown: string, record: LoadRecord): Promise<ReadDocument> {
-  const src = await readSource(abs).catch((e: NodeJS.ErrnoException) => {
+export async function readDocument(abs: string, shown: string, record: LoadRecord, text?: string): Promise<ReadDocument> {
+  const read = text !== undefined ? Promise.resolve(parseSource(abs, text)) : readSource(abs);
+  const src = await read.catch((e: NodeJS.ErrnoException) => {
     const problem: Problem = {
       file: shown,
       line: 1,
@@ -44,5 +45,6 @@ export async function readDocument(abs: string, shown: string, record: LoadRecor
   problems.push(...schemaProblems(version.schemaFile, src.data, shown, src.locate));
   if (src.data === null || typeof src.data !== "object" || Array.isArray(src.data)) return { problems, version, shown };
   const draft = normalise(src.data, version.version, version.vocabulary, { abs, shown }, src.locate, record);
+  problems.push(...draft.problems);
   return { draft, version, problems, shown };
 }

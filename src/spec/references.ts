@@ -8,7 +8,17 @@ import { checkForwards } from "./forward.js";
 import { checkIdentifiers } from "./identifiers.js";
 import { checkInputValues } from "./input-values.js";
 import { checkPathFeeds } from "./path-feeds.js";
-import type { Capability, ConsumedOperation, Exposes, ExposesMcp, ExposesRest, Invocable, Step, WithMap } from "./model.js";
+import type {
+  Capability,
+  ConsumedOperation,
+  ExposedOperation,
+  Exposes,
+  ExposesMcp,
+  ExposesRest,
+  Invocable,
+  Step,
+  WithMap,
+} from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 import { NAME, reporter, type LoadRecord } from "./record.js";
 
@@ -158,7 +168,52 @@ function checkConsumes(cap: Capability, report: Report) {
   }
 }
 
+/**
+ * Raw bytes (`outputRawFormat: binary`) pass through whole: nothing can map them, and a step cannot
+ * read them. A unit's `outputMediaType` only names the type of such bytes.
+ */
+function checkBinary(unit: Invocable, report: Report) {
+  const binary = unit.call?.outputRawFormat === "binary";
+  if (binary && unit.outputParameters?.length && unit.outputParameters !== unit.flow?.outputParameters) {
+    report(
+      unit,
+      ["outputParameters"],
+      `${unit.call!.key} answers raw bytes (outputRawFormat: binary); outputParameters cannot shape them and are not applied`,
+      "warning",
+    );
+  }
+  if (unit.outputMediaType !== undefined && !binary && unit.outputMediaType !== unit.flow?.outputMediaType) {
+    report(
+      unit,
+      ["outputMediaType"],
+      "outputMediaType names the type of raw bytes, but this unit calls no operation with outputRawFormat: binary",
+    );
+  }
+  for (const step of unit.steps ?? []) {
+    if (step.type === "call" && step.call?.outputRawFormat === "binary") {
+      report(
+        step,
+        ["call"],
+        `${step.call.key} answers raw bytes (outputRawFormat: binary), which a step cannot read; call it from a unit of its own`,
+      );
+    }
+  }
+  const responses = (unit as ExposedOperation).responses ?? {};
+  for (const [status, response] of Object.entries(responses)) {
+    for (const [type, content] of Object.entries(response.content ?? {})) {
+      if (content.binary && !binary) {
+        report(
+          unit,
+          ["responses", status, "content", type, "binary"],
+          "a binary response needs the called operation to declare outputRawFormat: binary",
+        );
+      }
+    }
+  }
+}
+
 function checkInvocable(unit: Invocable, prefixes: string[], report: Report, declaredInputs?: string[]) {
+  checkBinary(unit, report);
   // What a unit takes from its aggregate flow is checked once, on the flow.
   const own = <K extends keyof Invocable>(key: K) => (unit.flow && unit[key] === unit.flow[key] ? undefined : unit[key]);
   const withMap = own("with");

@@ -4,6 +4,8 @@ import { locationPath } from "./binds.js";
 import { readDocument, type ReadDocument } from "./read.js";
 import type { Aggregate, Bind, Capability, ConsumedOperation, ConsumesHttp, Exposes, Flow, Invocable, Step } from "./model.js";
 import type { Problem } from "./problems.js";
+import { checkControl } from "./control.js";
+import { checkOutputFormats } from "./output-formats.js";
 import { checkReferences } from "./references.js";
 import { reporter, type LoadRecord } from "./record.js";
 import { isImport, type Draft, type ImportDirective } from "./versions/draft.js";
@@ -136,6 +138,8 @@ export async function resolveDraft(draft: Draft, ctx: ResolveContext): Promise<C
     warnings: [],
   };
   ctx.problems.push(...checkReferences(capability, ctx.record));
+  ctx.problems.push(...checkControl(capability, ctx.record));
+  ctx.problems.push(...(await checkOutputFormats(capability, ctx.record)));
   capability.warnings = ctx.problems;
   return capability;
 }

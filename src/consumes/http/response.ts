@@ -1,5 +1,6 @@
 import { UpstreamError } from "../../errors.js";
-import { FormatError, parseRaw } from "../../mapping/formats.js";
+import { FormatError } from "../../mapping/formats.js";
+import { decodeBody } from "../../mapping/output-raw-format.js";
 import type { ConsumedOperation } from "../../spec/model.js";
 import type { UpstreamBody } from "./body.js";
 import { readBody, type CallOptions, type UpstreamResponse } from "./client.js";
@@ -27,16 +28,14 @@ export async function readErrorBody(body: UpstreamBody, limit: number, opts: Cal
   return Buffer.concat(kept);
 }
 
-/** A successful body read whole and converted to data by the operation's `outputRawFormat`. */
+/**
+ * A successful body read whole and converted to data by the operation's `outputRawFormat` (and
+ * `outputSchema`); one that is not what the operation declares is a bad upstream answer.
+ */
 export async function readData(res: UpstreamResponse, operation: ConsumedOperation, opts: CallOptions): Promise<unknown> {
-  const text = (await readBody(res, opts, operation.consumes.baseUri)).toString("utf8");
-  return parseData(text, operation);
-}
-
-/** Converts a body's text; one that is not what the operation declares is a bad upstream answer. */
-export function parseData(text: string, operation: ConsumedOperation): unknown {
+  const body = await readBody(res, opts, operation.consumes.baseUri);
   try {
-    return parseRaw(operation.outputRawFormat ?? "json", text);
+    return await decodeBody(operation, body);
   } catch (e) {
     if (e instanceof FormatError) throw new UpstreamError("bad_response", `${operation.key}: ${e.message}`);
     throw e;

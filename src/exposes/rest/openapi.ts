@@ -1,7 +1,7 @@
 import { normalizeName } from "../../mapping/names.js";
 import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { Capability } from "../../spec/model.js";
-import type { Authentication, ExposesRest, Forward } from "../../spec/model.js";
+import type { Authentication, ExposedOperation, ExposesRest, Forward } from "../../spec/model.js";
 import { forwardPrefix, REST_VARIABLE } from "./forward.js";
 import type { InputSpec } from "../invocation.js";
 import { inputProperty } from "../validate.js";
@@ -108,22 +108,16 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   const asked = inputs.filter((i) => !i.fixed);
   const parameters = asked.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
   const body = asked.filter((i) => i.in === "body");
+  const unit = route.unit;
   const op: Json = {
     operationId,
-    summary: route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`,
-    ...(route.description && route.description.split("\n")[0].length > 120 ? { description: route.description } : {}),
-    tags: [tag],
+    summary: unit.display ?? (route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`),
+    ...(route.description && (unit.display || route.description.split("\n")[0].length > 120) ? { description: route.description } : {}),
+    tags: [tag, ...(unit.tags ?? [])],
     ...(parameters.length ? { parameters } : {}),
   };
   if (body.length) op.requestBody = requestBody(body, shared);
-  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
-  const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : route.invocation.resultSchema;
-  const responses: Json = {
-    "200": {
-      description: "The upstream answer, mapped by the capability's outputParameters",
-      content: { "application/json": { schema: result } },
-    },
-  };
+  const responses: Json = unit.responses ? contractResponses(unit.responses) : { "200": successResponse(route, shared) };
   if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
   if (body.length) {
     responses["413"] = errorResponse("The request body is too large");
@@ -195,6 +189,42 @@ function describeForward(resourcePath: string, forward: Forward, tag: string, pa
       paths[path] = { ...(paths[path] ?? {}), [method]: op };
     }
   }
+}
+
+/** What a successful call answers: JSON shaped by outputParameters (or the upstream's, passed through), or raw bytes. */
+function successResponse(route: RestRoute, shared: SharedSchemas): Json {
+  const invocation = route.invocation;
+  if (invocation.binary) {
+    return {
+      description: "The upstream's bytes, as they came",
+      content: { "application/octet-stream": { schema: invocation.resultSchema } },
+    };
+  }
+  if (invocation.rawMediaType) {
+    return { description: "The upstream answer, as it came", content: { [invocation.rawMediaType]: { schema: {} } } };
+  }
+  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
+  const result = invocation.outputSchema ? shared.hoist(invocation.outputSchema) : invocation.resultSchema;
+  return {
+    description: "The upstream answer, mapped by the capability's outputParameters",
+    content: { "application/json": { schema: result } },
+  };
+}
+
+/** The operation's declared response contract: each status with its media types (raw bytes or a schema). */
+function contractResponses(contract: NonNullable<ExposedOperation["responses"]>): Json {
+  const out: Json = {};
+  for (const [status, response] of Object.entries(contract)) {
+    const content = Object.entries(response.content ?? {}).map(([type, c]) => [
+      type,
+      { schema: c.binary ? { type: "string", format: "binary" } : (c.schema ?? {}) },
+    ]);
+    out[status] = {
+      description: response.description ?? "Successful response",
+      ...(content.length ? { content: Object.fromEntries(content) } : {}),
+    };
+  }
+  return out;
 }
 
 function parameter(input: InputSpec): Json {

@@ -86,40 +86,45 @@ type Entry =
 
 const MANY_ROUTES = 200;
 
-/** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
+/**
+ * The routes of one `type: rest` exposes block, one per resource path and method, compiled as
+ * serving needs them (and as describing them — OpenAPI, inspect — reads them).
+ */
+export function compileRoutes(block: ExposesRest, runtime: Runtime): RestRoute[] {
+  const routes: RestRoute[] = [];
+  for (const resource of block.resources) {
+    const ctx = invocationContext(runtime, {
+      prefixes: ["rest", block.namespace],
+      pathVariables: pathVariables(resource.path),
+      requiredByDefault: false,
+      maxBinarySize: block.maxBinarySize,
+    });
+    for (const op of resource.operations) {
+      const invocation = compileInvocation(op, ctx, resource.inputParameters, binaryMediaType(op));
+      routes.push({ method: op.method, path: resource.path, name: op.name, description: op.description, invocation, unit: op });
+    }
+  }
+  return routes;
+}
+
+/** Builds the request listener of one `type: rest` exposes block. */
 export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
+  const routes = compileRoutes(block, runtime);
   // Hono's routers; first match wins, in the order routes are added. RegExpRouter (one regular
   // expression for all routes) is the fastest for tens of routes, but slows with hundreds (~6 µs a
   // match at 1,500, and ~100 ms to build on the first request) where the trie stays near 1 µs.
-  const count = (block.resources ?? []).reduce((n, r) => n + (r.operations?.length ?? 0), 0);
   const router: Router<Entry> =
-    count > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
-  const routes: RestRoute[] = [];
+    routes.length > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
   const byPath = new Map<string, HttpMethod[]>();
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
-  for (const resource of block.resources ?? []) {
-    const vars = pathVariables(resource.path);
-    const routerPath = mergePath("/", toRouterPath(resource.path));
-    const ctx = invocationContext(runtime, { prefixes: ["rest", block.namespace], pathVariables: vars, requiredByDefault: false });
-    for (const op of resource.operations) {
-      const method = op.method;
-      const invocation = compileInvocation(op, ctx, resource.inputParameters);
-      const route: RestRoute = {
-        method,
-        path: resource.path,
-        name: op.name,
-        description: op.description,
-        invocation,
-        unit: op,
-      };
-      routes.push(route);
-      router.add(method, routerPath, {
-        route,
-        handler: routeHandler(invocation, vars, runtime, options.maxBodySize),
-        operation: op.name ?? `${method} ${resource.path}`,
-      });
-      byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
-    }
+  for (const route of routes) {
+    const routerPath = mergePath("/", toRouterPath(route.path));
+    router.add(route.method, routerPath, {
+      route,
+      handler: routeHandler(route.invocation, pathVariables(route.path), runtime, options.maxBodySize),
+      operation: route.name ?? `${route.method} ${route.path}`,
+    });
+    byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), route.method]);
   }
   // Forward resources after every operation (an operation on a path below a forward prefix still
   // answers its method there), before the 405 answers (a forward takes every method).
@@ -158,8 +163,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     };
     const observed = options.observe?.(info, {
       requestId: headerValue(req, "x-request-id"),
-      traceparent: headerValue(req, "traceparent"),
-      tracestate: headerValue(req, "tracestate"),
+      header: (name) => headerValue(req, name),
     });
     // Every answer carries the request id (given to writeHead with the answer's own headers: a
     // header set earlier with setHeader would send Node down its slower merging path).
@@ -287,6 +291,14 @@ function splitTarget(href: string): { path: string; query: string } {
 /** The answer when the request lacks the block's credentials (see exposes/auth.ts). */
 function refusal(denied: Denial): Answer {
   return { kind: "json", status: denied.status, body: denialBody(denied), headers: denialHeaders(denied) };
+}
+
+/** The first media type the operation's response contract declares as raw bytes. */
+function binaryMediaType(op: ExposedOperation): string | undefined {
+  for (const response of Object.values(op.responses ?? {})) {
+    for (const [type, content] of Object.entries(response.content ?? {})) if (content.binary) return type;
+  }
+  return undefined;
 }
 
 /** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */

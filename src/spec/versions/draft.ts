@@ -1,4 +1,5 @@
 import type { Aggregate, Bind, ConsumesHttp, Exposes, Info } from "../model.js";
+import type { Problem } from "../problems.js";
 
 /**
  * What a version's normaliser makes of one file: model objects, with the references still as the
@@ -15,6 +16,8 @@ export interface Draft {
   consumes: Array<ConsumesHttp | ImportDirective>;
   exposes: Array<Exposes | ImportDirective>;
   aggregates: Array<Aggregate | ImportDirective>;
+  /** What the file asks for that this runtime refuses (see `refuse` in normalise.ts). */
+  problems: Problem[];
 }
 
 /** "Take the entry named `import` from the file at `from`, under the name `as`." */

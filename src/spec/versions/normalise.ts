@@ -25,7 +25,7 @@ import type {
   Skill,
   Step,
 } from "../model.js";
-import type { DocPath, Locator } from "../problems.js";
+import { formatPath, type DocPath, type Locator, type Problem } from "../problems.js";
 import type { LoadRecord } from "../record.js";
 import type { Draft, ImportDirective } from "./draft.js";
 
@@ -74,6 +74,7 @@ export function normalise(data: unknown, version: string, vocab: Vocabulary, fil
     consumes: section("consumes", (v, at) => n.consumes(v, at)),
     exposes: section("exposes", (v, at) => n.exposes(v, at)),
     aggregates: section("aggregates", (v, at) => n.aggregate(v, at)),
+    problems: n.problems,
   };
 }
 
@@ -84,6 +85,8 @@ export interface FileNames {
 }
 
 class Normaliser {
+  readonly problems: Problem[] = [];
+
   constructor(
     private readonly vocab: Vocabulary,
     private readonly file: FileNames,
@@ -98,6 +101,22 @@ class Normaliser {
     const name = this.nameAt.get(JSON.stringify(at));
     if (name) this.record.placeName(node, name.path, name.key);
     return this.record.place(node, this.file.shown, this.locate, at);
+  }
+
+  /**
+   * A field the schema accepts and this runtime cannot honour: refused with a message naming it,
+   * never accepted and ignored.
+   */
+  private refuse(v: Json, field: string, at: DocPath, why: string): void {
+    if (v[field] === undefined) return;
+    const path = [...at, field];
+    this.problems.push({
+      file: this.file.shown,
+      ...this.locate(path, true),
+      path: formatPath(path),
+      message: `${field} is not supported: ${why}`,
+      severity: "error",
+    });
   }
 
   /** The named entities of a list or map, each with its name and where it (and its name) was written. */
@@ -151,6 +170,12 @@ class Normaliser {
   // consumes
 
   consumes(v: Json, at: DocPath): ConsumesHttp {
+    this.refuse(
+      v,
+      "tunnel",
+      at,
+      "this runtime has no OpenZiti transport (no well-kept Node library for it); reach the upstream directly, or through a proxy or sidecar that the baseUri names",
+    );
     const block: ConsumesHttp = this.place(
       defined({
         type: "http" as const,
@@ -334,7 +359,6 @@ class Normaliser {
             Object.entries(props).map(([k, p]) => [k, this.output(obj(p), [...at, "properties", k], undefined, obj(p).name === k)]),
           ),
         items,
-        maxLength: typeof v.maxLength === "number" ? v.maxLength : undefined,
       }),
       at,
     );
@@ -418,8 +442,7 @@ class Normaliser {
           unit,
           defined({
             method: (str(o.v.method) ?? "GET").toUpperCase() as HttpMethod,
-            responses: o.v.responses as ExposedOperation["responses"],
-            responseBinary: o.v.responseBinary as ExposedOperation["responseBinary"],
+            responses: responseContract(o.v),
           }) as Partial<ExposedOperation>,
         ) as ExposedOperation;
       }),
@@ -502,6 +525,15 @@ class Normaliser {
       at,
     );
   }
+}
+
+/** `responses` as written, or the one binary response `responseBinary` stands for. */
+function responseContract(v: Json): ExposedOperation["responses"] {
+  if (v.responses !== undefined) return v.responses as ExposedOperation["responses"];
+  if (v.responseBinary === undefined) return undefined;
+  const short = obj(v.responseBinary);
+  const status = String(typeof short.status === "number" ? short.status : 200);
+  return { [status]: defined({ description: str(short.description), content: { [str(short.mediaType) ?? ""]: { binary: true } } }) };
 }
 
 /** Parameters of several levels merged; the most specific wins per name and `in`. */
