@@ -12,7 +12,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -77,7 +77,10 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
       assets[openapiAsset] = path.resolve(options.openapi);
     }
     assets["package.json"] = path.join(root, "package.json");
-    assets["schema/naftiko-capability.schema.json"] = path.join(root, "schema/naftiko-capability.schema.json");
+    // Every version's schema: the capability and each file it imports is validated by its own version.
+    for (const name of (await readdir(path.join(root, "schema"))).filter((f) => f.endsWith(".json"))) {
+      assets[`schema/${name}`] = path.join(root, "schema", name);
+    }
     // /docs serves Swagger UI's files from the installed package: embed the ones it uses.
     for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 
