@@ -100,8 +100,10 @@ export function relax(official, version, alpha2) {
     defs.AggregateFlow?.properties?.call,
     defs.OperationStepCall?.allOf?.[1]?.properties?.call,
   ];
-  for (const [i, property] of references.entries()) at(`the call/ref reference #${i}`, property?.pattern).length;
-  for (const property of references) property.pattern = referencePattern;
+  for (const [i, property] of references.entries()) {
+    at(`the call/ref reference #${i}`, property?.pattern);
+    property.pattern = referencePattern;
+  }
 
   // R6: client credentials on an oauth2 consumes block.
   Object.assign(at("AuthOAuth2.properties", defs.AuthOAuth2?.properties), {
