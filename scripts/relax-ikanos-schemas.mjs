@@ -87,7 +87,8 @@ export function relax(official, version, alpha2) {
   ];
   for (const [owner, field] of namespaced) {
     const property = at(`${owner}.properties.${field}`, defs[owner]?.properties?.[field]);
-    if (property.$ref !== "#/$defs/IdentifierKebab") throw new Error(`ikanos ${version}: ${owner}.${field} is no longer an IdentifierKebab`);
+    if (property.$ref !== "#/$defs/IdentifierKebab")
+      throw new Error(`ikanos ${version}: ${owner}.${field} is no longer an IdentifierKebab`);
     property.$ref = "#/$defs/RuntimeNamespace";
   }
   const referencePattern = alpha2.McpTool.properties.call.pattern;
