@@ -87,7 +87,8 @@ export function relax(official, version, alpha2) {
   ];
   for (const [owner, field] of namespaced) {
     const property = at(`${owner}.properties.${field}`, defs[owner]?.properties?.[field]);
-    if (property.$ref !== "#/$defs/IdentifierKebab") throw new Error(`ikanos ${version}: ${owner}.${field} is no longer an IdentifierKebab`);
+    if (property.$ref !== "#/$defs/IdentifierKebab")
+      throw new Error(`ikanos ${version}: ${owner}.${field} is no longer an IdentifierKebab`);
     property.$ref = "#/$defs/RuntimeNamespace";
   }
   const referencePattern = alpha2.McpTool.properties.call.pattern;
@@ -100,8 +101,10 @@ export function relax(official, version, alpha2) {
     defs.AggregateFlow?.properties?.call,
     defs.OperationStepCall?.allOf?.[1]?.properties?.call,
   ];
-  for (const [i, property] of references.entries()) at(`the call/ref reference #${i}`, property?.pattern).length;
-  for (const property of references) property.pattern = referencePattern;
+  for (const [i, property] of references.entries()) {
+    at(`the call/ref reference #${i}`, property?.pattern);
+    property.pattern = referencePattern;
+  }
 
   // R6: client credentials on an oauth2 consumes block.
   Object.assign(at("AuthOAuth2.properties", defs.AuthOAuth2?.properties), {
