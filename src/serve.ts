@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createServer, type RequestListener, type Server } from "node:http";
 import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
+import type { ConfigOperations } from "./exposes/control/config.js";
 import type { McpService } from "./exposes/mcp/server.js";
 import { DOCS_PATHS, mountDocs } from "./exposes/rest/docs.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
@@ -40,6 +41,11 @@ export interface ServeOptions extends RuntimeOptions {
   logger?: RuntimeLogger;
   /** Serve the control port here (overrides a `type: control` block's port; adds one if the file has none). */
   controlPort?: number;
+  /**
+   * Another process serves the control port (the primary of `serve --workers`): none is opened
+   * here, though the control block's observability settings still apply.
+   */
+  controlElsewhere?: boolean;
 }
 
 export interface Listener {
@@ -61,6 +67,8 @@ export interface Served {
   stdioClosed?: Promise<void>;
   /** Swaps in a new version of the capability; in-flight calls finish on the old one. */
   reload(capability: Capability): Promise<void>;
+  /** What the control port's /config endpoints do, for this process. */
+  config: ConfigOperations;
   close(): Promise<void>;
 }
 
@@ -115,6 +123,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const log = options.log ?? ((line: string) => logger.info(line));
   const blocks = capability.exposes;
   const controlBlock = options.stdio ? undefined : blocks.find((b): b is ExposesControl => b.type === "control");
+  const controlHere = (controlBlock !== undefined || options.controlPort !== undefined) && !options.controlElsewhere;
   const stdioBlock = chooseStdioBlock(capability, options);
   const known = (ns: string) =>
     ns === "*" ||
@@ -227,14 +236,41 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       g.apps.get(namespace)!.listener(req, res);
     };
 
+  const config: ConfigOperations = {
+    current: () => current.capability,
+    redact: (text) => current.runtime.redactor.redact(text),
+    async reload() {
+      const { reloadFromControl } = await import("./exposes/control/reload.js");
+      return reloadFromControl(current.capability, (next) => served.reload(next), failedReload, logger);
+    },
+    async validate(text) {
+      let next: Capability;
+      try {
+        next = await loadCapability(current.capability.file, text);
+      } catch (e) {
+        if (!(e instanceof CapabilityError)) throw e;
+        const of = (severity: string) => e.problems.filter((p) => p.severity === severity).map(formatProblem);
+        return { valid: false, reloadable: false, structuralChanges: [], problems: of("error"), warnings: of("warning") };
+      }
+      const structural = structuralChanges(current.capability, next);
+      const refused = await tryBuild(next);
+      return {
+        valid: !refused,
+        reloadable: !refused && structural.length === 0,
+        structuralChanges: structural,
+        problems: refused ? [refused] : [],
+        warnings: next.warnings.map(formatProblem),
+      };
+    },
+  };
+
   // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
   const servedBlocks = options.stdio ? [stdioBlock!] : blocks;
   const expected = servedBlocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
-    if (controlBlock || options.controlPort !== undefined) {
-      const [{ controlApp }, { changesBetween, servedDocument }, { getRequestListener }] = await Promise.all([
+    if (controlHere) {
+      const [{ controlApp }, { getRequestListener }] = await Promise.all([
         import("./exposes/control/server.js"),
-        import("./exposes/control/config.js"),
         import("@hono/node-server"),
       ]);
       const { app, endpoints } = controlApp(
@@ -249,54 +285,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           reloads: () => reloads,
           logging,
           traces: observer.tracing?.recent,
-          config: {
-            current: () => current.capability,
-            redact: (text) => current.runtime.redactor.redact(text),
-            async reload() {
-              const before = current.capability;
-              let next: Capability;
-              try {
-                next = await loadCapability(before.file);
-              } catch (e) {
-                const problems =
-                  e instanceof CapabilityError ? e.problems.filter((p) => p.severity === "error").map(formatProblem) : undefined;
-                const reason = problems
-                  ? `${before.file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}; still serving the previous version`
-                  : `cannot read ${before.file} (${(e as Error).message}); still serving the previous version`;
-                failedReload(reason);
-                logger.error({ file: before.file, problems }, `naftiko: reload from the control port failed: ${reason}`);
-                return { status: "rejected", reason, ...(problems ? { problems } : {}) };
-              }
-              try {
-                await served.reload(next);
-              } catch (e) {
-                const reason = `${(e as Error).message}; still serving the previous version`;
-                logger.error({ file: before.file }, `naftiko: reload from the control port failed: ${reason}`);
-                return { status: "rejected", reason, structural: true };
-              }
-              logger.info({ file: before.file }, `naftiko: reloaded ${before.file} (control port)`);
-              return { status: "applied", changes: changesBetween(servedDocument(before), servedDocument(next)) };
-            },
-            async validate(text) {
-              let next: Capability;
-              try {
-                next = await loadCapability(current.capability.file, text);
-              } catch (e) {
-                if (!(e instanceof CapabilityError)) throw e;
-                const of = (severity: string) => e.problems.filter((p) => p.severity === severity).map(formatProblem);
-                return { valid: false, reloadable: false, structuralChanges: [], problems: of("error"), warnings: of("warning") };
-              }
-              const structural = structuralChanges(current.capability, next);
-              const refused = await tryBuild(next);
-              return {
-                valid: !refused,
-                reloadable: !refused && structural.length === 0,
-                structuralChanges: structural,
-                problems: refused ? [refused] : [],
-                warnings: next.warnings.map(formatProblem),
-              };
-            },
-          },
+          config,
         },
         await observer.metrics.registry(),
         controlBlock,
@@ -366,6 +355,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     listeners,
     observer,
     stdioClosed: stdio?.closed,
+    config,
     async reload(next) {
       try {
         const structural = structuralChanges(current.capability, next);
@@ -426,11 +416,11 @@ function chooseStdioBlock(capability: Capability, options: ServeOptions): Expose
   return declared ?? mcp[0];
 }
 
-function urlOf(bound: AddressInfo): string {
+export function urlOf(bound: AddressInfo): string {
   return `http://${bound.address.includes(":") ? `[${bound.address}]` : bound.address}:${bound.port}`;
 }
 
-function listen(
+export function listen(
   server: Server,
   port: number,
   address: string,
@@ -455,7 +445,7 @@ function listen(
 }
 
 /** Stops accepting, lets in-flight requests finish for up to `grace` ms, then cuts what is left. */
-function closeServer(server: Server, grace: number): Promise<void> {
+export function closeServer(server: Server, grace: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), grace);

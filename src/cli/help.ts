@@ -66,6 +66,10 @@ Options:
                              stderr (pretty on a terminal); debug adds one line per upstream call
   --watch                    reload when the file or a file it imports changes; a broken edit is
                              logged and the running version keeps serving
+  --workers <n>|auto         serve from <n> processes (auto: one per CPU) on the same ports, a
+                             primary handing each new connection to the next; the control port,
+                             --watch and SIGTERM cover them all (docs/PERFORMANCE.md, Multi-core);
+                             not with --stdio
   -h, --help                 this help
 
 Every call gets one log line (request id, exposes, operation or tool, status, upstream status,

@@ -2,12 +2,11 @@ import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type { RuntimeLogger } from "../../observability/log.js";
 import { localTraceBuffer, observabilityOf } from "../../observability/setup.js";
-import type { TraceBuffer } from "../../observability/trace-buffer.js";
 import type { ExposesControl } from "../../spec/model.js";
 import { requireAuth, type ServerAuth } from "../auth.js";
 import { mountConfig, type ConfigOperations } from "./config.js";
 import { logsSettings, mountLogs } from "./logs.js";
-import { mountTraces } from "./traces.js";
+import { mountTraces, type TraceSource } from "./traces.js";
 
 export interface ControlState {
   label: string;
@@ -22,8 +21,13 @@ export interface ControlState {
   config: ConfigOperations;
   logging: RuntimeLogger;
   /** The finished traces kept for `/traces`, when local traces are on. */
-  traces?: TraceBuffer;
+  traces?: TraceSource;
+  /** The worker processes (`serve --workers`), for /status; absent when one process serves. */
+  workers?(): Array<{ pid: number; ready: boolean }>;
 }
+
+/** Where /metrics comes from: this process's registry, or every worker's added up (`--workers`). */
+export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
 
 /**
  * The control port. A `type: control` block's switches decide what it serves, with the official
@@ -33,7 +37,7 @@ export interface ControlState {
  */
 export function controlApp(
   state: ControlState,
-  registry: Registry,
+  registry: MetricsSource,
   block?: ExposesControl,
   auth?: ServerAuth,
 ): { app: Hono; endpoints: string[] } {
@@ -69,6 +73,7 @@ export function controlApp(
         ready: state.ready(),
         exposes: state.exposes(),
         reloads: state.reloads(),
+        ...(state.workers ? { workers: state.workers() } : {}),
       }),
     );
   }

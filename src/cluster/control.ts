@@ -1,0 +1,95 @@
+import type { ConfigOperations } from "../exposes/control/config.js";
+import type { ControlState, MetricsSource } from "../exposes/control/server.js";
+import type { TraceSource } from "../exposes/control/traces.js";
+import type { RuntimeLogger } from "../observability/log.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { TraceSummary } from "../observability/trace-buffer.js";
+import type { Answer, Notice, Request, WorkerListener } from "./protocol.js";
+
+/** What the primary's control port needs of the workers. */
+export interface Workers {
+  /** Asks every worker that listens; the answers in worker order. */
+  askAll(request: Request["naftiko"], extra?: Record<string, unknown>): Promise<Answer[]>;
+  /** Asks one worker that listens. */
+  askOne(request: Request["naftiko"], extra?: Record<string, unknown>): Promise<Answer>;
+  tell(notice: Notice): void;
+  /** Every worker listens. */
+  allListening(): boolean;
+  listeners(): WorkerListener[];
+  processes(): Array<{ pid: number; ready: boolean }>;
+}
+
+/**
+ * The control port of `serve --workers`, served once by the primary over every worker: /metrics
+ * adds up the workers' series (prom-client's AggregatorRegistry, with the series the primary keeps
+ * itself: reloads, the capability's info), /traces merges their buffers, the log level and the log
+ * stream reach every worker, /config/validate is checked by one worker as one process would
+ * check it, and /health/ready is true only while every worker listens.
+ */
+export function clusterControl(
+  workers: Workers,
+  base: Omit<ControlState, "ready" | "exposes" | "logging" | "traces" | "workers" | "config"> & {
+    closing(): boolean;
+    config: Omit<ConfigOperations, "validate">;
+    /** The control block's local trace buffer size, when local traces are on. */
+    traceBuffer?: number;
+  },
+  logging: RuntimeLogger,
+  metrics: Metrics,
+): { state: ControlState; registry: MetricsSource; onLog(line: string): void } {
+  const taps = new Set<(line: string) => void>();
+  // pino reports a level set through the control port; every worker takes it.
+  logging.logger.on("level-change", (level: string) => workers.tell({ naftiko: "level", level }));
+  const clusterLogging: RuntimeLogger = {
+    ...logging,
+    tap(listener) {
+      const own = logging.tap(listener);
+      taps.add(listener);
+      if (taps.size === 1) workers.tell({ naftiko: "tap", on: true });
+      return () => {
+        own();
+        taps.delete(listener);
+        if (taps.size === 0) workers.tell({ naftiko: "tap", on: false });
+      };
+    },
+  };
+  const traces: TraceSource | undefined = base.traceBuffer
+    ? {
+        capacity: base.traceBuffer,
+        async all() {
+          const lists = (await workers.askAll("traces")).flatMap((a) => ("traces" in a ? a.traces : []));
+          // Each worker's list is newest first; merged by when each trace started.
+          return lists.sort((a: TraceSummary, b: TraceSummary) => b.timestamp.localeCompare(a.timestamp)).slice(0, base.traceBuffer);
+        },
+      }
+    : undefined;
+  const registry: MetricsSource = {
+    contentType: "text/plain; version=0.0.4; charset=utf-8",
+    async metrics() {
+      const [{ AggregatorRegistry }, own, answers] = await Promise.all([
+        import("prom-client"),
+        metrics.registry().then((r) => r.getMetricsAsJSON()),
+        workers.askAll("metrics"),
+      ]);
+      const perWorker = answers.flatMap((a) => ("metrics" in a ? [a.metrics] : []));
+      return AggregatorRegistry.aggregate([own, ...perWorker]).metrics();
+    },
+  };
+  const state: ControlState = {
+    ...base,
+    ready: () => !base.closing() && workers.allListening(),
+    exposes: () => workers.listeners(),
+    logging: clusterLogging,
+    traces,
+    workers: () => workers.processes(),
+    config: {
+      ...base.config,
+      async validate(text) {
+        const answer = await workers.askOne("validate", { text });
+        if ("report" in answer) return answer.report;
+        throw new Error("error" in answer ? answer.error : "no worker answered");
+      },
+    },
+  };
+  return { state, registry, onLog: (line) => taps.forEach((t) => t(line)) };
+}
