@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { MAX_READ_BODY, type CallerSignal } from "../../consumes/http/client.js";
 import { joined, readAll } from "../../streams.js";
 import { InputError, UpstreamError } from "../../errors.js";
@@ -37,6 +38,13 @@ export interface CompiledTool {
   validate: Validator;
 }
 
+/**
+ * The UTF-8 bytes of a result's text block, when that text is the upstream's JSON document as it
+ * came: an answer can carry them as they are rather than encode the text again (see hot.ts). A
+ * symbol, so that nothing that serialises the result (the SDK) ever sees them.
+ */
+export const RAW_JSON = Symbol("raw JSON");
+
 export interface ToolResult {
   content: Array<{ type: "text"; text: string }>;
   /**
@@ -46,6 +54,7 @@ export interface ToolResult {
    */
   structuredContent?: unknown;
   isError?: boolean;
+  [RAW_JSON]?: Buffer;
 }
 
 export function compileTools(block: ExposesMcp, runtime: Runtime): CompiledTool[] {
@@ -147,11 +156,13 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
   }
   let text: string;
   let value: unknown;
+  let bytes: Buffer | undefined;
   if (outcome.kind === "value") {
     value = outcome.value ?? null;
     text = JSON.stringify(value);
   } else if (outcome.kind === "bytes") {
-    text = joined(outcome.chunks, outcome.length).toString("utf8");
+    bytes = joined(outcome.chunks, outcome.length);
+    text = bytes.toString("utf8");
     value = parseOrUndefined(text);
   } else {
     // A tool result is held in memory whole: the same bound as any body read whole.
@@ -165,11 +176,16 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
       outcome.body.destroy();
       throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
     }
+    bytes = read;
     text = read.toString("utf8");
     value = parseOrUndefined(text);
   }
   const result: ToolResult = { content: [{ type: "text", text }] };
-  if (value !== undefined) result.structuredContent = value;
+  if (value !== undefined) {
+    result.structuredContent = value;
+    // Bytes that are not UTF-8 became U+FFFD in the text: then the text is what an answer carries.
+    if (bytes && isUtf8(bytes)) result[RAW_JSON] = bytes;
+  }
   return result;
 }
 
