@@ -242,6 +242,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           reloads: () => reloads,
           logging,
           traces: observer.tracing?.recent,
+          scripting: () => current.runtime.scripting,
           config: {
             current: () => current.capability,
             redact: (text) => current.runtime.redactor.redact(text),

@@ -25,6 +25,7 @@ import { compileDeclaredOutput, compileOutput } from "../mapping/output.js";
 import { compileTemplate, hasPlaceholders, type Lookup } from "../mapping/template.js";
 import { compileWith } from "../mapping/with.js";
 import type { CallStep, Invocable, LookupStep, Step } from "../spec/model.js";
+import { compileScriptStep } from "./script.js";
 
 /** Results of the steps run so far, by step name: what `$.<step>.…` reads. */
 type StepResults = Record<string, unknown>;
@@ -73,9 +74,17 @@ function compileStep(step: Step, all: Step[], ctx: InvocationContext, inputs: In
       return compileCallStep(step, ctx, inputs);
     case "lookup":
       return compileLookupStep(step, all);
-    case "script":
-      // The loader refuses script steps; a model that has one was not loaded.
-      throw new Error(`step "${step.name}": script steps are not supported by this runtime`);
+    case "script": {
+      const run = compileScriptStep(
+        step,
+        ctx,
+        inputs.map((i) => i.name),
+      );
+      return async (state) => {
+        await run(state);
+        return undefined;
+      };
+    }
   }
 }
 
