@@ -83,11 +83,7 @@ export class Scripting {
     if (!sources) throw new Error(`${name} is not one of this capability's`);
     const timeout = Math.min(settings.timeout, maxMs);
     const started = performance.now();
-    this.pool ??= new SandboxPool({
-      size: this.options.workers ?? Math.max(2, Math.min(4, availableParallelism())),
-      memoryLimit: this.memoryLimit,
-    });
-    const outcome = await this.pool.run(
+    const outcome = await this.sandboxes().run(
       {
         sources: sources.map(({ name: file, code }) => ({ name: file, code })),
         context: JSON.stringify(context),
@@ -201,8 +197,20 @@ export class Scripting {
     return { ok: true };
   }
 
+  /** Starts a sandbox before the first script needs one: its WebAssembly is compiled meanwhile. */
+  warm(): void {
+    this.sandboxes().warm();
+  }
+
   async close(): Promise<void> {
     await this.pool?.close();
+  }
+
+  private sandboxes(): SandboxPool {
+    return (this.pool ??= new SandboxPool({
+      size: this.options.workers ?? Math.max(2, Math.min(4, availableParallelism())),
+      memoryLimit: this.memoryLimit,
+    }));
   }
 
   /**

@@ -250,7 +250,7 @@ function unitsWithSteps(cap: Capability): UnitWithSteps[] {
       for (const resource of block.resources)
         for (const op of resource.operations) {
           const names = [...resource.inputParameters, ...op.inputParameters].map((p) => p.name);
-          add(op, ["rest", block.namespace], names.length ? [...names, ...pathVariables(resource.path)] : undefined);
+          add(op, ["rest", block.namespace], names.length ? [...new Set([...names, ...pathVariables(resource.path)])] : undefined);
         }
     } else if (block.type === "mcp") {
       for (const unit of [...block.tools, ...block.resources])

@@ -76,6 +76,11 @@ export class SandboxPool {
     });
   }
 
+  /** Starts one worker now, if none is running, so the first job does not wait for it. */
+  warm(): void {
+    if (!this.closed && !this.slots.length) this.spawn();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.waiting.splice(0)) {
