@@ -6,6 +6,8 @@
 import { symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { servedDocument } from "../../src/exposes/control/config.js";
+import { loadCapability } from "../../src/spec/load.js";
 import { runCli } from "../support/cli.js";
 import { lineOf, scriptCapability, serveArgs, type ScriptCapability } from "./capability.js";
 
@@ -102,6 +104,15 @@ describe("script steps at load", () => {
     expect(r.lines).toEqual([
       `${at(cap, 'what: "{{nothing}}"', 27)} ${STEP_PATH}.with.what: "{{nothing}}" names nothing a script step can read: not an input, an earlier step, an earlier with entry or a bound variable (inputs: id, limit; earlier steps: orders, customer)`,
     ]);
+  });
+});
+
+describe("the served document", () => {
+  it("shows a step's location as written, not the directory it resolved to here", async () => {
+    const cap = capability('language: javascript\nlocation: "file:///./scripts"\nfile: main.js');
+    const doc = JSON.stringify(servedDocument(await loadCapability(cap.file)));
+    expect(doc).toContain('"location":"file:///./scripts","file":"main.js"');
+    expect(doc).not.toContain(path.join(cap.dir, "scripts"));
   });
 });
 

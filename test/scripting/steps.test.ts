@@ -205,6 +205,37 @@ describe("statement limit", () => {
   });
 });
 
+describe("secrets", () => {
+  it("reach a script only through its with, and never come back in an error", async () => {
+    const upstream = await startRecordingUpstream(shop);
+    const key = "shop-secret-key-8841";
+    const cap = scriptCapability({
+      header: "binds:\n  - namespace: env\n    keys:\n      SHOP_KEY: SHOP_KEY\n",
+      routes: [
+        { name: "peek", calls: false, step: step("peek.js") },
+        { name: "leak", calls: false, step: step("leak.js", '\nwith:\n  key: "{{SHOP_KEY}}"') },
+      ],
+      scripts: {
+        "peek.js": "result = Object.keys(context).sort();\n",
+        "leak.js": 'throw new Error("the key is " + context.key);\n',
+      },
+    });
+    const proc = await spawnServe(serveArgs(cap, upstream.url), { SHOP_KEY: key });
+    try {
+      expect(await (await fetch(`${proc.urls[REST]}/run/peek/c1`)).json()).toEqual({ out: ["id"] });
+      const res = await fetch(`${proc.urls[REST]}/run/leak/c1`);
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(text).not.toContain(key);
+      expect(JSON.parse(text)).toMatchObject({ message: expect.stringMatching(/Error: the key is \[REDACTED\]/) });
+      expect(proc.stderr()).not.toContain(key);
+    } finally {
+      await proc.stop();
+      await upstream.stop();
+    }
+  });
+});
+
 describe("script files and serve --watch", () => {
   it("reloads when a script file changes", async () => {
     const upstream = await startRecordingUpstream(shop);
