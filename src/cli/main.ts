@@ -34,6 +34,8 @@ export async function main(argv: string[]): Promise<number | void> {
       return (await import("./import.js")).importCommand(rest);
     case "build":
       return (await import("./build.js")).buildCommand(rest);
+    case "migrate":
+      return (await import("./migrate.js")).migrateCommand(rest);
     default:
       process.stderr.write(`naftiko: unknown command "${command}". Run "naftiko --help" for the list of commands.\n`);
       return 2;

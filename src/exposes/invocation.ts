@@ -11,6 +11,7 @@ import { compileOrchestration } from "../orchestration/steps.js";
 import type { Runtime } from "../runtime.js";
 import { UpstreamError } from "../errors.js";
 import type { ConsumedOperation, ConsumedParam, ExposedParam, Invocable } from "../spec/model.js";
+import { inputValue } from "./input-value.js";
 import { relayedError, type InputSpec, type Invocation, type InvocationContext } from "./unit.js";
 
 export type { InputSpec, Invocation, InvocationContext, Outcome } from "./unit.js";
@@ -208,7 +209,7 @@ function deriveInputs(unit: Invocable, declared: ExposedParam[], ctx: Invocation
     return dedupe(
       all.map((p) => {
         const where = (p.in as InputSpec["in"] | undefined) ?? placement(p.name);
-        return {
+        const spec: InputSpec = {
           name: p.name,
           type: p.type,
           description: p.description,
@@ -216,6 +217,7 @@ function deriveInputs(unit: Invocable, declared: ExposedParam[], ctx: Invocation
           in: where,
           pattern: p.pattern,
         };
+        return p.value === undefined ? spec : { ...spec, ...inputValue(p, spec, ctx.binds) };
       }),
     );
   }
