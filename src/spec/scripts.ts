@@ -107,14 +107,12 @@ export function checkScripts(cap: Capability, record: LoadRecord): Problem[] {
     );
 
   let defaultDir: string | undefined;
-  let defaultProblem: string | undefined;
   if (settings.defaultLocation !== undefined) {
     try {
       // Relative to the capability file, as the runtime resolves it when PUT /scripting changes it.
       defaultDir = scriptDirectory(settings.defaultLocation, cap.file);
     } catch (e) {
-      defaultProblem = (e as Error).message;
-      report(governed!.block, at("defaultLocation"), defaultProblem);
+      report(governed!.block, at("defaultLocation"), (e as Error).message);
     }
   }
 
@@ -151,15 +149,7 @@ export function checkScripts(cap: Capability, record: LoadRecord): Problem[] {
             for (const source of readScriptFiles(dir, step)) files.add(source.path);
           } catch (e) {
             if (!(e instanceof ScriptFileError)) throw e;
-            const below: DocPath =
-              e.field === "location"
-                ? step.location !== undefined
-                  ? ["location"]
-                  : []
-                : e.index === undefined
-                  ? [e.field]
-                  : [e.field, e.index];
-            report(step, below, `script step "${step.name}": ${e.message}`);
+            report(step, fieldOf(e, step), `script step "${step.name}": ${e.message}`);
           }
         }
       }
@@ -168,6 +158,12 @@ export function checkScripts(cap: Capability, record: LoadRecord): Problem[] {
   }
   cap.files.splice(0, cap.files.length, ...files);
   return problems;
+}
+
+/** Where in the step a file problem is: the file, the dependency, or its own location (the step itself when it uses the default). */
+function fieldOf(e: ScriptFileError, step: ScriptStep): DocPath {
+  if (e.field === "location") return step.location !== undefined ? ["location"] : [];
+  return e.index === undefined ? [e.field] : [e.field, e.index];
 }
 
 function isRunnable(language: string): boolean {
