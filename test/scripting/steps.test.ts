@@ -38,6 +38,7 @@ const scripts = {
   "bomb.js": "var keep = [];\nfor (;;) keep.push(new Uint8Array(1 << 20));\n",
   "deep.js": "function down(n) { return n === 0 ? 0 : 1 + down(n - 1); }\nresult = down(1e7);\n",
   "throws.js": "var x = 1;\nthrow new TypeError('no shipping to ' + context.id);\n",
+  "counter.js": "globalThis.calls = (globalThis.calls || 0) + 1;\nresult = calls;\n",
 };
 
 const step = (file: string, extra = "") => `language: javascript\nlocation: "file:///./scripts"\nfile: ${file}${extra}`;
@@ -50,7 +51,7 @@ const routes = [
       `\ndependencies: [lib/money.js, lib/orders.js]\nwith:\n  label: "{{customer.name}} ({{id}})"\n  tier: "{{customer.tier}}"\n  threshold: 10`,
     ),
   },
-  ...["host", "escape", "call-out", "quiet", "spin", "count", "bomb", "deep", "throws"].map((name) => ({
+  ...["host", "escape", "call-out", "quiet", "spin", "count", "bomb", "deep", "throws", "counter"].map((name) => ({
     name,
     calls: false,
     step: step(`${name}.js`),
@@ -136,6 +137,12 @@ describe("script steps", () => {
     expect(body.message).toMatch(/^script step "throws" failed: TypeError: no shipping to c1 \(at throws\.js:2:\d+\)$/);
   });
 
+  it("runs every call in a fresh context: nothing a script leaves behind reaches the next call", async () => {
+    const outs = await Promise.all([1, 2, 3, 4].map(async () => ((await (await run("counter")).json()) as { out: number }).out));
+    expect(outs).toEqual([1, 1, 1, 1]);
+    expect(await (await run("counter")).json()).toEqual({ out: 1 });
+  });
+
   it("stores no result for a script that assigns none", async () => {
     const res = await run("quiet");
     expect(res.status).toBe(200);
@@ -198,6 +205,65 @@ describe("statement limit", () => {
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({ error: "script_failed", message: 'script step "count" exceeded the statement limit (50000)' });
     } finally {
+      await proc.stop();
+      await upstream.stop();
+    }
+  });
+});
+
+describe("aggregate flows", () => {
+  it("runs a flow's script step for every tool that refers to the flow", async () => {
+    const upstream = await startRecordingUpstream(shop);
+    const cap = scriptCapability({
+      routes: [],
+      scripts: { "rank.js": "result = context.orders.map(function (o) { return o.id; }).sort().reverse();\n" },
+    });
+    const text = cap.text
+      .replace(
+        "  exposes:\n",
+        `  aggregates:
+    - label: Orders
+      namespace: orders-agg
+      functions:
+        - name: ranked
+          description: "Order ids, last first"
+          semantics:
+            safe: true
+          steps:
+            - name: orders
+              type: call
+              call: shop.list-orders
+            - name: rank
+              type: script
+              language: javascript
+              location: "file:///./scripts"
+              file: rank.js
+  exposes:
+`,
+      )
+      .replace(
+        "      tools:\n",
+        `      tools:
+        - name: ranked-orders
+          description: "Order ids, last first"
+          ref: orders-agg.ranked
+        - name: ranked-again
+          description: "The same flow under another name"
+          ref: orders-agg.ranked
+`,
+      );
+    writeFileSync(cap.file, text);
+    const proc = await spawnServe(serveArgs(cap, upstream.url));
+    const client = new Client({ name: "script-test", version: "1" });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(proc.urls[MCP])));
+      for (const name of ["ranked-orders", "ranked-again"]) {
+        const result = await client.callTool({ name, arguments: {} });
+        expect(result.isError).toBeFalsy();
+        expect(JSON.parse((result.content as Array<{ text: string }>)[0].text)).toEqual(["o3", "o2", "o1"]);
+      }
+    } finally {
+      await client.close();
       await proc.stop();
       await upstream.stop();
     }
