@@ -219,6 +219,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   };
 
   let current = build(capability);
+  current.runtime.scripting?.warm();
   const failedReload = (message: string) => {
     reloads = { ...reloads, lastError: message };
     observer.metrics.reloads.labels({ result: "error" }).inc();
@@ -285,6 +286,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           reloads: () => reloads,
           logging,
           traces: observer.tracing?.recent,
+          scripting: () => current.runtime.scripting,
           config,
         },
         await observer.metrics.registry(),
@@ -361,6 +363,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const structural = structuralChanges(current.capability, next);
         if (structural.length) throw new Error(`${structural.join("; ")}: restart naftiko serve to apply that`);
         const g = build(next);
+        g.runtime.scripting?.warm();
         const old = current;
         current = g;
         served.runtime = g.runtime;

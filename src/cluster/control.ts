@@ -1,10 +1,12 @@
 import type { ConfigOperations } from "../exposes/control/config.js";
 import type { ControlState, MetricsSource } from "../exposes/control/server.js";
+import type { ScriptingControl } from "../exposes/control/scripting.js";
 import type { TraceSource } from "../exposes/control/traces.js";
 import type { RuntimeLogger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { TraceSummary } from "../observability/trace-buffer.js";
-import type { Answer, Notice, Request, WorkerListener } from "./protocol.js";
+import type { Scripting } from "../orchestration/scripting.js";
+import type { Answer, Notice, Request, ScriptingView, WorkerListener } from "./protocol.js";
 
 /** What the primary's control port needs of the workers. */
 export interface Workers {
@@ -23,13 +25,16 @@ export interface Workers {
  * The control port of `serve --workers`, served once by the primary over every worker: /metrics
  * adds up the workers' series (prom-client's AggregatorRegistry, with the series the primary keeps
  * itself: reloads, the capability's info), /traces merges their buffers, the log level and the log
- * stream reach every worker, /config/validate is checked by one worker as one process would
- * check it, and /health/ready is true only while every worker listens.
+ * stream reach every worker, /scripting adds up their script runs and changes every worker's
+ * settings, /config/validate is checked by one worker as one process would check it, and
+ * /health/ready is true only while every worker listens.
  */
 export function clusterControl(
   workers: Workers,
-  base: Omit<ControlState, "ready" | "exposes" | "logging" | "traces" | "workers" | "config"> & {
+  base: Omit<ControlState, "ready" | "exposes" | "logging" | "traces" | "workers" | "config" | "scripting"> & {
     closing(): boolean;
+    /** The primary's own script settings (it takes every change the workers take): what /scripting shows of them. */
+    scripting(): Scripting | undefined;
     config: Omit<ConfigOperations, "validate">;
     /** The control block's local trace buffer size, when local traces are on. */
     traceBuffer?: number;
@@ -75,8 +80,25 @@ export function clusterControl(
       return AggregatorRegistry.aggregate([own, ...perWorker]).metrics();
     },
   };
+  const scripting = (own: Scripting): ScriptingControl => ({
+    async view() {
+      const views = (await workers.askAll("scripting")).flatMap((a) => ("scripting" in a && a.scripting ? [a.scripting] : []));
+      return { ...own.view(), stats: addedUp(views.map((v) => v.stats)) };
+    },
+    async update(body) {
+      const outcome = own.update(body);
+      if (!outcome.ok) return outcome;
+      const answers = await workers.askAll("scripting-update", { body });
+      for (const a of answers) if ("updated" in a && !a.updated.ok) return a.updated;
+      return outcome;
+    },
+  });
   const state: ControlState = {
     ...base,
+    scripting: () => {
+      const own = base.scripting();
+      return own && scripting(own);
+    },
     ready: () => !base.closing() && workers.allListening(),
     exposes: () => workers.listeners(),
     logging: clusterLogging,
@@ -92,4 +114,21 @@ export function clusterControl(
     },
   };
   return { state, registry, onLog: (line) => taps.forEach((t) => t(line)) };
+}
+
+/** The workers' script runs as one process's would read: counts added, the average over every run, the latest run. */
+function addedUp(stats: ScriptingView["stats"][]): ScriptingView["stats"] {
+  const runs = stats.reduce((n, s) => n + s.totalExecutions, 0);
+  const ms = stats.reduce((n, s) => n + s.averageDurationMs * s.totalExecutions, 0);
+  const last = stats
+    .map((s) => s.lastExecutionAt)
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1);
+  return {
+    totalExecutions: runs,
+    totalErrors: stats.reduce((n, s) => n + s.totalErrors, 0),
+    averageDurationMs: runs ? Math.round((ms / runs) * 100) / 100 : 0,
+    ...(last ? { lastExecutionAt: last } : {}),
+  };
 }

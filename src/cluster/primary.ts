@@ -142,6 +142,7 @@ export async function servePrimary({ file, capability, options, workers: count, 
         startedAt: Date.now(),
         reloads: () => reloads,
         closing: () => closing,
+        scripting: () => runtime.scripting,
         traceBuffer: localTraceBuffer(controlBlock),
         config: {
           current: () => current,

@@ -24,7 +24,10 @@ export type Request =
   | { naftiko: "metrics"; id: number }
   | { naftiko: "traces"; id: number }
   | { naftiko: "reload"; id: number }
-  | { naftiko: "validate"; id: number; text: string };
+  | { naftiko: "validate"; id: number; text: string }
+  /** The script settings and stats of the version served now (`/scripting`). */
+  | { naftiko: "scripting"; id: number }
+  | { naftiko: "scripting-update"; id: number; body: unknown };
 
 /** What the primary tells, expecting no answer. */
 export type Notice =
@@ -41,7 +44,13 @@ export type Answer =
   | { traces: TraceSummary[] }
   | { applied: true }
   | { error: string }
-  | { report: ValidationReport };
+  | { report: ValidationReport }
+  | { scripting?: ScriptingView }
+  | { updated: { ok: true } | { ok: false; error: string } };
+
+export type ScriptingView = Record<string, unknown> & {
+  stats: { totalExecutions: number; totalErrors: number; averageDurationMs: number; lastExecutionAt?: string };
+};
 
 export type FromWorker =
   /** Every exposes block listens. */

@@ -2,7 +2,7 @@ import type { RuntimeLogger } from "../observability/log.js";
 import type { Served } from "../serve.js";
 import { loadCapability } from "../spec/load.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
-import { isNaftikoMessage, type Answer, type FromWorker, type ToWorker } from "./protocol.js";
+import { isNaftikoMessage, type Answer, type FromWorker, type ScriptingView, type ToWorker } from "./protocol.js";
 
 /**
  * Metrics the primary keeps itself: it coordinates reloads (a worker's own count would be added up
@@ -31,6 +31,10 @@ export function attachWorker(served: Served, logging: RuntimeLogger, file: strin
         return { traces: served.observer.tracing?.recent?.all() ?? [] };
       case "validate":
         return { report: await served.config.validate(message.text) };
+      case "scripting":
+        return { scripting: served.runtime.scripting?.view() as ScriptingView | undefined };
+      case "scripting-update":
+        return { updated: served.runtime.scripting?.update(message.body) ?? { ok: false, error: "no script steps" } };
       case "reload":
         try {
           await served.reload(await loadCapability(file));

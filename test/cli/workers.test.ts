@@ -15,6 +15,7 @@ import { writeTree } from "../support/official.js";
 import { parsePrometheus, valueOf } from "../support/prometheus.js";
 import { rawRequest } from "../support/raw-http.js";
 import { echo, startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { REST as SCRIPT_REST, scriptCapability, serveArgs, shop } from "../scripting/capability.js";
 
 const FLAGSHIP = readFileSync(path.join(ROOT, "metal-interconnections.naftiko.yaml"), "utf8");
 const REST = "metal-interconnections-rest";
@@ -225,6 +226,40 @@ describe("naftiko serve --workers", () => {
       }
     },
   );
+
+  it("/scripting adds up every worker's script runs, and a change of settings reaches every worker", { timeout: 120_000 }, async () => {
+    const upstream = await startRecordingUpstream(shop);
+    const cap = scriptCapability({
+      routes: [{ name: "count", calls: false, step: 'language: javascript\nlocation: "file:///./scripts"\nfile: count.js' }],
+      scripts: { "count.js": "var n = 0;\nfor (var i = 0; i < context.limit; i++) n++;\nresult = n;\n" },
+      scripting: "statementLimit: 200000",
+    });
+    const proc = await spawnServe([...serveArgs(cap, upstream.url), "--workers", "2"], {}, 60_000);
+    try {
+      const count = (limit: number) => rawRequest(proc.urls[SCRIPT_REST], "GET", `/run/count/c1?limit=${limit}`);
+      const view = async () =>
+        (await (await fetch(`${proc.urls.control}/scripting`)).json()) as { statementLimit: number; stats: Record<string, number> };
+      for (let i = 0; i < 4; i++) expect(JSON.parse((await count(10 + i)).body)).toEqual({ out: 10 + i });
+      const after = await view();
+      expect(after.stats.totalExecutions).toBe(4);
+      expect(after.stats.totalErrors).toBe(0);
+      const put = await fetch(`${proc.urls.control}/scripting`, { method: "PUT", body: JSON.stringify({ statementLimit: 20000 }) });
+      expect(put.status).toBe(200);
+      expect((await view()).statementLimit).toBe(20000);
+      // Each new connection goes to the next worker: both stop the script at the new limit.
+      for (let i = 0; i < 2; i++) {
+        const stopped = await count(100_000);
+        expect(stopped.status).toBe(500);
+        expect(JSON.parse(stopped.body).message).toBe('script step "count" exceeded the statement limit (20000)');
+      }
+      expect((await view()).stats).toMatchObject({ totalExecutions: 6, totalErrors: 2 });
+      const refused = await fetch(`${proc.urls.control}/scripting`, { method: "PUT", body: JSON.stringify({ colour: "blue" }) });
+      expect(refused.status).toBe(400);
+    } finally {
+      await proc.stop();
+      await upstream.stop();
+    }
+  });
 
   it("refuses what one process must do alone, and a worker count that is not one", async () => {
     const dir = writeTree({

@@ -6,6 +6,7 @@ import type { ExposesControl } from "../../spec/model.js";
 import { requireAuth, type ServerAuth } from "../auth.js";
 import { mountConfig, type ConfigOperations } from "./config.js";
 import { logsSettings, mountLogs } from "./logs.js";
+import { mountScripting, type ScriptingControl } from "./scripting.js";
 import { mountTraces, type TraceSource } from "./traces.js";
 
 export interface ControlState {
@@ -22,6 +23,8 @@ export interface ControlState {
   logging: RuntimeLogger;
   /** The finished traces kept for `/traces`, when local traces are on. */
   traces?: TraceSource;
+  /** Script steps' governance in the version served now, for `/scripting`. */
+  scripting?: () => ScriptingControl | undefined;
   /** The worker processes (`serve --workers`), for /status; absent when one process serves. */
   workers?(): Array<{ pid: number; ready: boolean }>;
 }
@@ -33,7 +36,8 @@ export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
  * The control port. A `type: control` block's switches decide what it serves, with the official
  * defaults: `management.health` on (`/health/live`, `/health/ready`), `management.info` off
  * (`/status`, `/config`), `management.reload`, `validate` and `logs` off, `/metrics` and `/traces`
- * on while `observability` is. `--control-port` without a block serves health, status and metrics.
+ * on while `observability` is, `/scripting` when `management.scripting` is declared.
+ * `--control-port` without a block serves health, status and metrics.
  */
 export function controlApp(
   state: ControlState,
@@ -50,6 +54,7 @@ export function controlApp(
     reload?: boolean;
     validate?: boolean;
     logs?: Parameters<typeof logsSettings>[0];
+    scripting?: object;
   };
   const observability = observabilityOf(block);
   const health = management.health ?? true;
@@ -85,6 +90,7 @@ export function controlApp(
     }),
   );
   served.push(...mountLogs(app, state.logging, logsSettings(management.logs)));
+  if (management.scripting && state.scripting) served.push(...mountScripting(app, state.scripting));
   if (metricsOn) {
     served.push("/metrics");
     app.get("/metrics", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));
