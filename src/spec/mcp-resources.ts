@@ -1,0 +1,153 @@
+/**
+ * MCP resources, checked where the schema cannot: a static resource's `location` is a directory
+ * that exists, and nothing a static resource cannot use is declared on it; a dynamic resource's
+ * URI variables (`{name}`) each feed its call, and its `with` reads only those variables; `binary`
+ * needs an operation that answers bytes. Each URI is a URI, and names one resource.
+ */
+import { statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { normalizeName } from "../mapping/names.js";
+import { readWith } from "../mapping/with.js";
+import type { ExposesMcp, McpResource, WithMap } from "./model.js";
+import type { DocPath, Problem } from "./problems.js";
+import { acceptedParams } from "./references.js";
+
+type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
+
+/** Every `{…}` of a URI: `{name}` is a variable; any other form is reported. */
+const EXPRESSION = /\{([^{}]*)\}/g;
+/** The variables a resource URI may have, as the reference engine matches them. */
+const VARIABLE = /^[A-Za-z0-9_]+$/;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/** The `{name}` variables of a resource URI, in order. */
+export function uriVariables(uri: string): string[] {
+  return [...uri.matchAll(EXPRESSION)].map((m) => m[1]).filter((name) => VARIABLE.test(name));
+}
+
+/** A static resource's `location` as a local path; undefined when it is not a `file:` URL. */
+export function locationPath(location: string): string | undefined {
+  try {
+    return fileURLToPath(location);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `with` prefixes that name a resource's URI variables, as for the block's tools. */
+export function resourcePrefixes(block: ExposesMcp): string[] {
+  return ["tools", block.namespace];
+}
+
+export function checkMcpResources(block: ExposesMcp, report: Report): void {
+  const seen = new Map<string, string>();
+  for (const resource of block.resources) {
+    const { uri } = resource;
+    if (!SCHEME.test(uri)) report(resource, ["uri"], `uri "${uri}" has no scheme (docs://…, data://…): MCP names a resource by a URI`);
+    const prior = seen.get(uri);
+    if (prior) report(resource, ["uri"], `uri "${uri}" is already the uri of resource "${prior}"; a read would never reach this one`);
+    else seen.set(uri, resource.name);
+    for (const m of uri.matchAll(EXPRESSION)) {
+      if (!VARIABLE.test(m[1]))
+        report(
+          resource,
+          ["uri"],
+          `"{${m[1]}}" in uri "${uri}" is not a variable this runtime matches: write {name}, letters, digits and _ only`,
+        );
+    }
+    if (resource.location !== undefined) checkStatic(resource, report);
+    else checkDynamic(resource, resourcePrefixes(block), report);
+  }
+}
+
+function checkStatic(resource: McpResource, report: Report): void {
+  if (uriVariables(resource.uri).length)
+    report(
+      resource,
+      ["uri"],
+      `a static resource's uri is the prefix of its files' URIs (${resource.uri}/<file>); it cannot have {variables}`,
+    );
+  const dir = locationPath(resource.location!);
+  if (dir === undefined) report(resource, ["location"], `location "${resource.location}" is not a file:/// URL`);
+  else {
+    let stat;
+    try {
+      stat = statSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      report(
+        resource,
+        ["location"],
+        code === "ENOENT"
+          ? `location ${resource.location} does not exist: a static resource serves the files of a directory`
+          : `location ${resource.location} cannot be read (${code ?? (e as Error).message})`,
+      );
+    }
+    if (stat && !stat.isDirectory())
+      report(resource, ["location"], `location ${resource.location} is not a directory: a static resource serves the files of a directory`);
+  }
+  if (resource.binary !== undefined)
+    report(resource, ["binary"], "binary applies to dynamic resources; a static file is sent as text or as a blob by its media type");
+  const unused: Array<[keyof McpResource, string]> = [
+    ["with", "with"],
+    ["outputParameters", "outputParameters"],
+    ["mappings", "mappings"],
+  ];
+  for (const [key, field] of unused) {
+    const value = resource[key];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0))
+      report(resource, [field], `${field} has nothing to act on in a static resource (location): its files are served as they are`);
+  }
+}
+
+function checkDynamic(resource: McpResource, prefixes: string[], report: Report): void {
+  const binary = resource.call?.outputRawFormat === "binary";
+  if (resource.binary && !binary)
+    report(
+      resource,
+      ["binary"],
+      resource.call
+        ? `binary: true needs ${resource.call.key} to declare outputRawFormat: binary`
+        : "binary: true needs a call of an operation that declares outputRawFormat: binary",
+    );
+  const variables = uriVariables(resource.uri);
+  const known = new Set(variables.map(normalizeName));
+  const fed = new Set<string>();
+  const read = (node: object, below: DocPath, withMap: WithMap | undefined) => {
+    for (const [key, value] of Object.entries(withMap ?? {})) {
+      for (const name of inputNames(value, prefixes)) {
+        fed.add(normalizeName(name));
+        if (!known.has(normalizeName(name)))
+          report(
+            node,
+            [...below, key],
+            `"${value}" reads "${name}", which is not a variable of the resource's uri ${resource.uri} (variables: ${variables.join(", ") || "none"})`,
+          );
+      }
+    }
+  };
+  read(resource, ["with"], resource.with);
+  for (const step of resource.steps ?? []) if (step.type === "call") read(step, ["with"], step.with);
+  // Without a `with`, a variable goes to the parameter of the same name.
+  const calls = [
+    ...(resource.call && !resource.with ? [resource.call] : []),
+    ...(resource.steps ?? []).flatMap((s) => (s.type === "call" && s.call && !s.with ? [s.call] : [])),
+  ];
+  for (const call of calls) for (const p of acceptedParams(call)) fed.add(normalizeName(p));
+  for (const v of variables) {
+    if (!fed.has(normalizeName(v)))
+      report(
+        resource,
+        resource.with ? ["with"] : ["uri"],
+        `uri variable {${v}} of ${resource.uri} feeds nothing: name it in with (e.g. "{{${v}}}"), or it would be matched and never used`,
+      );
+  }
+}
+
+/** The caller inputs a `with` value reads: `ns.x`, or `{{x}}` (not a bind: `{{API_KEY}}`, `{{ns.key}}`). */
+function inputNames(value: string | number | boolean, prefixes: string[]): string[] {
+  const src = readWith(value, prefixes);
+  if (src.kind === "input") return [src.name];
+  if (src.kind === "template") return src.template.names.filter((n) => !/^[A-Z][A-Z0-9_]*$/.test(n) && !n.includes("."));
+  return [];
+}
