@@ -9,6 +9,7 @@ import { placeholders } from "../mapping/template.js";
 import { locationPath } from "./mcp-resources.js";
 import type { ExposesMcp, McpPrompt } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
+import { NAME } from "./record.js";
 
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
 
@@ -38,7 +39,7 @@ export function checkMcpPrompts(block: ExposesMcp, report: Report): void {
       if (!used.has(arg.name))
         report(
           arg,
-          [],
+          NAME,
           `argument "${arg.name}" of prompt "${prompt.name}" is used by no {{${arg.name}}} of its template; a client's value is dropped`,
           "warning",
         );

@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { normalizeName } from "../mapping/names.js";
 import { readWith } from "../mapping/with.js";
-import type { ExposesMcp, McpResource, WithMap } from "./model.js";
+import type { ConsumedOperation, ExposesMcp, McpResource, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 import { acceptedParams } from "./references.js";
 
@@ -134,6 +134,7 @@ function checkDynamic(resource: McpResource, prefixes: string[], report: Report)
     ...(resource.steps ?? []).flatMap((s) => (s.type === "call" && s.call && !s.with ? [s.call] : [])),
   ];
   for (const call of calls) for (const p of acceptedParams(call)) fed.add(normalizeName(p));
+  if (resource.call) checkCallFed(resource, resource.call, variables, report);
   for (const v of variables) {
     if (!fed.has(normalizeName(v)))
       report(
@@ -141,6 +142,24 @@ function checkDynamic(resource: McpResource, prefixes: string[], report: Report)
         resource.with ? ["with"] : ["uri"],
         `uri variable {${v}} of ${resource.uri} feeds nothing: name it in with (e.g. "{{${v}}}"), or it would be matched and never used`,
       );
+  }
+}
+
+/**
+ * A resource's only inputs are its URI's variables: a path parameter of its call that neither its
+ * `with` nor a variable of the same name gives would fail every read.
+ */
+function checkCallFed(resource: McpResource, call: ConsumedOperation, variables: string[], report: Report): void {
+  const given = resource.with ? Object.keys(resource.with) : variables;
+  const fed = new Set(given.map(normalizeName));
+  for (const p of call.params) {
+    if (p.value !== undefined || p.in !== "path") continue;
+    if (fed.has(normalizeName(p.name))) continue;
+    report(
+      resource,
+      resource.with ? ["with"] : ["call"],
+      `parameter "${p.name}" (in: ${p.in}) of ${call.key} is given nothing: a resource's inputs are its uri's variables (${variables.map((v) => `{${v}}`).join(", ") || "none"}); ${resource.with ? `add "${p.name}" to with` : `add {${p.name}} to the uri, or a with`}`,
+    );
   }
 }
 
