@@ -11,11 +11,11 @@ import os from "node:os";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { Client as SdkClient } from "@modelcontextprotocol/client";
+import { Client as SdkClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveCapability, type Served } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
-import { CLI, ROOT } from "../support/cli.js";
+import { CLI, logLines, ROOT, spawnServe } from "../support/cli.js";
 import { connectClient, ENVELOPE, MODERN, modernHeaders, post, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
@@ -499,6 +499,49 @@ describe("MCP resources and prompts", () => {
     expect(Object.keys(plain.body.result.capabilities)).toEqual(["tools"]);
     const missing = await post(urls["plain-mcp"], rpcText("resources/list", {}, 6, ENVELOPE), headers("resources/list"));
     expect(missing.body.error.code).toBe(-32601);
+  });
+
+  it("the real CLI logs its counts, and each resource read as a call line of its resource", async () => {
+    const proc = await spawnServe([
+      path.join(dir, "capability.yaml"),
+      "--base-uri",
+      `api=${upstream.url}/v1`,
+      "--port",
+      "handbook-mcp=0",
+      "--port",
+      "plain-mcp=0",
+    ]);
+    try {
+      const client = new SdkClient({ name: "logs", version: "1" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(proc.urls["handbook-mcp"]), { requestInit: { headers: { "x-request-id": "read-1" } } }),
+      );
+      await client.readResource({ uri: "data://users/3" });
+      await expectProtocolError(client.readResource({ uri: "data://users/broken" }), -32603, /500/);
+      await client.close();
+      expect(upstream.requests.at(-2)!.headers["x-request-id"]).toBe("read-1");
+      await proc.stop();
+      const lines = logLines(proc.stderr());
+      const messages = lines.map((l) => String(l.msg));
+      expect(
+        messages.some((m) => /^naftiko: mcp handbook-mcp listening on \S+ \(3 tools, 4 resources, 2 prompts, stateless\)$/.test(m)),
+      ).toBe(true);
+      expect(messages.some((m) => /^naftiko: mcp plain-mcp listening on \S+ \(1 tool, stateless\)$/.test(m))).toBe(true);
+      const reads = lines.filter((l) => l.msg === "call");
+      expect(reads).toHaveLength(2);
+      expect(reads[0]).toMatchObject({
+        kind: "mcp",
+        exposes: "handbook-mcp",
+        resource: "user",
+        method: "resources/read",
+        reqId: "read-1",
+        status: "ok",
+        upstreamStatus: 200,
+      });
+      expect(reads[1]).toMatchObject({ resource: "user", status: "error", upstreamStatus: 500 });
+    } finally {
+      await proc.stop();
+    }
   });
 
   it.each([MODERN, "2025-11-25"] as const)("over stdio from the real CLI (%s client): lists, reads, renders and calls", async (era) => {

@@ -104,7 +104,7 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
   };
 
   const observed = <T>(name: string, carrier: HeaderReader, run: (context?: CallContext) => Promise<T>): Promise<T> =>
-    wrap ? wrap(name, carrier, run, () => false) : run();
+    wrap ? wrap({ name, method: "resources/read" }, carrier, run, () => false) : run();
 
   return {
     async list() {

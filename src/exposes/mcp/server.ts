@@ -32,7 +32,7 @@ export type HeaderReader = (name: string) => string | undefined;
  * transport. `failed` tells a result that is an error (a tool's `isError`); a thrown error is one.
  */
 export type CallWrapper = <T>(
-  name: string,
+  call: { name: string; method: "tools/call" | "resources/read" },
   carrier: HeaderReader,
   run: (context: CallContext) => Promise<T>,
   failed: (result: T) => boolean,
@@ -123,7 +123,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   };
   const call: McpService["call"] = (tool, args, signal, carrier) => {
     const run = (context?: CallContext) => callTool(tool, args, signal, runtime, context);
-    return wrap ? wrap(tool.name, carrier, run, (r) => r.isError === true) : run();
+    return wrap ? wrap({ name: tool.name, method: "tools/call" }, carrier, run, (r) => r.isError === true) : run();
   };
 
   return {
