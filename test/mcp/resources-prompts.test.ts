@@ -15,7 +15,7 @@ import { Client as SdkClient, StreamableHTTPClientTransport } from "@modelcontex
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveCapability, type Served } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
-import { CLI, logLines, ROOT, spawnServe } from "../support/cli.js";
+import { CLI, logLines, ROOT, runCli, spawnServe } from "../support/cli.js";
 import { connectClient, ENVELOPE, MODERN, modernHeaders, post, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
@@ -499,6 +499,32 @@ describe("MCP resources and prompts", () => {
     expect(Object.keys(plain.body.result.capabilities)).toEqual(["tools"]);
     const missing = await post(urls["plain-mcp"], rpcText("resources/list", {}, 6, ENVELOPE), headers("resources/list"));
     expect(missing.body.error.code).toBe(-32601);
+  });
+
+  it("naftiko inspect lists the block's resources and prompts; naftiko call prints a binary result's content block", async () => {
+    const r = await runCli(["inspect", path.join(dir, "capability.yaml")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^MCP handbook-mcp {2}http {2}127\.0\.0\.1:9090\/mcp {2}3 tools, 4 resources, 2 prompts$/m);
+    expect(r.stdout).toMatch(/^MCP plain-mcp {2}http {2}127\.0\.0\.1:9091\/mcp {2}1 tool$/m);
+    expect(r.stdout).toMatch(/^RESOURCE +URI +SERVES +TYPE$/m);
+    expect(r.stdout).toMatch(/^docs +docs:\/\/handbook\/<file> +files of file:\/\/\S+\/docs +\(by extension\)$/m);
+    expect(r.stdout).toMatch(/^config +config:\/\/app +api\.get-config +application\/json$/m);
+    expect(r.stdout).toMatch(/^user +data:\/\/users\/\{id\} +api\.get-user +application\/json$/m);
+    expect(r.stdout).toMatch(/^avatar +data:\/\/users\/\{id\}\/avatar +api\.get-avatar +\(upstream's\)$/m);
+    expect(r.stdout).toMatch(/^PROMPT +ARGUMENTS +MESSAGES$/m);
+    expect(r.stdout).toMatch(/^greet +who\* tone +2 inline \(user, assistant\)$/m);
+    expect(r.stdout).toMatch(/^review +language\* code\* +user, from file:\/\/\S+\/review\.md$/m);
+    const call = await runCli([
+      "call",
+      path.join(dir, "capability.yaml"),
+      "get-avatar",
+      "--arg",
+      "id=4",
+      "--base-uri",
+      `api=${upstream.url}/v1`,
+    ]);
+    expect(call.code, call.stderr).toBe(0);
+    expect(JSON.parse(call.stdout)).toEqual({ type: "image", data: AVATAR.toString("base64"), mimeType: "image/png" });
   });
 
   it("the real CLI logs its counts, and each resource read as a call line of its resource", async () => {
