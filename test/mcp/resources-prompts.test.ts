@@ -145,6 +145,29 @@ ${["avatar", "report", "sound"]
         call: api.get-avatar
         with:
           id: handbook-mcp.id
+      profile:
+        display: Profile
+        description: A user with the app's theme.
+        uri: data://profiles/{id}
+        steps:
+          get-user:
+            type: call
+            call: api.get-user
+            with:
+              id: "{{id}}"
+          get-config:
+            type: call
+            call: api.get-config
+        mappings:
+        - target: user
+          value: $.get-user.id
+        - target: theme
+          value: $.get-config.theme
+        outputParameters:
+          user:
+            type: string
+          theme:
+            type: string
     prompts:
       greet:
         display: Greet
@@ -240,6 +263,7 @@ function behaviour(client: () => Client, upstream: () => RecordingUpstream) {
     expect(resourceTemplates).toEqual([
       { uriTemplate: "data://users/{id}", name: "user", title: "User", description: "One user.", mimeType: "application/json" },
       { uriTemplate: "data://users/{id}/avatar", name: "avatar", title: "Avatar", description: "A user's picture." },
+      { uriTemplate: "data://profiles/{id}", name: "profile", title: "Profile", description: "A user with the app's theme." },
     ]);
   });
 
@@ -300,6 +324,19 @@ function behaviour(client: () => Client, upstream: () => RecordingUpstream) {
         .requests.slice(before)
         .map((r) => r.url),
     ).toEqual(["/v1/users/u-42"]);
+  });
+
+  it("reads a resource made of steps: the variable feeds a step's with, the mappings shape the answer", async () => {
+    const before = upstream().requests.length;
+    const { contents } = await client().readResource({ uri: "data://profiles/u-7" });
+    expect(contents).toHaveLength(1);
+    expect(contents[0]).toMatchObject({ uri: "data://profiles/u-7", mimeType: "application/json" });
+    expect(JSON.parse((contents[0] as { text: string }).text)).toEqual({ user: "u-7", theme: "dark" });
+    expect(
+      upstream()
+        .requests.slice(before)
+        .map((r) => r.url),
+    ).toEqual(["/v1/users/u-7", "/v1/config"]);
   });
 
   it("a binary resource is a blob with the upstream's media type", async () => {
@@ -504,7 +541,7 @@ describe("MCP resources and prompts", () => {
   it("naftiko inspect lists the block's resources and prompts; naftiko call prints a binary result's content block", async () => {
     const r = await runCli(["inspect", path.join(dir, "capability.yaml")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^MCP handbook-mcp {2}http {2}127\.0\.0\.1:9090\/mcp {2}3 tools, 4 resources, 2 prompts$/m);
+    expect(r.stdout).toMatch(/^MCP handbook-mcp {2}http {2}127\.0\.0\.1:9090\/mcp {2}3 tools, 5 resources, 2 prompts$/m);
     expect(r.stdout).toMatch(/^MCP plain-mcp {2}http {2}127\.0\.0\.1:9091\/mcp {2}1 tool$/m);
     expect(r.stdout).toMatch(/^RESOURCE +URI +SERVES +TYPE$/m);
     expect(r.stdout).toMatch(/^docs +docs:\/\/handbook\/<file> +files of file:\/\/\S+\/docs +\(by extension\)$/m);
@@ -550,7 +587,7 @@ describe("MCP resources and prompts", () => {
       const lines = logLines(proc.stderr());
       const messages = lines.map((l) => String(l.msg));
       expect(
-        messages.some((m) => /^naftiko: mcp handbook-mcp listening on \S+ \(3 tools, 4 resources, 2 prompts, stateless\)$/.test(m)),
+        messages.some((m) => /^naftiko: mcp handbook-mcp listening on \S+ \(3 tools, 5 resources, 2 prompts, stateless\)$/.test(m)),
       ).toBe(true);
       expect(messages.some((m) => /^naftiko: mcp plain-mcp listening on \S+ \(1 tool, stateless\)$/.test(m))).toBe(true);
       const reads = lines.filter((l) => l.msg === "call");
@@ -602,6 +639,6 @@ describe("MCP resources and prompts", () => {
     } finally {
       await client.close();
     }
-    expect(stderr).toContain("serving on stdio (3 tools, 4 resources, 2 prompts)");
+    expect(stderr).toContain("serving on stdio (3 tools, 5 resources, 2 prompts)");
   });
 });
