@@ -190,6 +190,15 @@ describe("MCP resources and prompts: load errors", () => {
     ]);
   });
 
+  it("a call of an operation that does not exist names those there are, as for tools", async () => {
+    const text = broken("        call: api.get-user", "        call: api.get-users");
+    const r = await validate(text);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${r.file}:${lineOf(text, "call: api.get-users")}:15 ${AT}.resources.user.call: consumes "api" has no operation "get-users" (operations: get-user, get-config)`,
+    ]);
+  });
+
   it("a with key that is not a parameter of the call, as for tools", async () => {
     const text = broken('          id: "{{id}}"', '          id: "{{id}}"\n          userid: "{{id}}"');
     const r = await validate(text);
