@@ -211,6 +211,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   };
 
   let current = build(capability);
+  current.runtime.scripting?.warm();
   const failedReload = (message: string) => {
     reloads = { ...reloads, lastError: message };
     observer.metrics.reloads.labels({ result: "error" }).inc();
@@ -250,6 +251,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           reloads: () => reloads,
           logging,
           traces: observer.tracing?.recent,
+          scripting: () => current.runtime.scripting,
           config: {
             current: () => current.capability,
             redact: (text) => current.runtime.redactor.redact(text),
@@ -372,6 +374,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const structural = structuralChanges(current.capability, next);
         if (structural.length) throw new Error(`${structural.join("; ")}: restart naftiko serve to apply that`);
         const g = build(next);
+        g.runtime.scripting?.warm();
         const old = current;
         current = g;
         served.runtime = g.runtime;

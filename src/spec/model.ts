@@ -220,6 +220,8 @@ export interface ScriptStep {
   name: string;
   language?: string;
   location?: string;
+  /** The step's own `location` as an absolute directory, resolved at load (from the file declaring it). */
+  directory?: string;
   file: string;
   dependencies?: string[];
   with?: WithMap;
