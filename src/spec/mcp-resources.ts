@@ -113,11 +113,12 @@ function checkDynamic(resource: McpResource, prefixes: string[], report: Report)
   const variables = uriVariables(resource.uri);
   const known = new Set(variables.map(normalizeName));
   const fed = new Set<string>();
-  const read = (node: object, below: DocPath, withMap: WithMap | undefined) => {
+  /** Collects the variables a `with` reads; reports what it reads that is none (a script step's `with` is checked with its script). */
+  const read = (node: object, below: DocPath, withMap: WithMap | undefined, check = true) => {
     for (const [key, value] of Object.entries(withMap ?? {})) {
       for (const name of inputNames(value, prefixes)) {
         fed.add(normalizeName(name));
-        if (!known.has(normalizeName(name)))
+        if (check && !known.has(normalizeName(name)))
           report(
             node,
             [...below, key],
@@ -127,7 +128,10 @@ function checkDynamic(resource: McpResource, prefixes: string[], report: Report)
     }
   };
   read(resource, ["with"], resource.with);
-  for (const step of resource.steps ?? []) if (step.type === "call") read(step, ["with"], step.with);
+  for (const step of resource.steps ?? []) {
+    if (step.type === "call") read(step, ["with"], step.with);
+    else if (step.type === "script") read(step, ["with"], step.with, false);
+  }
   // Without a `with`, a variable goes to the parameter of the same name.
   const calls = [
     ...(resource.call && !resource.with ? [resource.call] : []),
@@ -135,6 +139,8 @@ function checkDynamic(resource: McpResource, prefixes: string[], report: Report)
   ];
   for (const call of calls) for (const p of acceptedParams(call)) fed.add(normalizeName(p));
   if (resource.call) checkCallFed(resource, resource.call, variables, report);
+  // A script sees every input in its `context`: whether it reads one cannot be known here.
+  if (resource.steps?.some((s) => s.type === "script")) for (const v of variables) fed.add(normalizeName(v));
   for (const v of variables) {
     if (!fed.has(normalizeName(v)))
       report(

@@ -262,6 +262,50 @@ describe("MCP resources and prompts: load errors", () => {
     expect(serve.stderr).toContain(`${AT}.prompts.review.location: prompt file ${gone} does not exist`);
   });
 
+  it("a script step of a resource reads the URI's variables as its inputs (and may use them through its context alone)", async () => {
+    mkdirSync(path.join(dir, "scripts"), { recursive: true });
+    writeFileSync(path.join(dir, "scripts", "shape.js"), "result = { id: context.id };\n");
+    const text = broken(
+      `        call: api.get-user
+        with:
+          id: "{{id}}"`,
+      `        steps:
+          user:
+            type: call
+            call: api.get-user
+            with:
+              id: "{{id}}"
+          shape:
+            type: script
+            language: javascript
+            location: file:///./scripts
+            file: shape.js
+            with:
+              note: "{{nope}}"`,
+    );
+    // The config resource gets a variable that only its script could read.
+    const withConfigScript = text.replace(
+      `        uri: config://app
+        call: api.get-config`,
+      `        uri: config://app/{version}
+        steps:
+          config:
+            type: call
+            call: api.get-config
+          shape:
+            type: script
+            language: javascript
+            location: file:///./scripts
+            file: shape.js`,
+    );
+    const r = await validate(withConfigScript);
+    expect(r.code).toBe(1);
+    // {version} feeds no call, but a script sees it in its context: not reported.
+    expect(r.lines).toEqual([
+      `${r.file}:${lineOf(withConfigScript, '"{{nope}}"')}:21 ${AT}.resources.user.steps.shape.with.note: "{{nope}}" names nothing a script step can read: not an input, an earlier step, an earlier with entry or a bound variable (inputs: id; earlier steps: user)`,
+    ]);
+  });
+
   it("alpha2 files (resources and prompts as lists) are checked the same way, at their own paths", async () => {
     const text = `naftiko: "1.0.0-alpha2"
 capability:
