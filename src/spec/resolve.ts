@@ -129,6 +129,7 @@ export async function resolveDraft(draft: Draft, ctx: ResolveContext): Promise<C
   const capability: Capability = {
     file: ctx.file,
     files,
+    imports: files.slice(1),
     specVersion: draft.specVersion,
     info: draft.info,
     binds,
