@@ -6,14 +6,15 @@
  */
 import { readFileSync } from "node:fs";
 import { placeholders } from "../mapping/template.js";
-import { locationPath } from "./mcp-resources.js";
-import type { ExposesMcp, McpPrompt } from "./model.js";
+import { mcpLocationPath, shownLocation } from "./mcp-resources.js";
+import type { Capability, ExposesMcp, McpPrompt } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 import { NAME } from "./record.js";
 
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
 
-export function checkMcpPrompts(block: ExposesMcp, report: Report): void {
+/** Also adds the prompt files to `cap.files`: `naftiko build` embeds them, `--watch` follows them. */
+export function checkMcpPrompts(block: ExposesMcp, cap: Capability, report: Report): void {
   for (const prompt of block.prompts) {
     const declared = new Set(prompt.arguments.map((a) => a.name));
     const used = new Set<string>();
@@ -30,7 +31,7 @@ export function checkMcpPrompts(block: ExposesMcp, report: Report): void {
     };
     prompt.template?.forEach((message, i) => check(message.content, ["template", i, "content"], `template message ${i + 1}`));
     if (prompt.location !== undefined) {
-      const text = readPromptFile(prompt, report);
+      const text = readPromptFile(prompt, cap, report);
       // A file that could not be read says nothing about which arguments it uses.
       if (text === undefined) continue;
       check(text, ["location"], prompt.location);
@@ -47,24 +48,26 @@ export function checkMcpPrompts(block: ExposesMcp, report: Report): void {
   }
 }
 
-function readPromptFile(prompt: McpPrompt, report: Report): string | undefined {
-  const file = locationPath(prompt.location!);
+function readPromptFile(prompt: McpPrompt, cap: Capability, report: Report): string | undefined {
+  const file = mcpLocationPath(prompt.location!, cap.file);
   if (file === undefined) {
     report(prompt, ["location"], `location "${prompt.location}" is not a file:/// URL`);
     return undefined;
   }
   try {
-    return readFileSync(file, "utf8");
+    const text = readFileSync(file, "utf8");
+    if (!cap.files.includes(file)) cap.files.push(file);
+    return text;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     report(
       prompt,
       ["location"],
       code === "EISDIR"
-        ? `location ${prompt.location} is a directory; a prompt's location is one file`
+        ? `location ${shownLocation(prompt.location!, file)} is a directory; a prompt's location is one file`
         : code === "ENOENT"
-          ? `prompt file ${prompt.location} does not exist`
-          : `prompt file ${prompt.location} cannot be read (${code ?? (e as Error).message})`,
+          ? `prompt file ${shownLocation(prompt.location!, file)} does not exist`
+          : `prompt file ${shownLocation(prompt.location!, file)} cannot be read (${code ?? (e as Error).message})`,
     );
     return undefined;
   }

@@ -4,13 +4,14 @@
  * URI variables (`{name}`) each feed its call, and its `with` reads only those variables; `binary`
  * needs an operation that answers bytes. Each URI is a URI, and names one resource.
  */
-import { statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readdirSync, realpathSync, statSync } from "node:fs";
+import path from "node:path";
 import { normalizeName } from "../mapping/names.js";
 import { readWith } from "../mapping/with.js";
-import type { ConsumedOperation, ExposesMcp, McpResource, WithMap } from "./model.js";
+import type { Capability, ConsumedOperation, ExposesMcp, McpResource, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 import { acceptedParams } from "./references.js";
+import { scriptDirectory } from "./script-files.js";
 
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
 
@@ -25,13 +26,65 @@ export function uriVariables(uri: string): string[] {
   return [...uri.matchAll(EXPRESSION)].map((m) => m[1]).filter((name) => VARIABLE.test(name));
 }
 
-/** A static resource's `location` as a local path; undefined when it is not a `file:` URL. */
-export function locationPath(location: string): string | undefined {
+/**
+ * A static resource's or prompt's `location` as a local path: `file:///abs/path`, or
+ * `file:///./relative` from the capability file, as script steps read theirs (in a binary made by
+ * `naftiko build`, the copy embedded in it); undefined when it is not a `file:///` URL.
+ */
+export function mcpLocationPath(location: string, capabilityFile: string): string | undefined {
   try {
-    return fileURLToPath(location);
+    return scriptDirectory(location, capabilityFile);
   } catch {
     return undefined;
   }
+}
+
+/** A path segment of a static resource's file, as a read accepts it: no `..`, no encoded escape, nothing empty. */
+export function isSafeSegment(segment: string): boolean {
+  return SAFE_SEGMENT.test(segment) && segment !== "." && segment !== "..";
+}
+
+const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * The files of a static resource's directory a read can reach (see exposes/mcp/static-files.ts),
+ * listed once at load: `naftiko build` embeds them, `--watch` follows them.
+ */
+function filesBelow(dir: string, into: Set<string>): void {
+  let base: string;
+  try {
+    base = realpathSync(dir);
+  } catch {
+    return;
+  }
+  const walk = (current: string) => {
+    let entries;
+    try {
+      entries = readdirSync(current, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!isSafeSegment(entry.name)) continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) into.add(full);
+      else if (entry.isSymbolicLink()) {
+        try {
+          const real = realpathSync(full);
+          if (real.startsWith(base + path.sep) && statSync(real).isFile()) into.add(full);
+        } catch {
+          // a dangling link is no file
+        }
+      }
+    }
+  };
+  walk(base);
+}
+
+/** A location as a problem names it: a relative one with the path it was read as. */
+export function shownLocation(location: string, file: string): string {
+  return location.startsWith("file:///.") ? `${location} (${file})` : location;
 }
 
 /** `with` prefixes that name a resource's URI variables, as for the block's tools. */
@@ -39,7 +92,9 @@ export function resourcePrefixes(block: ExposesMcp): string[] {
   return ["tools", block.namespace];
 }
 
-export function checkMcpResources(block: ExposesMcp, report: Report): void {
+/** Also adds the files of static resources to `cap.files`. */
+export function checkMcpResources(block: ExposesMcp, cap: Capability, report: Report): void {
+  const files = new Set(cap.files);
   const seen = new Map<string, string>();
   for (const resource of block.resources) {
     const { uri } = resource;
@@ -55,49 +110,49 @@ export function checkMcpResources(block: ExposesMcp, report: Report): void {
           `"{${m[1]}}" in uri "${uri}" is not a variable this runtime matches: write {name}, letters, digits and _ only`,
         );
     }
-    if (resource.location !== undefined) checkStatic(resource, report);
-    else checkDynamic(resource, resourcePrefixes(block), report);
+    if (resource.location !== undefined) {
+      const dir = checkStatic(resource, cap.file, report);
+      if (dir !== undefined) filesBelow(dir, files);
+    } else checkDynamic(resource, resourcePrefixes(block), report);
   }
+  cap.files.splice(0, cap.files.length, ...files);
 }
 
-function checkStatic(resource: McpResource, report: Report): void {
+/** The directory of a static resource, when it is one. */
+function checkStatic(resource: McpResource, capabilityFile: string, report: Report): string | undefined {
   if (uriVariables(resource.uri).length)
     report(
       resource,
       ["uri"],
       `a static resource's uri is the prefix of its files' URIs (${resource.uri}/<file>); it cannot have {variables}`,
     );
-  const dir = locationPath(resource.location!);
-  if (dir === undefined) report(resource, ["location"], `location "${resource.location}" is not a file:/// URL`);
-  else {
-    let stat;
-    try {
-      stat = statSync(dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      report(
-        resource,
-        ["location"],
-        code === "ENOENT"
-          ? `location ${resource.location} does not exist: a static resource serves the files of a directory`
-          : `location ${resource.location} cannot be read (${code ?? (e as Error).message})`,
-      );
-    }
-    if (stat && !stat.isDirectory())
-      report(resource, ["location"], `location ${resource.location} is not a directory: a static resource serves the files of a directory`);
-  }
   if (resource.binary !== undefined)
     report(resource, ["binary"], "binary applies to dynamic resources; a static file is sent as text or as a blob by its media type");
-  const unused: Array<[keyof McpResource, string]> = [
-    ["with", "with"],
-    ["outputParameters", "outputParameters"],
-    ["mappings", "mappings"],
-  ];
-  for (const [key, field] of unused) {
-    const value = resource[key];
+  for (const field of ["with", "outputParameters", "mappings"] as const) {
+    const value = resource[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0))
       report(resource, [field], `${field} has nothing to act on in a static resource (location): its files are served as they are`);
   }
+  const dir = mcpLocationPath(resource.location!, capabilityFile);
+  if (dir === undefined) {
+    report(resource, ["location"], `location "${resource.location}" is not a file:/// URL`);
+    return undefined;
+  }
+  const shown = shownLocation(resource.location!, dir);
+  try {
+    if (statSync(dir).isDirectory()) return dir;
+    report(resource, ["location"], `location ${shown} is not a directory: a static resource serves the files of a directory`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    report(
+      resource,
+      ["location"],
+      code === "ENOENT"
+        ? `location ${shown} does not exist: a static resource serves the files of a directory`
+        : `location ${shown} cannot be read (${code ?? (e as Error).message})`,
+    );
+  }
+  return undefined;
 }
 
 function checkDynamic(resource: McpResource, prefixes: string[], report: Report): void {

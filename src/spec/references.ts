@@ -88,8 +88,8 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
       // A resource's inputs are its URI's variables: what its `with` reads is checked with them.
       for (const resource of block.resources)
         if (resource.location === undefined) checkInvocable(resource, resourcePrefixes(block), report);
-      checkMcpResources(block, report);
-      checkMcpPrompts(block, report);
+      checkMcpResources(block, cap, report);
+      checkMcpPrompts(block, cap, report);
       if (block.ttlMs !== undefined && block.ttlMs < 0)
         report(block, ["ttlMs"], `ttlMs is ${block.ttlMs}: a freshness hint is a number of milliseconds, 0 or more`);
     }

@@ -192,7 +192,7 @@ ${["avatar", "report", "sound"]
             description: Its language.
           code:
             description: The code.
-        location: ${new URL(`file://${path.join(dir, "prompts", "review.md")}`).href}
+        location: file:///./prompts/review.md
 ${
   stdio
     ? ""

@@ -140,6 +140,18 @@ describe("MCP resources and prompts: load errors", () => {
     ]);
   });
 
+  it("a file:///./ location is read from the capability file's folder, as binds and script steps read theirs", async () => {
+    const relative = broken(`location: ${docs}`, "location: file:///./docs").replace(pathToFileURL(promptFile).href, "file:///./review.md");
+    const r = await validate(relative);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const missing = relative.replace("file:///./docs", "file:///./documents");
+    const m = await validate(missing);
+    expect(m.lines).toEqual([
+      `${m.file}:${lineOf(missing, "file:///./documents")}:19 ${AT}.resources.docs.location: location file:///./documents (${path.join(dir, "documents")}) does not exist: a static resource serves the files of a directory`,
+    ]);
+  });
+
   it("a static resource with {variables}, binary, with or outputParameters: nothing for them to act on", async () => {
     const text = broken(
       `        uri: docs://checks

@@ -20,7 +20,7 @@ export function modelView(capability: Capability): unknown {
     seen.add(o);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
-      if (k === "file" || k === "files" || k === "warnings" || k === "specVersion") continue;
+      if (k === "file" || k === "files" || k === "imports" || k === "warnings" || k === "specVersion") continue;
       if (v instanceof Map) out[k] = [...v.keys()];
       else out[k] = walk(v, k);
     }

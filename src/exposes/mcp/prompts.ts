@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } from "@modelcontextprotocol/server";
 import { compileTemplate, type CompiledTemplate } from "../../mapping/template.js";
-import { locationPath } from "../../spec/mcp-resources.js";
+import { mcpLocationPath } from "../../spec/mcp-resources.js";
 import type { ExposesMcp, McpPrompt } from "../../spec/model.js";
 
 /** The prompts of one MCP block: what `prompts/list` advertises and what `prompts/get` renders. */
@@ -17,7 +17,8 @@ interface CompiledPrompt {
   messages?: Array<{ role: "user" | "assistant"; content: CompiledTemplate }>;
 }
 
-export function compilePrompts(block: ExposesMcp): CompiledPrompts {
+/** @param capabilityFile what a `file:///./` location is relative to */
+export function compilePrompts(block: ExposesMcp, capabilityFile: string): CompiledPrompts {
   const byName = new Map<string, CompiledPrompt>();
   for (const prompt of block.prompts) {
     byName.set(prompt.name, {
@@ -60,7 +61,9 @@ export function compilePrompts(block: ExposesMcp): CompiledPrompts {
           `Missing required argument${missing.length === 1 ? "" : "s"} of prompt ${JSON.stringify(name)}: ${missing.join(", ")}`,
         );
       const { prompt } = compiled;
-      const messages = compiled.messages ?? [{ role: "user" as const, content: compileTemplate(await readPromptFile(prompt)) }];
+      const messages = compiled.messages ?? [
+        { role: "user" as const, content: compileTemplate(await readPromptFile(prompt, capabilityFile)) },
+      ];
       return {
         ...(prompt.description ? { description: prompt.description } : {}),
         messages: messages.map((m) => ({ role: m.role, content: { type: "text" as const, text: fill(m.content, args) } })),
@@ -79,8 +82,8 @@ function fill(template: CompiledTemplate, args: Record<string, string>): string 
 }
 
 /** A file-based prompt's text, read as it is now: an edited file is served without a restart. */
-async function readPromptFile(prompt: McpPrompt): Promise<string> {
-  const file = locationPath(prompt.location ?? "");
+async function readPromptFile(prompt: McpPrompt, capabilityFile: string): Promise<string> {
+  const file = mcpLocationPath(prompt.location ?? "", capabilityFile);
   try {
     if (file === undefined) throw new Error("not a file:/// URL");
     return await readFile(file, "utf8");

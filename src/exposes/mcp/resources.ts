@@ -11,7 +11,7 @@ import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
-import { locationPath, resourcePrefixes, uriVariables } from "../../spec/mcp-resources.js";
+import { mcpLocationPath, resourcePrefixes, uriVariables } from "../../spec/mcp-resources.js";
 import type { ExposesMcp, McpResource } from "../../spec/model.js";
 import { compileInvocation, DEFAULT_MAX_BINARY_SIZE, invocationContext, type Invocation, type InvocationContext } from "../invocation.js";
 import { readBinary } from "./binary.js";
@@ -48,7 +48,7 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
   });
   const maxBinary = block.maxBinarySize ?? DEFAULT_MAX_BINARY_SIZE;
   const maxText = runtime.maxResponseBody ?? MAX_READ_BODY;
-  const compiled = block.resources.map((resource) => compileResource(resource, ctx));
+  const compiled = block.resources.map((resource) => compileResource(resource, ctx, runtime.capability.file));
   const templates = compiled.flatMap((c) =>
     c.kind === "dynamic" && uriVariables(c.resource.uri).length ? [{ uriTemplate: c.resource.uri, ...described(c.resource) }] : [],
   );
@@ -141,9 +141,9 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
   };
 }
 
-function compileResource(resource: McpResource, ctx: InvocationContext): Compiled {
+function compileResource(resource: McpResource, ctx: InvocationContext, capabilityFile: string): Compiled {
   if (resource.location !== undefined) {
-    const dir = locationPath(resource.location);
+    const dir = mcpLocationPath(resource.location, capabilityFile);
     // Validation refuses such a location; a model built another way still gets a clear error.
     if (dir === undefined) throw new Error(`resource "${resource.name}": location ${resource.location} is not a file:/// URL`);
     return { kind: "static", resource, dir: staticDirectory(dir) };

@@ -80,7 +80,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   const tools = compileTools(block, runtime);
   // Resources and prompts are served, and advertised, only when the block declares some.
   const resources = block.resources.length ? compileResources(block, runtime, wrap) : undefined;
-  const prompts = block.prompts.length ? compilePrompts(block) : undefined;
+  const prompts = block.prompts.length ? compilePrompts(block, runtime.capability.file) : undefined;
   const byName = new Map(tools.map((t) => [t.name, t]));
   const listed: Tool[] = tools.map((t) => ({
     name: t.name,

@@ -1,6 +1,7 @@
 import { open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from "@modelcontextprotocol/server";
+import { isSafeSegment } from "../../spec/mcp-resources.js";
 
 /**
  * The files of a static resource's directory, as the reference engine serves them: a file is
@@ -8,8 +9,6 @@ import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from "@modelc
  * no encoded escapes, no empty segments), and the file's real path, links resolved, inside the
  * directory's.
  */
-
-const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 export interface StaticDirectory {
   /** Every regular file a read can reach, as relative paths (`/`-separated), sorted. */
@@ -34,7 +33,7 @@ export function staticDirectory(dir: string): StaticDirectory {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI resolves to a directory, not a file: ${uri}`);
       const segments = relative.split("/");
       for (const segment of segments) {
-        if (!safeSegment(segment))
+        if (!isSafeSegment(segment))
           throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid path segment in resource URI: ${JSON.stringify(segment)}`);
       }
       let base: string;
@@ -80,10 +79,6 @@ export async function readFileUpTo(file: string, limit: number, tooLarge: (size:
   }
 }
 
-function safeSegment(segment: string): boolean {
-  return SAFE_SEGMENT.test(segment) && segment !== "." && segment !== "..";
-}
-
 function inside(target: string, base: string): boolean {
   return target === base || target.startsWith(base.endsWith(path.sep) ? base : base + path.sep);
 }
@@ -101,7 +96,7 @@ async function walk(base: string, current: string, prefix: string[], found: stri
     return; // a directory that cannot be read lists nothing, as a walk that cannot enter it
   }
   for (const entry of entries) {
-    if (!safeSegment(entry.name)) continue;
+    if (!isSafeSegment(entry.name)) continue;
     const full = path.join(current, entry.name);
     const relative = [...prefix, entry.name];
     if (entry.isDirectory()) await walk(base, full, relative, found);
