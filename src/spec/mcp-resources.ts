@@ -51,6 +51,7 @@ const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
  * listed once at load: `naftiko build` embeds them, `--watch` follows them.
  */
 function filesBelow(dir: string, into: Set<string>): void {
+  // Paths as the location writes them (the capability's folder, for naftiko build); links checked by their real ones.
   let base: string;
   try {
     base = realpathSync(dir);
@@ -79,7 +80,7 @@ function filesBelow(dir: string, into: Set<string>): void {
       }
     }
   };
-  walk(base);
+  walk(dir);
 }
 
 /** A location as a problem names it: a relative one with the path it was read as. */
@@ -126,8 +127,8 @@ function checkStatic(resource: McpResource, capabilityFile: string, report: Repo
       ["uri"],
       `a static resource's uri is the prefix of its files' URIs (${resource.uri}/<file>); it cannot have {variables}`,
     );
-  if (resource.binary !== undefined)
-    report(resource, ["binary"], "binary applies to dynamic resources; a static file is sent as text or as a blob by its media type");
+  if (resource.binary)
+    report(resource, ["binary"], "binary: true applies to dynamic resources; a static file is sent as text or as a blob by its media type");
   for (const field of ["with", "outputParameters", "mappings"] as const) {
     const value = resource[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0))

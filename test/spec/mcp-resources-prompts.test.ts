@@ -169,7 +169,7 @@ describe("MCP resources and prompts: load errors", () => {
     expect(r.code).toBe(1);
     expect(r.lines).toEqual([
       `${r.file}:${lineOf(text, "docs://checks/{id}")}:14 ${AT}.resources.docs.uri: a static resource's uri is the prefix of its files' URIs (docs://checks/{id}/<file>); it cannot have {variables}`,
-      `${r.file}:${lineOf(text, "binary: true")}:17 ${AT}.resources.docs.binary: binary applies to dynamic resources; a static file is sent as text or as a blob by its media type`,
+      `${r.file}:${lineOf(text, "binary: true")}:17 ${AT}.resources.docs.binary: binary: true applies to dynamic resources; a static file is sent as text or as a blob by its media type`,
       `${r.file}:${lineOf(text, 'id: "{{id}}"')}:11 ${AT}.resources.docs.with: with has nothing to act on in a static resource (location): its files are served as they are`,
       `${r.file}:${lineOf(text, "- type: string")}:9 ${AT}.resources.docs.outputParameters: outputParameters has nothing to act on in a static resource (location): its files are served as they are`,
     ]);
