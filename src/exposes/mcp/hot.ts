@@ -261,7 +261,12 @@ function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): B
 /** `before`, the result's JSON (its raw bytes, or its text), then `after`, as one buffer. */
 function around(before: string, result: ToolResult, after: string): Buffer {
   const raw = result[RAW_JSON];
-  return raw ? Buffer.concat([Buffer.from(before), raw, Buffer.from(after)]) : Buffer.from(`${before}${result.content[0].text}${after}`);
+  return raw ? Buffer.concat([Buffer.from(before), raw, Buffer.from(after)]) : Buffer.from(`${before}${structuredText(result)}${after}`);
+}
+
+/** The JSON text of a result's structured content: its one text block (only text results have structured content). */
+function structuredText(result: ToolResult): string {
+  return (result.content[0] as { text: string }).text;
 }
 
 /** A result's JSON up to its structured content: `{"content":[…]` and `"isError":true` when it is one. */
