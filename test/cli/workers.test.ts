@@ -7,6 +7,7 @@
  * is replaced. stdin/stdout cannot be shared, so `--stdio` is refused with workers.
  */
 import net from "node:net";
+import { availableParallelism } from "node:os";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -255,6 +256,39 @@ describe("naftiko serve --workers", () => {
       expect((await view()).stats).toMatchObject({ totalExecutions: 6, totalErrors: 2 });
       const refused = await fetch(`${proc.urls.control}/scripting`, { method: "PUT", body: JSON.stringify({ colour: "blue" }) });
       expect(refused.status).toBe(400);
+    } finally {
+      await proc.stop();
+      await upstream.stop();
+    }
+  });
+
+  it("--workers auto starts one worker per CPU the process may use", { timeout: 60_000 }, async () => {
+    const upstream = await startRecordingUpstream();
+    const proc = await spawnServe(
+      [
+        path.join(ROOT, "metal-interconnections.naftiko.yaml"),
+        "--workers",
+        "auto",
+        "--base-uri",
+        `metal-interconnections=${upstream.url}/metal/v1`,
+        "--port",
+        `${REST}=0`,
+        "--port",
+        `${MCP}=0`,
+        "--control-port",
+        "0",
+      ],
+      { EQUINIX_API_KEY: KEY },
+      60_000,
+    );
+    try {
+      const cpus = availableParallelism();
+      const s = await status(proc);
+      // One CPU is one process: no primary, no worker list.
+      if (cpus === 1) expect(s.workers).toBeUndefined();
+      else expect(s.workers).toHaveLength(cpus);
+      expect(s.ready).toBe(true);
+      expect((await call(proc, "auto-1")).status).toBe(200);
     } finally {
       await proc.stop();
       await upstream.stop();
