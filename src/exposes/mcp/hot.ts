@@ -11,7 +11,7 @@ import { requestUrl } from "../rest/request.js";
 import { acceptPlan } from "./accept.js";
 import { withAbsentCapabilitiesAsNone } from "./envelope.js";
 import type { McpService } from "./server.js";
-import { RAW_JSON, type CompiledTool, type ToolResult } from "./tools.js";
+import type { CompiledTool, ToolResult } from "./tools.js";
 
 /*
  * A `tools/call`, the request an agent makes over and over, answered here rather than by the SDK,
@@ -72,7 +72,7 @@ export function hotCalls(service: McpService, options: HotOptions): (req: Incomi
     if (header("content-type") !== "application/json" || !boundedLength(req, options.maxBodySize)) return false;
     const version = header("mcp-protocol-version");
     let parse: (text: string) => ToolCall | undefined;
-    let write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => Buffer;
+    let write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => string;
     if (version === MODERN) {
       const name = header("mcp-name");
       if (header("mcp-method") !== "tools/call" || name === undefined) return false;
@@ -106,7 +106,7 @@ async function answer(
   service: McpService,
   options: HotOptions,
   parse: (text: string) => ToolCall | undefined,
-  write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => Buffer,
+  write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => string,
   header: (name: string) => string | undefined,
   req: IncomingMessage,
   res: ServerResponse,
@@ -231,15 +231,13 @@ const ENVELOPES_KEPT = 64;
 
 /*
  * Answers write `structuredContent` as the text block, which holds its JSON (see ToolResult): the
- * same data, without serialising the document a second time (half the cost of writing the answer),
- * and as the upstream's own bytes when the result has them (not encoded from the text again).
+ * same data, without serialising the document a second time (half the cost of writing the answer).
  */
 
 /** The answer as the SDK's 2026-07-28 codec writes it: the tool's result, its result type and the server's identity. */
-function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): Buffer {
-  const tail = `,"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
-  if (result.structuredContent === undefined) return Buffer.from(`{"result":${head(result)}${tail}`);
-  return around(`{"result":${head(result)},"structuredContent":`, result, tail);
+function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): string {
+  const structured = result.structuredContent === undefined ? "" : `,"structuredContent":${structuredText(result)}`;
+  return `{"result":${head(result)}${structured},"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
 }
 
 /**
@@ -247,21 +245,16 @@ function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): B
  * anything else (or anything at all when the advertised output schema's root is not an object, as
  * the advertised schema is then wrapped too) as `{result: …}`.
  */
-function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): Buffer {
+function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): string {
   const { structuredContent } = result;
-  const tail = `},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
-  if (structuredContent === undefined) return Buffer.from(`{"result":${head(result)}${tail}`);
-  const object = typeof structuredContent === "object" && structuredContent !== null && !Array.isArray(structuredContent);
-  const wrapped = !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
-  return wrapped
-    ? around(`{"result":${head(result)},"structuredContent":{"result":`, result, `}${tail}`)
-    : around(`{"result":${head(result)},"structuredContent":`, result, tail);
-}
-
-/** `before`, the result's JSON (its raw bytes, or its text), then `after`, as one buffer. */
-function around(before: string, result: ToolResult, after: string): Buffer {
-  const raw = result[RAW_JSON];
-  return raw ? Buffer.concat([Buffer.from(before), raw, Buffer.from(after)]) : Buffer.from(`${before}${structuredText(result)}${after}`);
+  let structured = "";
+  if (structuredContent !== undefined) {
+    const text = structuredText(result);
+    const object = typeof structuredContent === "object" && structuredContent !== null && !Array.isArray(structuredContent);
+    const wrapped = !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
+    structured = `,"structuredContent":${wrapped ? `{"result":${text}}` : text}`;
+  }
+  return `{"result":${head(result)}${structured}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
 }
 
 /** The JSON text of a result's structured content: its one text block (only text results have structured content). */
@@ -284,9 +277,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function writeJson(res: ServerResponse, status: number, answer: string | Buffer): void {
+function writeJson(res: ServerResponse, status: number, text: string): void {
   // Encoded once, off the JS heap: a string would be measured, then joined to the head and copied
   // again on the heap by node:http.
-  const body = typeof answer === "string" ? Buffer.from(answer) : answer;
+  const body = Buffer.from(text);
   res.writeHead(status, { "content-type": "application/json", "content-length": body.length }).end(body);
 }

@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import { MAX_READ_BODY, type CallerSignal } from "../../consumes/http/client.js";
 import { joined, readAll } from "../../streams.js";
 import { InputError, ScriptError, UpstreamError } from "../../errors.js";
@@ -41,13 +40,6 @@ export interface CompiledTool {
   validate: Validator;
 }
 
-/**
- * The UTF-8 bytes of a result's text block, when that text is the upstream's JSON document as it
- * came: an answer can carry them as they are rather than encode the text again (see hot.ts). A
- * symbol, so that nothing that serialises the result (the SDK) ever sees them.
- */
-export const RAW_JSON = Symbol("raw JSON");
-
 export interface ToolResult {
   /** One text block; or, for raw bytes (`outputRawFormat: binary`), one image, audio or embedded blob block. */
   content: Array<{ type: "text"; text: string } | BinaryContent>;
@@ -58,7 +50,6 @@ export interface ToolResult {
    */
   structuredContent?: unknown;
   isError?: boolean;
-  [RAW_JSON]?: Buffer;
 }
 
 export function compileTools(block: ExposesMcp, runtime: Runtime): CompiledTool[] {
@@ -166,32 +157,24 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
   if (outcome.kind === "upstream-error") {
     return errorResult(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
   }
-  const { text, value, bytes } = await readOutcome(outcome, limit);
+  const { text, value } = await readOutcome(outcome, limit);
   const result: ToolResult = { content: [{ type: "text", text }] };
-  if (value !== undefined) {
-    result.structuredContent = value;
-    // Bytes that are not UTF-8 became U+FFFD in the text: then the text is what an answer carries.
-    if (bytes && isUtf8(bytes)) result[RAW_JSON] = bytes;
-  }
+  if (value !== undefined) result.structuredContent = value;
   return result;
 }
 
-/**
- * A successful outcome's text, and its JSON data when it has some (`value` undefined otherwise);
- * `bytes`, the body as it came, when there was one (not when the outcome was already data).
- */
+/** A successful outcome's text, and its JSON data when it has some (`value` undefined otherwise). */
 export async function readOutcome(
   outcome: Exclude<Outcome, { kind: "upstream-error" }>,
   limit: number,
-): Promise<{ text: string; value: unknown; bytes?: Buffer }> {
+): Promise<{ text: string; value: unknown }> {
   if (outcome.kind === "value") {
     const value = outcome.value ?? null;
     return { text: JSON.stringify(value), value };
   }
   if (outcome.kind === "bytes") {
-    const bytes = joined(outcome.chunks, outcome.length);
-    const text = bytes.toString("utf8");
-    return { text, value: parseOrUndefined(text), bytes };
+    const text = joined(outcome.chunks, outcome.length).toString("utf8");
+    return { text, value: parseOrUndefined(text) };
   }
   // A result is held in memory whole: the same bound as any body read whole.
   let read: Buffer | undefined;
@@ -205,7 +188,7 @@ export async function readOutcome(
     throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
   }
   const text = read.toString("utf8");
-  return { text, value: parseOrUndefined(text), bytes: read };
+  return { text, value: parseOrUndefined(text) };
 }
 
 /** The JSON data of a body; undefined when it is empty or not JSON (the text block alone then). */
