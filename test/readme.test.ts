@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support/cli.js";
-import { callTool, serveFiles } from "./support/official.js";
+import { callTool } from "./support/official.js";
+import { serveFiles } from "./support/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "./support/recording-upstream.js";
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");

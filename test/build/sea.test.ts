@@ -5,14 +5,14 @@
  * binary would fail at start.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runCli } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
 const OPENAPI = path.join(ROOT, "test/fixtures/upstream/metal-interconnections.openapi.yaml");
@@ -28,8 +28,8 @@ describe("naftiko build (single executable)", () => {
   let stderr = "";
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(tmpdir(), "naftiko-sea-build-"));
-    empty = mkdtempSync(path.join(tmpdir(), "naftiko-sea-run-"));
+    work = tempDir("naftiko-sea-build-");
+    empty = tempDir("naftiko-sea-run-");
     binary = path.join(work, "metal-interconnections");
     const built = await runCli(["build", FLAGSHIP, "-o", binary, "--openapi", OPENAPI], {}, 90_000);
     expect(built.code, built.stderr).toBe(0);

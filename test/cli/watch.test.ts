@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { logLines, spawnServe, type ServeProcess } from "../support/cli.js";
 import { echo, startRecordingUpstream } from "../support/recording-upstream.js";
-import { tempDir } from "../rest/harness.js";
+import { writeTree } from "../support/temp.js";
 
 const MAIN = `naftiko: 1.0.0-alpha2
 info:
@@ -63,7 +63,7 @@ async function logged(proc: ServeProcess, pattern: RegExp, count: number, timeou
 
 describe("naftiko serve --watch", () => {
   it("reloads on edits to the file and its imports, keeps serving through a broken edit, finishes in-flight calls on their version", async () => {
-    const dir = tempDir({ "main.yaml": MAIN, "shared.yaml": SHARED });
+    const dir = writeTree({ "main.yaml": MAIN, "shared.yaml": SHARED });
     const main = path.join(dir, "main.yaml");
     const shared = path.join(dir, "shared.yaml");
     const upstream = await startRecordingUpstream((req) => ({ ...echo(req), delay: req.path.endsWith("/slow") ? 1500 : 0 }));

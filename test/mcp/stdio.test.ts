@@ -2,14 +2,14 @@
  * MCP over stdio as a desktop client runs it: the client spawns the real CLI with `--stdio`,
  * talks newline-delimited JSON-RPC on stdin/stdout, and the logs stay on stderr.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ROOT, runCli } from "../support/cli.js";
+import { childEnv, CLI, ROOT, runCli } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 describe("naftiko serve --stdio", () => {
   let upstream: RecordingUpstream;
@@ -23,7 +23,7 @@ describe("naftiko serve --stdio", () => {
       command: process.execPath,
       args: [CLI, "serve", ...args],
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", EQUINIX_API_KEY: "stdio-secret-key" },
+      env: childEnv({ EQUINIX_API_KEY: "stdio-secret-key" }),
       stderr: "pipe",
     });
     let stderr = "";
@@ -57,7 +57,7 @@ describe("naftiko serve --stdio", () => {
   });
 
   it("honours transport: stdio in the file", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-stdio-"));
+    const dir = tempDir("naftiko-stdio-");
     const file = path.join(dir, "stdio.yaml");
     writeFileSync(
       file,
@@ -88,7 +88,7 @@ capability:
 });
 
 describe("tools/list pagination and long names", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-many-"));
+  const dir = tempDir("naftiko-many-");
   const many = path.join(dir, "many.yaml");
   const tools = Array.from(
     { length: 150 },
@@ -105,7 +105,7 @@ describe("tools/list pagination and long names", () => {
       command: process.execPath,
       args: [CLI, "serve", many],
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "" },
+      env: childEnv(),
       stderr: "pipe",
     });
     const client = new Client({ name: "t", version: "1" });

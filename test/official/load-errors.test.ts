@@ -2,13 +2,13 @@
  * Official-dialect mistakes the Shipyard suite does not show are load errors with the usual
  * `file:line:col path: message` quality, found by `naftiko validate` before anything is served.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-official-load-"));
+const dir = tempDir("naftiko-official-load-");
 
 /** A valid official-dialect file with an aggregate, steps and a skill; tests break one thing. */
 const GOOD = `naftiko: "1.0.0-alpha2"

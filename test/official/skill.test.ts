@@ -3,11 +3,11 @@
  * file, and the ZIP download of a skill's `location` directory.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveFiles, type Serving } from "../support/official.js";
+import { serveFiles, type Serving } from "../support/serve.js";
+import { tempDir } from "../support/temp.js";
 
 let s: Serving;
 let base: string;
@@ -156,7 +156,7 @@ describe("skill exposes", () => {
     expect(r.status).toBe(200);
     expect(r.type).toBe("application/zip");
     expect(r.res.headers.get("content-disposition")).toBe('attachment; filename="fleet.zip"');
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-zip-"));
+    const dir = tempDir("naftiko-zip-");
     const file = path.join(dir, "fleet.zip");
     writeFileSync(file, Buffer.from(await r.res.arrayBuffer()));
     execFileSync("unzip", ["-q", "-t", file]);

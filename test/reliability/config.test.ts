@@ -1,13 +1,13 @@
 /** Issue 5, item 1: timeouts, retries and limits are settable per capability by flags and a config file. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadRuntimeConfig, mergeOptions } from "../../src/config.js";
 import { runCli } from "../support/cli.js";
 import { FAULTS_FILE, startFaults } from "../support/faults.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "naftiko-config-"));
+const dir = tempDir("naftiko-config-");
 function file(name: string, text: string): string {
   const p = path.join(dir, name);
   writeFileSync(p, text);

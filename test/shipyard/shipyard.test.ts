@@ -2,20 +2,23 @@
  * The reference engine's own acceptance suite, all 33 cases of test/fixtures/shipyard/tests.yml,
  * run against the real CLI exactly as the reference's workflow runs it (see test/support/shipyard.ts):
  * MCP cases are a bare JSON-RPC `tools/call` POSTed to `/` without `initialize` or `Accept`, REST
- * cases a plain request, and every assertion is evaluated by a real `jq`.
+ * cases a plain request, and every assertion is evaluated by a real `jq`. Without jq the cases are
+ * reported as not run (test/support/prerequisites.ts); .ci/run installs it.
  */
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
+import { findProgram, need } from "../support/prerequisites.js";
 import { readCases, runShipyard, type ShipyardRun } from "../support/shipyard.js";
 
 const cases = readCases();
+const JQ = findProgram("jq", "apt-get install -y jq");
 
 describe("Shipyard suite (reference engine acceptance tests)", () => {
   let run: ShipyardRun;
 
   beforeAll(async () => {
-    // A real jq is part of the contract: .ci/run installs it when missing.
-    expect(execFileSync("jq", ["--version"]).toString()).toMatch(/^jq-1\./);
+    if (!JQ.path) return;
+    expect(execFileSync(JQ.path, ["--version"]).toString()).toMatch(/^jq-1\./);
     run = await runShipyard(undefined, (line) => console.log(line));
   }, 300_000);
 
@@ -24,13 +27,15 @@ describe("Shipyard suite (reference engine acceptance tests)", () => {
     expect(cases.reduce((n, c) => n + c.validations.length, 0)).toBe(256);
   });
 
-  it.each(cases.map((c) => [c.name]))("%s", (name) => {
+  it.for(cases.map((c) => c.name))("%s", (name, ctx) => {
+    need(ctx, JQ);
     const r = run.results.find((x) => x.name === name);
     expect(r, `case ${name} did not run`).toBeDefined();
     expect(r!.passed ? "passed" : `${r!.reason}\n${r!.data ?? ""}`).toBe("passed");
   });
 
-  it("reports 33 passed, 0 failed", () => {
+  it("reports 33 passed, 0 failed", (ctx) => {
+    need(ctx, JQ);
     expect(run.report).toBe("33 passed, 0 failed");
   });
 });

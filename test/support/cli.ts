@@ -5,6 +5,15 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(ROOT, "bin/naftiko.js");
 
+/**
+ * A child's environment: PATH, the run's TMPDIR (so what it leaves in the temp folder goes with the
+ * run, see test/support/global-setup.ts) and `env`; nothing else of the test's own environment.
+ */
+export function childEnv(env: NodeJS.ProcessEnv = {}): Record<string, string> {
+  const all = { PATH: process.env.PATH, TMPDIR: process.env.TMPDIR, ...env };
+  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 export interface ServeProcess {
   child: ChildProcess;
   /** exposes namespace → base URL, read from the runtime's own "listening on" lines. */
@@ -21,7 +30,7 @@ export interface ServeProcess {
 export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, "serve", ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
+    env: childEnv(env),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let err = "";
@@ -100,7 +109,7 @@ export function runCommand(
   name = `${path.basename(command)} ${args.join(" ")}`,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -15,8 +15,8 @@ export function rawRequest(
   base: string,
   method: string,
   target: string,
-  headers: Record<string, string> = {},
-  body?: string | Buffer,
+  headers: Record<string, string | string[]> = {},
+  body?: string | Buffer | string[],
 ): Promise<RawResponse> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
@@ -27,7 +27,9 @@ export function rawRequest(
       res.on("error", reject);
     });
     req.on("error", reject);
-    if (body !== undefined) req.write(body);
+    // Pieces are written one by one: a chunked body without Content-Length.
+    if (Array.isArray(body)) for (const piece of body) req.write(piece);
+    else if (body !== undefined) req.write(body);
     req.end();
   });
 }
