@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { createLogger, LOG_LEVELS, type RuntimeLogger } from "../observability/log.js";
 import { watchCapability, type Watching } from "../reload.js";
 import { loadRuntimeConfig, mergeOptions } from "../config.js";
@@ -8,35 +7,32 @@ import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
 import { chooseOpenApi } from "../spec/openapi-choice.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
+import { parseCommandArgs } from "./args.js";
 
 /** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
 export async function serveCommand(argv: string[]): Promise<number | void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "base-uri": { type: "string", multiple: true },
-      host: { type: "string", multiple: true },
-      port: { type: "string", multiple: true },
-      "connect-timeout": { type: "string" },
-      timeout: { type: "string" },
-      "max-body": { type: "string" },
-      grace: { type: "string" },
-      stdio: { type: "boolean" },
-      "mcp-sessions": { type: "boolean" },
-      "allowed-host": { type: "string", multiple: true },
-      "allowed-origin": { type: "string", multiple: true },
-      openapi: { type: "string" },
-      "control-port": { type: "string" },
-      "log-level": { type: "string" },
-      watch: { type: "boolean" },
-      config: { type: "string" },
-      retries: { type: "string" },
-      "retry-delay": { type: "string" },
-      "max-retry-after": { type: "string" },
-      "max-in-flight": { type: "string" },
-      "queue-timeout": { type: "string" },
-    },
+  const { positionals, values } = parseCommandArgs(argv, {
+    "base-uri": { type: "string", multiple: true },
+    host: { type: "string", multiple: true },
+    port: { type: "string", multiple: true },
+    "connect-timeout": { type: "string" },
+    timeout: { type: "string" },
+    "max-body": { type: "string" },
+    grace: { type: "string" },
+    stdio: { type: "boolean" },
+    "mcp-sessions": { type: "boolean" },
+    "allowed-host": { type: "string", multiple: true },
+    "allowed-origin": { type: "string", multiple: true },
+    openapi: { type: "string" },
+    "control-port": { type: "string" },
+    "log-level": { type: "string" },
+    watch: { type: "boolean" },
+    config: { type: "string" },
+    retries: { type: "string" },
+    "retry-delay": { type: "string" },
+    "max-retry-after": { type: "string" },
+    "max-in-flight": { type: "string" },
+    "queue-timeout": { type: "string" },
   });
   if (positionals.length !== 1) {
     process.stderr.write('naftiko serve: name exactly one capability file, e.g. "naftiko serve metal-interconnections.naftiko.yaml"\n');
