@@ -3,6 +3,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
 import type { McpService } from "./exposes/mcp/server.js";
+import type { ReloadState } from "./exposes/control/server.js";
 import { DOCS_PATHS, mountDocs } from "./exposes/rest/docs.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
@@ -56,6 +57,8 @@ export interface Served {
   stdioClosed?: Promise<void>;
   /** Swaps in a new version of the capability; in-flight calls finish on the old one. */
   reload(capability: Capability): Promise<void>;
+  /** Counts a reload that failed before a new version existed (the edited file did not load). */
+  reloadFailed(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -130,7 +133,11 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const addressOf = (block: { namespace?: string; address?: string }) =>
     options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
   let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
-  let reloads = { count: 0 } as { count: number; last?: string; lastError?: string };
+  let reloads: ReloadState = { count: 0, failed: 0 };
+  const reloadFailed = (reason: string) => {
+    reloads = { ...reloads, failed: reloads.failed + 1, lastError: reason, lastErrorAt: new Date().toISOString() };
+    observer.metrics.reloads.labels({ result: "error" }).inc();
+  };
   const servers: Server[] = [];
   let controlServer: Server | undefined;
   const listeners: Listener[] = [];
@@ -306,16 +313,16 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           if (l.type === "rest") l.routes = g.apps.get(l.namespace)?.routes;
           if (l.type === "mcp" && l.url !== "stdio") l.mcp = g.apps.get(l.namespace)?.mcp;
         }
-        reloads = { count: reloads.count + 1, last: new Date().toISOString() };
+        reloads = { ...reloads, count: reloads.count + 1, last: new Date().toISOString() };
         observer.metrics.reloads.labels({ result: "ok" }).inc();
         await retire(old);
       } catch (e) {
         logging.setScrub((line) => current.runtime.redactor.redact(line));
-        reloads = { ...reloads, lastError: (e as Error).message };
-        observer.metrics.reloads.labels({ result: "error" }).inc();
+        reloadFailed((e as Error).message);
         throw e;
       }
     },
+    reloadFailed,
     async close() {
       closing = true;
       // The control port stays up while calls drain, answering /health/ready with 503.

@@ -12,7 +12,16 @@ export interface ControlState {
   /** Every exposes block is listening and the runtime is not shutting down. */
   ready(): boolean;
   exposes(): Array<{ namespace: string; type: string; url: string; port: number }>;
-  reloads(): { count: number; last?: string; lastError?: string };
+  reloads(): ReloadState;
+}
+
+/** `/status`'s `reloads`: versions swapped in, and edits refused (the running version kept serving). */
+export interface ReloadState {
+  count: number;
+  last?: string;
+  failed: number;
+  lastError?: string;
+  lastErrorAt?: string;
 }
 
 /**
