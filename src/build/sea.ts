@@ -19,6 +19,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { docsAssetFiles } from "../exposes/rest/docs.js";
+import { SERVING_NODE_FLAGS } from "../node-flags.js";
 import type { Capability } from "../spec/load.js";
 
 const run = promisify(execFile);
@@ -39,6 +40,8 @@ export interface BuildResult {
   output: string;
   bytes: number;
   assets: string[];
+  /** The Node flags the binary starts with (none when this Node cannot embed them). */
+  nodeFlags: string[];
 }
 
 /** The package root of this runtime (where package.json, dist/ and schema/ are). */
@@ -82,6 +85,8 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 
     const manifest = {
+      label: capability.doc.info?.label ?? path.basename(capability.file),
+      file: path.basename(capability.file),
       capability: `capability/${path.basename(capability.file)}`,
       openapi: openapiAsset,
       files: Object.keys(assets),
@@ -108,7 +113,17 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     });
 
     const blob = path.join(work, "sea.blob");
-    const config = { main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets };
+    // execArgv: the serving flags (src/node-flags.ts), applied when the binary starts. Node 20 ignores
+    // the field; the binary then runs on V8's defaults, which the check below reports.
+    const config = {
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useSnapshot: false,
+      useCodeCache: false,
+      execArgv: SERVING_NODE_FLAGS,
+      assets,
+    };
     await writeFile(path.join(work, "sea-config.json"), JSON.stringify(config, null, 2));
     log(`making the SEA blob`);
     await run(process.execPath, ["--experimental-sea-config", path.join(work, "sea-config.json")], { cwd: work });
@@ -140,10 +155,18 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     await run(process.execPath, args, { maxBuffer: 16 << 20 }).catch((e: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`postject failed: ${[e.stdout, e.stderr].join("\n").trim() || e.message}`);
     });
+    // A binary that cannot start is not a build: run it once, and read back the flags it got.
+    const version = await run(staging, ["--version"], { cwd: work, env: { PATH: process.env.PATH } }).catch(
+      (e: Error & { stderr?: string }) => {
+        throw new Error(`the built binary does not start: ${e.stderr?.trim() || e.message}`);
+      },
+    );
+    const flags = /Node flags: (.*)$/m.exec(version.stdout)?.[1] ?? "none";
+    const nodeFlags = flags === "none" ? [] : flags.split(" ");
     await copyFile(staging, output);
     await chmod(output, 0o755);
     const bytes = (await readFile(output)).length;
-    return { output, bytes, assets: Object.keys(assets) };
+    return { output, bytes, assets: Object.keys(assets), nodeFlags };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -153,7 +176,7 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
  * Runs before any bundled module: writes the embedded assets to a private temporary directory (laid out
  * like the package: package.json, schema/, capability/) and points `import.meta.url` there.
  */
-function prelude(manifest: { capability: string; openapi?: string; files: string[] }): string {
+function prelude(manifest: { label: string; file: string; capability: string; openapi?: string; files: string[] }): string {
   const id = createHash("sha256").update(JSON.stringify(manifest)).digest("hex").slice(0, 12);
   return `"use strict";
 var __naftiko_sea = (function () {
@@ -169,6 +192,8 @@ var __naftiko_sea = (function () {
   process.on("exit", function () { try { fs.rmSync(dir, { recursive: true, force: true }); } catch (e) {} });
   return {
     dir: dir,
+    label: manifest.label,
+    file: manifest.file,
     capability: path.join(dir, manifest.capability),
     openapi: manifest.openapi ? path.join(dir, manifest.openapi) : undefined,
     metaUrl: url.pathToFileURL(path.join(dir, "dist", "naftiko.js")).href,

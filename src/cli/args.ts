@@ -5,6 +5,11 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** The one line a usage mistake gets: `<prefix>: <what is wrong>. Run "<help>" for <what>.` */
+export function usageLine(prefix: string, e: UsageError, help: string, what: string): string {
+  return `${prefix}: ${e.message}${e.message.endsWith("?") ? "" : "."} Run "${help}" for ${what}.\n`;
+}
+
 /**
  * A command's options and positionals. Node's parseArgs errors are long and name no alternative;
  * a mistyped option gets one line instead, with the closest option the command has.

@@ -25,6 +25,10 @@ export async function buildCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       `${result.output}: ${(result.bytes / 1048576).toFixed(1)} MB, built in ${((Date.now() - started) / 1000).toFixed(1)} s (${process.platform}-${process.arch}, Node ${process.versions.node})\n`,
     );
+    if (result.nodeFlags.length === 0)
+      process.stderr.write(
+        `naftiko build: Node ${process.versions.node} cannot give a binary its serving flags (Node 24 can); this one runs on V8's defaults (see docs/PERFORMANCE.md)\n`,
+      );
     return 0;
   } catch (e) {
     if (e instanceof CapabilityError) {

@@ -1,4 +1,4 @@
-import { closest, UsageError } from "./args.js";
+import { closest, usageLine, UsageError } from "./args.js";
 import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
 
@@ -62,8 +62,7 @@ function unknownCommand(word: string): string {
 /** One line, one prefix, and where to look next; exit code 2. */
 function usage(command: string | undefined, e: UsageError, pointToHelp: boolean): number {
   const help = pointToHelp && command ? `naftiko ${command} --help` : "naftiko --help";
-  const stop = e.message.endsWith("?") ? "" : ".";
   const what = command && pointToHelp ? "its options" : "the commands";
-  process.stderr.write(`naftiko${command ? ` ${command}` : ""}: ${e.message}${stop} Run "${help}" for ${what}.\n`);
+  process.stderr.write(usageLine(`naftiko${command ? ` ${command}` : ""}`, e, help, what));
   return 2;
 }

@@ -1,8 +1,9 @@
 /**
- * `naftiko build`: the flagship as one executable (Node SEA). It is run from an empty directory with
- * nothing but an API key in its environment, and serves a REST route and an MCP tool against a
- * recording upstream. A SEA's `require` loads only Node built-ins, so if anything were not bundled the
- * binary would fail at start.
+ * `naftiko build`: the flagship as one executable (Node SEA). It is run by a relative path from an
+ * empty directory with nothing but an API key in its environment, and serves a REST route and an
+ * MCP tool against a recording upstream. A SEA's `require` loads only Node built-ins, so if anything
+ * were not bundled the binary would fail at start. `./name --version` and `--help` describe the
+ * binary, not the CLI that built it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, rmSync, statSync } from "node:fs";
@@ -10,7 +11,9 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli } from "../support/cli.js";
+import { SERVING_NODE_FLAGS } from "../../src/node-flags.js";
+import { VERSION } from "../../src/version.js";
+import { ROOT, runCli, runCommand } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { tempDir } from "../support/temp.js";
 
@@ -26,6 +29,7 @@ describe("naftiko build (single executable)", () => {
   let child: ChildProcess | undefined;
   const urls: Record<string, string> = {};
   let stderr = "";
+  let buildLog = "";
 
   beforeAll(async () => {
     work = tempDir("naftiko-sea-build-");
@@ -34,9 +38,10 @@ describe("naftiko build (single executable)", () => {
     const built = await runCli(["build", FLAGSHIP, "-o", binary, "--openapi", OPENAPI], {}, 90_000);
     expect(built.code, built.stderr).toBe(0);
     expect(built.stdout).toMatch(/metal-interconnections: [\d.]+ MB, built in/);
+    buildLog = built.stderr;
     upstream = await startRecordingUpstream();
     child = spawn(
-      binary,
+      path.relative(empty, binary),
       [
         "--base-uri",
         `metal-interconnections=${upstream.url}/metal/v1`,
@@ -77,6 +82,38 @@ describe("naftiko build (single executable)", () => {
     expect(readdirSync(empty)).toEqual([]);
     expect(stderr).toMatch(/naftiko: schemas from .*metal-interconnections\.openapi\.yaml for 15 of 15 operations/);
     expect(stderr).not.toContain(KEY);
+  });
+
+  it("./name --version names the capability, the runtime and the Node flags it starts with", async () => {
+    const r = await runCommand("./metal-interconnections", ["--version"], { PATH: "/nonexistent" }, 20_000, "binary --version", work);
+    expect(r.code, r.stderr).toBe(0);
+    const [first, second] = r.stdout.trim().split("\n");
+    expect(first).toBe("metal-interconnections: Metal API — Interconnections (metal-interconnections.naftiko.yaml)");
+    expect(second).toContain(`naftiko runtime ${VERSION}, Node ${process.version} ${process.platform}-${process.arch}, Node flags: `);
+    const flags = second.slice(second.indexOf("Node flags: ") + "Node flags: ".length);
+    // SEA configurations carry Node flags from Node 24 on; `naftiko build` says when they are missing.
+    if (Number(process.versions.node.split(".")[0]) >= 24) expect(flags).toBe(SERVING_NODE_FLAGS.join(" "));
+    expect(buildLog.includes("cannot give a binary its serving flags")).toBe(flags === "none");
+  });
+
+  it("./name --help is the binary's own: its name, its capability, serve's options without a file", async () => {
+    const r = await runCommand("./metal-interconnections", ["--help"], {}, 20_000, "binary --help", work);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: metal-interconnections \[options\]\n/);
+    expect(r.stdout).toContain("Metal API — Interconnections (metal-interconnections.naftiko.yaml)");
+    for (const flag of ["--port <ns>=<port>", "--base-uri", "--control-port", "--version"]) expect(r.stdout).toContain(flag);
+    expect(r.stdout).not.toMatch(/naftiko serve|serve <file>|--watch/);
+  });
+
+  it("a mistyped option or a file argument exits 2 with one line in the binary's name", async () => {
+    const typo = await runCommand("./metal-interconnections", ["--prot", "x=1"], {}, 20_000, "binary --prot", work);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      'metal-interconnections: unknown option --prot; did you mean --port? Run "metal-interconnections --help" for its options.\n',
+    );
+    const file = await runCommand("./metal-interconnections", ["other.yaml"], {}, 20_000, "binary other.yaml", work);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/^metal-interconnections: takes no capability file, .*\(got "other\.yaml"\)\. Run/);
   });
 
   it("serves a REST route", async () => {

@@ -100,16 +100,17 @@ export function runCli(
   return runCommand(process.execPath, [CLI, ...args], env, timeoutMs, `naftiko ${args.join(" ")}`);
 }
 
-/** Runs a command to its end with the CLI's working directory and a bare environment (PATH + `env`). */
+/** Runs a command to its end in `cwd` (the repository by default) with a bare environment (see childEnv). */
 export function runCommand(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 20_000,
   name = `${path.basename(command)} ${args.join(" ")}`,
+  cwd = ROOT,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
