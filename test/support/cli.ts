@@ -27,9 +27,16 @@ export interface ServeProcess {
  * Spawns the real CLI (`bin/naftiko.js serve …`, the built dist/) and waits for its "ready" line.
  * Tests use `--port <ns>=0` and read the chosen ports back from the log.
  */
-export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", ...args], {
-    cwd: ROOT,
+export async function spawnServe(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 15_000,
+  /** Another `naftiko` to run (an installed one), and the folder to run it in. */
+  where: { command: string; cwd: string } = { command: process.execPath, cwd: ROOT },
+): Promise<ServeProcess> {
+  const prefix = where.command === process.execPath ? [CLI, "serve"] : ["serve"];
+  const child = spawn(where.command, [...prefix, ...args], {
+    cwd: where.cwd,
     env: childEnv(env),
     stdio: ["pipe", "pipe", "pipe"],
   });
