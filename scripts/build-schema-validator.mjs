@@ -1,6 +1,6 @@
 // Build step (after tsc): compiles the project schema into a standalone validity check,
-// dist/schema-validate.cjs. Compiling the 95 KB schema with ajv takes ~200 ms, most of a cold
-// start (issue 6); loading the compiled code takes ~10 ms. src/spec/schema.ts uses it to answer
+// dist/schema-validate.cjs. Compiling the 95 KB schema with ajv at start would be most of a cold
+// start; loading the compiled code is a fraction of that. src/spec/schema.ts uses it to answer
 // "is this document valid?" and compiles the full ajv validator (for error messages) only when the
 // answer is no. The file records the schema's hash: a stale one is ignored, never trusted.
 import { createHash } from "node:crypto";

@@ -70,7 +70,7 @@ export class Observer {
   /**
    * @param line writes a finished log line where the logger's go (RuntimeLogger.line): the call
    * line is built here, in pino's format, at a fraction of what pino's generic serialiser costs on
-   * every call (issue 6).
+   * every call.
    */
   constructor(
     readonly logger: Logger,
@@ -194,7 +194,7 @@ export class Observer {
             );
           }
         };
-        // A promise chain, not an async function: one frame less on every proxied call (issue 6).
+        // A promise chain, not an async function: one async frame less on every proxied call.
         return plan.call(args, callOpts).then(
           (res) => {
             record(res.status);

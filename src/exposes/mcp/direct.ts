@@ -17,7 +17,7 @@ import type { AnswerSource, McpService } from "./server.js";
  * The common stateless call, one JSON-RPC request POSTed the way SDK clients post it, goes straight
  * from node:http to the SDK's `Server` over a one-request transport that writes the answer to the
  * response. Through Hono, Fetch `Request`/`Response` objects and the SDK's Streamable HTTP transport
- * the same call cost ~20% more CPU (issue 6). The SDK's protocol handling (request parsing, the
+ * the same call costs about a fifth more CPU. The SDK's protocol handling (request parsing, the
  * tools/call checks, errors, the answer's JSON-RPC shape) is the same `Server` either way.
  *
  * Only a request that the SDK's transport would itself dispatch and answer with a 200 JSON body
@@ -140,7 +140,7 @@ class ResponseTransport implements Transport {
 /**
  * A result response as JSON, its `structuredContent` written as `json`, that object's JSON text
  * already made (see jsonSource): the same data as serialising it again, without that second pass
- * over the document, ~5 µs of a 2.7 KB one (issue 6). The other members are serialised as usual.
+ * over the document. The other members are serialised as usual.
  */
 export function withStructuredJson(message: JSONRPCResultResponse, json: string): string {
   const { structuredContent: _, ...rest } = message.result;

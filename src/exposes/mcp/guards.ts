@@ -6,14 +6,14 @@ import { InitializeRequestSchema, JSONRPCErrorResponseSchema, JSONRPCResultRespo
  * served tools/call four of those parses fail: the request is checked against both response
  * schemas, and twice against `initialize`. zod 4.6 answers a failed `safeParse` with an object
  * literal holding a getter and a setter for `error`, closures over the issues (and the message in
- * them). Under load, V8 kept those past young-generation collections until a full one (a plain-JS
- * object literal with accessors does the same): with them, ~5 KB promoted per call and 5 ms
- * scavenges; without them, ~0.6 KB and 1.8 ms, and ~10% less CPU per call (issue 6).
+ * them). Under load, V8 keeps those past young-generation collections until a full one (a plain-JS
+ * object literal with accessors does the same): several KB promoted to the old generation per
+ * call, and slow scavenges.
  *
  * For these three schemas only, `safeParse` first asks zod's own `validate` (a yes/no answer with
- * no result object, ~7× cheaper on a message that does not match). A match is then parsed as
- * before; a mismatch gets a failure whose `error` accessor is on its class, built on first read by
- * zod's `safeParse` itself, so it is the same error. What the SDK sees is unchanged.
+ * no result object, several times cheaper on a message that does not match). A match is then parsed
+ * by zod as usual; a mismatch gets a failure whose `error` accessor is on its class, built on first
+ * read by zod's `safeParse` itself, so it is the same error. What the SDK sees is the same.
  */
 
 type Guarded = {

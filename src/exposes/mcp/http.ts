@@ -67,8 +67,8 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     await server.connect(transport);
     // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
     // waits for every handler; an SSE stream ends with its last response), and closing it costs
-    // the SDK a "Connection closed" error with a stack trace on every call (issue 6). It is
-    // garbage once the answer is sent.
+    // the SDK a "Connection closed" error with a stack trace on every call. It is garbage once
+    // the answer is sent.
     return body && "parsed" in body
       ? transport.handleRequest(request, { parsedBody: body.parsed })
       : transport.handleRequest(body?.request ?? request);
@@ -165,9 +165,9 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
 /**
  * A POST body with a Content-Length within the limit, read from the socket and parsed here and given
  * to the SDK as `parsedBody`: otherwise @hono/node-server builds a web ReadableStream for it and the
- * SDK reads that (~10% of a tools/call, issue 6). The SDK still checks Accept and Content-Type first,
- * as before. Text that is not JSON goes to the SDK as a fresh Request with the same bytes, so it
- * answers exactly as it did; anything else (no length, over the limit) is left to the SDK untouched.
+ * SDK reads that, a noticeable share of a tools/call. The SDK still checks Accept and Content-Type
+ * first. Text that is not JSON goes to the SDK as a fresh Request with the same bytes, so it
+ * answers as it would have; anything else (no length, over the limit) is left to the SDK untouched.
  */
 async function readJsonBody(
   incoming: IncomingMessage,

@@ -70,7 +70,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
     capabilities: { tools: { listChanged: false } },
     ...(block.description ? { instructions: block.description } : {}),
     // A Server builds a fresh ajv instance (with formats) for its JSON Schema validator unless it is
-    // given one: in stateless mode, one per request, most of an MCP call's CPU (issue 6). One shared
+    // given one: in stateless mode, one per request, most of an MCP call's CPU. One shared
     // validator, made on first use (the SDK needs it only for elicitation, which tools here never use).
     jsonSchemaValidator: sharedValidator(),
   };

@@ -188,7 +188,7 @@ const sources = new WeakMap<object, string>();
 /**
  * The JSON text of a structured result, when it is already made (the text block holds it): the
  * same data as `JSON.stringify(structured)`, so an answer can be written without serialising the
- * document a second time (issue 6).
+ * document a second time.
  */
 export function jsonSource(structured: object): string | undefined {
   return sources.get(structured);
