@@ -38,7 +38,7 @@ const SERVE_OPTIONS = `  --base-uri <ns>=<url>      send consumes block <ns> to 
   --queue-timeout <ms>       how long a call beyond that may wait for a slot (default 2000); then 503
                              with Retry-After
   --config <file>            runtime config file (YAML/JSON): the settings above, and per consumes
-                             block; flags win over it (see README, "Runtime config file")
+                             block; flags win over it (see docs/OPERATIONS.md)
   --stdio                    serve the MCP block on stdin/stdout (for desktop MCP clients) instead of
                              HTTP; logs stay on stderr; the process stops when stdin closes
   --mcp-sessions             keep MCP sessions (Mcp-Session-Id) instead of the stateless default

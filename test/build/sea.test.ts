@@ -6,7 +6,7 @@
  * binary, not the CLI that built it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -14,12 +14,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVING_NODE_FLAGS } from "../../src/node-flags.js";
 import { VERSION } from "../../src/version.js";
 import { ROOT, runCli, runCommand } from "../support/cli.js";
+import { need, type Prerequisite } from "../support/prerequisites.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { tempDir } from "../support/temp.js";
 
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
 const OPENAPI = path.join(ROOT, "test/fixtures/upstream/metal-interconnections.openapi.yaml");
 const KEY = "sea-secret-4711";
+// Assembled here so that this file does not contain the fuse itself.
+const SEA_FUSE = ["NODE", "SEA", "FUSE", "fce680ab2cc467b6e072b8b5df1996b2"].join("_");
+const SEA: Prerequisite = {
+  name: "a Node.js build with single-executable support",
+  path: readFileSync(process.execPath).includes(SEA_FUSE) ? process.execPath : undefined,
+  install: "an official build from nodejs.org",
+};
 
 describe("naftiko build (single executable)", () => {
   let work: string;
@@ -32,6 +40,7 @@ describe("naftiko build (single executable)", () => {
   let buildLog = "";
 
   beforeAll(async () => {
+    if (!SEA.path) return;
     work = tempDir("naftiko-sea-build-");
     empty = tempDir("naftiko-sea-run-");
     binary = path.join(work, "metal-interconnections");
@@ -77,14 +86,16 @@ describe("naftiko build (single executable)", () => {
     if (empty) rmSync(empty, { recursive: true, force: true });
   });
 
-  it("is one executable file that starts from an empty directory and embeds the OpenAPI schemas", () => {
+  it("is one executable file that starts from an empty directory and embeds the OpenAPI schemas", (ctx) => {
+    need(ctx, SEA);
     expect(statSync(binary).mode & 0o111).not.toBe(0);
     expect(readdirSync(empty)).toEqual([]);
     expect(stderr).toMatch(/naftiko: schemas from .*metal-interconnections\.openapi\.yaml for 15 of 15 operations/);
     expect(stderr).not.toContain(KEY);
   });
 
-  it("./name --version names the capability, the runtime and the Node flags it starts with", async () => {
+  it("./name --version names the capability, the runtime and the Node flags it starts with", async (ctx) => {
+    need(ctx, SEA);
     const r = await runCommand("./metal-interconnections", ["--version"], { PATH: "/nonexistent" }, 20_000, "binary --version", work);
     expect(r.code, r.stderr).toBe(0);
     const [first, second] = r.stdout.trim().split("\n");
@@ -96,7 +107,8 @@ describe("naftiko build (single executable)", () => {
     expect(buildLog.includes("cannot give a binary its serving flags")).toBe(flags === "none");
   });
 
-  it("./name --help is the binary's own: its name, its capability, serve's options without a file", async () => {
+  it("./name --help is the binary's own: its name, its capability, serve's options without a file", async (ctx) => {
+    need(ctx, SEA);
     const r = await runCommand("./metal-interconnections", ["--help"], {}, 20_000, "binary --help", work);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: metal-interconnections \[options\]\n/);
@@ -105,7 +117,8 @@ describe("naftiko build (single executable)", () => {
     expect(r.stdout).not.toMatch(/naftiko serve|serve <file>|--watch/);
   });
 
-  it("a mistyped option or a file argument exits 2 with one line in the binary's name", async () => {
+  it("a mistyped option or a file argument exits 2 with one line in the binary's name", async (ctx) => {
+    need(ctx, SEA);
     const typo = await runCommand("./metal-interconnections", ["--prot", "x=1"], {}, 20_000, "binary --prot", work);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toBe(
@@ -116,7 +129,8 @@ describe("naftiko build (single executable)", () => {
     expect(file.stderr).toMatch(/^metal-interconnections: takes no capability file, .*\(got "other\.yaml"\)\. Run/);
   });
 
-  it("serves a REST route", async () => {
+  it("serves a REST route", async (ctx) => {
+    need(ctx, SEA);
     const before = upstream.requests.length;
     const res = await fetch(`${urls["metal-interconnections-rest"]}/v1/virtual-circuits/abc?include=a,b`);
     expect(res.status).toBe(200);
@@ -124,7 +138,8 @@ describe("naftiko build (single executable)", () => {
     expect(upstream.requests[before].headers["x-auth-token"]).toBe(KEY);
   });
 
-  it("serves /openapi.json and /docs with Swagger UI's files embedded", async () => {
+  it("serves /openapi.json and /docs with Swagger UI's files embedded", async (ctx) => {
+    need(ctx, SEA);
     const base = urls["metal-interconnections-rest"];
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
     expect(doc.openapi).toBe("3.1.0");
@@ -134,7 +149,8 @@ describe("naftiko build (single executable)", () => {
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
   });
 
-  it("serves an MCP tool", async () => {
+  it("serves an MCP tool", async (ctx) => {
+    need(ctx, SEA);
     const client = new Client({ name: "sea-test", version: "1" });
     await client.connect(new StreamableHTTPClientTransport(new URL(urls["metal-interconnections-mcp"])));
     try {
@@ -151,7 +167,8 @@ describe("naftiko build (single executable)", () => {
     }
   });
 
-  it("stops cleanly on SIGTERM and removes what it extracted", async () => {
+  it("stops cleanly on SIGTERM and removes what it extracted", async (ctx) => {
+    need(ctx, SEA);
     const extracted = stderr.match(/schemas from (\S+)\/capability\//)?.[1];
     expect(extracted).toBeDefined();
     expect(statSync(extracted!).isDirectory()).toBe(true);

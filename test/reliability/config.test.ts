@@ -67,12 +67,12 @@ describe("runtime config file", () => {
   });
 });
 
-describe("README", () => {
+describe("docs/OPERATIONS.md", () => {
   it("its runtime config example is a valid config for the flagship", async () => {
     const { readFileSync } = await import("node:fs");
     const { ROOT } = await import("../support/cli.js");
-    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const example = /^### Runtime config file\n[\s\S]*?^```yaml\n([\s\S]*?)^```/m.exec(readme)?.[1];
+    const doc = readFileSync(path.join(ROOT, "docs/OPERATIONS.md"), "utf8");
+    const example = /^## Runtime config file\n[\s\S]*?^```yaml\n([\s\S]*?)^```/m.exec(doc)?.[1];
     expect(example).toBeDefined();
     const cfg = loadRuntimeConfig(file("readme.yaml", example!));
     expect(cfg.consumes?.["metal-interconnections"]?.retry).toEqual({ retries: 0 });
