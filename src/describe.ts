@@ -1,8 +1,7 @@
 import { compileTools, type CompiledTool } from "./exposes/mcp/tools.js";
-import { restApp, type RestRoute } from "./exposes/rest/server.js";
+import { compileRoutes, type RestRoute } from "./exposes/rest/server.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
-import type { Capability } from "./spec/load.js";
-import type { ExposesMcp, ExposesRest } from "./spec/model.js";
+import type { Capability, ExposesMcp, ExposesRest } from "./spec/model.js";
 
 /** A capability compiled to describe it (OpenAPI, inspect) or to call a tool once (`naftiko call`). */
 export interface Described {
@@ -19,10 +18,9 @@ export function describeCapability(capability: Capability, options: RuntimeOptio
   const runtime = createRuntime(capability, options);
   const rest: Described["rest"] = [];
   const mcp: Described["mcp"] = [];
-  for (const block of capability.doc.capability?.exposes ?? []) {
-    if (block.type === "rest")
-      rest.push({ block: block as ExposesRest, routes: restApp(block as ExposesRest, runtime, { maxBodySize: 1 }).routes });
-    if (block.type === "mcp") mcp.push({ block: block as ExposesMcp, tools: compileTools(block as ExposesMcp, runtime) });
+  for (const block of capability.exposes) {
+    if (block.type === "rest") rest.push({ block, routes: compileRoutes(block, runtime) });
+    if (block.type === "mcp") mcp.push({ block, tools: compileTools(block, runtime) });
   }
   return { runtime, rest, mcp };
 }

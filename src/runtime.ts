@@ -3,13 +3,12 @@ import { DEFAULT_LIMITS, Limiter, type LimiterOptions } from "./consumes/http/li
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./consumes/http/retry.js";
+import { declaredNonIdempotent } from "./exposes/hints.js";
 import type { Lookup } from "./mapping/template.js";
-import { hintsFromSemantics } from "./orchestration/aggregates.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
-import type { Capability } from "./spec/load.js";
 import type { OperationSchemas } from "./spec/openapi-schemas.js";
-import type { AggregateFunction, ConsumesHttp, ExposesMcp, Invocable } from "./spec/model.js";
+import type { Capability, ConsumedOperation, ConsumesHttp, Invocable } from "./spec/model.js";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -65,25 +64,20 @@ export const DEFAULTS = {
  */
 export interface Runtime {
   capability: Capability;
-  plans: ReadonlyMap<string, OperationPlan>;
+  /** The compiled plan of each consumed operation. */
+  plans: ReadonlyMap<ConsumedOperation, OperationPlan>;
+  planOf(operation: ConsumedOperation): OperationPlan;
   binds: Lookup;
   redactor: Redactor;
   callTimeout: number;
   maxErrorBody: number;
   /** Most bytes of an upstream response read whole (`--config` maxResponseBody); undefined: the default. */
   maxResponseBody?: number;
-  /** Resolves `ref: aggregate.function` by merging the function under the unit's own fields. */
-  resolveRef(unit: Invocable): Invocable;
-  /** The `semantics` of the aggregate function a unit refers to, if any. */
-  semanticsOf(unit: Invocable): AggregateFunction["semantics"];
   close(): Promise<void>;
 }
 
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
-  const doc = capability.doc;
-  const bindValues: BindValues = options.describeOnly
-    ? new Map()
-    : resolveBinds([...(doc.binds ?? []), ...(doc.capability?.binds ?? [])], capability.file, options.env);
+  const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds(capability.binds, capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
   const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
   const pools = new Pools({
@@ -103,13 +97,13 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       }
     }
   }
-  const notIdempotent = nonIdempotentCalls(doc);
+  const notIdempotent = nonIdempotentCalls(capability);
   const limiters = new Map<string, Limiter>();
-  const plans = new Map<string, OperationPlan>();
-  for (const [key, ref] of capability.operations) {
-    const ns = ref.consumes.namespace;
+  const plans = new Map<ConsumedOperation, OperationPlan>();
+  for (const [key, operation] of capability.operations) {
+    const ns = operation.consumes.namespace;
     const own = options.consumes?.[ns] ?? {};
-    const baseUri = options.baseUris?.[ns] ?? own.baseUri ?? ref.consumes.baseUri;
+    const baseUri = options.baseUris?.[ns] ?? own.baseUri ?? operation.consumes.baseUri;
     let limiter = limiters.get(ns);
     if (!limiter) {
       const limits = {
@@ -120,20 +114,17 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       limiters.set(ns, (limiter = new Limiter(ns, limits)));
     }
     const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
-    const plan = compileOperation(ref, baseUri, binds, pools, {
+    const plan = compileOperation(operation, baseUri, binds, pools, {
       retry,
       limiter,
-      idempotent: !notIdempotent.has(key),
+      idempotent: !notIdempotent.has(operation),
       timeout: own.timeout,
       maxResponseBody: options.maxResponseBody,
     });
     const schemas = options.schemas?.get(key);
     if (schemas) plan.schemas = schemas;
-    plans.set(key, options.instrument ? options.instrument.plan(plan) : plan);
+    plans.set(operation, options.instrument ? options.instrument.plan(plan) : plan);
   }
-
-  const functions = new Map<string, AggregateFunction>();
-  for (const agg of doc.capability?.aggregates ?? []) for (const fn of agg.functions) functions.set(`${agg.namespace}.${fn.name}`, fn);
 
   return {
     capability,
@@ -143,38 +134,25 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     callTimeout: options.callTimeout ?? DEFAULTS.callTimeout,
     maxErrorBody: options.maxErrorBody ?? DEFAULTS.maxErrorBody,
     maxResponseBody: options.maxResponseBody,
-    resolveRef(unit) {
-      if (!unit.ref) return unit;
-      const fn = functions.get(unit.ref);
-      if (!fn) throw new Error(`ref ${unit.ref} was not resolved by the loader`);
-      const own = Object.fromEntries(Object.entries(unit).filter(([k, v]) => v !== undefined && k !== "ref"));
-      const { semantics, ...inherited } = fn;
-      // An MCP tool gets hints from the function's semantics (safe → readOnly, idempotent → idempotent).
-      const hints = hintsFromSemantics(semantics, (unit as { hints?: Record<string, boolean | undefined> }).hints);
-      return { ...inherited, ...own, ...(hints ? { hints } : {}) };
+    planOf(operation) {
+      const plan = plans.get(operation);
+      // Every operation a unit can call was planned above: the loader resolved calls into these objects.
+      if (!plan) throw new Error(`no plan for ${operation.key}: the operation is not one of this capability's`);
+      return plan;
     },
-    semanticsOf: (unit) => (unit.ref ? functions.get(unit.ref)?.semantics : undefined),
     close: () => pools.close(),
   };
 }
 
-/** Consumed operations the file calls non-idempotent: an MCP tool's `hints.idempotent: false` or an aggregate's semantics. */
-function nonIdempotentCalls(doc: Capability["doc"]): Set<string> {
-  const out = new Set<string>();
-  const functions = new Map<string, AggregateFunction>();
-  for (const agg of doc.capability?.aggregates ?? []) {
-    for (const fn of agg.functions) {
-      functions.set(`${agg.namespace}.${fn.name}`, fn);
-      if (fn.call && fn.semantics?.idempotent === false) out.add(fn.call);
-    }
+/** Consumed operations a unit of the file declares non-idempotent: their calls are never retried. */
+function nonIdempotentCalls(capability: Capability): Set<ConsumedOperation> {
+  const out = new Set<ConsumedOperation>();
+  const units: Invocable[] = capability.aggregates.flatMap((a) => a.flows);
+  for (const block of capability.exposes) {
+    if (block.type === "mcp") units.push(...block.tools, ...block.resources);
+    if (block.type === "rest") units.push(...block.resources.flatMap((r) => r.operations));
   }
-  for (const block of doc.capability?.exposes ?? []) {
-    if (block.type !== "mcp") continue;
-    for (const t of (block as ExposesMcp).tools ?? []) {
-      const call = t.call ?? (t.ref ? functions.get(t.ref)?.call : undefined);
-      if (call && t.hints?.idempotent === false) out.add(call);
-    }
-  }
+  for (const unit of units) if (unit.call && declaredNonIdempotent(unit)) out.add(unit.call);
   return out;
 }
 

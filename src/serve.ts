@@ -11,7 +11,9 @@ import { createLogger, silentLogger, type RuntimeLogger } from "./observability/
 import type { Observer } from "./observability/observer.js";
 import { createObserver } from "./observability/setup.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
-import type { Capability } from "./spec/load.js";
+import { loadCapability, type Capability } from "./spec/load.js";
+import { CapabilityError, formatProblem } from "./spec/problems.js";
+import { structuralChanges } from "./structural-changes.js";
 import type { ExposesControl, ExposesMcp, ExposesRest, ExposesSkill } from "./spec/model.js";
 import { VERSION } from "./version.js";
 
@@ -111,7 +113,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const logging = options.logger ?? (options.log ? silentLogger() : await createLogger());
   const logger = logging.logger;
   const log = options.log ?? ((line: string) => logger.info(line));
-  const blocks = capability.doc.capability?.exposes ?? [];
+  const blocks = capability.exposes;
   const controlBlock = blocks.find((b): b is ExposesControl => b.type === "control");
   const known = (ns: string) =>
     ns === "*" ||
@@ -147,7 +149,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p) } });
     logging.setScrub((line) => runtime.redactor.redact(line));
     const apps = new Map<string, BlockApp>();
-    for (const block of cap.doc.capability?.exposes ?? []) {
+    for (const block of cap.exposes) {
       if (block.type === "mcp") {
         if (mcpCode) apps.set(block.namespace, mcpApp(mcpCode, block as ExposesMcp, runtime));
         continue;
@@ -164,7 +166,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         pages: {
           paths: DOCS_PATHS,
           mount: (app, routes) =>
-            mountDocs(app, cap.doc.info?.label ?? rest.namespace, (origin) =>
+            mountDocs(app, cap.info?.display ?? rest.namespace, (origin) =>
               openApiDocument(cap, rest, routes, { serverUrl: origin, runtimeVersion: VERSION }),
             ),
         },
@@ -176,7 +178,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const mcpApp = (code: McpCode, mcp: ExposesMcp, runtime: Runtime): BlockApp => {
     const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
-    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace);
+    const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace, { mcp: true });
     const http = code.mcpHttpApp(service, {
       sessions: options.mcpSessions ?? false,
       address: addressOf(mcp),
@@ -187,6 +189,17 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       redact: (t) => runtime.redactor.redact(t),
     });
     return { listener: http.listener, mcp: service, close: http.close };
+  };
+  /** A version built and thrown away: what serving it would refuse (binds, overrides), changing nothing. */
+  const tryBuild = async (cap: Capability): Promise<string | undefined> => {
+    try {
+      await closeGeneration(build(cap));
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      logging.setScrub((line) => current.runtime.redactor.redact(line));
+    }
   };
   const closeGeneration = async (g: Generation) => {
     await Promise.all([...g.apps.values()].map((a) => a.close?.()));
@@ -215,20 +228,71 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
-      const [{ controlApp }, { getRequestListener }] = await Promise.all([
+      const [{ controlApp }, { changesBetween, servedDocument }, { getRequestListener }] = await Promise.all([
         import("./exposes/control/server.js"),
+        import("./exposes/control/config.js"),
         import("@hono/node-server"),
       ]);
-      const app = controlApp(
+      const { app, endpoints } = controlApp(
         {
-          label: capability.doc.info?.label ?? capability.file,
+          label: capability.info?.display ?? capability.file,
           file: capability.file,
-          specVersion: capability.doc.naftiko,
+          specVersion: capability.specVersion,
           runtimeVersion: VERSION,
           startedAt,
           ready: () => !closing && servers.length === expected && servers.every((s) => s.listening),
           exposes: () => listeners.map(({ namespace, type, url, port }) => ({ namespace, type, url, port })),
           reloads: () => reloads,
+          logging,
+          traces: observer.tracing?.recent,
+          config: {
+            current: () => current.capability,
+            redact: (text) => current.runtime.redactor.redact(text),
+            async reload() {
+              const before = current.capability;
+              let next: Capability;
+              try {
+                next = await loadCapability(before.file);
+              } catch (e) {
+                const problems =
+                  e instanceof CapabilityError ? e.problems.filter((p) => p.severity === "error").map(formatProblem) : undefined;
+                const reason = problems
+                  ? `${before.file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}; still serving the previous version`
+                  : `cannot read ${before.file} (${(e as Error).message}); still serving the previous version`;
+                reloadFailed(reason);
+                logger.error({ file: before.file, problems }, `naftiko: reload from the control port failed: ${reason}`);
+                return { status: "rejected", reason, ...(problems ? { problems } : {}) };
+              }
+              try {
+                await served.reload(next);
+              } catch (e) {
+                const reason = `${(e as Error).message}; still serving the previous version`;
+                logger.error({ file: before.file }, `naftiko: reload from the control port failed: ${reason}`);
+                return { status: "rejected", reason, structural: true };
+              }
+              logger.info({ file: before.file }, `naftiko: reloaded ${before.file} (control port)`);
+              return { status: "applied", changes: changesBetween(servedDocument(before), servedDocument(next)) };
+            },
+            async validate(text) {
+              let next: Capability;
+              try {
+                next = await loadCapability(current.capability.file, text);
+              } catch (e) {
+                if (!(e instanceof CapabilityError)) throw e;
+                const of = (severity: string) => e.problems.filter((p) => p.severity === severity).map(formatProblem);
+                return { valid: false, reloadable: false, structuralChanges: [], problems: of("error"), warnings: of("warning") };
+              }
+              const structural = structuralChanges(current.capability, next);
+              const refused = await tryBuild(next);
+              return {
+                valid: !refused,
+                reloadable: !refused && structural.length === 0,
+                structuralChanges: structural,
+                problems: refused ? [refused] : [],
+                warnings: next.warnings.map(formatProblem),
+              };
+            },
+          },
         },
         await observer.metrics.registry(),
         controlBlock,
@@ -241,7 +305,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       controlServer = server;
       const url = urlOf(bound);
       listeners.push({ namespace: CONTROL_NAMESPACE, type: "control", url, port: bound.port, address: bound.address });
-      log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (/health/live, /health/ready, /status, /metrics)`);
+      log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (${endpoints.join(", ") || "no endpoint enabled"})`);
     }
     // MCP blocks last: their code (the MCP SDK, zod, ajv) loads while the others already answer.
     const order = [...blocks.filter((b) => b.type === "rest" || b.type === "skill"), ...blocks.filter((b) => b.type === "mcp")];
@@ -299,12 +363,9 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     observer,
     stdioClosed: stdio?.closed,
     async reload(next) {
-      const shape = (c: Capability) =>
-        JSON.stringify((c.doc.capability?.exposes ?? []).map((b) => [b.type, b.namespace, b.port, b.address]));
       try {
-        if (shape(next) !== shape(current.capability)) {
-          throw new Error("the exposes blocks (type, namespace, port or address) changed; restart naftiko serve to apply that");
-        }
+        const structural = structuralChanges(current.capability, next);
+        if (structural.length) throw new Error(`${structural.join("; ")}: restart naftiko serve to apply that`);
         const g = build(next);
         const old = current;
         current = g;

@@ -85,7 +85,7 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 
     const manifest = {
-      label: capability.doc.info?.label ?? path.basename(capability.file),
+      label: capability.info?.display ?? path.basename(capability.file),
       file: path.basename(capability.file),
       capability: `capability/${path.basename(capability.file)}`,
       openapi: openapiAsset,

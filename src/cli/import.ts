@@ -33,11 +33,7 @@ export async function importCommand(argv: string[]): Promise<number> {
           );
         },
       );
-      const ops =
-        cap.doc.capability?.consumes?.reduce(
-          (n, c) => n + ("resources" in c ? (c.resources ?? []).reduce((m, r) => m + r.operations.length, 0) : 0),
-          0,
-        ) ?? 0;
+      const ops = cap.doc.capability.consumes.reduce((n, c) => n + c.resources.reduce((m, r) => m + r.operations.length, 0), 0);
       process.stdout.write(`${file}: ${cap.tag}, ${ops} operation${ops === 1 ? "" : "s"}\n`);
     }
     return 0;

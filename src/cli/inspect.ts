@@ -1,5 +1,6 @@
 import { describeCapability } from "../describe.js";
 import type { InputSpec } from "../exposes/invocation.js";
+import type { Invocable } from "../spec/model.js";
 import { parseCommandArgs } from "./args.js";
 import { loadOrReport, styler, table } from "./common.js";
 
@@ -16,8 +17,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   await runtime.close();
   const s = styler(process.stdout);
   const out: string[] = [];
-  const info = capability.doc.info;
-  out.push(`${s.bold(info?.label ?? capability.file)}${info?.description ? `\n${s.dim(info.description)}` : ""}\n`);
+  const info = capability.info;
+  out.push(`${s.bold(info?.display ?? capability.file)}${info?.description ? `\n${s.dim(info.description)}` : ""}\n`);
 
   for (const { block, routes } of rest) {
     out.push(
@@ -26,13 +27,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     out.push(
       table(
         ["METHOD", "PATH", "OPERATION", "CALLS", "INPUTS"],
-        routes.map((r) => [
-          r.method,
-          r.path,
-          r.name ?? "",
-          unitCall(block.resources ?? [], r.path, r.method),
-          inputs(r.invocation.inputs, true),
-        ]),
+        routes.map((r) => [r.method, r.path, r.name ?? "", unitCall(r.unit), inputs(r.invocation.inputs, true)]),
         s.bold,
       ),
     );
@@ -54,8 +49,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
           ]
             .filter(Boolean)
             .join(",");
-          const call = block.tools.find((x) => x.name === t.name)?.call ?? "";
-          return [t.name, hints, call, inputs(t.invocation.inputs, false)];
+          return [t.name, hints, unitCall(t.unit), inputs(t.invocation.inputs, false)];
         }),
         s.bold,
       ),
@@ -69,8 +63,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       ops.map((p) => [
         p.key,
         p.method,
-        `${p.ref.consumes.baseUri.replace(/\/+$/, "")}${p.ref.resource.path}`,
-        authOf(p.ref.consumes.authentication),
+        `${p.operation.consumes.baseUri.replace(/\/+$/, "")}${p.operation.resource.path}`,
+        authOf(p.operation.consumes.authentication),
       ]),
       s.bold,
     ),
@@ -79,13 +73,10 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function unitCall(
-  resources: Array<{ path: string; operations?: Array<{ method?: string; call?: string; ref?: string; steps?: unknown[] }> }>,
-  path: string,
-  method: string,
-): string {
-  const op = resources.find((r) => r.path === path)?.operations?.find((o) => (o.method ?? "GET").toUpperCase() === method);
-  return op?.call ?? (op?.ref ? `ref ${op.ref}` : op?.steps ? "steps" : "(mock)");
+/** What a unit calls: its consumed operation, the aggregate flow it refers to, its steps, or nothing (mock). */
+function unitCall(unit: Invocable): string {
+  if (unit.flow) return `ref ${unit.flow.key}`;
+  return unit.call?.key ?? (unit.steps?.length ? "steps" : "(mock)");
 }
 
 function inputs(list: InputSpec[], rest: boolean): string {

@@ -103,7 +103,7 @@ export async function serveCommand(argv: string[], prefix = "naftiko serve"): Pr
     served = await serveCapability(capability, options);
     const redactor = served.runtime.redactor;
     installCrashHandlers((t) => redactor.redact(t));
-    const label = capability.doc.info?.label ?? capability.file;
+    const label = capability.info?.display ?? capability.file;
     if (values.watch) watching = watchCapability(file, capability, served, logger);
     logger.info({ capability: label, file: capability.file, watch: values.watch === true }, `naftiko: ready — ${label}`);
   } catch (e) {

@@ -14,7 +14,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     try {
       const cap = await loadCapability(file);
       for (const w of cap.warnings) process.stderr.write(`${formatProblem(w)}\n`);
-      if (!values.quiet) process.stdout.write(`${file}: ok\n`);
+      if (!values.quiet) process.stdout.write(`${file}: ok (${cap.specVersion})\n`);
     } catch (e) {
       if (!(e instanceof CapabilityError)) throw e;
       failed++;

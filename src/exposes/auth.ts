@@ -1,51 +1,73 @@
 /**
- * Server authentication on an exposes block (REST, MCP, skill): `bearer`, `apikey` (header or query)
- * and `basic`, with credentials as templates over the binds (`{{MCP_SERVER_TOKEN}}`). A request
- * without the right credentials gets 401 with a `WWW-Authenticate` challenge and never reaches an
- * upstream. Comparisons are constant-time (`crypto.timingSafeEqual` over SHA-256 digests, so the
- * length of the secret does not leak either).
+ * Server authentication on an exposes block (REST, MCP, skill, control): `bearer`, `apikey` (header
+ * or query) and `basic` against credentials templated over the binds (`{{MCP_SERVER_TOKEN}}`),
+ * `digest` (RFC 7616, see auth-digest.ts) and `oauth2` (a resource server checking JWTs, see
+ * auth-oauth2.ts). A request without the right credentials gets 401 with a `WWW-Authenticate`
+ * challenge (403 when an OAuth token lacks a scope) and never reaches an upstream. Comparisons of
+ * secrets are constant-time (constant-time.ts).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { compileTemplate, type Lookup } from "../mapping/template.js";
 import type { Authentication } from "../spec/model.js";
+import { digestServer } from "./auth-digest.js";
+import { oauth2ResourceServer } from "./auth-oauth2.js";
+import { digest, same } from "./constant-time.js";
 
 /** What a check needs from a request, whatever the HTTP stack. */
 export interface AuthRequest {
   header(name: string): string | undefined;
-  /** The request URL (for `apikey` in the query). */
+  /** The request URL (for `apikey` in the query, and the digest `uri`). */
   url: string;
+  /** The request method (part of a digest answer). */
+  method: string;
 }
 
 export interface Denial {
-  status: 401;
-  /** The `WWW-Authenticate` value. */
-  challenge: string;
+  /** 401: no or wrong credentials; 403: valid, but not enough (OAuth scopes); 503: they cannot be checked now. */
+  status: 401 | 403 | 503;
+  /** The `WWW-Authenticate` value(s): one header line each. */
+  challenge?: string | string[];
   message: string;
+  /** Seconds, for `Retry-After` (503). */
+  retryAfter?: number;
 }
 
 export interface ServerAuth {
-  readonly type: "bearer" | "apikey" | "basic";
-  /** `undefined` when the request may pass. */
-  check(req: AuthRequest): Denial | undefined;
+  readonly type: Authentication["type"];
+  /**
+   * `undefined` when the request may pass. A check that needs the network (an OAuth issuer's keys)
+   * answers with a promise, which never rejects.
+   */
+  check(req: AuthRequest): Denial | undefined | Promise<Denial | undefined>;
+  /** Documents served to anyone at these paths (OAuth Protected Resource Metadata). */
+  readonly documents?: Readonly<Record<string, unknown>>;
+}
+
+export interface ServerAuthOptions {
+  /** The block is an MCP server: OAuth adds Protected Resource Metadata (MCP authorization). */
+  mcp?: boolean;
 }
 
 /**
  * Compiles a block's `authentication`; `undefined` when the block has none. Throws, so the block
- * does not start, for a type this runtime cannot check on incoming requests or an empty secret
- * (which would let anyone in).
+ * does not start, for an empty secret (which would let anyone in) or a setting it cannot honour.
  */
-export function compileServerAuth(auth: Authentication | undefined, binds: Lookup, namespace: string): ServerAuth | undefined {
+export function compileServerAuth(
+  auth: Authentication | undefined,
+  binds: Lookup,
+  namespace: string,
+  options: ServerAuthOptions = {},
+): ServerAuth | undefined {
   if (!auth) return undefined;
   const render = (t: string | undefined) => (t === undefined ? "" : compileTemplate(t).renderText(binds));
   const realm = namespace.replace(/["\\]/g, "");
   const need = (value: string, what: string) => {
     if (value === "") throw new Error(`exposes "${namespace}": authentication ${what} is empty; refusing to start an open server`);
-    return digest(value);
+    return value;
   };
   switch (auth.type) {
     case "bearer": {
-      const expected = need(render(auth.token), "token");
+      const expected = digest(need(render(auth.token), "token"));
       const challenge = `Bearer realm="${realm}"`;
       return {
         type: "bearer",
@@ -61,7 +83,7 @@ export function compileServerAuth(auth: Authentication | undefined, binds: Looku
     case "apikey": {
       const key = auth.key ?? "X-API-Key";
       const placement = auth.placement ?? "header";
-      const expected = need(render(auth.value), "value");
+      const expected = digest(need(render(auth.value), "value"));
       const challenge = `ApiKey realm="${realm}", ${placement}="${key.replace(/["\\]/g, "")}"`;
       return {
         type: "apikey",
@@ -73,8 +95,8 @@ export function compileServerAuth(auth: Authentication | undefined, binds: Looku
       };
     }
     case "basic": {
-      const user = need(render(auth.username), "username");
-      const password = need(render(auth.password), "password");
+      const user = digest(need(render(auth.username), "username"));
+      const password = digest(need(render(auth.password), "password"));
       const challenge = `Basic realm="${realm}", charset="UTF-8"`;
       return {
         type: "basic",
@@ -90,19 +112,24 @@ export function compileServerAuth(auth: Authentication | undefined, binds: Looku
         },
       };
     }
-    default:
-      throw new Error(
-        `exposes "${namespace}": ${auth.type} authentication of incoming requests is not supported by this runtime (use bearer, apikey or basic)`,
+    case "digest":
+      return digestServer(need(render(auth.username), "username"), need(render(auth.password), "password"), namespace);
+    case "oauth2": {
+      if ((auth.tokenValidation ?? "jwks") !== "jwks") {
+        throw new Error(`exposes "${namespace}": tokenValidation ${auth.tokenValidation} is not supported (use jwks)`);
+      }
+      const resource = need(render(auth.resource), "resource");
+      return oauth2ResourceServer(
+        {
+          issuer: need(render(auth.authorizationServerUri), "authorizationServerUri"),
+          resource,
+          audience: auth.audience === undefined ? resource : need(render(auth.audience), "audience"),
+          scopes: (auth.scopes ?? []).map(render).filter((s) => s !== ""),
+        },
+        { realm, protectedResourceMetadata: options.mcp === true },
       );
+    }
   }
-}
-
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
-}
-
-function same(given: string, expected: Buffer): boolean {
-  return timingSafeEqual(digest(given), expected);
 }
 
 function queryValue(url: string, key: string): string | undefined {
@@ -111,19 +138,42 @@ function queryValue(url: string, key: string): string | undefined {
   return new URLSearchParams(url.slice(q + 1)).get(key) ?? undefined;
 }
 
-/** The 401 answer: JSON body (or the one given, e.g. a JSON-RPC error) and the challenge. */
-export function denialResponse(denial: Denial, body: unknown = { error: "unauthorized", message: denial.message }): Response {
-  return new Response(JSON.stringify(body), {
-    status: denial.status,
-    headers: { "content-type": "application/json", "www-authenticate": denial.challenge },
-  });
+/** The headers of a refusal: its challenges and, for a 503, when to try again. */
+export function denialHeaders(denial: Denial): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  if (denial.challenge !== undefined) headers["www-authenticate"] = denial.challenge;
+  if (denial.retryAfter !== undefined) headers["retry-after"] = String(denial.retryAfter);
+  return headers;
 }
 
-/** Hono middleware guarding every route of an app. */
+/** The JSON body of a refusal. */
+export function denialBody(denial: Denial): { error: string; message: string } {
+  const error = denial.status === 403 ? "forbidden" : denial.status === 503 ? "unavailable" : "unauthorized";
+  return { error, message: denial.message };
+}
+
+/** The refusal as a JSON-RPC error (MCP), with the code the MCP SDKs use for authorization failures. */
+export function jsonRpcDenial(denial: Denial): unknown {
+  const label = denial.status === 403 ? "Forbidden" : denial.status === 503 ? "Unavailable" : "Unauthorized";
+  return { jsonrpc: "2.0", error: { code: -32001, message: `${label}: ${denial.message}` }, id: null };
+}
+
+/** The refusal as a Fetch response: JSON body (or the one given, e.g. a JSON-RPC error) and the challenge. */
+export function denialResponse(denial: Denial, body: unknown = denialBody(denial)): Response {
+  const headers = new Headers({ "content-type": "application/json" });
+  for (const [name, value] of Object.entries(denialHeaders(denial))) {
+    for (const v of [value].flat()) headers.append(name, v);
+  }
+  return new Response(JSON.stringify(body), { status: denial.status, headers });
+}
+
+/** Hono middleware guarding every route of an app; the block's public documents are served first. */
 export function requireAuth(auth: ServerAuth | undefined): MiddlewareHandler {
   return async (c, next) => {
     if (auth) {
-      const denial = auth.check({ header: (n) => c.req.header(n), url: c.req.url });
+      const document = c.req.method === "GET" ? auth.documents?.[c.req.path] : undefined;
+      if (document !== undefined) return c.json(document);
+      const denial = await auth.check({ header: (n) => c.req.header(n), url: c.req.url, method: c.req.method });
       if (denial) return denialResponse(denial);
     }
     await next();

@@ -1,124 +1,171 @@
-import type { Readable } from "node:stream";
-import type { IncomingHttpHeaders } from "node:http";
-import { readBody, upstreamFailure, type CallOptions } from "../consumes/http/client.js";
+import { Transform, type Readable } from "node:stream";
+import { upstreamFailure, type CallOptions } from "../consumes/http/client.js";
 import type { UpstreamBody } from "../consumes/http/body.js";
-import type { Args, OperationPlan } from "../consumes/http/plan.js";
-import { UpstreamError } from "../errors.js";
-import { CONVERTIBLE, FormatError, parseRaw } from "../mapping/formats.js";
+import { readData } from "../consumes/http/response.js";
 import { normalizeName } from "../mapping/names.js";
-import { compileOutput, type OutputPlan } from "../mapping/output.js";
+import { RAW_MEDIA_TYPES } from "../mapping/output-raw-format.js";
+import { compileOutput } from "../mapping/output.js";
 import type { Lookup } from "../mapping/template.js";
-import { readWith, type WithSource } from "../mapping/with.js";
-import { compilePath } from "../mapping/jsonpath.js";
+import { compileWith, readWith } from "../mapping/with.js";
 import { compileOrchestration } from "../orchestration/steps.js";
-import type { ConsumedParam, ExposedParam, Invocable, ParamType } from "../spec/model.js";
+import type { Runtime } from "../runtime.js";
+import { UpstreamError } from "../errors.js";
+import type { ConsumedOperation, ConsumedParam, ExposedParam, Invocable } from "../spec/model.js";
+import { relayedError, type InputSpec, type Invocation, type InvocationContext } from "./unit.js";
 
-/** One input a caller gives an exposed operation or tool. */
-export interface InputSpec {
-  /** The name the caller uses (REST query name, MCP argument name). */
-  name: string;
-  type: ParamType;
-  description?: string;
-  required: boolean;
-  /** Where a REST caller puts it; MCP callers pass everything as arguments. */
-  in: "path" | "query" | "header" | "cookie" | "body";
-  pattern?: string;
-  /** The input is the whole JSON request body (a consumed `in: body` parameter), not one field of it. */
-  wholeBody?: boolean;
-  /** A full JSON Schema for the input (the upstream's request-body schema, from `--openapi`). */
-  schema?: Record<string, unknown>;
+export type { InputSpec, Invocation, InvocationContext, Outcome } from "./unit.js";
+
+/** The context units of one exposes block compile in. */
+export function invocationContext(
+  runtime: Runtime,
+  block: Pick<InvocationContext, "prefixes" | "requiredByDefault" | "pathVariables" | "maxBinarySize">,
+): InvocationContext {
+  return {
+    ...block,
+    planOf: (operation) => runtime.planOf(operation),
+    binds: runtime.binds,
+    redact: (t) => runtime.redactor.redact(t),
+    maxErrorBody: runtime.maxErrorBody,
+  };
 }
 
 /**
- * What an invocation produced. A `$.` passthrough is the upstream's body as it came: whole (`bytes`)
- * when it ended within the read-ahead, else a stream; nothing looks inside it.
+ * Compiles an exposed unit: a single `call` (its `with` and `outputParameters`), `steps`, or neither
+ * (mock mode: the output is built from the inputs alone).
+ *
+ * @param declared inputs declared around the unit (a REST resource's `inputParameters`)
+ * @param contractMediaType the binary media type the exposing side's response contract declares
  */
-export type Outcome =
-  | { kind: "bytes"; status: number; headers: IncomingHttpHeaders; chunks: Buffer[]; length: number }
-  | { kind: "stream"; status: number; headers: IncomingHttpHeaders; body: Readable }
-  | { kind: "value"; status: number; value: unknown }
-  | { kind: "upstream-error"; status: number; headers: IncomingHttpHeaders; body: Buffer };
-
-/** An exposed REST operation or MCP tool, compiled: the part both adapters share. */
-export interface Invocation {
-  readonly inputs: InputSpec[];
-  /** HTTP method of the consumed operation, when there is exactly one (for MCP hints). */
-  readonly upstreamMethod?: string;
-  /** JSON Schema of a successful result, when known (the upstream's response schema, passed through). */
-  readonly outputSchema?: Record<string, unknown>;
-  invoke(inputs: Record<string, unknown>, opts: CallOptions): Promise<Outcome>;
-}
-
-export interface InvocationContext {
-  /** `with` prefixes that name the caller's inputs: `rest`/`tools` and the exposes namespace. */
-  prefixes: string[];
-  plans: ReadonlyMap<string, OperationPlan>;
-  binds: Lookup;
-  /** Where REST inputs live when the file does not say: path variables of the exposed path. */
-  pathVariables?: string[];
-  /** MCP declares `required` defaulting to true; REST query inputs default to optional. */
-  requiredByDefault: boolean;
-  redact(text: string): string;
-  maxErrorBody: number;
-}
-
-export function compileInvocation(unit: Invocable, ctx: InvocationContext, declared: ExposedParam[] = []): Invocation {
-  const plan = unit.call ? ctx.plans.get(unit.call) : undefined;
-  if (unit.call && !plan) throw new Error(`call ${unit.call} was not resolved by the loader`);
-  const withSources = Object.entries(unit.with ?? {}).map(([param, value]) => [param, readWith(value, ctx.prefixes)] as const);
-  const inputs = deriveInputs(unit, plan, withSources, declared, ctx);
+export function compileInvocation(
+  unit: Invocable,
+  ctx: InvocationContext,
+  declared: ExposedParam[] = [],
+  contractMediaType?: string,
+): Invocation {
+  const inputs = deriveInputs(unit, declared, ctx);
   if (unit.steps?.length) return compileOrchestration(unit, ctx, inputs);
   const output = compileOutput(unit.outputParameters);
-  const format = plan?.ref.operation.outputRawFormat ?? "json";
   const inputLookup =
     (values: Record<string, unknown>): Lookup =>
     (name) =>
       name in values ? values[name] : ctx.binds(name);
 
-  if (!plan) {
-    // Mock mode: no upstream; the output is built from the inputs alone.
+  const operation = unit.call;
+  if (!operation) {
     return {
       inputs,
+      resultSchema: output.schema,
       async invoke(values) {
         return { kind: "value", status: 200, value: output.project(null, inputLookup(values)) };
       },
     };
   }
 
-  const buildArgs = argsBuilder(plan, withSources, inputs);
-  const outputSchema = output.passthrough && format === "json" ? plan.schemas?.response : undefined;
+  const plan = ctx.planOf(operation);
+  const buildArgs = compileWith(
+    unit.with,
+    operation,
+    ctx.prefixes,
+    inputs.map((i) => i.name),
+  );
+  const format = operation.outputRawFormat ?? "json";
+  if (format === "binary") return compileBinaryCall(unit, operation, ctx, inputs, contractMediaType);
+  const rawMediaType = output.passthrough && !unit.outputParameters?.length ? RAW_MEDIA_TYPES.get(format) : undefined;
+  const passthrough = (output.passthrough && format === "json") || rawMediaType !== undefined;
+  const outputSchema = passthrough && format === "json" ? plan.schemas?.response : undefined;
   return {
     inputs,
-    upstreamMethod: plan.method,
+    upstreamMethod: operation.method,
     ...(outputSchema ? { outputSchema } : {}),
+    ...(rawMediaType ? { rawMediaType } : {}),
+    resultSchema: outputSchema ?? output.schema,
     async invoke(values, opts) {
       const lookup = inputLookup(values);
-      const res = await plan.call(buildArgs(values, lookup), opts);
-      if (res.status >= 400) {
-        const raw = await readLimited(res.body, ctx.maxErrorBody, opts);
-        return { kind: "upstream-error", status: res.status, headers: res.headers, body: Buffer.from(ctx.redact(raw.toString("utf8"))) };
-      }
-      if (output.passthrough && format === "json") {
-        const body = res.body.whole() ?? (await prefetch(res.body, PREFETCH_BYTES, opts, plan.ref.consumes.baseUri));
+      const res = await plan.call(buildArgs({ values, lookup }), opts);
+      if (res.status >= 400) return relayedError(res, ctx, opts);
+      if (passthrough) {
+        const body = res.body.whole() ?? (await prefetch(res.body, PREFETCH_BYTES, opts, operation.consumes.baseUri));
         return "chunks" in body
           ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size }
           : { kind: "stream", status: res.status, headers: res.headers, body };
       }
-      const text = (await readBody(res, opts, plan.ref.consumes.baseUri)).toString("utf8");
-      return { kind: "value", status: res.status, value: project(output, format, text, lookup) };
+      return { kind: "value", status: res.status, value: output.project(await readData(res, operation, opts), lookup) };
     },
   };
 }
 
-function project(output: OutputPlan, format: string, text: string, lookup: Lookup): unknown {
-  if (!CONVERTIBLE.has(format)) throw new FormatError(`outputRawFormat "${format}" cannot be converted to JSON by this runtime`);
-  let data: unknown;
-  try {
-    data = parseRaw(format, text);
-  } catch (e) {
-    throw new UpstreamError("unreachable", (e as Error).message);
-  }
-  return output.project(data, lookup);
+/** The most bytes of a binary answer when neither its operation nor its exposes block says (as the reference). */
+export const DEFAULT_MAX_BINARY_SIZE = 10 * 1024 * 1024;
+
+/**
+ * A call whose consumed operation answers raw bytes (`outputRawFormat: binary`): the body passes
+ * through as it comes, never parsed or mapped, bounded by `maxBinarySize` (the operation's, else
+ * the exposes block's, else 10 MiB), with its media type: the operation's `outputMediaType`, else
+ * the unit's (an aggregate flow's), else the exposing side's contract, else the upstream's.
+ */
+function compileBinaryCall(
+  unit: Invocable,
+  operation: ConsumedOperation,
+  ctx: InvocationContext,
+  inputs: InputSpec[],
+  contractMediaType: string | undefined,
+): Invocation {
+  const plan = ctx.planOf(operation);
+  const buildArgs = compileWith(
+    unit.with,
+    operation,
+    ctx.prefixes,
+    inputs.map((i) => i.name),
+  );
+  const limit = operation.maxBinarySize ?? ctx.maxBinarySize ?? DEFAULT_MAX_BINARY_SIZE;
+  const declaredType = operation.outputMediaType ?? unit.outputMediaType ?? contractMediaType;
+  const origin = operation.consumes.baseUri;
+  const tooBig = (size: number | string) =>
+    new UpstreamError("bad_response", `upstream ${origin} answered ${size} bytes, more than the maxBinarySize of ${limit} bytes`);
+  return {
+    inputs,
+    upstreamMethod: operation.method,
+    binary: true,
+    resultSchema: { type: "string", format: "binary" },
+    async invoke(values, opts) {
+      const lookup = (name: string) => (name in values ? values[name] : ctx.binds(name));
+      const res = await plan.call(buildArgs({ values, lookup }), opts);
+      if (res.status >= 400) return relayedError(res, ctx, opts);
+      const upstreamType = res.headers["content-type"];
+      const headers = {
+        ...res.headers,
+        "content-type": declaredType ?? (typeof upstreamType === "string" ? upstreamType : "application/octet-stream"),
+      };
+      const declared = Number(res.headers["content-length"]);
+      if (declared > limit) {
+        res.body.destroy();
+        throw tooBig(declared);
+      }
+      const read = await res.body.read(Math.min(PREFETCH_BYTES, limit));
+      if (read.error) throw upstreamFailure(read.error, origin, false, opts);
+      if (read.size > limit) {
+        res.body.destroy();
+        throw tooBig(read.ended ? read.size : `more than ${limit}`);
+      }
+      if (read.ended) return { kind: "bytes", status: res.status, headers, chunks: read.chunks, length: read.size };
+      // Larger than the read-ahead: streamed, and cut off (the caller's connection too) past the limit.
+      return { kind: "stream", status: res.status, headers, body: bounded(res.body.stream(), limit, () => tooBig(`more than ${limit}`)) };
+    },
+  };
+}
+
+/** A stream that fails once more than `limit` bytes have passed. */
+function bounded(source: Readable, limit: number, error: () => Error): Readable {
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      done(seen > limit ? error() : null, seen > limit ? undefined : chunk);
+    },
+  });
+  source.on("error", (e) => out.destroy(e));
+  out.on("close", () => source.destroy());
+  return source.pipe(out);
 }
 
 /**
@@ -144,35 +191,11 @@ async function prefetch(
 }
 
 /**
- * Reads an upstream error body for relaying, at most `limit` bytes. A body that breaks off is
- * relayed as far as it came: the status is the answer, the body only explains it.
- */
-async function readLimited(body: UpstreamBody, limit: number, opts: CallOptions): Promise<Buffer> {
-  const read = await body.read(limit);
-  if (read.error && opts.signal?.aborted) throw new Error("caller aborted");
-  if (!read.ended && !read.error) body.destroy();
-  // Past the limit: what came before the chunk that crossed it.
-  const kept: Buffer[] = [];
-  let size = 0;
-  for (const chunk of read.chunks) {
-    if ((size += chunk.length) > limit) break;
-    kept.push(chunk);
-  }
-  return Buffer.concat(kept);
-}
-
-/**
  * The caller's inputs: declared `inputParameters` when the file has them (official dialect);
  * otherwise one per `with` entry naming an input, typed by the consumed parameter it feeds
  * (generated dialect); otherwise, for a bare `call`, the consumed operation's own parameters.
  */
-function deriveInputs(
-  unit: Invocable,
-  plan: OperationPlan | undefined,
-  withSources: ReadonlyArray<readonly [string, WithSource]>,
-  declared: ExposedParam[],
-  ctx: InvocationContext,
-): InputSpec[] {
+function deriveInputs(unit: Invocable, declared: ExposedParam[], ctx: InvocationContext): InputSpec[] {
   const pathVars = new Set((ctx.pathVariables ?? []).map(normalizeName));
   const placement = (name: string, fed?: ConsumedParam): InputSpec["in"] => {
     if (pathVars.has(normalizeName(name))) return "path";
@@ -180,7 +203,7 @@ function deriveInputs(
     if (fed?.in === "header" || fed?.in === "cookie") return fed.in;
     return "query";
   };
-  const all = [...declared, ...(unit.inputParameters ?? [])];
+  const all = [...declared, ...unit.inputParameters];
   if (all.length) {
     return dedupe(
       all.map((p) => {
@@ -196,9 +219,11 @@ function deriveInputs(
       }),
     );
   }
-  const params = plan?.ref.params ?? [];
+  const operation = unit.steps?.length ? undefined : unit.call;
+  const plan = operation && ctx.planOf(operation);
+  const params = operation?.params ?? [];
   // A body declared on GET or HEAD is never sent (plan.ts), so the caller is not asked for one either.
-  const bodyless = plan?.method === "GET" || plan?.method === "HEAD";
+  const bodyless = operation?.method === "GET";
   const found: InputSpec[] = [];
   const feed = (name: string, fed: ConsumedParam | undefined) => {
     if (bodyless && fed?.in === "body") return;
@@ -215,15 +240,16 @@ function deriveInputs(
       ...(isBody && plan?.schemas?.body ? { schema: plan.schemas.body } : {}),
     });
   };
-  if (unit.with) {
-    for (const [param, src] of withSources) {
+  if (unit.with && Object.keys(unit.with).length) {
+    for (const [param, value] of Object.entries(unit.with)) {
+      const src = readWith(value, ctx.prefixes);
       if (src.kind === "input")
         feed(
           src.name,
           params.find((p) => p.name === param),
         );
     }
-  } else if (plan) {
+  } else if (operation) {
     for (const p of params) if (p.value === undefined && p.in !== "environment") feed(p.name, p);
   }
   for (const v of ctx.pathVariables ?? []) {
@@ -236,43 +262,4 @@ function dedupe(inputs: InputSpec[]): InputSpec[] {
   const seen = new Map<string, InputSpec>();
   for (const i of inputs) if (!seen.has(i.name)) seen.set(i.name, i);
   return [...seen.values()];
-}
-
-/** Turns the caller's inputs into the consumed operation's arguments, following `with`. */
-function argsBuilder(plan: OperationPlan, withSources: ReadonlyArray<readonly [string, WithSource]>, inputs: InputSpec[]) {
-  if (withSources.length === 0) {
-    // Without `with`, inputs pass through to consumed parameters of the same name.
-    const byNorm = new Map(plan.ref.params.map((p) => [normalizeName(p.name), p.name]));
-    return (values: Record<string, unknown>): Args => {
-      const args: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(values)) args[byNorm.get(normalizeName(k)) ?? k] = v;
-      return args;
-    };
-  }
-  const readers = withSources.map(([param, src]) => {
-    switch (src.kind) {
-      case "input": {
-        // The input may arrive under its own spelling (`connection-id`) or the `with` one.
-        const wanted = normalizeName(src.name);
-        const spelled = inputs.find((i) => normalizeName(i.name) === wanted)?.name ?? src.name;
-        return [param, (values: Record<string, unknown>) => values[spelled]] as const;
-      }
-      case "template":
-        return [param, (_v: Record<string, unknown>, lookup: Lookup) => src.template.render(lookup)] as const;
-      case "path": {
-        const read = compilePath(src.expression);
-        return [param, (values: Record<string, unknown>) => read(values)] as const;
-      }
-      case "literal":
-        return [param, () => src.value] as const;
-    }
-  });
-  return (values: Record<string, unknown>, lookup: Lookup): Args => {
-    const args: Record<string, unknown> = {};
-    for (const [param, read] of readers) {
-      const v = read(values, lookup);
-      if (v !== undefined) args[param] = v;
-    }
-    return args;
-  };
 }

@@ -20,8 +20,26 @@
  *   method but POST idempotent);
  * - binds and authentication from the security scheme: one `<PROVIDER>_API_KEY` environment variable.
  */
-import type { Authentication, Bind, Document, HttpMethod } from "../spec/model.js";
+import type { Authentication, HttpMethod } from "../spec/model.js";
 import { operations, parametersOf, resolved, type Json, type OpenApiDocument, type OperationEntry } from "../openapi/document.js";
+
+/** The document this importer writes: a `naftiko: 1.0.0-alpha2` capability in the generated dialect. */
+export interface ImportedDocument {
+  naftiko: string;
+  info: { label: string; description: string; tags: string[]; created: string; modified: string };
+  binds?: Bind[];
+  capability: {
+    consumes: Array<
+      { namespace: string; resources: Array<{ name: string; path: string; operations: unknown[] }> } & Record<string, unknown>
+    >;
+    exposes: Array<Record<string, unknown>>;
+  };
+}
+
+interface Bind {
+  namespace: string;
+  keys: Record<string, string>;
+}
 
 export interface ImportOptions {
   /** Only these tags (as written in the document); all tags with operations when empty. */
@@ -38,7 +56,7 @@ export interface ImportedCapability {
   tag: string;
   namespace: string;
   fileName: string;
-  doc: Document;
+  doc: ImportedDocument;
 }
 
 const STOP_WORDS = new Set(["a", "an", "the", "for", "of", "to", "by", "in", "from", "or", "and", "on", "with", "at", "as", "into"]);
@@ -86,7 +104,7 @@ interface Context {
   date: string;
 }
 
-function capabilityFor(api: OpenApiDocument, tag: string, entries: OperationEntry[], ctx: Context): Document {
+function capabilityFor(api: OpenApiDocument, tag: string, entries: OperationEntry[], ctx: Context): ImportedDocument {
   const label = `${ctx.title} — ${tag}`;
   const paths = [...new Set(entries.map((e) => e.path))].sort();
   const ordered = paths.flatMap((p) =>
@@ -116,7 +134,7 @@ function capabilityFor(api: OpenApiDocument, tag: string, entries: OperationEntr
   const passthrough = [{ type: "object", mapping: "$." }];
   const toolNames = new Map<string, number>();
 
-  const doc: Document = {
+  const doc: ImportedDocument = {
     naftiko: "1.0.0-alpha2",
     info: {
       label,

@@ -2,12 +2,10 @@ import { yaml } from "../spec/yaml.js";
 import { lazyRequire } from "../lazy.js";
 
 /**
- * `outputRawFormat`: turns an upstream body into JSON data before mapping. JSON is the default;
- * the others are converted so the same JSONPath mappings work on every format.
+ * The text formats of `outputRawFormat` that need nothing but the body: turned into JSON data before
+ * mapping, so the same JSONPath mappings work on every format. JSON is the default. The formats that
+ * take an `outputSchema` are in output-raw-format.ts.
  */
-export type RawFormat = "json" | "xml" | "yaml" | "csv" | "tsv" | "psv" | "html" | "markdown" | "avro" | "protobuf";
-
-export const CONVERTIBLE = new Set<string>(["json", "xml", "yaml", "csv", "tsv", "psv"]);
 
 // The XML and CSV parsers are loaded when a file first needs them, not at start: most files are
 // JSON-only, and loading both would lengthen every cold start.

@@ -10,8 +10,3 @@ export function sameName(a: string, b: string): boolean {
 export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/-/g, "_");
 }
-
-/** Variables of a path template, written `{x}` or `{{x}}`. */
-export function pathVariables(path: string): string[] {
-  return [...path.matchAll(/\{\{?\s*([^{}]+?)\s*\}?\}/g)].map((m) => m[1]);
-}

@@ -3,28 +3,39 @@ import { compilePath, type PathReader } from "./jsonpath.js";
 import { compileTemplate, type Lookup } from "./template.js";
 
 /**
- * An output projection compiled from `outputParameters`. `passthrough` means the response is
- * returned unchanged and need not even be parsed (`mapping: $.`, or no outputParameters).
+ * `outputParameters`, compiled once into what everything else needs of them: the projection that
+ * builds an answer, and the JSON Schema of that answer (OpenAPI export, MCP output schema). One
+ * reading, so the document and the runtime cannot disagree.
  */
 export interface OutputPlan {
+  /** The response is returned unchanged and need not even be parsed (`mapping: $.`, or no outputParameters). */
   readonly passthrough: boolean;
   /** Builds the result from the (parsed) response; `inputs` feed `value` templates. */
   project(data: unknown, inputs: Lookup): unknown;
+  /** JSON Schema of the result; `{}` (anything) for a passthrough. */
+  readonly schema: Json;
 }
 
-const WHOLE = new Set(["$", "$."]);
+type Json = Record<string, unknown>;
+type Shape = (node: unknown, inputs: Lookup) => unknown;
 
+const WHOLE = new Set(["$", "$."]);
+const PASSTHROUGH: OutputPlan = { passthrough: true, project: (data) => data, schema: {} };
+
+/**
+ * The mapped and mock forms: one unnamed parameter shapes the whole answer; named parameters build
+ * an object, one field each.
+ */
 export function compileOutput(params: OutputParam[] | undefined): OutputPlan {
-  if (!params || params.length === 0) return { passthrough: true, project: (data) => data };
+  if (!params || params.length === 0) return PASSTHROUGH;
   if (params.length === 1 && params[0].name === undefined) {
     const only = params[0];
     if (only.mapping !== undefined && WHOLE.has(only.mapping.trim()) && !only.properties && !only.items && only.value === undefined) {
-      return { passthrough: true, project: (data) => data };
+      return PASSTHROUGH;
     }
     const shape = compileShape(only);
-    return { passthrough: false, project: (data, inputs) => shape(data, inputs) };
+    return { passthrough: false, project: shape, schema: schemaOf(only) };
   }
-  // Named parameters (mock and orchestrated forms) build an object, one field per parameter.
   const fields = params.map((p) => [p.name ?? "result", compileShape(p)] as const);
   return {
     passthrough: false,
@@ -36,16 +47,36 @@ export function compileOutput(params: OutputParam[] | undefined): OutputPlan {
       }
       return out;
     },
+    schema: objectSchema(params.map((p) => [p.name ?? "result", p])),
   };
 }
 
-type Shape = (node: unknown, inputs: Lookup) => unknown;
+/**
+ * The orchestrated form, over the object `mappings` built: each declared field reads the mapped
+ * field of its name unless it says otherwise (nested `properties` and `items` likewise), and a
+ * declared field that got no value is `null`, so callers always see the declared keys.
+ */
+export function compileDeclaredOutput(params: OutputParam[]): OutputPlan {
+  const fields = params.map((p, i) => {
+    const name = p.name ?? `result${i}`;
+    return [name, compileShape(withDefaultMappings(p, name)), p] as const;
+  });
+  return {
+    passthrough: false,
+    project: (mapped, inputs) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, shape, p] of fields) out[name] = declaredKeys(shape(mapped, inputs), p);
+      return out;
+    },
+    schema: objectSchema(fields.map(([name, , p]) => [name, p])),
+  };
+}
 
 /**
  * One output parameter: `value` (a template over the inputs) wins over `mapping`; `properties` and
  * `items` build nested objects and lists relative to the mapped node; scalars are coerced to `type`.
  */
-export function compileShape(param: OutputParam): Shape {
+function compileShape(param: OutputParam): Shape {
   const read: PathReader | undefined = param.mapping === undefined ? undefined : compilePath(param.mapping);
   const coerce = coercer(param);
   if (param.value !== undefined) {
@@ -82,7 +113,7 @@ export function compileShape(param: OutputParam): Shape {
   return (node) => coerce(node);
 }
 
-/** `items` written as a list of named fields (the orchestrated form): each element becomes an object. */
+/** `items` written as named fields (the orchestrated form): each element becomes an object. */
 function compileNamedItems(items: OutputParam[]): Shape {
   const fields = items.map(
     (p) => [p.name ?? "value", p.mapping || p.value ? compileShape(p) : compileShape({ ...p, mapping: `$.${p.name}` })] as const,
@@ -98,13 +129,11 @@ function compileNamedItems(items: OutputParam[]): Shape {
 }
 
 function coercer(param: OutputParam): (v: unknown) => unknown {
-  const max = param.maxLength;
   switch (param.type) {
     case "string":
       return (v) => {
         if (v === undefined || v === null) return v;
-        const s = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
-        return max !== undefined && s.length > max ? s.slice(0, max) : s;
+        return typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
       };
     case "number":
     case "integer":
@@ -117,4 +146,64 @@ function coercer(param: OutputParam): (v: unknown) => unknown {
     default:
       return (v) => v;
   }
+}
+
+/** Gives every field that says nothing about its source the mapping `$['<its key>']`. */
+function withDefaultMappings(param: OutputParam, key: string | undefined): OutputParam {
+  const own = param.mapping !== undefined || param.value !== undefined || param.const !== undefined;
+  const out: OutputParam = { ...param };
+  if (!own && key !== undefined) out.mapping = `$['${key.replace(/'/g, "\\'")}']`;
+  if (param.properties) {
+    out.properties = Object.fromEntries(Object.entries(param.properties).map(([k, p]) => [k, withDefaultMappings(p, p.name ?? k)]));
+  }
+  if (param.items && !Array.isArray(param.items)) out.items = withDefaultMappings(param.items, undefined);
+  return out;
+}
+
+/** Puts `null` where a declared field (at any depth) got no value. */
+function declaredKeys(value: unknown, param: OutputParam): unknown {
+  if (value === undefined) return null;
+  if (param.properties && value && typeof value === "object" && !Array.isArray(value)) {
+    const obj = value as Record<string, unknown>;
+    for (const [k, p] of Object.entries(param.properties)) obj[k] = declaredKeys(obj[k], p);
+  } else if (Array.isArray(param.items) && Array.isArray(value)) {
+    const items = param.items;
+    for (const el of value) {
+      if (!el || typeof el !== "object" || Array.isArray(el)) continue;
+      const obj = el as Record<string, unknown>;
+      for (const p of items) {
+        const k = p.name ?? "value";
+        obj[k] = declaredKeys(obj[k], p);
+      }
+    }
+  } else if (param.items && !Array.isArray(param.items) && Array.isArray(value)) {
+    const item = param.items;
+    return value.map((el) => declaredKeys(el, item));
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the answer's JSON Schema, from the same parameters
+
+const JSON_TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
+
+function objectSchema(fields: Array<readonly [string, OutputParam]>): Json {
+  const properties: Record<string, unknown> = {};
+  for (const [name, p] of fields) properties[name] = schemaOf(p);
+  return { type: "object", properties };
+}
+
+function schemaOf(p: OutputParam): Json {
+  const described = (s: Json): Json => (p.description ? { ...s, description: p.description } : s);
+  if (p.mapping !== undefined && WHOLE.has(p.mapping.trim()) && !p.properties && !p.items) return described({});
+  if (p.const !== undefined) return described({ const: p.const });
+  if (p.properties) return described(objectSchema(Object.entries(p.properties)));
+  if (p.type === "array") {
+    if (Array.isArray(p.items)) return described({ type: "array", items: objectSchema(p.items.map((f) => [f.name ?? "value", f])) });
+    return described({ type: "array", items: p.items ? schemaOf(p.items) : {} });
+  }
+  if (!JSON_TYPES.has(p.type)) return described({});
+  const s: Json = { type: p.type };
+  return described(s);
 }

@@ -8,9 +8,11 @@ import { randomFillSync } from "node:crypto";
  */
 export interface CallContext {
   requestId: string;
-  /** W3C `traceparent` to send upstream: the upstream span's when tracing, else the caller's own. */
-  traceparent?: string;
-  tracestate?: string;
+  /**
+   * Trace context headers to send upstream, in the configured propagation format: the upstream
+   * span's when tracing, else the caller's own.
+   */
+  trace?: Record<string, string>;
   /** Status of the last upstream answer (or `timeout`/`unreachable`), for the call's log line. */
   upstreamStatus?: number | string;
   upstreamCalls: number;
@@ -78,9 +80,13 @@ export function validTraceparent(header: string | null | undefined): string | un
  */
 export function addForwardedHeaders(headers: Record<string, string>, ctx: CallContext): Record<string, string> {
   if (headers["x-request-id"] === undefined) headers["x-request-id"] = ctx.requestId;
-  if (ctx.traceparent && headers.traceparent === undefined) {
-    headers.traceparent = ctx.traceparent;
-    if (ctx.tracestate && headers.tracestate === undefined) headers.tracestate = ctx.tracestate;
-  }
+  const trace = ctx.trace;
+  if (trace && !ownTrace(headers, trace)) for (const name in trace) headers[name] = trace[name];
   return headers;
+}
+
+/** A request that sets a trace header itself (the file says so) keeps its own context, whole. */
+function ownTrace(headers: Record<string, string>, trace: Record<string, string>): boolean {
+  for (const name in trace) if (headers[name] !== undefined) return true;
+  return false;
 }

@@ -26,6 +26,11 @@ export interface RuntimeLogger {
   line(text: string): void;
   /** Sets the scrubber once the binds are known (they are resolved after the logger exists). */
   setScrub(scrub: Scrub): void;
+  /**
+   * Hands every line written from now on (scrubbed, as it leaves) to `listener` as well, until the
+   * returned function is called: the control port's `/logs/stream`.
+   */
+  tap(listener: (line: string) => void): () => void;
 }
 
 /** pino JSON lines on stderr (or pretty ones on a TTY), scrubbed of secrets. */
@@ -38,9 +43,22 @@ export async function createLogger(options: LogOptions = {}): Promise<RuntimeLog
     const prettify = prettyFactory({ colorize: !process.env.NO_COLOR, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
     write = (line) => out(prettify(line));
   }
-  const output = (line: string) => write(scrub(line));
+  const taps = new Set<(line: string) => void>();
+  const output = (line: string) => {
+    const clean = scrub(line);
+    write(clean);
+    if (taps.size) for (const t of taps) t(clean);
+  };
   const logger = pino({ level: options.level ?? "info", base: undefined, timestamp: isoTime }, { write: output });
-  return { logger, line: output, setScrub: (s) => (scrub = s) };
+  return {
+    logger,
+    line: output,
+    setScrub: (s) => (scrub = s),
+    tap(listener) {
+      taps.add(listener);
+      return () => void taps.delete(listener);
+    },
+  };
 }
 
 let lastMs = -1;
@@ -58,7 +76,7 @@ export function isoTime(): string {
 
 /** A logger that writes nothing: for embedders and tests that pass their own `log`. */
 export function silentLogger(): RuntimeLogger {
-  return { logger: pino({ level: "silent" }), line: () => {}, setScrub: () => {} };
+  return { logger: pino({ level: "silent" }), line: () => {}, setScrub: () => {}, tap: () => () => {} };
 }
 
 /** Every logger of the process writing to stderr shares one buffer (and one exit hook). */

@@ -1,8 +1,9 @@
 import type { OperationPlan } from "../consumes/http/plan.js";
 import { InputError, UpstreamError } from "../errors.js";
-import { requestIdFrom, validTraceparent, type CallContext } from "./context.js";
+import { requestIdFrom, type CallContext } from "./context.js";
 import { isoTime, type Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
+import { forwardedTrace, type HeaderReader, type Propagation } from "./propagation.js";
 import type { SpanHandle, Tracing } from "./tracing.js";
 
 /** What a served call is, for its metrics, its log line and its span. */
@@ -21,11 +22,10 @@ export interface CallInfo {
 /** The operation label of a REST request that reached no route. */
 export const UNROUTED = "(none)";
 
-/** What the caller sent that the call continues: its request id and trace context. */
+/** What the caller sent that the call continues: its request id, and its headers for the trace context. */
 export interface Incoming {
   requestId?: string | null;
-  traceparent?: string | null;
-  tracestate?: string | null;
+  header: HeaderReader;
 }
 
 export interface Outcome {
@@ -77,25 +77,24 @@ export class Observer {
     readonly metrics: Metrics,
     readonly tracing: Tracing | undefined,
     private readonly line: (text: string) => void,
+    /** The trace context format; null when observability is turned off: none is sent upstream. */
+    private readonly propagation: Propagation | null = "w3c",
   ) {}
 
   start(info: CallInfo, incoming: Incoming): ObservedCall {
     const started = performance.now();
     const requestId = requestIdFrom(incoming.requestId);
-    const callerParent = validTraceparent(incoming.traceparent);
     const span = this.tracing?.server(
       info.method ? `${info.method} ${info.route ?? info.operation}` : `tools/call ${info.operation}`,
       spanAttributes(info),
-      callerParent,
-      incoming.tracestate ?? undefined,
+      incoming.header,
     );
     const ctx: CallContext = {
       requestId,
       upstreamCalls: 0,
       span,
       // Without tracing, the caller's own trace context still reaches the upstream unchanged.
-      traceparent: span ? undefined : callerParent,
-      tracestate: span || !callerParent ? undefined : (incoming.tracestate ?? undefined),
+      trace: span || !this.propagation ? undefined : forwardedTrace(this.propagation, incoming.header),
     };
     const gauge = this.gauge(info);
     gauge.inc();
@@ -156,8 +155,8 @@ export class Observer {
 
   /** Times, counts and traces every call of a consumed operation. */
   instrumentPlan(plan: OperationPlan): OperationPlan {
-    const consumes = plan.ref.consumes.namespace;
-    const operation = plan.ref.operation.name;
+    const consumes = plan.operation.consumes.namespace;
+    const operation = plan.operation.name;
     const series = this.upstreamSeries(consumes, operation);
     return {
       ...plan,
@@ -171,8 +170,7 @@ export class Observer {
           parent,
         );
         // The upstream call is the upstream span's child: its trace context is what goes upstream.
-        const callOpts =
-          ctx && span ? { ...opts, context: { ...ctx, traceparent: span.traceparent(), tracestate: span.tracestate?.() } } : opts;
+        const callOpts = ctx && span ? { ...opts, context: { ...ctx, trace: span.headers() } } : opts;
         const record = (status: number | string) => {
           const seconds = (performance.now() - started) / 1000;
           counter(series, String(status), () =>

@@ -1,34 +1,59 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Span } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapSetter,
+  trace,
+  type Span,
+  type TextMapGetter,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type SpanProcessor,
+} from "@opentelemetry/sdk-trace";
+import type { HeaderReader, Propagation } from "./propagation.js";
+import { TraceBuffer } from "./trace-buffer.js";
+import { TraceCapture } from "./trace-capture.js";
 import type { SpanHandle, Tracing, TracingOptions } from "./tracing.js";
 
-/** OpenTelemetry spans exported over OTLP/HTTP (JSON). Loaded only when an endpoint is set. */
+/**
+ * OpenTelemetry spans, exported over OTLP/HTTP (JSON) when an endpoint is set and kept for the
+ * control port's `/traces` when local traces are on. Loaded only when one of them is.
+ */
 export function createTracing(options: TracingOptions): Tracing {
+  const processors: SpanProcessor[] = [];
   const url = options.tracesUrl ?? (options.endpoint ? `${options.endpoint.replace(/\/+$/, "")}/v1/traces` : undefined);
-  const exporter = new OTLPTraceExporter(url ? { url } : {});
+  if (url) {
+    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 }));
+  }
+  const recent = options.localBufferSize ? new TraceBuffer(options.localBufferSize) : undefined;
+  if (recent) processors.push(new TraceCapture(recent));
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": options.serviceName, "service.version": options.serviceVersion }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampling ?? 1) }),
-    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000 })],
+    spanProcessors: processors,
   });
   const tracer = provider.getTracer("naftiko-runtime", options.serviceVersion);
-  const propagator = new W3CTraceContextPropagator();
+  const propagator = propagatorFor(options.propagation);
 
   const handle = (span: Span): SpanHandle => {
     let carrier: Record<string, string> | undefined;
-    const headers = () => {
-      if (!carrier) {
-        carrier = {};
-        propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
-      }
-      return carrier;
-    };
     return {
-      traceparent: () => headers().traceparent,
-      tracestate: () => headers().tracestate,
+      headers() {
+        if (!carrier) {
+          carrier = {};
+          propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
+        }
+        return carrier;
+      },
       end(attributes, error, name) {
         if (name) span.updateName(name);
         for (const [k, v] of Object.entries(attributes)) if (v !== undefined) span.setAttribute(k, v);
@@ -41,11 +66,9 @@ export function createTracing(options: TracingOptions): Tracing {
   };
 
   return {
-    server(name, attributes, traceparent, tracestate) {
-      const carrier: Record<string, string> = {};
-      if (traceparent) carrier.traceparent = traceparent;
-      if (tracestate) carrier.tracestate = tracestate;
-      const parent = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+    recent,
+    server(name, attributes, header) {
+      const parent = propagator.extract(ROOT_CONTEXT, header, headerGetter);
       return handle(tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent));
     },
     client(name, attributes, parent) {
@@ -56,3 +79,14 @@ export function createTracing(options: TracingOptions): Tracing {
     shutdown: () => provider.shutdown(),
   };
 }
+
+/** W3C Trace Context with W3C Baggage, or B3 written as multiple headers (read in either form). */
+function propagatorFor(propagation: Propagation): TextMapPropagator {
+  if (propagation === "b3") return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+}
+
+const headerGetter: TextMapGetter<HeaderReader> = {
+  get: (read, key) => read(key.toLowerCase()),
+  keys: () => [],
+};

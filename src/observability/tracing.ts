@@ -1,19 +1,24 @@
+import type { HeaderReader, Propagation } from "./propagation.js";
+import type { TraceBuffer } from "./trace-buffer.js";
+
 /**
  * The tracing seam. Nothing here imports OpenTelemetry: `loadTracing` imports ./otel.js only when
- * an OTLP endpoint is configured, so a runtime without one pays nothing for it.
+ * spans are wanted (an OTLP endpoint, or the control port's local traces), so a runtime without
+ * either pays nothing for it.
  */
 export interface SpanHandle {
-  /** W3C `traceparent` of this span, to send to the next hop. */
-  traceparent(): string;
-  tracestate?(): string | undefined;
+  /** The trace context headers of this span, in the configured propagation format, for the next hop. */
+  headers(): Record<string, string>;
   end(attributes: Record<string, string | number | boolean | undefined>, error?: boolean, name?: string): void;
 }
 
 export interface Tracing {
-  /** A server span, child of the caller's `traceparent` when it sent one. */
-  server(name: string, attributes: Record<string, string | number>, traceparent?: string, tracestate?: string): SpanHandle;
+  /** A server span, child of the caller's trace context when it sent one. */
+  server(name: string, attributes: Record<string, string | number>, header: HeaderReader): SpanHandle;
   /** A client span for an upstream call, child of `parent`. */
   client(name: string, attributes: Record<string, string | number>, parent?: SpanHandle): SpanHandle;
+  /** The finished traces kept for the control port's `/traces`, when local traces are on. */
+  readonly recent?: TraceBuffer;
   shutdown(): Promise<void>;
 }
 
@@ -25,6 +30,9 @@ export interface TracingOptions {
   serviceVersion: string;
   /** 0..1, default 1. */
   sampling?: number;
+  propagation: Propagation;
+  /** Keep this many finished traces for `/traces`; none when undefined. */
+  localBufferSize?: number;
 }
 
 /** Resolves where spans go: the file's `observability.exporters.otlp.endpoint`, else the OTel env vars. */

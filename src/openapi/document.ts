@@ -3,6 +3,7 @@
  * schema attacher both need. Only the parts they read are typed.
  */
 import { readFile } from "node:fs/promises";
+import { mapVariables } from "../mapping/path-template.js";
 import { parse } from "yaml";
 
 export const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
@@ -108,6 +109,6 @@ export function parametersOf(doc: OpenApiDocument, entry: OperationEntry): OpenA
 
 /** `/connections/{connection_id}` and `/connections/{id}` both become `/connections/{}`. */
 export function pathShape(path: string): string {
-  const p = path.replace(/\{\{?[^{}]*\}?\}/g, "{}").replace(/\/+$/, "");
+  const p = mapVariables(path, () => "{}").replace(/\/+$/, "");
   return p === "" ? "/" : p;
 }

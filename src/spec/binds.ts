@@ -23,7 +23,7 @@ export function resolveBinds(binds: Bind[], capabilityFile: string, env: NodeJS.
   const values = new Map<string, string>();
   const missing: string[] = [];
   for (const bind of binds) {
-    const source = bind.location ? readLocation(bind.location, capabilityFile, bind.namespace) : undefined;
+    const source = bind.location ? readLocation(bind.location, bind.file, bind.namespace) : undefined;
     for (const [name, key] of Object.entries(bind.keys)) {
       const raw = source ? source[key] : env[key];
       if (raw === undefined || raw === null) {

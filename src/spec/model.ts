@@ -1,26 +1,47 @@
 /**
- * The capability document as the loader hands it on: the YAML data, already schema-checked, with
- * imports inlined. Field names are the spec's own; only what the runtime reads is typed here.
+ * The one model of a capability, whatever version of the spec its file was written in. The loader
+ * reads a file by the version it declares, validates it against that version's schema, normalises
+ * it into these types (spec/versions/) and resolves every reference into an object (spec/resolve.ts).
+ * Nothing after the loader knows which version a file was, or looks anything up by name.
+ *
+ * Field names are the spec's own, in its newest words (`display`, `flows`, `target`). Entities the
+ * spec names by a key (a tool, an operation, a parameter, a step) carry it as `name`, in the order
+ * the file gives them.
  */
 
 export type ParamType = "string" | "number" | "integer" | "boolean" | "array" | "object";
 export type ParamIn = "query" | "header" | "path" | "cookie" | "body" | "environment";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-export interface Document {
-  naftiko: string;
+/** A loaded, validated and resolved capability. */
+export interface Capability {
+  /** Absolute path of the capability file. */
+  file: string;
+  /** Every file it was read from (itself and its imports), for `--watch`. */
+  files: string[];
+  /** The spec and version the file declared, as a user reads it: `ikanos 1.0.0-beta5`. */
+  specVersion: string;
   info?: Info;
-  binds?: Bind[];
-  consumes?: ConsumesEntry[];
-  capability?: CapabilitySpec;
+  /** Root and capability binds, imported ones inlined. */
+  binds: Bind[];
+  /** Inline and imported consumes blocks; an imported one under its local name (`as`). */
+  consumes: ConsumesHttp[];
+  /** `namespace.operation` → the consumed operation, for tools that take a name on the command line. */
+  operations: ReadonlyMap<string, ConsumedOperation>;
+  aggregates: Aggregate[];
+  exposes: Exposes[];
+  /** Warnings found while loading (errors stop the load). */
+  warnings: import("./problems.js").Problem[];
 }
 
 export interface Info {
-  label: string;
-  description: string;
+  display?: string;
+  description?: string;
+  version?: string;
   tags?: string[];
   created?: string;
   modified?: string;
+  stakeholders?: Array<{ role: string; fullName: string; email?: string }>;
 }
 
 export interface Bind {
@@ -28,56 +49,57 @@ export interface Bind {
   description?: string;
   location?: string;
   keys: Record<string, string>;
+  /** The file that declared it: a relative `location` is read from beside it. */
+  file: string;
 }
 
-export interface CapabilitySpec {
-  binds?: Bind[];
-  consumes?: ConsumesEntry[];
-  exposes?: Exposes[];
-  aggregates?: Aggregate[];
-}
-
-export type ConsumesEntry = ConsumesHttp | ImportedConsumes;
-
-export interface ImportedConsumes {
-  location: string;
-  import: string;
-  as?: string;
-  description?: string;
-}
+// ---------------------------------------------------------------------------------------------
+// consumes
 
 export interface ConsumesHttp {
   type: "http";
   namespace: string;
   baseUri: string;
   description?: string;
-  inputParameters?: ConsumedParam[];
+  /** Parameters every operation of the block sends. */
+  inputParameters: ConsumedParam[];
   authentication?: Authentication;
-  resources?: ConsumedResource[];
+  resources: ConsumedResource[];
 }
 
 export interface ConsumedResource {
   name: string;
   path: string;
-  label?: string;
+  display?: string;
   description?: string;
-  inputParameters?: ConsumedParam[];
+  tags?: string[];
+  inputParameters: ConsumedParam[];
   operations: ConsumedOperation[];
 }
 
 export interface ConsumedOperation {
   name: string;
+  /** `namespace.name`, as a `call` writes it. */
+  key: string;
   method: HttpMethod;
-  label?: string;
+  display?: string;
   description?: string;
-  inputParameters?: ConsumedParam[];
-  outputRawFormat?: string;
-  outputSchema?: string;
-  outputParameters?: ConsumedOutput[];
+  tags?: string[];
+  /** Block, resource and operation parameters merged; the most specific wins per name and `in`. */
+  params: ConsumedParam[];
   body?: RequestBody;
+  outputRawFormat?: string;
+  outputMediaType?: string;
+  maxBinarySize?: number;
+  outputSchema?: string;
+  /** `outputSchema` of an avro or protobuf operation as a file path, resolved from the file declaring it. */
+  outputSchemaFile?: string;
+  outputParameters: ConsumedOutput[];
+  consumes: ConsumesHttp;
+  resource: ConsumedResource;
 }
 
-/** A consumed parameter; `type`, `required` and `description` are the generated dialect's R1. */
+/** A consumed parameter; `type`, `required` and `description` come from the generated dialect. */
 export interface ConsumedParam {
   name: string;
   in: ParamIn;
@@ -105,11 +127,134 @@ export type Authentication =
   | { type: "apikey"; key?: string; value?: string; placement?: "header" | "query" }
   | { type: "bearer"; token?: string }
   | { type: "digest"; username?: string; password?: string }
-  | { type: "oauth2"; authorizationServerUri: string; resource: string; [k: string]: unknown };
+  | AuthOAuth2;
+
+/**
+ * On an exposes block, a resource server checking incoming bearer tokens; on a consumes block, a
+ * client of the authorization server (client credentials grant: `clientId`, `clientSecret`,
+ * `tokenEndpointAuthMethod`, which only a consumes block may carry).
+ */
+export interface AuthOAuth2 {
+  type: "oauth2";
+  authorizationServerUri: string;
+  resource: string;
+  scopes?: string[];
+  audience?: string;
+  tokenEndpoint?: string;
+  tokenValidation?: "jwks" | "introspection";
+  clientId?: string;
+  clientSecret?: string;
+  tokenEndpointAuthMethod?: "client_secret_basic" | "client_secret_post";
+}
+
+// ---------------------------------------------------------------------------------------------
+// what exposes blocks and aggregates invoke
+
+/**
+ * What REST operations, MCP tools, MCP resources and aggregate flows share: an invocable unit. A
+ * `ref` to an aggregate flow is already merged in (the flow's fields under the unit's own).
+ */
+export interface Invocable {
+  name: string;
+  display?: string;
+  description?: string;
+  tags?: string[];
+  inputParameters: ExposedParam[];
+  /** The consumed operation a simple unit calls. */
+  call?: ConsumedOperation;
+  with?: WithMap;
+  steps?: Step[];
+  mappings?: StepMapping[];
+  outputParameters?: OutputParam[];
+  /** From the aggregate flow the unit refers to (or is). */
+  semantics?: Semantics;
+  outputMediaType?: string;
+  /** The aggregate flow it refers to, if any (`ref`). */
+  flow?: Flow;
+}
+
+export type WithMap = Record<string, string | number | boolean>;
+
+export interface StepMapping {
+  target: string;
+  value: string;
+}
+
+export interface Semantics {
+  safe?: boolean;
+  idempotent?: boolean;
+  cacheable?: boolean;
+}
+
+/** Exposed input parameter: REST (`in`, `pattern`) and MCP (`required`) flavours together. */
+export interface ExposedParam {
+  name: string;
+  type: ParamType;
+  description?: string;
+  in?: ParamIn;
+  pattern?: string;
+  value?: string;
+  required?: boolean;
+}
+
+export type Step = CallStep | LookupStep | ScriptStep;
+
+export interface CallStep {
+  type: "call";
+  name: string;
+  call: ConsumedOperation;
+  with?: WithMap;
+}
+
+export interface LookupStep {
+  type: "lookup";
+  name: string;
+  index: string;
+  match: string;
+  lookupValue: string;
+  outputParameters: string[];
+}
+
+export interface ScriptStep {
+  type: "script";
+  name: string;
+  language?: string;
+  location?: string;
+  file: string;
+  dependencies?: string[];
+  with?: WithMap;
+}
+
+/** Output parameter in any of the spec's forms (mapped, orchestrated, mock). */
+export interface OutputParam {
+  name?: string;
+  type: string;
+  mapping?: string;
+  value?: string;
+  const?: unknown;
+  description?: string;
+  properties?: Record<string, OutputParam>;
+  /** One shape for every element, or (orchestrated form) the named fields of each element. */
+  items?: OutputParam | OutputParam[];
+}
+
+export interface Aggregate {
+  namespace: string;
+  display?: string;
+  flows: Flow[];
+}
+
+export interface Flow extends Invocable {
+  /** `aggregate.flow`, as a `ref` writes it. */
+  key: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// exposes
 
 export type Exposes = ExposesRest | ExposesMcp | ExposesSkill | ExposesControl;
 
-export interface ExposesBase {
+interface ExposesBase {
   namespace: string;
   address?: string;
   port?: number;
@@ -120,21 +265,102 @@ export interface ExposesBase {
 export interface ExposesRest extends ExposesBase {
   type: "rest";
   port: number;
-  resources?: ExposedResource[];
+  maxBinarySize?: number;
+  resources: ExposedResource[];
+}
+
+export interface ExposedResource {
+  path: string;
+  name?: string;
+  display?: string;
+  description?: string;
+  tags?: string[];
+  inputParameters: ExposedParam[];
+  operations: ExposedOperation[];
+  forward?: Forward;
+}
+
+export interface Forward {
+  target: ConsumesHttp;
+  trustedHeaders: string[];
+}
+
+export interface ExposedOperation extends Invocable {
+  method: HttpMethod;
+  /** The response contract by status code (`responseBinary` is its shorthand, expanded at load). */
+  responses?: Record<string, ResponseContract>;
+}
+
+export interface ResponseContract {
+  description?: string;
+  /** By media type: raw bytes (`binary`), or a structured payload with its JSON Schema. */
+  content?: Record<string, { binary?: boolean; schema?: Record<string, unknown> }>;
 }
 
 export interface ExposesMcp extends ExposesBase {
   type: "mcp";
-  transport?: "http" | "stdio";
+  transport: "http" | "stdio";
+  maxBinarySize?: number;
+  ttlMs?: number;
+  cacheScope?: string;
   tools: McpTool[];
-  resources?: unknown[];
-  prompts?: unknown[];
+  resources: McpResource[];
+  prompts: McpPrompt[];
+}
+
+export interface McpTool extends Invocable {
+  hints?: McpHints;
+}
+
+export interface McpHints {
+  readOnly?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  openWorld?: boolean;
+}
+
+/** Dynamic (`call`/`steps`) or static (`location`: a directory whose files are the resources). */
+export interface McpResource extends Invocable {
+  uri: string;
+  mimeType?: string;
+  binary?: boolean;
+  location?: string;
+}
+
+export interface McpPrompt {
+  name: string;
+  display?: string;
+  description?: string;
+  arguments: Array<{ name: string; display?: string; description?: string; required?: boolean }>;
+  template?: Array<{ role: "user" | "assistant"; content: string }>;
+  location?: string;
 }
 
 export interface ExposesSkill extends ExposesBase {
   type: "skill";
   port: number;
-  skills: unknown[];
+  skills: Skill[];
+}
+
+export interface Skill {
+  name: string;
+  description: string;
+  license?: string;
+  compatibility?: string;
+  metadata?: Record<string, string>;
+  "allowed-tools"?: string;
+  "argument-hint"?: string;
+  "user-invocable"?: boolean;
+  "disable-model-invocation"?: boolean;
+  location?: string;
+  tools: SkillTool[];
+}
+
+export interface SkillTool {
+  name: string;
+  description: string;
+  from?: { sourceNamespace: string; action: string };
+  instruction?: string;
 }
 
 export interface ExposesControl {
@@ -142,78 +368,8 @@ export interface ExposesControl {
   namespace?: string;
   address?: string;
   port: number;
+  description?: string;
   authentication?: Authentication;
   management?: Record<string, unknown>;
   observability?: Record<string, unknown>;
-}
-
-export interface ExposedResource {
-  path: string;
-  name?: string;
-  label?: string;
-  description?: string;
-  inputParameters?: ExposedParam[];
-  operations?: ExposedOperation[];
-  forward?: { targetNamespace: string; trustedHeaders?: string[] };
-}
-
-/** What REST operations, MCP tools and aggregate functions share: an invocable unit. */
-export interface Invocable {
-  name?: string;
-  label?: string;
-  description?: string;
-  inputParameters?: ExposedParam[];
-  ref?: string;
-  call?: string;
-  with?: Record<string, string | number>;
-  steps?: Step[];
-  mappings?: Array<{ targetName: string; value: string }>;
-  outputParameters?: OutputParam[];
-}
-
-export interface ExposedOperation extends Invocable {
-  method: HttpMethod;
-}
-
-export interface McpTool extends Invocable {
-  hints?: { readOnly?: boolean; destructive?: boolean; idempotent?: boolean; openWorld?: boolean };
-}
-
-export interface Aggregate {
-  label: string;
-  namespace: string;
-  functions: AggregateFunction[];
-}
-
-export interface AggregateFunction extends Invocable {
-  name: string;
-  semantics?: { safe?: boolean; idempotent?: boolean; cacheable?: boolean };
-}
-
-/** Exposed input parameter: REST (`in` + `pattern`) and MCP (`required`) flavours together. */
-export interface ExposedParam {
-  name: string;
-  type: ParamType;
-  description: string;
-  in?: ParamIn;
-  pattern?: string;
-  value?: string;
-  required?: boolean;
-}
-
-export type Step =
-  | { type: "call"; name: string; call: string; with?: Record<string, string | number> }
-  | { type: "lookup"; name: string; index: string; match: string; lookupValue: string; outputParameters: string[] }
-  | { type: "script"; name: string; [k: string]: unknown };
-
-/** Output parameter in any of the spec's forms (mapped, orchestrated, mock). */
-export interface OutputParam {
-  name?: string;
-  type: string;
-  mapping?: string;
-  value?: string;
-  const?: unknown;
-  properties?: Record<string, OutputParam>;
-  items?: OutputParam | OutputParam[];
-  maxLength?: number;
 }

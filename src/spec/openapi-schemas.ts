@@ -85,7 +85,7 @@ export function attachSchemas(capability: Capability, api: OpenApiDocument): Att
   const byOperation = new Map<string, OperationSchemas>();
   const unmatched: string[] = [];
   for (const [key, ref] of capability.operations) {
-    const method = (ref.operation.method ?? "GET").toUpperCase();
+    const method = ref.method;
     let basePath = "";
     try {
       basePath = new URL(ref.consumes.baseUri).pathname.replace(/\/+$/, "");

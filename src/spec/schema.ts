@@ -19,11 +19,9 @@ import { formatPath, type DocPath, type Locator, type Problem } from "./problems
 type Schema = Record<string, unknown>;
 export type SchemaChecker = (data: unknown, file: string, locate: Locator) => Problem[];
 
-const PROJECT_SCHEMA = "schema/naftiko-capability.schema.json";
-
 // The code runs both from src/ (vitest) and dist/ (after tsc), so find the package root rather than
 // hard-coding a relative path.
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
     const up = dirname(dir);
@@ -33,8 +31,10 @@ function packageRoot(): string {
   return dir;
 }
 
-const projectSchemaText = readFileSync(join(packageRoot(), PROJECT_SCHEMA), "utf8");
-export const projectSchema: Schema = JSON.parse(projectSchemaText);
+/** The text of a schema in `schema/`, by file name. */
+export function schemaText(schemaFile: string): string {
+  return readFileSync(join(packageRoot(), "schema", schemaFile), "utf8");
+}
 
 /** Compiles a schema once; the result turns a document into clean, positioned problems. */
 export function createSchemaChecker(schema: Schema): SchemaChecker {
@@ -53,29 +53,39 @@ export function createSchemaChecker(schema: Schema): SchemaChecker {
 }
 
 /**
- * A quick "is it valid?" for the project schema, compiled at build time (dist/schema-validate.cjs,
- * by scripts/build-schema-validator.mjs). Compiling the schema with ajv takes ~200 ms, most of a
- * cold start; loading the compiled check ~10 ms. Only an invalid document pays for the full
- * validator below, which explains what is wrong. Missing or built from another schema: not used.
+ * A quick "is it valid?" for one schema, compiled at build time (dist/schema-validate/<schema>.cjs,
+ * by scripts/build-schema-validator.mjs). Compiling a schema with ajv takes ~200 ms, most of a cold
+ * start; loading the compiled check ~10 ms. Only an invalid document pays for the full validator,
+ * which explains what is wrong. Missing or built from another text of the schema: not used.
  */
-function precompiledCheck(): ((data: unknown) => boolean) | undefined {
+function precompiledCheck(schemaFile: string, text: string): ((data: unknown) => boolean) | undefined {
   try {
-    const compiled = createRequire(import.meta.url)(join(packageRoot(), "dist/schema-validate.cjs")) as ((data: unknown) => boolean) & {
-      schemaHash?: string;
-    };
-    return compiled.schemaHash === createHash("sha256").update(projectSchemaText).digest("hex") ? compiled : undefined;
+    const compiled = createRequire(import.meta.url)(
+      join(packageRoot(), "dist/schema-validate", schemaFile.replace(/\.json$/, ".cjs")),
+    ) as ((data: unknown) => boolean) & { schemaHash?: string };
+    return compiled.schemaHash === createHash("sha256").update(text).digest("hex") ? compiled : undefined;
   } catch {
     return undefined;
   }
 }
 
-const quickCheck = precompiledCheck();
-let projectChecker: SchemaChecker | undefined;
+interface Compiled {
+  quick?: (data: unknown) => boolean;
+  text: string;
+  full?: SchemaChecker;
+}
+const compiled = new Map<string, Compiled>();
 
-export function schemaProblems(data: unknown, file: string, locate: Locator): Problem[] {
-  if (quickCheck?.(data)) return [];
-  projectChecker ??= createSchemaChecker(projectSchema);
-  return projectChecker(data, file, locate);
+/** Problems of a document against the schema of its version (a file name in `schema/`). */
+export function schemaProblems(schemaFile: string, data: unknown, file: string, locate: Locator): Problem[] {
+  let c = compiled.get(schemaFile);
+  if (!c) {
+    const text = schemaText(schemaFile);
+    compiled.set(schemaFile, (c = { text, quick: precompiledCheck(schemaFile, text) }));
+  }
+  if (c.quick?.(data)) return [];
+  c.full ??= createSchemaChecker(JSON.parse(c.text) as Schema);
+  return c.full(data, file, locate);
 }
 
 // ---------------------------------------------------------------------------------------------

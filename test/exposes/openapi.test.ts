@@ -108,6 +108,42 @@ describe("OpenAPI export of every shipped capability", () => {
     ) as Json;
     expect(bearer.components.securitySchemes).toEqual({ bearerAuth: { type: "http", scheme: "bearer" } });
     expect(JSON.stringify(bearer)).not.toContain("sekrit-token");
+    const digest = openApiDocument(
+      capability,
+      { ...block, authentication: { type: "digest", username: "u", password: "digest-pw" } },
+      rest[0].routes,
+    ) as Json;
+    expect(digest.components.securitySchemes).toEqual({ digestAuth: { type: "http", scheme: "digest" } });
+    expect(JSON.stringify(digest)).not.toContain("digest-pw");
+  });
+
+  it("oauth2: a client credentials flow to the token endpoint (else the issuer), with the scopes every operation needs", async () => {
+    const capability = await loadCapability(path.join(ROOT, "metal-interconnections.naftiko.yaml"));
+    const { rest, runtime } = describeCapability(capability);
+    await runtime.close();
+    const oauth2 = {
+      type: "oauth2" as const,
+      authorizationServerUri: "https://as.example.test",
+      resource: "https://api.example.test",
+      scopes: ["things.read", "things.write"],
+    };
+    const withEndpoint = openApiDocument(
+      capability,
+      { ...rest[0].block, authentication: { ...oauth2, tokenEndpoint: "https://as.example.test/oauth/token" } },
+      rest[0].routes,
+    ) as Json;
+    expect(withEndpoint.components.securitySchemes.oauth2.flows).toEqual({
+      clientCredentials: {
+        tokenUrl: "https://as.example.test/oauth/token",
+        scopes: { "things.read": "Required by every operation", "things.write": "Required by every operation" },
+      },
+    });
+    expect(withEndpoint.security).toEqual([{ oauth2: ["things.read", "things.write"] }]);
+    const issuerOnly = openApiDocument(capability, { ...rest[0].block, authentication: oauth2 }, rest[0].routes) as Json;
+    expect(issuerOnly.components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toBe("https://as.example.test");
+    expect(issuerOnly.components.securitySchemes.oauth2.description).toContain(
+      "the token endpoint is the one named in the issuer's metadata",
+    );
   });
 });
 

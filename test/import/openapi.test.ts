@@ -82,7 +82,7 @@ describe("naftiko import openapi", () => {
     it("each imported capability loads, and serves its first operation through a recording upstream", async () => {
       for (const cap of caps) {
         const capability = await loadCapability(path.join(dir, cap.fileName));
-        const exposes = capability.doc.capability!.exposes!;
+        const exposes = capability.exposes;
         const served = await serveCapability(capability, {
           baseUris: { [cap.namespace]: `${upstream.url}/metal/v1` },
           ports: Object.fromEntries(exposes.map((x) => [x.namespace!, 0])),

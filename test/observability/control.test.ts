@@ -65,7 +65,7 @@ describe("control port (--control-port) after real calls", () => {
   it("/status names the capability, the runtime version, the uptime and every exposes block with its port", async () => {
     const status = (await (await fetch(`${control}/status`)).json()) as Record<string, any>;
     expect(status.capability.label).toBe("Metal API — Interconnections");
-    expect(status.capability.naftiko).toBe("1.0.0-alpha2");
+    expect(status.capability.spec).toBe("naftiko 1.0.0-alpha2");
     expect(status.runtime.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
     expect(status.uptimeSeconds).toBeGreaterThanOrEqual(0);
     const exposes = status.exposes as Array<{ namespace: string; type: string; port: number; url: string }>;

@@ -3,13 +3,12 @@
  * client span per upstream call to an in-process OTLP/HTTP receiver, continuing the caller's W3C
  * trace and propagating it upstream. Without it, OpenTelemetry is never even loaded.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, it } from "vitest";
 import { ROOT, spawnServe } from "../support/cli.js";
+import { startOtlpReceiver, type OtlpSpan } from "../support/otlp-receiver.js";
 import { startRecordingUpstream } from "../support/recording-upstream.js";
 
 const FLAGSHIP = "metal-interconnections.naftiko.yaml";
@@ -18,45 +17,6 @@ const MCP = "metal-interconnections-mcp";
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Array<{ key: string; value: Record<string, unknown> }>;
-}
-
-/** An OTLP/HTTP receiver (JSON encoding) on loopback: collects every span posted to /v1/traces. */
-async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; resources: unknown[]; stop(): Promise<void> }> {
-  const spans: OtlpSpan[] = [];
-  const resources: unknown[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      if (req.url === "/v1/traces" && /json/.test(req.headers["content-type"] ?? "")) {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-          resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
-        };
-        for (const rs of body.resourceSpans) {
-          resources.push(rs.resource);
-          for (const ss of rs.scopeSpans) spans.push(...ss.spans);
-        }
-      }
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    resources,
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 const attr = (s: OtlpSpan, key: string) => {
   const v = s.attributes.find((a) => a.key === key)?.value;
   return v ? Object.values(v)[0] : undefined;
@@ -64,7 +24,7 @@ const attr = (s: OtlpSpan, key: string) => {
 
 describe("OpenTelemetry traces", () => {
   it("exports server and upstream spans over OTLP/HTTP, continuing the caller's traceparent and propagating it upstream", async () => {
-    const receiver = await startReceiver();
+    const receiver = await startOtlpReceiver();
     const upstream = await startRecordingUpstream();
     const proc = await spawnServe(
       [FLAGSHIP, "--base-uri", `metal-interconnections=${upstream.url}`, "--port", `${REST}=0`, "--port", `${MCP}=0`],

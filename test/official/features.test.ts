@@ -472,7 +472,7 @@ describe("output shaping", () => {
     note: "a long remark",
   };
 
-  it("properties, nested objects, items, const, value, maxLength (the runtime's own extension), type coercion", () => {
+  it("properties, nested objects, items, const, value, type coercion", () => {
     const out = compileOutput([
       {
         type: "object",
@@ -495,7 +495,6 @@ describe("output shaping", () => {
           // `const` documents the value for validation; the mapping still supplies it.
           imo2: { type: "string", mapping: "$.imo_number", const: "IMO-1" },
           greeting: { type: "string", value: "hello {{who}}" },
-          short: { type: "string", mapping: "$.note", maxLength: 6 },
         },
       },
     ]);
@@ -511,7 +510,6 @@ describe("output shaping", () => {
       kind: "vessel",
       imo2: "IMO-1",
       greeting: "hello world",
-      short: "a long",
     });
   });
 

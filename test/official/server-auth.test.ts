@@ -152,17 +152,24 @@ describe("server authentication", () => {
     expect((await fetch(`${s.url.skills}/skills`, { headers: { Authorization: "Bearer mcp-secret-token-1" } })).status).toBe(200);
   });
 
-  it("refuses to start open: an empty secret or a type it cannot check", () => {
+  it("refuses to start open: an empty secret, or a setting it cannot honour", () => {
     expect(() => compileServerAuth({ type: "bearer", token: "{{NOPE}}" }, () => undefined, "x")).toThrow(/token is empty/);
-    expect(() => compileServerAuth({ type: "digest", username: "a", password: "b" }, () => undefined, "x")).toThrow(
-      /digest authentication of incoming requests is not supported/,
+    expect(() => compileServerAuth({ type: "digest", username: "a", password: "{{NOPE}}" }, () => undefined, "x")).toThrow(
+      /password is empty/,
     );
+    expect(() =>
+      compileServerAuth(
+        { type: "oauth2", authorizationServerUri: "https://as.example", resource: "https://r.example", tokenValidation: "introspection" },
+        () => undefined,
+        "x",
+      ),
+    ).toThrow(/tokenValidation introspection is not supported/);
     expect(compileServerAuth(undefined, () => undefined, "x")).toBeUndefined();
   });
 
   it("compares in constant time (timingSafeEqual over digests)", async () => {
     const { readFileSync } = await import("node:fs");
-    const src = readFileSync(new URL("../../src/exposes/auth.ts", import.meta.url), "utf8");
+    const src = readFileSync(new URL("../../src/exposes/constant-time.ts", import.meta.url), "utf8");
     expect(src).toMatch(/timingSafeEqual\(digest\(given\), expected\)/);
   });
 });

@@ -177,8 +177,7 @@ function mutate(text: string, rnd: () => number): string {
 /** Every bind a document asks for, filled, so a loaded mutant gets as far into serve as it can. */
 function envFor(cap: Capability): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const b of [...(cap.doc.binds ?? []), ...(cap.doc.capability?.binds ?? [])])
-    for (const k of Object.values(b.keys ?? {})) env[String(k)] = "fuzz-value-1234";
+  for (const b of cap.binds) for (const k of Object.values(b.keys ?? {})) env[String(k)] = "fuzz-value-1234";
   return env;
 }
 
@@ -218,7 +217,7 @@ describe("every file of capabilities/, mutated at random (seeded)", () => {
           continue;
         }
         loaded++;
-        const ports = Object.fromEntries((r.doc.capability?.exposes ?? []).map((b) => [b.namespace, 0]));
+        const ports = Object.fromEntries(r.exposes.map((b) => [b.namespace, 0]));
         try {
           const s = await serveCapability(r, { ports, env: envFor(r), log: () => {} });
           await s.close();

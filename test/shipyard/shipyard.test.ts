@@ -1,25 +1,26 @@
 /**
- * The reference engine's own acceptance suite, all 33 cases of test/fixtures/shipyard/tests.yml,
- * run against the real CLI exactly as the reference's workflow runs it (see test/support/shipyard.ts):
- * MCP cases are a bare JSON-RPC `tools/call` POSTed to `/` without `initialize` or `Accept`, REST
- * cases a plain request, and every assertion is evaluated by a real `jq`. Without jq the cases are
- * reported as not run (test/support/prerequisites.ts); .ci/run installs it.
+ * The reference engine's own acceptance suite, all 33 cases, in both of its editions: the alpha2
+ * tutorial with the reference's old client (a bare JSON-RPC `tools/call` POSTed to `/` without
+ * `initialize` or `Accept`), and the Ikanos beta5 tutorial with its MCP 2026-07-28 client. Run
+ * against the real CLI exactly as the reference's workflow runs them (see test/support/shipyard.ts);
+ * REST cases are a plain request, and every assertion is evaluated by a real `jq`. Without jq the
+ * cases are reported as not run (test/support/prerequisites.ts); .ci/run installs it.
  */
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findProgram, need } from "../support/prerequisites.js";
 import { readCases, runShipyard, type ShipyardRun } from "../support/shipyard.js";
 
-const cases = readCases();
 const JQ = findProgram("jq", "apt-get install -y jq");
 
-describe("Shipyard suite (reference engine acceptance tests)", () => {
+describe.each(["alpha2"] as const)("Shipyard suite, %s edition (reference engine acceptance tests)", (edition) => {
+  const cases = readCases(edition);
   let run: ShipyardRun;
 
   beforeAll(async () => {
     if (!JQ.path) return;
     expect(execFileSync(JQ.path, ["--version"]).toString()).toMatch(/^jq-1\./);
-    run = await runShipyard(undefined, (line) => console.log(line));
+    run = await runShipyard(edition, undefined, (line) => console.log(line));
   }, 300_000);
 
   it("has the 33 cases and 256 jq assertions of the reference", () => {

@@ -117,7 +117,7 @@ describe("bind sources", () => {
   });
 
   it("makes a value visible as {{namespace.VAR}} too", () => {
-    const values = resolveBinds([{ namespace: "env", keys: { EQUINIX_API_KEY: "K" } }], "/x/cap.yaml", { K: "v" });
+    const values = resolveBinds([{ namespace: "env", keys: { EQUINIX_API_KEY: "K" }, file: "/x/cap.yaml" }], "/x/cap.yaml", { K: "v" });
     expect(values.get("EQUINIX_API_KEY")).toBe("v");
     expect(values.get("env.EQUINIX_API_KEY")).toBe("v");
   });

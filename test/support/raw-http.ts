@@ -4,6 +4,8 @@ import net from "node:net";
 export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** Header names and values as received, repeated headers one by one (`WWW-Authenticate` challenges). */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -23,7 +25,14 @@ export function rawRequest(
     const req = http.request({ host: u.hostname, port: u.port, method, path: target, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);

@@ -22,7 +22,7 @@ export interface Serving {
 
 /** Port 0 for every exposes block of a capability, so test servers never collide. */
 export function anyPorts(capability: Capability): Record<string, number> {
-  return Object.fromEntries((capability.doc.capability?.exposes ?? []).flatMap((b) => (b.namespace ? [[b.namespace, 0]] : [])));
+  return Object.fromEntries(capability.exposes.flatMap((b) => (b.namespace ? [[b.namespace, 0]] : [])));
 }
 
 /** Serves a capability file (or one already loaded); `options` win over the test defaults. */

@@ -1,6 +1,9 @@
 /**
- * Runs the reference engine's Shipyard suite (`test/fixtures/shipyard/tests.yml`) against the real
- * CLI, the way the reference's workflow (`validate-tuto-examples.yml`) does:
+ * Runs one of the reference engine's Shipyard suites against the real CLI, the way the reference's
+ * workflow (`validate-tuto-examples.yml`) does. Two editions: `alpha2` (`test/fixtures/shipyard/`,
+ * official alpha2 dialect, the reference's old MCP client) and `beta5`
+ * (`test/fixtures/shipyard-beta5/`, Ikanos beta5 dialect, its MCP 2026-07-28 client).
+ *
  *
  * 1. copy the tutorial tree to a temp dir (the fixtures stay untouched), and there rewrite each
  *    consumes `baseUri` — inline in a step file, or in the shared file it imports — to the fake
@@ -8,8 +11,10 @@
  * 2. write `shared/secrets.yaml`;
  * 3. per case: start `naftiko serve <step file>`, then
  *    - MCP: POST a JSON-RPC `tools/call` (no `initialize` first) to `http://localhost:<port>/` with
- *      only `Content-Type: application/json` and `Authorization: Bearer <mcp-server-token>`; the data
- *      is `.result.content[0].text`; `.result.isError == true` fails the case;
+ *      only `Content-Type: application/json` and `Authorization: Bearer <mcp-server-token>` (alpha2),
+ *      plus `MCP-Protocol-Version: 2026-07-28`, `Mcp-Method`, `Mcp-Name` and the protocol version in
+ *      `params._meta` (beta5); the data is `.result.content[0].text`; `.result.isError == true`
+ *      fails the case;
  *    - REST: `method` on `path` (a JSON `body` for non-GET);
  *    then wrap data starting with `<` as a JSON string, require it to be JSON (`jq .`), and require
  *    every `validations[].jq` to hold with `jq -e` (a real jq binary);
@@ -28,7 +33,12 @@ import { parse as parseYaml, parseDocument } from "yaml";
 import { ROOT, spawnServe } from "./cli.js";
 import { startMicrocks, type MockUpstream } from "./microcks.js";
 
-export const SHIPYARD = path.join(ROOT, "test/fixtures/shipyard");
+export type Edition = "alpha2" | "beta5";
+export const SHIPYARD: Record<Edition, string> = {
+  alpha2: path.join(ROOT, "test/fixtures/shipyard"),
+  beta5: path.join(ROOT, "test/fixtures/shipyard-beta5"),
+};
+const MODERN = "2026-07-28";
 export const MCP_SERVER_TOKEN = "sk-mcp-shipyard-test-token";
 const SECRETS = {
   "registry-bearer-token": "registry-test-token",
@@ -59,14 +69,14 @@ export interface CaseResult {
   data?: string;
 }
 
-export function readCases(): ShipyardCase[] {
-  return (parseYaml(readFileSync(path.join(SHIPYARD, "tests.yml"), "utf8")) as { tests: ShipyardCase[] }).tests;
+export function readCases(edition: Edition = "alpha2"): ShipyardCase[] {
+  return (parseYaml(readFileSync(path.join(SHIPYARD[edition], "tests.yml"), "utf8")) as { tests: ShipyardCase[] }).tests;
 }
 
 /** Copies the tutorial, points its consumes at the fake upstream and writes the secrets file. */
-export function prepareTutorial(mock: MockUpstream): string {
+export function prepareTutorial(mock: MockUpstream, edition: Edition = "alpha2"): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-shipyard-"));
-  cpSync(path.join(SHIPYARD, "tutorial"), dir, { recursive: true });
+  cpSync(path.join(SHIPYARD[edition], "tutorial"), dir, { recursive: true });
   const baseUris: Record<string, string> = {
     registry: mock.baseUrlFor("naftiko-shipyard-maritime-registry-api"),
     legacy: mock.baseUrlFor("naftiko-shipyard-legacy-dockyard-api"),
@@ -79,7 +89,7 @@ export function prepareTutorial(mock: MockUpstream): string {
     consumes.forEach((c, i) => {
       if (c.import) {
         // Import style: patch the shared file's first consumes block, as the reference does.
-        const shared = path.join(dir, c.location);
+        const shared = path.join(dir, c.location ?? c.from);
         const sdoc = parseDocument(readFileSync(shared, "utf8"));
         const ns = sdoc.getIn(["consumes", 0, "namespace"]) as string | undefined;
         if (ns && baseUris[ns]) {
@@ -145,7 +155,18 @@ function blockOnPort(tutorial: string, file: string, port: number): { namespace:
   return { namespace: hit.namespace, all: blocks.map((b) => b.namespace) };
 }
 
-export async function runCase(tutorial: string, c: ShipyardCase): Promise<CaseResult> {
+/** The MCP request the edition's reference client sends for a tool call. */
+function toolCall(edition: Edition, c: ShipyardCase): { headers: Record<string, string>; body: string } {
+  const headers: Record<string, string> = { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` };
+  const params: Record<string, unknown> = { name: c.tool, arguments: c.args ?? {} };
+  if (edition === "beta5") {
+    Object.assign(headers, { "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": String(c.tool) });
+    params._meta = { "io.modelcontextprotocol/protocolVersion": MODERN };
+  }
+  return { headers, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params }) };
+}
+
+export async function runCase(tutorial: string, c: ShipyardCase, edition: Edition = "alpha2"): Promise<CaseResult> {
   const fail = (reason: string, data?: string): CaseResult => ({ name: c.name, passed: false, reason, data });
   const { namespace, all } = blockOnPort(tutorial, c.file, c.port);
   const proc = await spawnServe([path.join(tutorial, c.file), ...all.flatMap((ns) => ["--port", `${ns}=0`])]);
@@ -160,12 +181,8 @@ export async function runCase(tutorial: string, c: ShipyardCase): Promise<CaseRe
           : await fetch(url, { method: c.method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(c.body ?? {}) });
       data = await res.text();
     } else {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: c.tool, arguments: c.args ?? {} } });
-      const res = await post(
-        `http://localhost:${port}/`,
-        { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` },
-        body,
-      );
+      const call = toolCall(edition, c);
+      const res = await post(`http://localhost:${port}/`, call.headers, call.body);
       const isError = await jq(["-r", ".result.isError // false"], res.text);
       const text = await jq(["-r", ".result.content[0].text"], res.text);
       if (isError.stdout.trim() === "true") return fail("tool returned an error", text.stdout);
@@ -192,15 +209,20 @@ export interface ShipyardRun {
 }
 
 /** The whole suite, case after case, against one fake upstream; `only` filters by case name. */
-export async function runShipyard(only?: (c: ShipyardCase) => boolean, log: (line: string) => void = () => {}): Promise<ShipyardRun> {
-  const mock = await startMicrocks(readdirSync(path.join(SHIPYARD, "upstream")).map((f) => path.join(SHIPYARD, "upstream", f)));
-  const tutorial = prepareTutorial(mock);
+export async function runShipyard(
+  edition: Edition,
+  only?: (c: ShipyardCase) => boolean,
+  log: (line: string) => void = () => {},
+): Promise<ShipyardRun> {
+  const upstream = path.join(SHIPYARD[edition], "upstream");
+  const mock = await startMicrocks(readdirSync(upstream).map((f) => path.join(upstream, f)));
+  const tutorial = prepareTutorial(mock, edition);
   const results: CaseResult[] = [];
   try {
-    for (const c of readCases().filter((c) => !c.skip && (!only || only(c)))) {
+    for (const c of readCases(edition).filter((c) => !c.skip && (!only || only(c)))) {
       let r: CaseResult;
       try {
-        r = await runCase(tutorial, c);
+        r = await runCase(tutorial, c, edition);
       } catch (e) {
         r = { name: c.name, passed: false, reason: (e as Error).message };
       }

@@ -1,12 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Authentication } from "../../spec/model.js";
+import type { Authentication, AuthOAuth2 } from "../../spec/model.js";
 import { compileTemplate, type Lookup } from "../../mapping/template.js";
+import { clientCredentials, type TokenSource } from "./oauth2-client.js";
 
 /** What authentication adds to a request; computed once at start, since binds do not change. */
 export interface AuthApplier {
   headers: Record<string, string>;
   query: Array<[string, string]>;
   digest?: DigestCredentials;
+  /** `oauth2`: where the bearer token of each request comes from. */
+  oauth2?: TokenSource;
 }
 
 export interface DigestCredentials {
@@ -35,10 +38,37 @@ export function compileAuth(auth: Authentication | undefined, binds: Lookup): Au
       out.digest = { username: text(auth.username), password: text(auth.password) };
       break;
     case "oauth2":
-      // oauth2 describes how *incoming* calls are checked (exposes side); it adds nothing upstream.
+      out.oauth2 = tokenSource(auth, binds, text);
       break;
   }
   return out;
+}
+
+/** One token source per consumes block and binds: every operation of the block shares its token. */
+const sources = new WeakMap<AuthOAuth2, WeakMap<Lookup, TokenSource>>();
+
+function tokenSource(auth: AuthOAuth2, binds: Lookup, text: (t: string | undefined) => string): TokenSource {
+  let byBinds = sources.get(auth);
+  if (!byBinds) sources.set(auth, (byBinds = new WeakMap()));
+  let source = byBinds.get(binds);
+  if (!source) {
+    const scope = (auth.scopes ?? [])
+      .map(text)
+      .filter((s) => s !== "")
+      .join(" ");
+    source = clientCredentials({
+      issuer: text(auth.authorizationServerUri),
+      tokenEndpoint: auth.tokenEndpoint === undefined ? undefined : text(auth.tokenEndpoint),
+      clientId: text(auth.clientId),
+      clientSecret: text(auth.clientSecret),
+      method: auth.tokenEndpointAuthMethod ?? "client_secret_basic",
+      scope: scope || undefined,
+      resource: text(auth.resource) || undefined,
+      audience: auth.audience === undefined ? undefined : text(auth.audience) || undefined,
+    });
+    byBinds.set(binds, source);
+  }
+  return source;
 }
 
 /**

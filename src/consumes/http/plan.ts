@@ -1,10 +1,10 @@
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import type { OperationSchemas } from "../../spec/openapi-schemas.js";
-import type { ConsumedRef } from "../../spec/load.js";
-import type { ConsumedParam, RequestBody } from "../../spec/model.js";
-import { pathVariables } from "../../mapping/names.js";
+import type { ConsumedOperation, ConsumedParam, RequestBody } from "../../spec/model.js";
+import { splitPath } from "../../mapping/path-template.js";
 import { compileTemplate, textOf, type CompiledTemplate, type Lookup } from "../../mapping/template.js";
 import { compileAuth, digestAuthorization, type AuthApplier } from "./auth.js";
+import type { TokenSource } from "./oauth2-client.js";
 import { send, type CallOptions, type UpstreamRequest, type UpstreamResponse } from "./client.js";
 import { appendQuery, checkHeaderValue, encodeLiteralPath, encodeSegment, scalarText } from "./encode.js";
 import type { Limiter } from "./limiter.js";
@@ -18,7 +18,7 @@ export type Args = Readonly<Record<string, unknown>>;
 export interface OperationPlan {
   readonly key: string;
   readonly method: string;
-  readonly ref: ConsumedRef;
+  readonly operation: ConsumedOperation;
   /** Whether failed tries of this operation may be repeated (method and the file's hints). */
   readonly retryable: boolean;
   /** Request-body and response schemas from the upstream's OpenAPI document (`serve --openapi`). */
@@ -26,8 +26,6 @@ export interface OperationPlan {
   build(args: Args): UpstreamRequest;
   call(args: Args, opts: CallOptions): Promise<UpstreamResponse>;
 }
-
-type PathPart = { text: string } | { variable: string };
 
 interface ParamPlan {
   param: ConsumedParam;
@@ -49,27 +47,28 @@ export interface CallPolicy {
 }
 
 export function compileOperation(
-  ref: ConsumedRef,
+  operation: ConsumedOperation,
   baseUri: string,
   binds: Lookup,
   pools: Pools,
   policy: CallPolicy = { retry: DEFAULT_RETRY },
 ): OperationPlan {
-  const { operation, resource } = ref;
-  const method = (operation.method ?? "GET").toUpperCase();
+  const method = operation.method;
   // Never POST or PATCH, whatever a hint says: a repeated create is a second resource.
   const retryable = IDEMPOTENT_METHODS.has(method) && policy.idempotent !== false && policy.retry.retries > 0;
   const base = new URL(baseUri);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, "");
-  const params: ParamPlan[] = ref.params.map((param) => ({
+  const params: ParamPlan[] = operation.params.map((param) => ({
     param,
     value: param.value === undefined ? undefined : compileTemplate(param.value),
   }));
-  const pathParts = splitPath(resource.path).map((part) =>
-    "text" in part ? part : { ...part, declared: params.find((p) => p.param.in === "path" && p.param.name === part.variable) },
+  const pathParts = splitPath(operation.resource.path).map((part) =>
+    "text" in part
+      ? { text: encodeLiteralPath(part.text) }
+      : { ...part, declared: params.find((p) => p.param.in === "path" && p.param.name === part.variable) },
   );
-  const auth: AuthApplier = compileAuth(ref.consumes.authentication, binds);
+  const auth: AuthApplier = compileAuth(operation.consumes.authentication, binds);
   const authHeaders = Object.entries(auth.headers);
   const body = BODYLESS.has(method) ? undefined : compileBody(operation.body);
   const sendsBodyParam = !BODYLESS.has(method);
@@ -194,6 +193,18 @@ export function compileOperation(
     return sendOnce({ ...req, headers: header ? { ...req.headers, authorization: header } : req.headers }, opts, deadline);
   };
 
+  /**
+   * With a token from the authorization server; a 401 means the upstream no longer takes it
+   * (revoked, or expired early): one new token and one more try, never more.
+   */
+  const sendOAuth2 = async (req: UpstreamRequest, opts: CallOptions, deadline: number, source: TokenSource): Promise<UpstreamResponse> => {
+    const token = source.current() ?? (await beforeDeadline(source.token(), deadline, opts));
+    const first = await sendOnce(withBearer(req, token), opts, deadline);
+    if (first.status !== 401) return first;
+    await first.body.dump();
+    return sendOnce(withBearer(req, await beforeDeadline(source.renew(token), deadline, opts)), opts, deadline);
+  };
+
   // Promise chains, not async functions: these run on every proxied call, where each async frame
   // and await costs measurably.
   const call = (args: Args, given: CallOptions): Promise<UpstreamResponse> => {
@@ -220,7 +231,12 @@ export function compileOperation(
     deadline: number,
     release: (() => void) | undefined,
   ): Promise<UpstreamResponse> =>
-    (auth.digest ? sendDigest(req, opts, deadline, auth.digest) : sendOnce(req, opts, deadline)).then(
+    (auth.digest
+      ? sendDigest(req, opts, deadline, auth.digest)
+      : auth.oauth2
+        ? sendOAuth2(req, opts, deadline, auth.oauth2)
+        : sendOnce(req, opts, deadline)
+    ).then(
       (res) => {
         if (policy.maxResponseBody) res.maxBody = policy.maxResponseBody;
         if (release) res.body.onDone(release);
@@ -232,21 +248,46 @@ export function compileOperation(
       },
     );
 
-  return { key: `${ref.consumes.namespace}.${operation.name}`, method, ref, retryable, build, call };
+  return { key: operation.key, method, operation, retryable, build, call };
 }
 
-function splitPath(path: string): PathPart[] {
-  const parts: PathPart[] = [];
-  let last = 0;
-  const names = pathVariables(path);
-  let i = 0;
-  for (const m of path.matchAll(/\{\{?\s*[^{}]+?\s*\}?\}/g)) {
-    if (m.index! > last) parts.push({ text: encodeLiteralPath(path.slice(last, m.index)) });
-    parts.push({ variable: names[i++] });
-    last = m.index! + m[0].length;
-  }
-  if (last < path.length) parts.push({ text: encodeLiteralPath(path.slice(last)) });
-  return parts;
+function withBearer(req: UpstreamRequest, token: string): UpstreamRequest {
+  return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+}
+
+/** A token wait bounded by the call's own budget and its caller: neither waits on a slow token endpoint. */
+function beforeDeadline<T>(pending: Promise<T>, deadline: number, opts: CallOptions): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", gone);
+    };
+    const gone = () => {
+      done();
+      reject(opts.signal?.reason);
+    };
+    const timer = setTimeout(
+      () => {
+        done();
+        reject(
+          new UpstreamError("timeout", `no token from the authorization server within the call's ${opts.totalTimeout ?? opts.timeout} ms`),
+        );
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    pending.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e: unknown) => {
+        done();
+        reject(e);
+      },
+    );
+    if (opts.signal?.aborted) return gone();
+    opts.signal?.addEventListener("abort", gone, { once: true });
+  });
 }
 
 type BodyRenderer = (lookup: Lookup) => { payload: UpstreamRequest["body"]; contentType?: string };

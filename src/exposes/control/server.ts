@@ -1,7 +1,13 @@
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
-import { requireAuth, type ServerAuth } from "../auth.js";
+import type { RuntimeLogger } from "../../observability/log.js";
+import { localTraceBuffer, observabilityOf } from "../../observability/setup.js";
+import type { TraceBuffer } from "../../observability/trace-buffer.js";
 import type { ExposesControl } from "../../spec/model.js";
+import { requireAuth, type ServerAuth } from "../auth.js";
+import { mountConfig, type ConfigOperations } from "./config.js";
+import { logsSettings, mountLogs } from "./logs.js";
+import { mountTraces } from "./traces.js";
 
 export interface ControlState {
   label: string;
@@ -13,6 +19,10 @@ export interface ControlState {
   ready(): boolean;
   exposes(): Array<{ namespace: string; type: string; url: string; port: number }>;
   reloads(): ReloadState;
+  config: ConfigOperations;
+  logging: RuntimeLogger;
+  /** The finished traces kept for `/traces`, when local traces are on. */
+  traces?: TraceBuffer;
 }
 
 /** `/status`'s `reloads`: versions swapped in, and edits refused (the running version kept serving). */
@@ -25,28 +35,43 @@ export interface ReloadState {
 }
 
 /**
- * The control port: health, status and Prometheus metrics. The file's `management` and
- * `observability` switches are honoured (official defaults: health on, info off, metrics on);
- * `--control-port` without a block turns everything on.
+ * The control port. A `type: control` block's switches decide what it serves, with the official
+ * defaults: `management.health` on (`/health/live`, `/health/ready`), `management.info` off
+ * (`/status`, `/config`), `management.reload`, `validate` and `logs` off, `/metrics` and `/traces`
+ * on while `observability` is. `--control-port` without a block serves health, status and metrics.
  */
-export function controlApp(state: ControlState, registry: Registry, block?: ExposesControl, auth?: ServerAuth): Hono {
+export function controlApp(
+  state: ControlState,
+  registry: Registry,
+  block?: ExposesControl,
+  auth?: ServerAuth,
+): { app: Hono; endpoints: string[] } {
   const app = new Hono();
   // The block's `authentication` guards every control endpoint, as on the business ports.
   if (auth) app.use("*", requireAuth(auth));
-  const management = (block?.management ?? {}) as { health?: boolean; info?: boolean };
-  const observability = (block?.observability ?? {}) as { enabled?: boolean; metrics?: { local?: { enabled?: boolean } } };
+  const management = (block?.management ?? {}) as {
+    health?: boolean;
+    info?: boolean;
+    reload?: boolean;
+    validate?: boolean;
+    logs?: Parameters<typeof logsSettings>[0];
+  };
+  const observability = observabilityOf(block);
   const health = management.health ?? true;
   const info = block ? (management.info ?? false) : true;
   const metricsOn = observability.enabled !== false && observability.metrics?.local?.enabled !== false;
+  const served: string[] = [];
 
   if (health) {
+    served.push("/health/live", "/health/ready");
     app.get("/health/live", (c) => c.json({ status: "live" }));
     app.get("/health/ready", (c) => (state.ready() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   }
   if (info) {
+    served.push("/status");
     app.get("/status", (c) =>
       c.json({
-        capability: { label: state.label, file: state.file, naftiko: state.specVersion },
+        capability: { label: state.label, file: state.file, spec: state.specVersion },
         runtime: { version: state.runtimeVersion, node: process.version, pid: process.pid },
         startedAt: new Date(state.startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - state.startedAt) / 100) / 10,
@@ -56,18 +81,28 @@ export function controlApp(state: ControlState, registry: Registry, block?: Expo
       }),
     );
   }
+  served.push(
+    ...mountConfig(app, state.config, {
+      info: block !== undefined && info,
+      reload: management.reload === true,
+      validate: management.validate === true,
+    }),
+  );
+  served.push(...mountLogs(app, state.logging, logsSettings(management.logs)));
   if (metricsOn) {
+    served.push("/metrics");
     app.get("/metrics", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));
   }
+  if (state.traces && localTraceBuffer(block) !== undefined) served.push(...mountTraces(app, state.traces));
   app.notFound((c) => {
-    const list = [health && "/health/live, /health/ready", info && "/status", metricsOn && "/metrics"].filter(Boolean).join(", ");
+    const list = served.join(", ");
     return c.json(
       {
         error: "not_found",
-        message: `no control endpoint ${new URL(c.req.url).pathname}; this control port serves: ${list || "nothing (all disabled in the file)"}`,
+        message: `no control endpoint ${c.req.method} ${new URL(c.req.url).pathname}; this control port serves: ${list || "nothing (all disabled in the file)"}`,
       },
       404,
     );
   });
-  return app;
+  return { app, endpoints: served };
 }

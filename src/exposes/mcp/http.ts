@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { denialResponse, type ServerAuth } from "../auth.js";
+import { denialResponse, jsonRpcDenial, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
 import type { McpService } from "./server.js";
 import { CallerGone } from "../../consumes/http/client.js";
@@ -77,9 +77,8 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
   const handle = async (raw: Request, incoming?: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
     const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
     if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
-    const denial = options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url });
-    if (denial)
-      return denialResponse(denial, { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${denial.message}` }, id: null });
+    const denial = await options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url, method: raw.method });
+    if (denial) return denialResponse(denial, jsonRpcDenial(denial));
     const { request, json } = normaliseAccept(raw);
     if (!options.sessions) {
       if (request.method !== "POST") {
@@ -111,6 +110,7 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     await server.connect(transport);
     return transport.handleRequest(request);
   };
+  for (const [path, document] of Object.entries(options.auth?.documents ?? {})) app.get(path, (c) => c.json(document));
   for (const path of PATHS) {
     app.all(path, (c) => {
       const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
@@ -132,7 +132,9 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
         paths: PATHS,
         maxBodySize: options.maxBodySize,
         unexpected,
-        refused: (header, url) => checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url }) !== undefined,
+        // A check still running (a promise) sends the request the usual way, which waits for it.
+        refused: (header, url) =>
+          checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url, method: "POST" }) !== undefined,
         acceptsJson: (accept) => {
           const plan = acceptPlan(accept, true);
           return plan.json && (plan.rewrite || (accept.includes("application/json") && accept.includes("text/event-stream")));

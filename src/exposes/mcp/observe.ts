@@ -8,7 +8,7 @@ export function observeTool(observer: Observer, exposes: string): ToolCallWrappe
   return (tool, headers, run) =>
     observer.observe(
       { kind: "mcp", exposes, operation: tool.name },
-      { requestId: first(headers?.["x-request-id"]), traceparent: first(headers?.traceparent), tracestate: first(headers?.tracestate) },
+      { requestId: first(headers?.["x-request-id"]), header: (name) => first(headers?.[name]) },
       run,
       (r) => ({ status: r.isError ? "error" : "ok", error: r.isError === true }),
     );

@@ -64,7 +64,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   const info = {
     name: block.namespace,
     version,
-    ...(runtime.capability.doc.info?.label ? { title: runtime.capability.doc.info.label } : {}),
+    ...(runtime.capability.info?.display ? { title: runtime.capability.info.display } : {}),
   };
   const options = {
     capabilities: { tools: { listChanged: false } },

@@ -5,7 +5,8 @@ import { FormatError } from "../../mapping/formats.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp, McpTool } from "../../spec/model.js";
-import { compileInvocation, type Invocation, type Outcome } from "../invocation.js";
+import { hintsOf } from "../hints.js";
+import { compileInvocation, invocationContext, type Invocation, type InvocationContext, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type JsonSchemaObject, type Validator } from "../validate.js";
 
 /** LLM tool APIs accept only these property names. */
@@ -21,6 +22,8 @@ export interface ToolAnnotations {
 
 /** An MCP tool compiled from the file: what `tools/list` advertises and what `tools/call` runs. */
 export interface CompiledTool {
+  /** The tool as the capability declares it. */
+  unit: McpTool;
   name: string;
   title?: string;
   description?: string;
@@ -41,18 +44,12 @@ export interface ToolResult {
 }
 
 export function compileTools(block: ExposesMcp, runtime: Runtime): CompiledTool[] {
-  return block.tools.map((raw) => compileTool(runtime.resolveRef(raw) as McpTool, raw, block, runtime));
+  const ctx = invocationContext(runtime, { prefixes: ["tools", block.namespace], requiredByDefault: true });
+  return block.tools.map((tool) => compileTool(tool, ctx));
 }
 
-function compileTool(tool: McpTool, raw: McpTool, block: ExposesMcp, runtime: Runtime): CompiledTool {
-  const invocation = compileInvocation(tool, {
-    prefixes: ["tools", block.namespace],
-    plans: runtime.plans,
-    binds: runtime.binds,
-    requiredByDefault: true,
-    redact: (t) => runtime.redactor.redact(t),
-    maxErrorBody: runtime.maxErrorBody,
-  });
+function compileTool(tool: McpTool, ctx: InvocationContext): CompiledTool {
+  const invocation = compileInvocation(tool, ctx);
   const advertised = advertisedNames(invocation.inputs.map((i) => i.name));
   const argumentNames = new Map(invocation.inputs.map((i) => [advertised.get(i.name)!, i.name]));
   const inputSchema = inputsSchema(invocation.inputs, (i) => advertised.get(i.name)!, false);
@@ -62,12 +59,13 @@ function compileTool(tool: McpTool, raw: McpTool, block: ExposesMcp, runtime: Ru
       inputSchema.properties[advertised.get(input.name)!] = { type: input.type, description: input.description ?? "Request body (JSON)." };
   }
   return {
-    name: tool.name!,
-    title: tool.label,
+    unit: tool,
+    name: tool.name,
+    title: tool.display,
     description: tool.description,
     inputSchema,
     ...(invocation.outputSchema ? { outputSchema: invocation.outputSchema } : {}),
-    annotations: annotations(tool, raw, runtime, invocation.upstreamMethod),
+    annotations: annotations(tool),
     invocation,
     argumentNames,
     validate: compileValidator(inputSchema),
@@ -99,23 +97,15 @@ export function advertisedNames(names: string[]): Map<string, string> {
   return out;
 }
 
-/**
- * Every tool carries all four hints: from the file's `hints` (or an aggregate function's
- * `semantics`), else derived from the upstream method — GET read-only, PUT/DELETE idempotent,
- * DELETE destructive, and always open-world (it calls an external API).
- */
-function annotations(tool: McpTool, raw: McpTool, runtime: Runtime, method: string | undefined): ToolAnnotations {
-  const h = raw.hints ?? tool.hints ?? {};
-  const semantics = runtime.semanticsOf(raw);
-  const m = (method ?? "").toUpperCase();
-  // A tool that calls nothing upstream (mock mode) changes nothing.
-  const readOnly = h.readOnly ?? semantics?.safe ?? (m === "GET" || m === "HEAD" || (!tool.call && !tool.steps));
+/** Every tool carries all four hints (see exposes/hints.ts). */
+function annotations(tool: McpTool): ToolAnnotations {
+  const h = hintsOf(tool);
   return {
-    ...(tool.label ? { title: tool.label } : {}),
-    readOnlyHint: readOnly,
-    destructiveHint: h.destructive ?? (!readOnly && m === "DELETE"),
-    idempotentHint: h.idempotent ?? semantics?.idempotent ?? (readOnly || m === "PUT" || m === "DELETE"),
-    openWorldHint: h.openWorld ?? true,
+    ...(tool.display ? { title: tool.display } : {}),
+    readOnlyHint: h.readOnly,
+    destructiveHint: h.destructive,
+    idempotentHint: h.idempotent,
+    openWorldHint: h.openWorld,
   };
 }
 

@@ -1,6 +1,7 @@
-import { normalizeName, pathVariables } from "../../mapping/names.js";
-import type { Capability } from "../../spec/load.js";
-import type { Authentication, ExposesRest, OutputParam } from "../../spec/model.js";
+import { normalizeName } from "../../mapping/names.js";
+import { mapVariables, pathVariables } from "../../mapping/path-template.js";
+import type { Capability } from "../../spec/model.js";
+import type { Authentication, ExposedOperation, ExposesRest } from "../../spec/model.js";
 import type { InputSpec } from "../invocation.js";
 import { inputProperty } from "../validate.js";
 import type { RestRoute } from "./server.js";
@@ -19,7 +20,7 @@ export interface OpenApiOptions {
  * Authentication becomes a security scheme by its kind and header name only, never a value.
  */
 export function openApiDocument(capability: Capability, block: ExposesRest, routes: RestRoute[], options: OpenApiOptions = {}): Json {
-  const info = capability.doc.info;
+  const info = capability.info;
   const paths: Record<string, Json> = {};
   const operationIds = new Set<string>();
   const shared = new SharedSchemas();
@@ -32,13 +33,13 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
   const doc: Json = {
     openapi: "3.1.0",
     info: {
-      title: info?.label ?? block.namespace,
-      version: info?.modified ?? info?.created ?? "1.0.0",
+      title: info?.display ?? block.namespace,
+      version: info?.version ?? info?.modified ?? info?.created ?? "1.0.0",
       ...(info?.description || block.description
         ? { description: [info?.description, block.description].filter(Boolean).join("\n\n") }
         : {}),
       "x-naftiko": {
-        capability: capability.doc.naftiko,
+        capability: capability.specVersion,
         exposes: block.namespace,
         ...(options.runtimeVersion ? { runtime: options.runtimeVersion } : {}),
       },
@@ -51,7 +52,7 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
       ...(security ? { securitySchemes: { [security.name]: security.scheme } } : {}),
     },
     // No authentication on the block: say so explicitly (an empty requirement list), for linters and clients.
-    security: security ? [{ [security.name]: [] }] : [],
+    security: security ? [{ [security.name]: security.scopes ?? [] }] : [],
   };
   return doc;
 }
@@ -76,9 +77,7 @@ const ERROR_SCHEMA = {
 
 /** `{{x}}` and `{ x }` are written `{x}` in OpenAPI; literal text is kept as written. */
 export function openApiPath(path: string): string {
-  const names = pathVariables(path);
-  let i = 0;
-  return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `{${names[i++]}}`);
+  return mapVariables(path, (name) => `{${name}}`);
 }
 
 function hostOf(address: string | undefined): string {
@@ -103,22 +102,16 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   const pathName = (i: InputSpec) => vars.find((v) => normalizeName(v) === normalizeName(i.name)) ?? i.name;
   const parameters = inputs.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
   const body = inputs.filter((i) => i.in === "body");
+  const unit = route.unit;
   const op: Json = {
     operationId,
-    summary: route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`,
-    ...(route.description && route.description.split("\n")[0].length > 120 ? { description: route.description } : {}),
-    tags: [tag],
+    summary: unit.display ?? (route.description?.split("\n")[0].slice(0, 120) || route.name || `${route.method} ${route.path}`),
+    ...(route.description && (unit.display || route.description.split("\n")[0].length > 120) ? { description: route.description } : {}),
+    tags: [tag, ...(unit.tags ?? [])],
     ...(parameters.length ? { parameters } : {}),
   };
   if (body.length) op.requestBody = requestBody(body, shared);
-  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
-  const result = route.invocation.outputSchema ? shared.hoist(route.invocation.outputSchema) : outputSchema(route.output);
-  const responses: Json = {
-    "200": {
-      description: "The upstream answer, mapped by the capability's outputParameters",
-      content: { "application/json": { schema: result } },
-    },
-  };
+  const responses: Json = unit.responses ? contractResponses(unit.responses) : { "200": successResponse(route, shared) };
   if (inputs.length) responses["400"] = errorResponse("A parameter is missing or invalid; nothing was sent upstream");
   if (body.length) {
     responses["413"] = errorResponse("The request body is too large");
@@ -132,6 +125,42 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   };
   op.responses = responses;
   return op;
+}
+
+/** What a successful call answers: JSON shaped by outputParameters (or the upstream's, passed through), or raw bytes. */
+function successResponse(route: RestRoute, shared: SharedSchemas): Json {
+  const invocation = route.invocation;
+  if (invocation.binary) {
+    return {
+      description: "The upstream's bytes, as they came",
+      content: { "application/octet-stream": { schema: invocation.resultSchema } },
+    };
+  }
+  if (invocation.rawMediaType) {
+    return { description: "The upstream answer, as it came", content: { [invocation.rawMediaType]: { schema: {} } } };
+  }
+  // With the upstream's OpenAPI document (`--openapi`), a passed-through answer has its real schema.
+  const result = invocation.outputSchema ? shared.hoist(invocation.outputSchema) : invocation.resultSchema;
+  return {
+    description: "The upstream answer, mapped by the capability's outputParameters",
+    content: { "application/json": { schema: result } },
+  };
+}
+
+/** The operation's declared response contract: each status with its media types (raw bytes or a schema). */
+function contractResponses(contract: NonNullable<ExposedOperation["responses"]>): Json {
+  const out: Json = {};
+  for (const [status, response] of Object.entries(contract)) {
+    const content = Object.entries(response.content ?? {}).map(([type, c]) => [
+      type,
+      { schema: c.binary ? { type: "string", format: "binary" } : (c.schema ?? {}) },
+    ]);
+    out[status] = {
+      description: response.description ?? "Successful response",
+      ...(content.length ? { content: Object.fromEntries(content) } : {}),
+    };
+  }
+  return out;
 }
 
 function parameter(input: InputSpec): Json {
@@ -170,33 +199,7 @@ function errorResponse(description: string): Json {
   return { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
 }
 
-/** JSON Schema of what the route answers, from the official output shapes; `{}` for a passthrough. */
-export function outputSchema(params: OutputParam[] | undefined): Json {
-  if (!params || params.length === 0) return {};
-  if (params.length === 1 && params[0].name === undefined) return shapeSchema(params[0]);
-  const properties: Record<string, unknown> = {};
-  for (const p of params) properties[p.name ?? "result"] = shapeSchema(p);
-  return { type: "object", properties };
-}
-
-function shapeSchema(p: OutputParam): Json {
-  if (p.mapping !== undefined && /^\$\.?$/.test(p.mapping.trim()) && !p.properties && !p.items) return {};
-  if (p.const !== undefined) return { const: p.const };
-  const type = ["string", "number", "integer", "boolean", "array", "object"].includes(p.type) ? p.type : undefined;
-  if (p.properties) {
-    const properties: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(p.properties)) properties[k] = shapeSchema(v);
-    return { type: "object", properties };
-  }
-  if (type === "array") {
-    const item = Array.isArray(p.items) ? p.items[0] : p.items;
-    return { type: "array", items: item ? shapeSchema(item) : {} };
-  }
-  if (type === "object") return { type: "object" };
-  return type ? { type } : {};
-}
-
-function securityScheme(auth: Authentication | undefined): { name: string; scheme: Json } | undefined {
+function securityScheme(auth: Authentication | undefined): { name: string; scheme: Json; scopes?: string[] } | undefined {
   if (!auth) return undefined;
   switch (auth.type) {
     case "apikey":
@@ -207,15 +210,28 @@ function securityScheme(auth: Authentication | undefined): { name: string; schem
       return { name: "basicAuth", scheme: { type: "http", scheme: "basic" } };
     case "digest":
       return { name: "digestAuth", scheme: { type: "http", scheme: "digest" } };
-    case "oauth2":
+    case "oauth2": {
+      // The reference engine's export: the token endpoint, else the issuer (a client must then look
+      // its token endpoint up in the issuer's metadata, which the description says).
+      const scopes = auth.scopes ?? [];
+      const audience = auth.audience ?? auth.resource;
       return {
         name: "oauth2",
         scheme: {
           type: "oauth2",
-          description: `Tokens issued by ${auth.authorizationServerUri} for resource ${auth.resource}`,
-          flows: { clientCredentials: { tokenUrl: auth.authorizationServerUri, scopes: {} } },
+          description:
+            `Bearer JWTs issued by ${auth.authorizationServerUri} for audience ${audience}` +
+            (auth.tokenEndpoint ? "" : `; the token endpoint is the one named in the issuer's metadata (${auth.authorizationServerUri})`),
+          flows: {
+            clientCredentials: {
+              tokenUrl: auth.tokenEndpoint ?? auth.authorizationServerUri,
+              scopes: Object.fromEntries(scopes.map((s) => [s, "Required by every operation"])),
+            },
+          },
         },
+        scopes,
       };
+    }
   }
 }
 

@@ -8,13 +8,14 @@ import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
 import { CallerGone } from "../../consumes/http/client.js";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
-import { normalizeName, pathVariables } from "../../mapping/names.js";
+import { normalizeName } from "../../mapping/names.js";
+import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { CallContext } from "../../observability/context.js";
 import { UNROUTED, type CallInfo, type Incoming, type ObservedCall } from "../../observability/observer.js";
 import type { Runtime } from "../../runtime.js";
-import type { ExposesRest, HttpMethod, OutputParam } from "../../spec/model.js";
-import { compileServerAuth, type ServerAuth } from "../auth.js";
-import { compileInvocation, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
+import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model.js";
+import { compileServerAuth, denialBody, denialHeaders, type Denial } from "../auth.js";
+import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { coerce, readQuery } from "./inputs.js";
 import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
@@ -52,8 +53,8 @@ export interface RestRoute {
   name?: string;
   description?: string;
   invocation: Invocation;
-  /** The operation's outputParameters, for describing the response (OpenAPI). */
-  output?: OutputParam[];
+  /** The operation as the capability declares it. */
+  unit: ExposedOperation;
 }
 
 /** What one request looks like to a route handler. */
@@ -69,7 +70,8 @@ interface Call {
 }
 
 /** What a handler answers; written by {@link send}. */
-type Answer = { kind: "json"; status: number; body: unknown; headers?: Record<string, string> } | { kind: "outcome"; outcome: Outcome };
+type Answer =
+  { kind: "json"; status: number; body: unknown; headers?: Record<string, string | string[]> } | { kind: "outcome"; outcome: Outcome };
 
 type RouteHandler = (call: Call) => Promise<Answer>;
 /** A route, or the 405 answer for other methods on its path. */
@@ -77,52 +79,45 @@ type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { 
 
 const MANY_ROUTES = 200;
 
-/** Builds the request listener of one `type: rest` exposes block: one route per resource path and method. */
+/**
+ * The routes of one `type: rest` exposes block, one per resource path and method, compiled as
+ * serving needs them (and as describing them — OpenAPI, inspect — reads them).
+ */
+export function compileRoutes(block: ExposesRest, runtime: Runtime): RestRoute[] {
+  const routes: RestRoute[] = [];
+  for (const resource of block.resources) {
+    const ctx = invocationContext(runtime, {
+      prefixes: ["rest", block.namespace],
+      pathVariables: pathVariables(resource.path),
+      requiredByDefault: false,
+      maxBinarySize: block.maxBinarySize,
+    });
+    for (const op of resource.operations) {
+      const invocation = compileInvocation(op, ctx, resource.inputParameters, binaryMediaType(op));
+      routes.push({ method: op.method, path: resource.path, name: op.name, description: op.description, invocation, unit: op });
+    }
+  }
+  return routes;
+}
+
+/** Builds the request listener of one `type: rest` exposes block. */
 export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
+  const routes = compileRoutes(block, runtime);
   // Hono's routers; first match wins, in the order routes are added. RegExpRouter (one regular
   // expression for all routes) is the fastest for tens of routes, but with hundreds its matching
   // slows several-fold and building it delays the first request, where the trie's cost stays flat.
-  const count = (block.resources ?? []).reduce((n, r) => n + (r.operations?.length ?? 0), 0);
   const router: Router<Entry> =
-    count > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
-  const routes: RestRoute[] = [];
+    routes.length > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
   const byPath = new Map<string, HttpMethod[]>();
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
-  for (const resource of block.resources ?? []) {
-    const vars = pathVariables(resource.path);
-    const routerPath = mergePath("/", toRouterPath(resource.path));
-    for (const raw of resource.operations ?? []) {
-      const op = runtime.resolveRef(raw) as typeof raw;
-      const method = (raw.method ?? "GET").toUpperCase() as HttpMethod;
-      const invocation = compileInvocation(
-        op,
-        {
-          prefixes: ["rest", block.namespace],
-          plans: runtime.plans,
-          binds: runtime.binds,
-          pathVariables: vars,
-          requiredByDefault: false,
-          redact: (t) => runtime.redactor.redact(t),
-          maxErrorBody: runtime.maxErrorBody,
-        },
-        resource.inputParameters,
-      );
-      const route: RestRoute = {
-        method,
-        path: resource.path,
-        name: op.name,
-        description: op.description,
-        invocation,
-        output: op.outputParameters,
-      };
-      routes.push(route);
-      router.add(method, routerPath, {
-        route,
-        handler: routeHandler(invocation, vars, runtime, options.maxBodySize),
-        operation: op.name ?? `${method} ${resource.path}`,
-      });
-      byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), method]);
-    }
+  for (const route of routes) {
+    const routerPath = mergePath("/", toRouterPath(route.path));
+    router.add(route.method, routerPath, {
+      route,
+      handler: routeHandler(route.invocation, pathVariables(route.path), runtime, options.maxBodySize),
+      operation: route.name ?? `${route.method} ${route.path}`,
+    });
+    byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), route.method]);
   }
   for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
   // The runtime's pages have their own router, consulted only when no capability route matched: a
@@ -144,8 +139,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
     };
     const observed = options.observe?.(info, {
       requestId: headerValue(req, "x-request-id"),
-      traceparent: headerValue(req, "traceparent"),
-      tracestate: headerValue(req, "tracestate"),
+      header: (name) => headerValue(req, name),
     });
     // Every answer carries the request id (given to writeHead with the answer's own headers: a
     // header set earlier with setHeader would send Node down its slower merging path).
@@ -172,9 +166,18 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       // A body nobody reads is drained, within bounds, so the connection can serve the next request.
       if (method !== "GET" && method !== "HEAD") res.once("finish", () => drainUnread(req));
       if (auth) {
-        const denied = denial(auth, req, href);
-        if (denied) return finish(denied);
+        const checked = auth.check({ header: (name) => headerValue(req, name), url: href, method });
+        if (checked instanceof Promise) {
+          checked.then((denied) => (denied ? finish(refusal(denied)) : route(href))).catch(fail);
+          return;
+        }
+        if (checked) return finish(refusal(checked));
       }
+      route(href);
+    } catch (e) {
+      fail(e);
+    }
+    function route(href: string) {
       const path = getPath({ url: href } as Request);
       let [matches, stash] = router.match(method, path);
       // HEAD is answered as GET without the body, unless the file declares HEAD itself.
@@ -206,8 +209,6 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
         context: observed?.ctx,
       };
       entry.handler(call).then(finish, fail);
-    } catch (e) {
-      fail(e);
     }
   };
   return { listener, routes };
@@ -233,22 +234,22 @@ function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRout
   };
 }
 
-/** The 401 answer when the request lacks the block's credentials (see exposes/auth.ts). */
-function denial(auth: ServerAuth, req: IncomingMessage, href: string): Answer | undefined {
-  const denied = auth.check({ header: (name) => headerValue(req, name), url: href });
-  if (!denied) return undefined;
-  return {
-    kind: "json",
-    status: denied.status,
-    body: { error: "unauthorized", message: denied.message },
-    headers: { "www-authenticate": denied.challenge },
-  };
+/** The answer when the request lacks the block's credentials (see exposes/auth.ts). */
+function refusal(denied: Denial): Answer {
+  return { kind: "json", status: denied.status, body: denialBody(denied), headers: denialHeaders(denied) };
+}
+
+/** The first media type the operation's response contract declares as raw bytes. */
+function binaryMediaType(op: ExposedOperation): string | undefined {
+  for (const response of Object.values(op.responses ?? {})) {
+    for (const [type, content] of Object.entries(response.content ?? {})) if (content.binary) return type;
+  }
+  return undefined;
 }
 
 /** `{connection-id}` and `{{imo}}` become the router's `:p0`, `:p1`: file names may hold any character. */
 function toRouterPath(path: string): string {
-  let i = 0;
-  return path.replace(/\{\{?\s*[^{}]+?\s*\}?\}/g, () => `:p${i++}`);
+  return mapVariables(path, (_name, i) => `:p${i}`);
 }
 
 function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, maxBodySize: number): RouteHandler {
@@ -345,7 +346,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 function send(res: ServerResponse, answer: Answer, head: boolean, requestId: string | undefined): number {
   if (answer.kind === "json") {
     const body = JSON.stringify(answer.body);
-    const headers: Record<string, string | number> = { ...answer.headers, "content-type": "application/json" };
+    const headers: Record<string, string | string[] | number> = { ...answer.headers, "content-type": "application/json" };
     if (requestId) headers["x-request-id"] = requestId;
     if (head) {
       res.writeHead(answer.status, headers).end();

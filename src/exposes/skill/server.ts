@@ -19,30 +19,9 @@ import path from "node:path";
 import { Hono, type Context } from "hono";
 import type { Runtime } from "../../runtime.js";
 import { locationPath } from "../../spec/binds.js";
-import type { ExposesSkill } from "../../spec/model.js";
+import type { ExposesSkill, Skill } from "../../spec/model.js";
 import { compileServerAuth, requireAuth } from "../auth.js";
 import { zip } from "./zip.js";
-
-export interface SkillTool {
-  name: string;
-  description: string;
-  from?: { sourceNamespace: string; action: string };
-  instruction?: string;
-}
-
-export interface Skill {
-  name: string;
-  description: string;
-  license?: string;
-  compatibility?: string;
-  metadata?: Record<string, string>;
-  "allowed-tools"?: string;
-  "argument-hint"?: string;
-  "user-invocable"?: boolean;
-  "disable-model-invocation"?: boolean;
-  location?: string;
-  tools?: SkillTool[];
-}
 
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 const OPTIONAL = ["license", "compatibility", "argument-hint", "allowed-tools", "user-invocable", "disable-model-invocation"] as const;
@@ -78,10 +57,10 @@ export function mediaType(file: string): string {
 
 /** Builds the Hono app of one `type: skill` block. */
 export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
-  const skills = (block.skills ?? []) as Skill[];
+  const skills = block.skills;
   const capabilityFile = runtime.capability.file;
   const modes = new Map<string, string>();
-  for (const b of runtime.capability.doc.capability?.exposes ?? []) {
+  for (const b of runtime.capability.exposes) {
     if ((b.type === "rest" || b.type === "mcp") && b.namespace) modes.set(b.namespace, b.type);
   }
   const app = new Hono();
