@@ -4,15 +4,16 @@
  * 1. esbuild bundles the runtime (dist/, with every npm dependency) into one CommonJS script whose
  *    entry serves the embedded capability (`dist/sea/entry.js`);
  * 2. the capability file (and the files it imports), the optional OpenAPI document, package.json and
- *    the project schema are SEA assets; a prelude, run before any module, writes them to a private
- *    temporary directory (removed at exit) so the runtime reads them as it always does;
+ *    the schemas of every spec version are SEA assets; a prelude, run before any module, writes
+ *    them to a private temporary directory (removed at exit) so the runtime reads them as it
+ *    always does;
  * 3. `node --experimental-sea-config` makes the blob and `postject` injects it into a copy of this
  *    `node` binary.
  * The result needs no node_modules and no Node.js install; it runs on the same OS and architecture.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -80,7 +81,9 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
       assets[openapiAsset] = path.resolve(options.openapi);
     }
     assets["package.json"] = path.join(root, "package.json");
-    assets["schema/naftiko-capability.schema.json"] = path.join(root, "schema/naftiko-capability.schema.json");
+    // Every spec version's schema: the capability's own is chosen by the version it declares.
+    for (const name of (await readdir(path.join(root, "schema"))).filter((f) => f.endsWith(".json")))
+      assets[`schema/${name}`] = path.join(root, "schema", name);
     // /docs serves Swagger UI's files from the installed package: embed the ones it uses.
     for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 

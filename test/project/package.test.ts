@@ -59,7 +59,7 @@ describe("the npm package", () => {
       "bin/naftiko.js",
       "dist/cli/main.js",
       "dist/sea/entry.js",
-      "dist/schema-validate.cjs",
+      "dist/schema-validate/naftiko-capability.schema.cjs",
       "schema/naftiko-capability.schema.json",
       "README.md",
     ])

@@ -31,10 +31,13 @@ export async function spawnServe(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 15_000,
-  /** Another `naftiko` to run (an installed one), and the folder to run it in. */
-  where: { command: string; cwd: string } = { command: process.execPath, cwd: ROOT },
+  /**
+   * Another program to run and the folder to run it in: an installed `naftiko` (given `serve …`),
+   * or a built binary (`prefix: []`, it serves without a command).
+   */
+  where: { command: string; cwd: string; prefix?: string[] } = { command: process.execPath, cwd: ROOT },
 ): Promise<ServeProcess> {
-  const prefix = where.command === process.execPath ? [CLI, "serve"] : ["serve"];
+  const prefix = where.prefix ?? (where.command === process.execPath ? [CLI, "serve"] : ["serve"]);
   const child = spawn(where.command, [...prefix, ...args], {
     cwd: where.cwd,
     env: childEnv(env),
