@@ -49,8 +49,10 @@ function run(command: string, rest: string[]): Promise<number | void> {
       return import("./call.js").then((m) => m.callCommand(rest));
     case "import":
       return import("./import.js").then((m) => m.importCommand(rest));
-    default:
+    case "build":
       return import("./build.js").then((m) => m.buildCommand(rest));
+    default:
+      throw new Error(`no runner for command "${command}"`);
   }
 }
 
