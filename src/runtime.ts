@@ -1,4 +1,6 @@
 import { compileAuth } from "./consumes/http/auth.js";
+import { environmentInputs } from "./consumes/http/environment.js";
+import { compileForward, type Forwarder } from "./consumes/http/forward.js";
 import { DEFAULT_LIMITS, Limiter, type LimiterOptions } from "./consumes/http/limiter.js";
 import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
@@ -30,6 +32,7 @@ export interface RuntimeOptions {
   /** Wraps each compiled plan (metrics, traces, the trace context it forwards). */
   instrument?: {
     plan(plan: OperationPlan): OperationPlan;
+    forward?(forwarder: Forwarder): Forwarder;
   };
   /** Retries of idempotent upstream calls (see consumes/http/retry.ts). */
   retry?: Partial<RetryPolicy>;
@@ -67,6 +70,8 @@ export interface Runtime {
   /** The compiled plan of each consumed operation. */
   plans: ReadonlyMap<ConsumedOperation, OperationPlan>;
   planOf(operation: ConsumedOperation): OperationPlan;
+  /** The forwarder of a consumes block some exposed resource forwards to. */
+  forwarderOf(target: ConsumesHttp): Forwarder;
   binds: Lookup;
   redactor: Redactor;
   callTimeout: number;
@@ -79,7 +84,9 @@ export interface Runtime {
 export function createRuntime(capability: Capability, options: RuntimeOptions = {}): Runtime {
   const bindValues: BindValues = options.describeOnly ? new Map() : resolveBinds(capability.binds, capability.file, options.env);
   const binds: Lookup = (name) => bindValues.get(name);
-  const redactor = new Redactor(secretForms(bindValues.values(), capability.consumes, binds));
+  const environment = options.describeOnly ? undefined : environmentInputs(capability, options.env ?? process.env, binds);
+  const lookupOf = (c: ConsumesHttp) => environment?.block(c) ?? binds;
+  const redactor = new Redactor(secretForms([...bindValues.values(), ...(environment?.values ?? [])], capability.consumes, lookupOf));
   const pools = new Pools({
     connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout,
     connections: options.connections ?? DEFAULTS.connections,
@@ -99,11 +106,10 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   }
   const notIdempotent = nonIdempotentCalls(capability);
   const limiters = new Map<string, Limiter>();
-  const plans = new Map<ConsumedOperation, OperationPlan>();
-  for (const [key, operation] of capability.operations) {
-    const ns = operation.consumes.namespace;
+  /** The settings of one consumes block: operations and forward share its base URI and its in-flight limit. */
+  const blockSettings = (c: ConsumesHttp) => {
+    const ns = c.namespace;
     const own = options.consumes?.[ns] ?? {};
-    const baseUri = options.baseUris?.[ns] ?? own.baseUri ?? operation.consumes.baseUri;
     let limiter = limiters.get(ns);
     if (!limiter) {
       const limits = {
@@ -113,17 +119,32 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       };
       limiters.set(ns, (limiter = new Limiter(ns, limits)));
     }
-    const retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) };
-    const plan = compileOperation(operation, baseUri, binds, pools, {
-      retry,
-      limiter,
+    return {
+      baseUri: options.baseUris?.[ns] ?? own.baseUri ?? c.baseUri,
+      policy: {
+        retry: { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}), ...definedOnly(own.retry ?? {}) },
+        limiter,
+        timeout: own.timeout,
+        maxResponseBody: options.maxResponseBody,
+      },
+    };
+  };
+  const plans = new Map<ConsumedOperation, OperationPlan>();
+  for (const [key, operation] of capability.operations) {
+    const { baseUri, policy } = blockSettings(operation.consumes);
+    const plan = compileOperation(operation, baseUri, environment?.operation(operation) ?? binds, pools, {
+      ...policy,
       idempotent: !notIdempotent.has(operation),
-      timeout: own.timeout,
-      maxResponseBody: options.maxResponseBody,
     });
     const schemas = options.schemas?.get(key);
     if (schemas) plan.schemas = schemas;
     plans.set(operation, options.instrument ? options.instrument.plan(plan) : plan);
+  }
+  const forwarders = new Map<ConsumesHttp, Forwarder>();
+  for (const target of forwardTargets(capability)) {
+    const { baseUri, policy } = blockSettings(target);
+    const forwarder = compileForward(target, baseUri, lookupOf(target), pools, policy);
+    forwarders.set(target, options.instrument?.forward ? options.instrument.forward(forwarder) : forwarder);
   }
 
   return {
@@ -140,8 +161,22 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       if (!plan) throw new Error(`no plan for ${operation.key}: the operation is not one of this capability's`);
       return plan;
     },
+    forwarderOf(target) {
+      const forwarder = forwarders.get(target);
+      if (!forwarder) throw new Error(`no forwarder for consumes "${target.namespace}": no exposed resource forwards to it`);
+      return forwarder;
+    },
     close: () => pools.close(),
   };
+}
+
+/** Consumes blocks that an exposed REST resource forwards to. */
+function forwardTargets(capability: Capability): Set<ConsumesHttp> {
+  const out = new Set<ConsumesHttp>();
+  for (const block of capability.exposes) {
+    if (block.type === "rest") for (const r of block.resources) if (r.forward?.target) out.add(r.forward.target);
+  }
+  return out;
 }
 
 /** Consumed operations a unit of the file declares non-idempotent: their calls are never retried. */
@@ -162,13 +197,13 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 /**
  * Every form in which an upstream may echo a credential back (its error bodies are relayed): the
- * bound values and the auth headers built from them (a Basic header is base64, not the password),
+ * bound values (and environment inputs) and the auth headers built from them (a Basic header is base64, not the password),
  * each also percent-encoded (as in a query string) and JSON-escaped (as in a JSON error body).
  */
-function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], binds: Lookup): string[] {
+function secretForms(values: Iterable<string>, consumes: ConsumesHttp[], lookupOf: (c: ConsumesHttp) => Lookup): string[] {
   const raw = [...values];
   for (const c of consumes) {
-    const auth = compileAuth(c.authentication, binds);
+    const auth = compileAuth(c.authentication, lookupOf(c));
     // For Authorization, the credential after the scheme (`Basic <base64>`); redacting it covers the whole header.
     for (const [name, value] of Object.entries(auth.headers)) raw.push(name === "authorization" ? value.replace(/^\S+\s*/, "") : value);
     for (const [, value] of auth.query) raw.push(value);

@@ -146,7 +146,10 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   let closing = false;
 
   const build = (cap: Capability): Generation => {
-    const runtime = createRuntime(cap, { ...options, instrument: { plan: (p) => observer.instrumentPlan(p) } });
+    const runtime = createRuntime(cap, {
+      ...options,
+      instrument: { plan: (p) => observer.instrumentPlan(p), forward: (f) => observer.instrumentForward(f) },
+    });
     logging.setScrub((line) => runtime.redactor.redact(line));
     const apps = new Map<string, BlockApp>();
     for (const block of cap.exposes) {

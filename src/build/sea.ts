@@ -81,9 +81,10 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
       assets[openapiAsset] = path.resolve(options.openapi);
     }
     assets["package.json"] = path.join(root, "package.json");
-    // Every spec version's schema: the capability's own is chosen by the version it declares.
-    for (const name of (await readdir(path.join(root, "schema"))).filter((f) => f.endsWith(".json")))
+    // Every version's schema: the capability and each file it imports is validated by its own version.
+    for (const name of (await readdir(path.join(root, "schema"))).filter((f) => f.endsWith(".json"))) {
       assets[`schema/${name}`] = path.join(root, "schema", name);
+    }
     // /docs serves Swagger UI's files from the installed package: embed the ones it uses.
     for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 

@@ -1,3 +1,7 @@
+import { LATEST_RELEASE, VERSIONS } from "../spec/versions/index.js";
+
+const IKANOS = VERSIONS.filter((v) => v.spec === "ikanos").map((v) => v.version);
+
 /** The CLI's help text: every command and flag, with what it is for. */
 export const HELP = `naftiko — serve a Naftiko capability file: its REST routes and MCP tools, in front of its upstream API.
 
@@ -9,6 +13,7 @@ Usage:
   naftiko inspect <file>              list routes, tools (with hints) and upstream calls as tables
   naftiko openapi <file>              print the OpenAPI 3.1 document of the REST exposes
   naftiko call <file> <tool>          run one MCP tool once and print its result
+  naftiko migrate <file>              rewrite a capability file into an Ikanos version (default ${LATEST_RELEASE})
   naftiko help <command>              help for one command
   naftiko --version                   print the runtime's version
 
@@ -156,6 +161,27 @@ Options:
   --openapi <doc>            embed this OpenAPI document and serve with its schemas (see serve --openapi;
                              default: the document serve would find by itself, if any)
   -h, --help                 this help
+`;
+
+COMMANDS.migrate = `Usage: naftiko migrate <file> [--to <version>] [-o <out> | --write]
+
+Rewrites a capability file (naftiko 1.0.0-alpha2, either dialect, or an Ikanos version) into an Ikanos
+version: named lists become maps keyed by name, label becomes display, functions become flows,
+targetName becomes target, an import's location becomes from. Comments and key order are kept. The
+result is checked against the target version's schema before anything is printed or written. A field
+the target version does not have yet (going back to an older one) is refused, naming the version that
+brought it. An entry written without a name gets one (said on stderr), as Ikanos keys entries by name.
+Files it imports are not rewritten: each file is read by the version it declares.
+
+Options:
+  --to <version>             the Ikanos version to write (default ${LATEST_RELEASE}):
+                             ${IKANOS.join(", ")}
+  -o, --output <out>         write the result to <out> (default: print it on stdout)
+  --write                    rewrite <file> in place
+  -h, --help                 this help
+
+Exit code 0 when the file was migrated (or already is in that version), 1 when it does not load or
+cannot be written in that version (nothing is written then), 2 for a usage mistake.
 `;
 
 export function commandHelp(command: string): string | undefined {

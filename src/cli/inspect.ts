@@ -27,7 +27,23 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     out.push(
       table(
         ["METHOD", "PATH", "OPERATION", "CALLS", "INPUTS"],
-        routes.map((r) => [r.method, r.path, r.name ?? "", unitCall(r.unit), inputs(r.invocation.inputs, true)]),
+        [
+          ...routes.map((r) => [r.method, r.path, r.name ?? "", unitCall(r.unit), inputs(r.invocation.inputs, true)]),
+          // A forward takes every method its operations do not, on its path and below it.
+          ...block.resources.flatMap((r) =>
+            r.forward
+              ? [
+                  [
+                    "*",
+                    `${r.path} (and below)`,
+                    r.name ?? "",
+                    `forward → ${r.forward.target.namespace}`,
+                    `headers: ${r.forward.trustedHeaders.join(", ") || "none"}`,
+                  ],
+                ]
+              : [],
+          ),
+        ],
         s.bold,
       ),
     );

@@ -3,7 +3,7 @@ import { HELP, commandHelp } from "./help.js";
 import { VERSION } from "../version.js";
 
 // Commands are imported when run: `--help` and `validate` need not load the servers, pino or OTel.
-const COMMANDS = ["serve", "validate", "openapi", "inspect", "call", "import", "build", "help"];
+const COMMANDS = ["serve", "validate", "openapi", "inspect", "call", "import", "build", "migrate", "help"];
 
 /** Runs one CLI invocation; returns the exit code, or nothing for a command that keeps running. */
 export async function main(argv: string[]): Promise<number | void> {
@@ -51,6 +51,8 @@ function run(command: string, rest: string[]): Promise<number | void> {
       return import("./import.js").then((m) => m.importCommand(rest));
     case "build":
       return import("./build.js").then((m) => m.buildCommand(rest));
+    case "migrate":
+      return import("./migrate.js").then((m) => m.migrateCommand(rest));
     default:
       throw new Error(`no runner for command "${command}"`);
   }

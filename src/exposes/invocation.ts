@@ -1,5 +1,5 @@
 import { Transform, type Readable } from "node:stream";
-import { upstreamFailure, type CallOptions } from "../consumes/http/client.js";
+import { upstreamFailure, type CallOptions, type UpstreamResponse } from "../consumes/http/client.js";
 import type { UpstreamBody } from "../consumes/http/body.js";
 import { readData } from "../consumes/http/response.js";
 import { normalizeName } from "../mapping/names.js";
@@ -11,6 +11,7 @@ import { compileOrchestration } from "../orchestration/steps.js";
 import type { Runtime } from "../runtime.js";
 import { UpstreamError } from "../errors.js";
 import type { ConsumedOperation, ConsumedParam, ExposedParam, Invocable } from "../spec/model.js";
+import { inputValue } from "./input-value.js";
 import { relayedError, type InputSpec, type Invocation, type InvocationContext } from "./unit.js";
 
 export type { InputSpec, Invocation, InvocationContext, Outcome } from "./unit.js";
@@ -69,7 +70,10 @@ export function compileInvocation(
     inputs.map((i) => i.name),
   );
   const format = operation.outputRawFormat ?? "json";
-  if (format === "binary") return compileBinaryCall(unit, operation, ctx, inputs, contractMediaType);
+  if (format === "binary") {
+    const send: Send = (values, opts) => plan.call(buildArgs({ values, lookup: inputLookup(values) }), opts);
+    return compileBinaryCall(unit, operation, ctx, inputs, contractMediaType, send);
+  }
   const rawMediaType = output.passthrough && !unit.outputParameters?.length ? RAW_MEDIA_TYPES.get(format) : undefined;
   const passthrough = (output.passthrough && format === "json") || rawMediaType !== undefined;
   const outputSchema = passthrough && format === "json" ? plan.schemas?.response : undefined;
@@ -94,6 +98,9 @@ export function compileInvocation(
   };
 }
 
+/** One call of the unit's consumed operation with the caller's inputs, `with` applied. */
+type Send = (values: Record<string, unknown>, opts: CallOptions) => Promise<UpstreamResponse>;
+
 /** The most bytes of a binary answer when neither its operation nor its exposes block says (as the reference). */
 export const DEFAULT_MAX_BINARY_SIZE = 10 * 1024 * 1024;
 
@@ -109,14 +116,8 @@ function compileBinaryCall(
   ctx: InvocationContext,
   inputs: InputSpec[],
   contractMediaType: string | undefined,
+  send: Send,
 ): Invocation {
-  const plan = ctx.planOf(operation);
-  const buildArgs = compileWith(
-    unit.with,
-    operation,
-    ctx.prefixes,
-    inputs.map((i) => i.name),
-  );
   const limit = operation.maxBinarySize ?? ctx.maxBinarySize ?? DEFAULT_MAX_BINARY_SIZE;
   const declaredType = operation.outputMediaType ?? unit.outputMediaType ?? contractMediaType;
   const origin = operation.consumes.baseUri;
@@ -128,8 +129,7 @@ function compileBinaryCall(
     binary: true,
     resultSchema: { type: "string", format: "binary" },
     async invoke(values, opts) {
-      const lookup = (name: string) => (name in values ? values[name] : ctx.binds(name));
-      const res = await plan.call(buildArgs({ values, lookup }), opts);
+      const res = await send(values, opts);
       if (res.status >= 400) return relayedError(res, ctx, opts);
       const upstreamType = res.headers["content-type"];
       const headers = {
@@ -208,7 +208,7 @@ function deriveInputs(unit: Invocable, declared: ExposedParam[], ctx: Invocation
     return dedupe(
       all.map((p) => {
         const where = (p.in as InputSpec["in"] | undefined) ?? placement(p.name);
-        return {
+        const spec: InputSpec = {
           name: p.name,
           type: p.type,
           description: p.description,
@@ -216,6 +216,7 @@ function deriveInputs(unit: Invocable, declared: ExposedParam[], ctx: Invocation
           in: where,
           pattern: p.pattern,
         };
+        return p.value === undefined ? spec : { ...spec, ...inputValue(p, spec, ctx.binds) };
       }),
     );
   }

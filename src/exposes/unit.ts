@@ -26,6 +26,10 @@ export interface InputSpec {
   wholeBody?: boolean;
   /** A full JSON Schema for the input (the upstream's request-body schema, from `--openapi`). */
   schema?: Record<string, unknown>;
+  /** The input's fixed `value`: it overrides whatever the caller sends, and callers are not asked for it. */
+  fixed?: { value: unknown };
+  /** `value: $…` on a body input: where in the JSON request body it is read (JSONPath), instead of its name. */
+  bodyPath?: string;
 }
 
 /**

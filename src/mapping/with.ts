@@ -77,9 +77,7 @@ function reader(src: WithSource, inputNames: readonly string[]): (scope: WithSco
       return ({ values }) => values[spelled];
     }
     case "template":
-      // `{{name}}` reads the caller's inputs and binds; `{{step.field}}` an earlier step's result.
-      return ({ values, lookup, results }) =>
-        src.template.render((n) => (n in values ? values[n] : ((results && readDotted(results, n)) ?? lookup(n))));
+      return (scope) => src.template.render(scopeLookup(scope));
     case "path": {
       const read = compilePath(src.expression);
       return ({ values, results }) => read(results ?? values);
@@ -87,6 +85,11 @@ function reader(src: WithSource, inputNames: readonly string[]): (scope: WithSco
     case "literal":
       return () => src.value;
   }
+}
+
+/** What a `{{name}}` in a call reads: the caller's inputs, then an earlier step's result (`{{step.field}}`), then binds. */
+export function scopeLookup({ values, lookup, results }: WithScope): Lookup {
+  return (n) => (n in values ? values[n] : ((results && readDotted(results, n)) ?? lookup(n)));
 }
 
 function readDotted(results: Record<string, unknown>, name: string): unknown {

@@ -1,3 +1,5 @@
+import type { CallOptions, UpstreamResponse } from "../consumes/http/client.js";
+import type { Forwarder } from "../consumes/http/forward.js";
 import type { OperationPlan } from "../consumes/http/plan.js";
 import { InputError, UpstreamError } from "../errors.js";
 import { requestIdFrom, type CallContext } from "./context.js";
@@ -21,6 +23,9 @@ export interface CallInfo {
 
 /** The operation label of a REST request that reached no route. */
 export const UNROUTED = "(none)";
+
+/** The upstream operation label of a call passed through by `forward`. */
+export const FORWARDED = "(forward)";
 
 /** What the caller sent that the call continues: its request id, and its headers for the trace context. */
 export interface Incoming {
@@ -158,64 +163,72 @@ export class Observer {
     const consumes = plan.operation.consumes.namespace;
     const operation = plan.operation.name;
     const series = this.upstreamSeries(consumes, operation);
+    return { ...plan, call: (args, opts) => this.upstreamCall(consumes, operation, plan.method, series, opts, (o) => plan.call(args, o)) };
+  }
+
+  /** Times, counts and traces every call a forwarder passes through, as operation {@link FORWARDED}. */
+  instrumentForward(forwarder: Forwarder): Forwarder {
+    const consumes = forwarder.consumes.namespace;
+    const series = this.upstreamSeries(consumes, FORWARDED);
     return {
-      ...plan,
-      call: (args, opts) => {
-        const ctx = opts.context;
-        const started = performance.now();
-        const parent = ctx?.span as SpanHandle | undefined;
-        const span = this.tracing?.client(
-          `${plan.method} ${consumes}.${operation}`,
-          { "http.request.method": plan.method, "naftiko.consumes": consumes, "naftiko.operation": operation },
-          parent,
-        );
-        // The upstream call is the upstream span's child: its trace context is what goes upstream.
-        const callOpts = ctx && span ? { ...opts, context: { ...ctx, trace: span.headers() } } : opts;
-        const record = (status: number | string) => {
-          const seconds = (performance.now() - started) / 1000;
-          counter(series, String(status), () =>
-            this.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) }),
-          ).inc();
-          series.duration.observe(seconds);
-          span?.end(
-            { "http.response.status_code": typeof status === "number" ? status : undefined },
-            typeof status !== "number" || status >= 500,
-          );
-          if (ctx) {
-            ctx.upstreamCalls++;
-            ctx.upstreamStatus = status;
-          }
-          if (this.logger.isLevelEnabled("debug")) {
-            this.logger.debug(
-              { reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 },
-              "upstream call",
-            );
-          }
-        };
-        // A promise chain, not an async function: one async frame less on every proxied call.
-        return plan.call(args, callOpts).then(
-          (res) => {
-            record(res.status);
-            return res;
-          },
-          (e: unknown) => {
-            // A call refused before it was sent (bad input) is not an upstream call.
-            if (e instanceof InputError) span?.end({}, true);
-            else
-              record(
-                e instanceof UpstreamError
-                  ? e.kind === "timeout"
-                    ? "timeout"
-                    : "unreachable"
-                  : opts.signal?.aborted
-                    ? "cancelled"
-                    : "error",
-              );
-            throw e;
-          },
-        );
-      },
+      ...forwarder,
+      call: (req, opts) => this.upstreamCall(consumes, FORWARDED, req.method, series, opts, (o) => forwarder.call(req, o)),
     };
+  }
+
+  private upstreamCall(
+    consumes: string,
+    operation: string,
+    method: string,
+    series: Series,
+    opts: CallOptions,
+    send: (opts: CallOptions) => Promise<UpstreamResponse>,
+  ): Promise<UpstreamResponse> {
+    const ctx = opts.context;
+    const started = performance.now();
+    const parent = ctx?.span as SpanHandle | undefined;
+    const span = this.tracing?.client(
+      `${method} ${consumes}.${operation}`,
+      { "http.request.method": method, "naftiko.consumes": consumes, "naftiko.operation": operation },
+      parent,
+    );
+    // The upstream call is the upstream span's child: its trace context is what goes upstream.
+    const callOpts = ctx && span ? { ...opts, context: { ...ctx, trace: span.headers() } } : opts;
+    const record = (status: number | string) => {
+      const seconds = (performance.now() - started) / 1000;
+      counter(series, String(status), () => this.metrics.upstreamRequests.labels({ consumes, operation, status: String(status) })).inc();
+      series.duration.observe(seconds);
+      span?.end(
+        { "http.response.status_code": typeof status === "number" ? status : undefined },
+        typeof status !== "number" || status >= 500,
+      );
+      if (ctx) {
+        ctx.upstreamCalls++;
+        ctx.upstreamStatus = status;
+      }
+      if (this.logger.isLevelEnabled("debug")) {
+        this.logger.debug(
+          { reqId: ctx?.requestId, consumes, operation, status, durationMs: Math.round(seconds * 10_000) / 10 },
+          "upstream call",
+        );
+      }
+    };
+    // A promise chain, not an async function: one frame less on every proxied call.
+    return send(callOpts).then(
+      (res) => {
+        record(res.status);
+        return res;
+      },
+      (e: unknown) => {
+        // A call refused before it was sent (bad input) is not an upstream call.
+        if (e instanceof InputError) span?.end({}, true);
+        else
+          record(
+            e instanceof UpstreamError ? (e.kind === "timeout" ? "timeout" : "unreachable") : opts.signal?.aborted ? "cancelled" : "error",
+          );
+        throw e;
+      },
+    );
   }
 
   async shutdown(): Promise<void> {

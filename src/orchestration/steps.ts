@@ -7,10 +7,11 @@
  *   `<namespace>.imo`), earlier step results (`$.get-ship.assignedCrew`) or literals; without `with`,
  *   inputs pass to consumed parameters of the same name. Its parsed response is the step's result.
  * - A `lookup` step finds, in an earlier step's result (`index`, a list), the entries whose `match`
- *   field equals `lookupValue` (JSONPath over step results) and keeps their `outputParameters`
- *   fields. A list of values gives a list of matches; one value gives one match (or null). `match`
- *   may also name an `outputParameters` entry of the index step's consumed operation, read with
- *   its JSONPath relative to each entry.
+ *   field equals `lookupValue` (JSONPath over step results, or a `{{template}}` over the inputs and
+ *   step results) and keeps their `outputParameters` fields. A list of values gives a list of
+ *   matches; one value gives one match (or null).
+ * - A call step's result is what its consumed operation's `outputParameters` make of the response
+ *   (see mapping/consumed-output.ts): a `match` may name one of them.
  * - `mappings` set `target` (dot notation builds nested objects: `route.from`) to `value`
  *   (JSONPath over step results: `$.<step-name>.<field>`).
  * - The caller's timeout bounds the whole run; each call step gets the time that is left.
@@ -20,10 +21,11 @@ import type { CallOptions } from "../consumes/http/client.js";
 import { readData } from "../consumes/http/response.js";
 import { UpstreamError } from "../errors.js";
 import { relayedError, type InputSpec, type Invocation, type InvocationContext, type Outcome } from "../exposes/unit.js";
+import { compileStepOutput } from "../mapping/consumed-output.js";
 import { compilePath, type PathReader } from "../mapping/jsonpath.js";
 import { compileDeclaredOutput, compileOutput } from "../mapping/output.js";
 import { compileTemplate, hasPlaceholders, type Lookup } from "../mapping/template.js";
-import { compileWith } from "../mapping/with.js";
+import { compileWith, scopeLookup } from "../mapping/with.js";
 import type { CallStep, Invocable, LookupStep, Step } from "../spec/model.js";
 
 /** Results of the steps run so far, by step name: what `$.<step>.…` reads. */
@@ -40,8 +42,7 @@ interface RunState {
 type CompiledStep = (state: RunState) => Promise<Outcome | undefined>;
 
 export function compileOrchestration(unit: Invocable, ctx: InvocationContext, inputs: InputSpec[]): Invocation {
-  const all = unit.steps ?? [];
-  const steps = all.map((step) => compileStep(step, all, ctx, inputs));
+  const steps = (unit.steps ?? []).map((step) => compileStep(step, ctx, inputs));
   const finish = compileResult(unit);
   return {
     inputs,
@@ -67,12 +68,12 @@ export function compileOrchestration(unit: Invocable, ctx: InvocationContext, in
   };
 }
 
-function compileStep(step: Step, all: Step[], ctx: InvocationContext, inputs: InputSpec[]): CompiledStep {
+function compileStep(step: Step, ctx: InvocationContext, inputs: InputSpec[]): CompiledStep {
   switch (step.type) {
     case "call":
       return compileCallStep(step, ctx, inputs);
     case "lookup":
-      return compileLookupStep(step, all);
+      return compileLookupStep(step);
     case "script":
       // The loader refuses script steps; a model that has one was not loaded.
       throw new Error(`step "${step.name}": script steps are not supported by this runtime`);
@@ -88,17 +89,18 @@ function compileCallStep(step: CallStep, ctx: InvocationContext, inputs: InputSp
     ctx.prefixes,
     inputs.map((i) => i.name),
   );
+  const output = compileStepOutput(operation);
   return async (state) => {
     const res = await plan.call(buildArgs(state), state.opts);
     if (res.status >= 400) return relayedError(res, ctx, state.opts);
-    state.results[step.name] = await readData(res, operation, state.opts);
+    state.results[step.name] = output(await readData(res, operation, state.opts));
     return undefined;
   };
 }
 
-function compileLookupStep(step: LookupStep, all: Step[]): CompiledStep {
-  const readValue = compilePath(step.lookupValue);
-  const keyOf = matchReader(step, all);
+function compileLookupStep(step: LookupStep): CompiledStep {
+  const readValue = lookupValueReader(step.lookupValue);
+  const keyOf = (entry: Record<string, unknown>) => entry[step.match];
   const fields = step.outputParameters;
   const pick = (entry: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, entry[f] ?? null]));
   return async (state) => {
@@ -111,7 +113,7 @@ function compileLookupStep(step: LookupStep, all: Step[]): CompiledStep {
       const k = keyOf(e);
       if (k !== undefined && k !== null && typeof k !== "object" && !byKey.has(String(k))) byKey.set(String(k), e);
     }
-    const wanted = readValue(state.results);
+    const wanted = readValue(state);
     if (Array.isArray(wanted)) {
       state.results[step.name] = wanted.flatMap((w) => {
         const hit = byKey.get(String(w));
@@ -125,18 +127,18 @@ function compileLookupStep(step: LookupStep, all: Step[]): CompiledStep {
   };
 }
 
-/**
- * How a lookup reads an index entry's key: the entry's `match` field, or, when the index step's
- * consumed operation declares an output parameter named `match`, that parameter's JSONPath.
- */
-function matchReader(step: LookupStep, all: Step[]): (entry: Record<string, unknown>) => unknown {
-  const source = all.find((s) => s.name === step.index);
-  const declared = source?.type === "call" ? source.call.outputParameters.find((o) => o.name === step.match) : undefined;
-  if (declared && declared.value.startsWith("$")) {
-    const read = compilePath(declared.value);
-    return (entry) => (step.match in entry ? entry[step.match] : read(entry));
+/** `lookupValue`: JSONPath over step results, a `{{template}}` filled first, or a literal value. */
+function lookupValueReader(lookupValue: string): (state: RunState) => unknown {
+  const v = lookupValue.trim();
+  if (hasPlaceholders(v)) {
+    const t = compileTemplate(v);
+    return (state) => t.render(scopeLookup(state));
   }
-  return (entry) => entry[step.match];
+  if (v.startsWith("$")) {
+    const read = compilePath(v);
+    return (state) => read(state.results);
+  }
+  return () => lookupValue;
 }
 
 /** What the operation answers: mappings over the step results, shaped by `outputParameters`. */

@@ -1,9 +1,13 @@
 import { normalizeName } from "../mapping/names.js";
 import { literalText, pathVariables } from "../mapping/path-template.js";
 import { pathProblem } from "../mapping/jsonpath.js";
-import { placeholders } from "../mapping/template.js";
+import { hasPlaceholders, placeholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
 import { authenticationProblems } from "./authentication.js";
+import { checkForwards } from "./forward.js";
+import { checkIdentifiers } from "./identifiers.js";
+import { checkInputValues } from "./input-values.js";
+import { checkPathFeeds } from "./path-feeds.js";
 import type {
   Capability,
   ConsumedOperation,
@@ -31,8 +35,12 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
   const report: Report = reporter({ record, problems, file: cap.file });
 
   checkNamespaces(cap, report);
+  checkIdentifiers(cap, report);
   checkPorts(cap.exposes, report);
   checkConsumes(cap, report);
+  checkPathFeeds(cap, report);
+  checkInputValues(cap, report);
+  checkForwards(cap, report);
   authenticationProblems(cap, report);
 
   for (const agg of cap.aggregates) {
@@ -148,6 +156,10 @@ function checkConsumes(cap: Capability, report: Report) {
       for (const op of res.operations) {
         if (names.has(op.name)) report(op, NAME, `duplicate operation name "${op.name}" in consumes "${c.namespace}"`);
         names.add(op.name);
+        for (const out of op.outputParameters) {
+          const bad = out.value.trim().startsWith("$") ? pathProblem(out.value.trim()) : undefined;
+          if (bad) report(out, ["value"], bad);
+        }
         const hasBody = op.params.some((p) => p.in === "body") || op.body !== undefined;
         if (hasBody && op.method === "GET")
           report(op, [], `${op.method} operation "${op.name}" declares a request body; it will not be sent`, "warning");
@@ -249,7 +261,11 @@ function checkInvocable(unit: Invocable, prefixes: string[], report: Report, dec
         );
       else if (index.type !== "call")
         report(step, ["index"], `lookup index "${step.index}" is a ${index.type} step; it must be a call step`);
-      checkStepPath(step, ["lookupValue"], step.lookupValue, new Set(earlier.keys()), "lookupValue");
+      const value = step.lookupValue.trim();
+      if (hasPlaceholders(value)) {
+        if (declaredInputs)
+          checkWithInputs(step, { lookupValue: value }, prefixes, [...declaredInputs, ...earlier.keys()], report, ["lookupValue"]);
+      } else if (value.startsWith("$")) checkStepPath(step, ["lookupValue"], value, new Set(earlier.keys()), "lookupValue");
     }
     if (step.type === "script") report(step, [], "script steps are not supported by this runtime");
     earlier.set(step.name, step);
@@ -260,14 +276,14 @@ function checkInvocable(unit: Invocable, prefixes: string[], report: Report, dec
   }
 }
 
-function checkWithInputs(node: object, withMap: WithMap, prefixes: string[], declaredInputs: string[], report: Report) {
+function checkWithInputs(node: object, withMap: WithMap, prefixes: string[], declaredInputs: string[], report: Report, at?: DocPath) {
   const declared = new Set(declaredInputs.map(normalizeName));
   for (const [key, value] of Object.entries(withMap)) {
     for (const name of inputNames(value, prefixes)) {
       if (!declared.has(normalizeName(name))) {
         report(
           node,
-          ["with", key],
+          at ?? ["with", key],
           `"${value}" names input "${name}", which is not declared in inputParameters (declared: ${declaredInputs.join(", ") || "none"})`,
         );
       }

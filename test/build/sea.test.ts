@@ -6,28 +6,21 @@
  * binary, not the CLI that built it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVING_NODE_FLAGS } from "../../src/node-flags.js";
 import { VERSION } from "../../src/version.js";
-import { ROOT, runCli, runCommand, spawnServe } from "../support/cli.js";
-import { need, type Prerequisite } from "../support/prerequisites.js";
+import { ROOT, runCli, runCommand } from "../support/cli.js";
+import { need, SEA } from "../support/prerequisites.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { tempDir } from "../support/temp.js";
 
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
 const OPENAPI = path.join(ROOT, "test/fixtures/upstream/metal-interconnections.openapi.yaml");
 const KEY = "sea-secret-4711";
-// Assembled here so that this file does not contain the fuse itself.
-const SEA_FUSE = ["NODE", "SEA", "FUSE", "fce680ab2cc467b6e072b8b5df1996b2"].join("_");
-const SEA: Prerequisite = {
-  name: "a Node.js build with single-executable support",
-  path: readFileSync(process.execPath).includes(SEA_FUSE) ? process.execPath : undefined,
-  install: "an official build from nodejs.org",
-};
 
 describe("naftiko build (single executable)", () => {
   let work: string;
@@ -177,28 +170,4 @@ describe("naftiko build (single executable)", () => {
     expect(await exited).toBe(0);
     expect(() => statSync(extracted!)).toThrow();
   });
-});
-
-describe("naftiko build of an Ikanos capability", () => {
-  it("serves it: the binary carries the schema of the version the file declares", async (ctx) => {
-    need(ctx, SEA);
-    const work = tempDir("naftiko-sea-ikanos-");
-    const binary = path.join(work, "shipyard-mock");
-    const file = path.join(ROOT, "test/fixtures/shipyard-beta5/tutorial/step-1-shipyard-mock.yml");
-    const built = await runCli(["build", file, "-o", binary], {}, 90_000);
-    expect(built.code, built.stderr).toBe(0);
-    const version = await runCommand("./shipyard-mock", ["--version"], {}, 20_000, "binary --version", work);
-    expect(version.stdout).toMatch(/^shipyard-mock: .*\(step-1-shipyard-mock\.yml\)\n/);
-    const proc = await spawnServe(["--port", "shipyard-tools=0"], {}, 20_000, { command: binary, cwd: work, prefix: [] });
-    try {
-      const client = new Client({ name: "sea-ikanos", version: "1" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(proc.urls["shipyard-tools"])));
-      const result = await client.callTool({ name: "get-ship", arguments: { imo_number: "IMO-9321483" } });
-      await client.close();
-      expect(result.isError).toBeFalsy();
-      expect(result.structuredContent).toMatchObject({ imo: "IMO-9321483", name: "Northern Star" });
-    } finally {
-      await proc.stop();
-    }
-  }, 120_000);
 });

@@ -235,6 +235,38 @@ describe("query parameters", () => {
     expect((await ok(`/search?created=${created}`)).query).toBe("created[gt]=5&created[lt]=9");
   });
 
+  it("an object is read from deepObject form and sent upstream the same way", async () => {
+    expect((await ok("/search?created[gt]=5&created[lt]=9")).query).toBe("created[gt]=5&created[lt]=9");
+    mark();
+    expect((await ok("/search?created%5Bgt%5D=2024-01-01%2010%3A00")).query).toBe("created[gt]=2024-01-01%2010%3A00");
+  });
+
+  it("a parameter named like a member (created[after]) stays that parameter", async () => {
+    const seen = await ok("/search?created[after]=2024-01-01&created[before]=2025-01-01");
+    expect([...new URLSearchParams(seen.query)]).toEqual([
+      ["created[before]", "2025-01-01"],
+      ["created[after]", "2024-01-01"],
+    ]);
+  });
+
+  it.each([
+    ["/search?created[a][b]=1", "deepObject members are one level deep"],
+    [`/search?created=${encodeURIComponent('{"gt":1}')}&created[lt]=2`, "is given both as JSON and as deepObject members"],
+  ])("%s is refused with 400 naming the parameter, and no upstream call", async (target, message) => {
+    const res = await fetch(`${rig.url}${target}`);
+    expect(res.status).toBe(400);
+    expect((await json(res)).problems).toEqual([
+      expect.objectContaining({ parameter: "created", in: "query", message: expect.stringContaining(message) }),
+    ]);
+    nothingSent();
+  });
+
+  it("the OpenAPI document says deepObject", async () => {
+    const doc = await json(await fetch(`${rig.url}/openapi.json`));
+    const created = (doc.paths["/search"].get.parameters as Array<Record<string, unknown>>).find((p) => p.name === "created");
+    expect(created).toMatchObject({ in: "query", style: "deepObject", explode: true, schema: { type: "object" } });
+  });
+
   it("numbers and booleans as their JSON text", async () => {
     const q = new URLSearchParams((await ok("/search?limit=10&active=false")).query);
     expect([...q]).toEqual([

@@ -2,17 +2,16 @@
  * Spec-driven MCP tests: for every capability shipped, every MCP tool is listed and called with the
  * SDK's own `Client` over real Streamable HTTP, and the request the upstream received is compared
  * with what the file says — the same assertions as the REST cases, from the same case generator.
+ * Each file is served twice: as written, and migrated by `naftiko migrate` (same cases, same results).
  */
-import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Served } from "../../src/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { editions } from "../support/migrated.js";
 import { loadCases, serveAgainst, SHIPPED } from "../support/spec-cases.js";
 import { assertUpstreamSaw } from "../support/upstream-assertions.js";
-
-const root = path.resolve(__dirname, "../..");
 
 /** The advertised name of an argument: LLM tool APIs only take `[A-Za-z0-9_.-]`. */
 const advertised = (name: string) =>
@@ -21,13 +20,13 @@ const advertised = (name: string) =>
 for (const file of SHIPPED) {
   const spec = loadCases(file);
   if (spec.mcp.length === 0) continue;
-  describe(`MCP ${path.relative(root, file)}`, () => {
+  describe.each(editions(file).map((e) => [e.title, e] as const))("MCP %s", (_title, edition) => {
     let upstream: RecordingUpstream;
     let served: Served;
     const clients = new Map<string, Client>();
     beforeAll(async () => {
       upstream = await startRecordingUpstream();
-      served = await serveAgainst(spec, upstream);
+      served = await serveAgainst(spec, upstream, await edition.file());
       for (const block of spec.mcp) {
         const client = new Client({ name: "spec-driven-test", version: "1.0.0" });
         await client.connect(

@@ -2,24 +2,23 @@
  * Spec-driven REST tests: for every capability shipped (capabilities/ and the flagship), every exposed
  * REST operation is called over a real socket, and the request the upstream received is compared with
  * what the file says it should be. Cases come from test/support/spec-cases.ts; none is written by hand.
+ * Each file is served twice: as written, and migrated by `naftiko migrate` (same cases, same results).
  */
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Served } from "../../src/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { editions } from "../support/migrated.js";
 import { loadCases, serveAgainst, SHIPPED } from "../support/spec-cases.js";
 import { assertUpstreamSaw } from "../support/upstream-assertions.js";
 
-const root = path.resolve(__dirname, "../..");
-
 for (const file of SHIPPED) {
   const spec = loadCases(file);
-  describe(`REST ${path.relative(root, file)}`, () => {
+  describe.each(editions(file).map((e) => [e.title, e] as const))("REST %s", (_title, edition) => {
     let upstream: RecordingUpstream;
     let served: Served;
     beforeAll(async () => {
       upstream = await startRecordingUpstream();
-      served = await serveAgainst(spec, upstream);
+      served = await serveAgainst(spec, upstream, await edition.file());
     });
     afterAll(async () => {
       await served?.close();

@@ -171,6 +171,20 @@ describe("relaxations", () => {
     ],
     ["R2: _ in a consumed resource name", edit(BASE, ["name: item-store", "name: item_store"])],
     [
+      "R7: spaces in consumed and exposed resource names",
+      edit(BASE, ["name: item-store", "name: v1-Invoice Items"], ["          name: items\n", "          name: Invoice Items\n"]),
+    ],
+    [
+      "R8: : in namespaces and in the calls naming them",
+      edit(
+        BASE,
+        ["namespace: store\n", "namespace: shop:store\n"],
+        ["namespace: shop-mcp\n", "namespace: shop:mcp\n"],
+        ["call: store.get-item\n              with", "call: shop:store.get-item\n              with"],
+        ["call: store.get-item\n          with", "call: shop:store.get-item\n          with"],
+      ),
+    ],
+    [
       "R3: an object output mapped whole on a REST operation",
       edit(BASE, [REST_OUTPUT, "                - type: object\n                  mapping: $.\n"]),
     ],
@@ -232,10 +246,10 @@ describe("relaxations", () => {
       'unknown field "required"',
     ],
     [
-      "_ in an exposes namespace",
-      edit(BASE, ["namespace: shop\n", "namespace: shop_api\n"]),
+      "a control character in an exposes namespace",
+      edit(BASE, ["namespace: shop\n", 'namespace: "shop\\tapi"\n']),
       "capability.exposes[0].namespace",
-      '"shop_api" does not match the pattern ^[a-zA-Z0-9-]+$',
+      "does not match the pattern",
     ],
     [
       "_ in a consumed operation name",
@@ -244,10 +258,16 @@ describe("relaxations", () => {
       '"get_item" does not match',
     ],
     [
-      "_ in a consumes namespace",
-      edit(BASE, ["namespace: store\n", "namespace: the_store\n"]),
+      "an empty consumes namespace",
+      edit(BASE, ["namespace: store\n", 'namespace: ""\n']),
       "capability.consumes[0].namespace",
-      '"the_store" does not match',
+      "must be at least 1 character long",
+    ],
+    [
+      "a dot in the namespace part of a call",
+      edit(BASE, ["call: store.get-item\n              with", "call: my.store.get-item\n              with"]),
+      "capability.exposes[0].resources[0].operations[0].call",
+      '"my.store.get-item" does not match',
     ],
     [
       "description on a control exposes block",
@@ -340,7 +360,7 @@ describe("error messages", () => {
         file: "cap.yaml",
         ...position(text, "store/get-item"),
         path: "capability.exposes[0].resources[0].operations[0].call",
-        message: '"store/get-item" does not match the pattern ^[a-zA-Z0-9-]+\\.[a-zA-Z0-9-]+$',
+        message: '"store/get-item" does not match the pattern ^[^.\\u0000-\\u001f\\u007f]+\\.[a-zA-Z0-9-]+$',
         severity: "error",
       },
     ]);
@@ -448,7 +468,7 @@ capability:
 
 // ---------------------------------------------------------------------------------------------
 
-type Relaxation = "R1" | "R2" | "R3" | "R4" | "R5";
+type Relaxation = "R1" | "R2" | "R3" | "R4" | "R5" | "R7" | "R8";
 
 const CONSUMED_INPUT = String.raw`consumes\[\d+\](\.resources\[\d+\](\.operations\[\d+\])?)?\.inputParameters\[\d+\]`;
 const EXPOSED_OUTPUT = String.raw`^capability\.exposes\[\d+\]\.(resources\[\d+\]\.operations|tools)\[\d+\]\.outputParameters\[\d+\]$`;
@@ -464,11 +484,15 @@ function relaxation(p: Problem): Relaxation | undefined {
   if (new RegExp(EXPOSED_OUTPUT).test(p.path) && p.message === 'missing required field "properties"') return "R3";
   if (/^capability\.exposes\[\d+\]\.description$/.test(p.path) && p.message === 'unknown field "description"') return "R4";
   if (new RegExp(`${CONSUMED_INPUT}\\.name$`).test(p.path) && /^"[\w*\-[\] ]+" does not match the pattern/.test(p.message)) return "R5";
+  if (/(consumes|exposes)\[\d+\]\.resources\[\d+\]\.name$/.test(p.path) && /does not match the pattern/.test(p.message)) return "R7";
+  if (/\.(namespace|targetNamespace|import|as|call|ref)$/.test(p.path) && /does not match the pattern/.test(p.message)) return "R8";
   return undefined;
 }
 
 type Json = Record<string, unknown>;
 const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x): x is Json => typeof x === "object" && x !== null) : []);
+
+const kebab = (name: string) => name.replace(/[^A-Za-z0-9-]/g, "-");
 
 /** The document as the official schema would want it: each relaxation taken back out. */
 function undoRelaxations(data: unknown): unknown {
@@ -483,11 +507,15 @@ function undoRelaxations(data: unknown): unknown {
       delete param.description;
       param.name = String(param.name).replace(/[[\] ]/g, "-"); // R5
     }
-    for (const r of resources) r.name = String(r.name).replace(/_/g, "-"); // R2
+    for (const r of resources) r.name = String(r.name).replace(/[^A-Za-z0-9-]/g, "-"); // R2, R7
+    if (typeof consumes.namespace === "string") consumes.namespace = kebab(consumes.namespace); // R8
   }
   for (const exposes of records(capability.exposes)) {
     if (exposes.type === "rest") delete exposes.description; // R4
+    if (typeof exposes.namespace === "string") exposes.namespace = kebab(exposes.namespace); // R8
+    for (const r of records(exposes.resources)) if (typeof r.name === "string") r.name = kebab(r.name); // R7
     const callers = [...records(exposes.resources).flatMap((r) => records(r.operations)), ...records(exposes.tools)];
+    for (const c of callers) if (typeof c.call === "string") c.call = c.call.replace(/^[^.]+/, kebab); // R8
     for (const out of callers.flatMap((c) => records(c.outputParameters))) {
       if (out.type === "object" && !("properties" in out)) out.properties = {}; // R3
     }

@@ -6,7 +6,7 @@
  * running.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { TestContext } from "vitest";
 
 export const REQUIRE_ALL = process.env.NAFTIKO_TESTS_REQUIRE_ALL === "1";
@@ -26,6 +26,24 @@ export function findProgram(name: string, install: string, candidates: string[] 
   const path = onPath.startsWith("/") ? onPath : candidates.find((p) => existsSync(p));
   return { name, path, install };
 }
+
+// Assembled here so that this file does not contain the fuse itself.
+const SEA_FUSE = ["NODE", "SEA", "FUSE", "fce680ab2cc467b6e072b8b5df1996b2"].join("_");
+
+let seaNode: string | undefined | null = null;
+
+/**
+ * What `naftiko build` needs: a Node.js binary with single-executable support (some distributions'
+ * builds lack it). Looked for on first use: it means reading the whole binary.
+ */
+export const SEA: Prerequisite = {
+  name: "a Node.js build with single-executable support",
+  get path() {
+    if (seaNode === null) seaNode = readFileSync(process.execPath).includes(SEA_FUSE) ? process.execPath : undefined;
+    return seaNode;
+  },
+  install: "an official build from nodejs.org",
+};
 
 /** The reason a test needing `p` is not run (the summary line lists it). */
 export function notRunReason(p: Prerequisite): string {

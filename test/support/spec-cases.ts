@@ -22,13 +22,16 @@ export const SHIPPED: string[] = [
     .map((f) => path.join(ROOT, "capabilities", f)),
 ];
 
-/** Serves a capability in-process with every consumes block pointed at the upstream and free ports. */
-export async function serveAgainst(spec: CapabilityCases, upstream: RecordingUpstream): Promise<Served> {
+/**
+ * Serves a capability in-process with every consumes block pointed at the upstream and free ports;
+ * `file` is another file to serve in its place (a migrated copy), with the same cases.
+ */
+export async function serveAgainst(spec: CapabilityCases, upstream: RecordingUpstream, file = spec.file): Promise<Served> {
   const baseUris = Object.fromEntries(
     spec.consumes.map((c) => [c.namespace, `${upstream.url}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]),
   );
   const ports = Object.fromEntries((spec.doc.capability.exposes as Array<{ namespace: string }>).map((x) => [x.namespace, 0]));
-  return serveCapability(await loadCapability(spec.file), { baseUris, ports, env: { EQUINIX_API_KEY: SECRET }, log: () => {} });
+  return serveCapability(await loadCapability(file), { baseUris, ports, env: { EQUINIX_API_KEY: SECRET }, log: () => {} });
 }
 
 type Dict = Record<string, any>;

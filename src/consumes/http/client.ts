@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { UpstreamBody } from "./body.js";
 import { UpstreamError } from "../../errors.js";
@@ -13,7 +14,8 @@ export interface UpstreamRequest {
   method: string;
   /** Names in lower case (the plan writes them so). */
   headers: Record<string, string>;
-  body?: string | Buffer | FormData;
+  /** A stream is sent as it is read (a forwarded caller's body): it cannot be sent twice. */
+  body?: string | Buffer | FormData | Readable;
 }
 
 export interface UpstreamResponse {

@@ -1,7 +1,8 @@
 import { normalizeName } from "../../mapping/names.js";
 import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { Capability } from "../../spec/model.js";
-import type { Authentication, ExposedOperation, ExposesRest } from "../../spec/model.js";
+import type { Authentication, ExposedOperation, ExposesRest, Forward } from "../../spec/model.js";
+import { forwardPrefix, REST_VARIABLE } from "./forward.js";
 import type { InputSpec } from "../invocation.js";
 import { inputProperty } from "../validate.js";
 import type { RestRoute } from "./server.js";
@@ -28,6 +29,9 @@ export function openApiDocument(capability: Capability, block: ExposesRest, rout
     const path = openApiPath(route.path);
     const op = operation(route, uniqueId(route, operationIds), block.namespace, shared);
     paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: op };
+  }
+  for (const resource of block.resources) {
+    if (resource.forward) describeForward(resource.path, resource.forward, block.namespace, paths, operationIds);
   }
   const security = securityScheme(block.authentication);
   const doc: Json = {
@@ -100,8 +104,10 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   // wants the path's spelling, which is also what the server matches.
   const vars = pathVariables(route.path);
   const pathName = (i: InputSpec) => vars.find((v) => normalizeName(v) === normalizeName(i.name)) ?? i.name;
-  const parameters = inputs.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
-  const body = inputs.filter((i) => i.in === "body");
+  // An input with a fixed value is not the caller's to give.
+  const asked = inputs.filter((i) => !i.fixed);
+  const parameters = asked.filter((i) => i.in !== "body").map((i) => parameter(i.in === "path" ? { ...i, name: pathName(i) } : i));
+  const body = asked.filter((i) => i.in === "body");
   const unit = route.unit;
   const op: Json = {
     operationId,
@@ -125,6 +131,64 @@ function operation(route: RestRoute, operationId: string, tag: string, shared: S
   };
   op.responses = responses;
   return op;
+}
+
+const FORWARDED_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
+
+/**
+ * A forward resource as OpenAPI can say it: its prefix and `{path}` below it, every method (but
+ * those an operation on the same path takes), the rest of the path as one parameter that may hold
+ * slashes, the trusted headers as header parameters, and whatever the upstream answers.
+ */
+function describeForward(resourcePath: string, forward: Forward, tag: string, paths: Record<string, Json>, ids: Set<string>): void {
+  const { prefix } = forwardPrefix(resourcePath);
+  const target = forward.target.namespace;
+  const trusted = forward.trustedHeaders.length ? forward.trustedHeaders.join(", ") : "none";
+  for (const path of [openApiPath(prefix) || "/", `${openApiPath(prefix)}/{${REST_VARIABLE}}`]) {
+    const variables = pathVariables(path);
+    for (const method of FORWARDED_METHODS) {
+      if (paths[path]?.[method]) continue;
+      let id = `forward_${target}_${method}${path.endsWith(`{${REST_VARIABLE}}`) ? "_rest" : ""}`.replace(/[^A-Za-z0-9_.-]+/g, "_");
+      for (let n = 2; ids.has(id); n++) id = `${id}_${n}`;
+      ids.add(id);
+      const withBody = method !== "get" && method !== "head" && method !== "options" && method !== "delete";
+      const op: Json = {
+        operationId: id,
+        summary: `Forwarded to consumes ${target}`,
+        description:
+          `Passed through to consumes "${target}": what follows ${openApiPath(prefix) || "/"} is appended to its base URI; ` +
+          `the method, query and body go as sent, and of the caller's headers only these: ${trusted}. ` +
+          "The upstream's status, headers and body come back as it answered.",
+        tags: [tag],
+        parameters: [
+          ...variables.map((v) => ({
+            name: v,
+            in: "path",
+            required: true,
+            description: v === REST_VARIABLE ? "The rest of the path: may hold several segments (a/b/c)" : "Any one path segment",
+            schema: { type: "string" },
+          })),
+          ...forward.trustedHeaders.map((h) => ({
+            name: h,
+            in: "header",
+            required: false,
+            description: "Passed to the upstream as sent",
+            schema: { type: "string" },
+          })),
+        ],
+        ...(withBody ? { requestBody: { required: false, content: { "*/*": { schema: {} } } } } : {}),
+        responses: {
+          "400": errorResponse("The path holds a . or .. segment, an empty segment or an encoded slash; nothing was sent upstream"),
+          ...(withBody ? { "413": errorResponse("The request body is too large") } : {}),
+          "502": errorResponse("The upstream could not be reached"),
+          "504": errorResponse("The upstream did not answer in time"),
+          default: { description: "The upstream's answer, passed back as it came" },
+        },
+      };
+      if (!(op.parameters as unknown[]).length) delete op.parameters;
+      paths[path] = { ...(paths[path] ?? {}), [method]: op };
+    }
+  }
 }
 
 /** What a successful call answers: JSON shaped by outputParameters (or the upstream's, passed through), or raw bytes. */
@@ -172,7 +236,11 @@ function parameter(input: InputSpec): Json {
     p.style = "form";
     p.explode = false;
   }
-  if (input.type === "object" && input.in !== "path") p.content = { "application/json": { schema: p.schema } };
+  if (input.type === "object" && input.in === "query") {
+    // What the server reads, and the form it is sent upstream in.
+    p.style = "deepObject";
+    p.explode = true;
+  } else if (input.type === "object" && input.in !== "path") p.content = { "application/json": { schema: p.schema } };
   if (p.content) delete p.schema;
   return p;
 }
@@ -187,12 +255,34 @@ function requestBody(inputs: InputSpec[], shared: SharedSchemas): Json {
     });
   else if (whole) schema = { type: whole.type, ...(whole.description ? { description: whole.description } : {}) };
   else {
-    const properties: Record<string, unknown> = {};
-    for (const i of inputs) properties[i.name] = inputProperty(i);
-    const required = inputs.filter((i) => i.required).map((i) => i.name);
-    schema = { type: "object", properties, ...(required.length ? { required } : {}) };
+    schema = { type: "object", properties: {} };
+    for (const i of inputs) {
+      const members = bodyMembers(i);
+      // A path beyond plain members (`$..id`, a filter) cannot be drawn as properties: the body stays open.
+      if (!members) continue;
+      if (!members.length) schema = { ...inputProperty(i), ...(i.type === "object" ? { properties: {} } : {}) };
+      else placeMember(schema, members, inputProperty(i), i.required);
+    }
   }
   return { required: inputs.some((i) => i.required), content: { "application/json": { schema } } };
+}
+
+/** Where a body input sits in the body: under its name, or at the members of a plain `value: $.a.b` (none for `$.`). */
+function bodyMembers(input: InputSpec): string[] | undefined {
+  if (!input.bodyPath) return [input.name];
+  if (input.bodyPath === "$" || input.bodyPath === "$.") return [];
+  const m = /^\$((?:\.[A-Za-z_$][\w$-]*)+)$/.exec(input.bodyPath);
+  return m ? m[1].slice(1).split(".") : undefined;
+}
+
+function placeMember(schema: Json, members: string[], property: Json, required: boolean): void {
+  let node = schema;
+  for (const [i, name] of members.entries()) {
+    const properties = (node.properties ??= {}) as Record<string, Json>;
+    if (required) node.required = [...new Set([...((node.required as string[] | undefined) ?? []), name])];
+    if (i === members.length - 1) properties[name] = property;
+    else node = properties[name] ??= { type: "object", properties: {} };
+  }
 }
 
 function errorResponse(description: string): Json {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from "node:http";
 import type { Hono } from "hono";
 import type { Router } from "hono/router";
 import { RegExpRouter } from "hono/router/reg-exp-router";
@@ -8,6 +8,7 @@ import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
 import { CallerGone } from "../../consumes/http/client.js";
 import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
+import { compilePath } from "../../mapping/jsonpath.js";
 import { normalizeName } from "../../mapping/names.js";
 import { mapVariables, pathVariables } from "../../mapping/path-template.js";
 import type { CallContext } from "../../observability/context.js";
@@ -17,7 +18,8 @@ import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model
 import { compileServerAuth, denialBody, denialHeaders, type Denial } from "../auth.js";
 import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
-import { coerce, readQuery } from "./inputs.js";
+import { compileForwardRoute, forwardPrefix, type ForwardCall, type Forwarded } from "./forward.js";
+import { coerce, readQuery, type DeepObject } from "./inputs.js";
 import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
 
 /*
@@ -71,11 +73,16 @@ interface Call {
 
 /** What a handler answers; written by {@link send}. */
 type Answer =
-  { kind: "json"; status: number; body: unknown; headers?: Record<string, string | string[]> } | { kind: "outcome"; outcome: Outcome };
+  | { kind: "json"; status: number; body: unknown; headers?: Record<string, string | string[]> }
+  | { kind: "outcome"; outcome: Outcome }
+  | ({ kind: "forwarded" } & Forwarded);
 
 type RouteHandler = (call: Call) => Promise<Answer>;
-/** A route, or the 405 answer for other methods on its path. */
-type Entry = { route: RestRoute; handler: RouteHandler; operation: string } | { allow: string };
+/** A route, a forward resource, or the 405 answer for other methods on a route's path. */
+type Entry =
+  | { route: RestRoute; handler: RouteHandler; operation: string }
+  | { forward: ReturnType<typeof compileForwardRoute>; path: string; operation: string }
+  | { allow: string };
 
 const MANY_ROUTES = 200;
 
@@ -118,6 +125,23 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       operation: route.name ?? `${route.method} ${route.path}`,
     });
     byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), route.method]);
+  }
+  // Forward resources after every operation (an operation on a path below a forward prefix still
+  // answers its method there), before the 405 answers (a forward takes every method).
+  for (const resource of block.resources ?? []) {
+    if (!resource.forward) continue;
+    const base = mergePath("/", toRouterPath(forwardPrefix(resource.path).prefix));
+    const entry: Entry = {
+      forward: compileForwardRoute(resource.path, resource.forward, {
+        forwarder: runtime.forwarderOf(resource.forward.target),
+        maxBodySize: options.maxBodySize,
+        maxErrorBody: runtime.maxErrorBody,
+        redact: (t) => runtime.redactor.redact(t),
+      }),
+      path: resource.path,
+      operation: resource.name ?? `forward ${resource.path}`,
+    };
+    for (const routerPath of base === "/" ? ["/", "/*"] : [base, `${base}/*`]) router.add("ALL", routerPath, entry);
   }
   for (const [routerPath, methods] of byPath) router.add("ALL", routerPath, { allow: [...new Set(methods)].join(", ") });
   // The runtime's pages have their own router, consulted only when no capability route matched: a
@@ -181,9 +205,9 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
       const path = getPath({ url: href } as Request);
       let [matches, stash] = router.match(method, path);
       // HEAD is answered as GET without the body, unless the file declares HEAD itself.
-      if (head && !(matches[0] && "route" in matches[0][0])) [matches, stash] = router.match("GET", path);
+      if (head && !(matches[0] && !("allow" in matches[0][0]))) [matches, stash] = router.match("GET", path);
       const first = matches[0];
-      if (!(first && "route" in first[0]) && pages?.has(head ? "GET" : method, path)) {
+      if (!(first && !("allow" in first[0])) && pages?.has(head ? "GET" : method, path)) {
         if (requestId) res.setHeader("x-request-id", requestId);
         pages.serve(req, res).then(() => observed?.end({ status: res.statusCode, error: res.statusCode >= 500 }), fail);
         return;
@@ -195,6 +219,17 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
           json(405, "method_not_allowed", `${method} is not allowed on this path; allowed: ${entry.allow}`, { allow: entry.allow }),
         );
       info.operation = entry.operation;
+      if ("forward" in entry) {
+        info.route = entry.path;
+        const gone = CallerGone.of(res);
+        const { path: rawPath, query } = splitTarget(href);
+        forwarded(
+          entry.forward,
+          { req, path: rawPath, query, head, opts: { signal: gone, timeout: runtime.callTimeout, context: observed?.ctx } },
+          runtime,
+        ).then(finish, fail);
+        return;
+      }
       info.route = entry.route.path;
       const gone = CallerGone.of(res);
       const call: Call = {
@@ -234,6 +269,25 @@ function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRout
   };
 }
 
+/** A forward call's answer: the upstream's, passed back, or the runtime's own when it went wrong. */
+async function forwarded(handle: ReturnType<typeof compileForwardRoute>, call: ForwardCall, runtime: Runtime): Promise<Answer> {
+  try {
+    const r = await handle(call);
+    return "error" in r ? json(r.status, r.error, r.message) : { kind: "forwarded", ...r };
+  } catch (e) {
+    return failure(e, runtime, call.opts.signal?.aborted ?? false);
+  }
+}
+
+/** The path (still percent-encoded) and the query of a request URL. */
+function splitTarget(href: string): { path: string; query: string } {
+  const start = href.indexOf("/", href.indexOf(":") + 3);
+  const hash = href.indexOf("#");
+  const end = hash < 0 ? href.length : hash;
+  const q = href.indexOf("?", start);
+  return q < 0 || q > end ? { path: href.slice(start, end), query: "" } : { path: href.slice(start, q), query: href.slice(q + 1, end) };
+}
+
 /** The answer when the request lacks the block's credentials (see exposes/auth.ts). */
 function refusal(denied: Denial): Answer {
   return { kind: "json", status: denied.status, body: denialBody(denied), headers: denialHeaders(denied) };
@@ -254,18 +308,23 @@ function toRouterPath(path: string): string {
 
 function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, maxBodySize: number): RouteHandler {
   const inputs = invocation.inputs;
-  const pathInputs = vars.map((v) => inputs.find((i) => normalizeName(i.name) === normalizeName(v)));
-  const queryInputs = inputs.filter((i) => i.in === "query");
-  const headerInputs = inputs.filter((i) => i.in === "header" || i.in === "cookie");
-  const bodyInputs = inputs.filter((i) => i.in === "body");
+  // A fixed `value` overrides the caller: those inputs are not read from the request at all.
+  const fixed = inputs.filter((i) => i.fixed);
+  const asked = inputs.filter((i) => !i.fixed);
+  const pathInputs = vars.map((v) => asked.find((i) => normalizeName(i.name) === normalizeName(v)));
+  const queryInputs = asked.filter((i) => i.in === "query");
+  const headerInputs = asked.filter((i) => i.in === "header" || i.in === "cookie");
+  const bodyInputs = asked.filter((i) => i.in === "body");
   const wholeBody = bodyInputs.find((i) => i.wholeBody);
+  const bodyFields = bodyInputs.map((i) => [i, i.bodyPath ? compilePath(i.bodyPath) : undefined] as const);
+  const anyJson = bodyInputs.some((i) => i.bodyPath);
   const location = new Map(inputs.map((i) => [i.name, i.in]));
   const validate: Validator = compileValidator(inputsSchema(inputs, undefined, true), (name) => location.get(name));
 
   return async (call) => {
     const values: Record<string, unknown> = {};
     const problems: ParameterProblem[] = [];
-    const take = (input: InputSpec, raw: string[], where: string) => {
+    const take = (input: InputSpec, raw: string[] | DeepObject, where: string) => {
       const r = coerce(input, raw, where);
       if (r.problem) problems.push(r.problem);
       else values[input.name] = r.value;
@@ -274,7 +333,11 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
       const input = pathInputs[i];
       if (input) take(input, [call.param(i) ?? ""], "path");
     }
-    if (queryInputs.length) for (const [input, raw] of readQuery(call.href, queryInputs)) take(input, raw, "query");
+    if (queryInputs.length) {
+      const query = readQuery(call.href, queryInputs);
+      problems.push(...query.problems);
+      for (const [input, raw] of query.found) take(input, raw, "query");
+    }
     for (const input of headerInputs) {
       const v = input.in === "cookie" ? cookieValue(headerValue(call.req, "cookie"), input.name) : headerValue(call.req, input.name);
       if (v !== undefined) take(input, [v], input.in);
@@ -286,11 +349,15 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
       if (body instanceof Rejection) return body.answer;
       if (body !== undefined) {
         if (wholeBody) values[wholeBody.name] = body;
-        else if (body && typeof body === "object" && !Array.isArray(body)) {
-          for (const input of bodyInputs) if (input.name in body) values[input.name] = (body as Record<string, unknown>)[input.name];
+        else if (anyJson || (body && typeof body === "object" && !Array.isArray(body))) {
+          for (const [input, read] of bodyFields) {
+            const v = read ? read(body) : body && typeof body === "object" ? (body as Record<string, unknown>)[input.name] : undefined;
+            if (v !== undefined) values[input.name] = v;
+          }
         } else problems.push({ parameter: "body", in: "body", message: "must be a JSON object" });
       }
     }
+    for (const input of fixed) values[input.name] = input.fixed!.value;
     // Schema checks still run after a coercion or body problem, so every bad parameter is named at
     // once; a parameter already reported is not reported again (e.g. as missing).
     const checked = validate(values);
@@ -354,6 +421,21 @@ function send(res: ServerResponse, answer: Answer, head: boolean, requestId: str
     }
     headers["content-length"] = Buffer.byteLength(body);
     res.writeHead(answer.status, headers).end(body);
+    return answer.status;
+  }
+  if (answer.kind === "forwarded") {
+    const headers: OutgoingHttpHeaders = { ...answer.headers };
+    if (requestId) headers["x-request-id"] = requestId;
+    const body = answer.body;
+    if (body === undefined || Buffer.isBuffer(body)) {
+      res.writeHead(answer.status, headers).end(head ? undefined : body);
+      return answer.status;
+    }
+    res.writeHead(answer.status, headers);
+    // As a passthrough below: an upstream that breaks off cuts the caller's response; a caller that
+    // leaves cancels the upstream call.
+    body.once("error", () => res.destroy());
+    body.pipe(res);
     return answer.status;
   }
   const outcome = answer.outcome;

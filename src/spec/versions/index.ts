@@ -22,8 +22,8 @@ const NAFTIKO_ALPHA2: Vocabulary = {
   importable: ["consumes"],
 };
 
-/** Ikanos 1.0.0-alpha3 as first published, before the rename: maps keyed by name, consumes imports only. */
-const NAFTIKO_ALPHA3: Vocabulary = { ...NAFTIKO_ALPHA2, named: "map", display: "display", flows: "flows", target: "target" };
+/** Ikanos 1.0.0-alpha3 as first published, before the rename: the alpha2 schema under a new version number. */
+const NAFTIKO_ALPHA3: Vocabulary = NAFTIKO_ALPHA2;
 
 const IKANOS: Vocabulary = {
   spec: "ikanos",
@@ -39,8 +39,9 @@ export const VERSIONS: readonly SpecVersion[] = [
   // The project's alpha2 schema: the official one with the generated dialect's relaxations (schema/README.md).
   { spec: "naftiko", version: "1.0.0-alpha2", schemaFile: "naftiko-capability.schema.json", vocabulary: NAFTIKO_ALPHA2 },
   { spec: "naftiko", version: "1.0.0-alpha3", schemaFile: "naftiko-schema-1.0.0-alpha3.json", vocabulary: NAFTIKO_ALPHA3 },
+  // Each Ikanos schema with the same relaxations (schema/README.md): a generated file stays valid once migrated.
   ...["1.0.0-alpha3", "1.0.0-alpha4", "1.0.0-beta1", "1.0.0-beta2", "1.0.0-beta3", "1.0.0-beta4", "1.0.0-beta5"].map(
-    (version): SpecVersion => ({ spec: "ikanos", version, schemaFile: `ikanos-schema-${version}.json`, vocabulary: IKANOS }),
+    (version): SpecVersion => ({ spec: "ikanos", version, schemaFile: `ikanos-capability-${version}.schema.json`, vocabulary: IKANOS }),
   ),
 ];
 
