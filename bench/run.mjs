@@ -14,7 +14,9 @@
 // - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
 //
 // Options: --smoke (≈10 s, CI: asserts it completes and prints the table), --rounds N, --duration S,
-// --connections N, --strict (exit 1 when a target ratio is missed).
+// --connections N, --strict (exit 1 when a target ratio is missed), --only a,b (just these cases,
+// by name: no cold starts, streaming check or validate timing; a target whose cases did not run
+// shows "—").
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -40,6 +42,7 @@ const { values: args } = parseArgs({
     duration: { type: "string" },
     connections: { type: "string" },
     strict: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const smoke = args.smoke;
@@ -269,7 +272,10 @@ const mappedFile = path.join(HERE, "mapped.naftiko.yaml");
 const mappedArgs = [...portArgs(mappedFile), "--base-uri", `metal=${metalBase}`];
 const scaleArgs = ["--port", "metal-interconnections-rest=0", "--base-uri", `metal-interconnections=${metalBase}`];
 // One flagship per case family, so that one case's garbage is not collected during another's turn.
-const [flagship, flagshipMcp, flagshipLarge, mapped, scaled] = await Promise.all([
+const [flagship, flagshipMcp, flagshipMcpSdk, flagshipMcp26, flagshipMcp26Sdk, flagshipLarge, mapped, scaled] = await Promise.all([
+  startNaftiko(FLAGSHIP, flagshipArgs),
+  startNaftiko(FLAGSHIP, flagshipArgs),
+  startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
   startNaftiko(FLAGSHIP, flagshipArgs),
@@ -282,6 +288,7 @@ await new Promise((r) => setTimeout(r, 500));
 const idle = {
   flagship: procStatus(flagship.pid).rssMb,
   "flagship-mcp": procStatus(flagshipMcp.pid).rssMb,
+  "flagship-mcp-2026": procStatus(flagshipMcp26.pid).rssMb,
   "flagship-large": procStatus(flagshipLarge.pid).rssMb,
   mapped: procStatus(mapped.pid).rssMb,
   scale: procStatus(scaled.pid).rssMb,
@@ -292,7 +299,28 @@ const rest = (served) => served.urls.rest;
 // MCP is stateless by default (README): a tools/call is one POST, no initialize, no session.
 const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const mcpBody = (method, params) => JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
-const cases = [
+// A 2026-07-28 tools/call as the SDK's Client sends it: the standard headers and the `_meta` envelope.
+const MCP_2026 = "2026-07-28";
+const mcp2026 = (contentType) => ({
+  method: "POST",
+  headers: {
+    "content-type": contentType,
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": MCP_2026,
+    "mcp-method": "tools/call",
+    "mcp-name": "get-interconnection",
+  },
+  body: mcpBody("tools/call", {
+    name: "get-interconnection",
+    arguments: { connection_id: CONNECTION },
+    _meta: {
+      "io.modelcontextprotocol/protocolVersion": MCP_2026,
+      "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1.0.0" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    },
+  }),
+});
+const allCases = [
   { name: "direct", pid: up.pid, url: `${metalBase}/connections/${CONNECTION}`, what: "load generator → upstream" },
   {
     name: "node-limit",
@@ -313,7 +341,30 @@ const cases = [
     method: "POST",
     headers: MCP_HEADERS,
     body: mcpBody("tools/call", { name: "get-interconnection", arguments: { connection_id: CONNECTION } }),
-    what: "→ naftiko serve flagship, MCP tools/call get-interconnection (Streamable HTTP, stateless)",
+    what: "→ naftiko serve flagship, MCP tools/call get-interconnection, 2025-era client (Streamable HTTP, stateless)",
+  },
+  {
+    name: "mcp-call-sdk",
+    pid: flagshipMcpSdk.pid,
+    url: flagshipMcpSdk.urls.mcp,
+    method: "POST",
+    headers: { ...MCP_HEADERS, "content-type": "application/json; charset=utf-8" },
+    body: mcpBody("tools/call", { name: "get-interconnection", arguments: { connection_id: CONNECTION } }),
+    what: "→ the same 2025-era call with a charset in Content-Type, which the SDK's transport answers in full",
+  },
+  {
+    name: "mcp-call-2026",
+    pid: flagshipMcp26.pid,
+    url: flagshipMcp26.urls.mcp,
+    ...mcp2026("application/json"),
+    what: "→ the same tool call from a 2026-07-28 client (headers and `_meta`), as the SDK's Client sends it",
+  },
+  {
+    name: "mcp-call-2026-sdk",
+    pid: flagshipMcp26Sdk.pid,
+    url: flagshipMcp26Sdk.urls.mcp,
+    ...mcp2026("application/json; charset=utf-8"),
+    what: "→ the same 2026-07-28 call with a charset in Content-Type, which the SDK's handler answers in full",
   },
   {
     name: "rest-mapped",
@@ -341,12 +392,16 @@ const cases = [
   },
 ];
 
+const wanted = args.only ? new Set(args.only.split(",")) : undefined;
+for (const name of wanted ?? []) if (!allCases.some((c) => c.name === name)) throw new Error(`--only: no case "${name}"`);
+const cases = allCases.filter((c) => !wanted || wanted.has(c.name));
+
 // Every case answers 200 before any load: a benchmark of 404s would be fast and worthless.
 for (const c of cases) {
   const r = await request(c.url, { method: c.method, headers: c.headers, body: c.body });
   if (r.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${r.status}: ${r.text.slice(0, 300)}`);
-  if (c.name === "mcp-call" && (!/"result"/.test(r.text) || /"isError":true/.test(r.text)))
-    throw new Error(`mcp-call: the tool call failed: ${r.text.slice(0, 300)}`);
+  if (c.name.startsWith("mcp-call") && (!/"result"/.test(r.text) || /"isError":true/.test(r.text)))
+    throw new Error(`${c.name}: the tool call failed: ${r.text.slice(0, 300)}`);
   c.size = r.size;
 }
 
@@ -371,6 +426,7 @@ for (let round = 1; round <= config.rounds; round++) {
 const afterLoad = {
   flagship: procStatus(flagship.pid),
   "flagship-mcp": procStatus(flagshipMcp.pid),
+  "flagship-mcp-2026": procStatus(flagshipMcp26.pid),
   "flagship-large": procStatus(flagshipLarge.pid),
   mapped: procStatus(mapped.pid),
   scale: procStatus(scaled.pid),
@@ -379,7 +435,9 @@ const afterLoad = {
 
 // Streaming check: one very large `$.` response through a fresh flagship; a server that buffered
 // the body would grow by its size. Its base URI points under the upstream's /huge/<MB> prefix.
-const huge = await hugeThroughFlagship();
+const huge = wanted
+  ? { status: NaN, bytes: NaN, seconds: NaN, idleRssMb: NaN, peakRssMb: NaN, growthMb: NaN }
+  : await hugeThroughFlagship();
 
 async function hugeThroughFlagship() {
   const served = await startNaftiko(FLAGSHIP, [
@@ -410,7 +468,7 @@ const bareNode = [];
 const coldFlagship = [];
 const coldFlagshipMcp = [];
 const coldScale = [];
-for (let i = 0; i < config.coldRuns; i++) {
+for (let i = 0; i < (wanted ? 0 : config.coldRuns); i++) {
   bareNode.push(await timeBareNode());
   const flag = await coldStart(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`);
   coldFlagship.push(flag.rest);
@@ -463,7 +521,7 @@ const shipped = [
     .map((f) => path.join(ROOT, "capabilities", f)),
 ];
 const validateMs = [];
-for (let i = 0; i < config.validateRuns; i++) {
+for (let i = 0; i < (wanted ? 0 : config.validateRuns); i++) {
   const t0 = process.hrtime.bigint();
   execFileSync(process.execPath, [...CLI_ARGS, "validate", ...shipped], { cwd: ROOT, stdio: "ignore" });
   validateMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -475,8 +533,8 @@ rmSync(scaleFile, { force: true });
 // ---------------------------------------------------------------- report
 
 const med = Object.fromEntries(
-  cases.map((c) => {
-    const s = samples[c.name];
+  allCases.map((c) => {
+    const s = samples[c.name] ?? [];
     return [
       c.name,
       {
@@ -505,6 +563,11 @@ const targets = [
   { name: `large: RSS growth over a ${config.hugeMb} MB response (MB)`, value: huge.growthMb, max: 32 },
   { name: "rest-mapped throughput / node-limit", value: ratio(med["rest-mapped"].rps, med["node-limit"].rps), min: 0.7 },
   { name: "mcp-call throughput / rest-passthrough", value: ratio(med["mcp-call"].rps, med["rest-passthrough"].rps), min: 0.5 },
+  {
+    name: "mcp-call-2026 throughput / rest-passthrough",
+    value: ratio(med["mcp-call-2026"].rps, med["rest-passthrough"].rps),
+    min: 0.5,
+  },
   { name: "scale throughput / rest-passthrough", value: ratio(med.scale.rps, med["rest-passthrough"].rps), min: 0.9 },
   { name: "scale cold start / flagship cold start", value: ratio(cold.scaleMs, cold.flagshipMs), max: 3 },
   { name: "flagship cold start / bare node spawn", value: ratio(cold.flagshipMs, cold.bareNodeMs), max: 5 },
@@ -526,7 +589,9 @@ lines.push("");
 lines.push(`| target | value | goal | |`);
 lines.push(`|---|---:|---:|---|`);
 for (const t of targets)
-  lines.push(`| ${t.name} | ${f(t.value, 2)} | ${t.min !== undefined ? `≥ ${t.min}` : `≤ ${t.max}`} | ${t.pass ? "pass" : "FAIL"} |`);
+  lines.push(
+    `| ${t.name} | ${f(t.value, 2)} | ${t.min !== undefined ? `≥ ${t.min}` : `≤ ${t.max}`} | ${!Number.isFinite(t.value) ? "—" : t.pass ? "pass" : "FAIL"} |`,
+  );
 lines.push("");
 lines.push(`| other | value |`);
 lines.push(`|---|---:|`);
@@ -572,17 +637,17 @@ const result = {
   table,
 };
 mkdirSync(path.join(HERE, "results"), { recursive: true });
-const out = path.join(HERE, "results", smoke ? "smoke.json" : "latest.json");
+const out = path.join(HERE, "results", wanted ? "only.json" : smoke ? "smoke.json" : "latest.json");
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-if (!smoke)
+if (!smoke && !wanted)
   writeFileSync(path.join(HERE, "results", `bench-${result.date.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(result, null, 2)}\n`);
 log(`wrote ${path.relative(ROOT, out)} in ${f(seconds)} s`);
 
 const broken = cases.filter((c) => med[c.name].errors > 0 || med[c.name].requests === 0 || !Number.isFinite(med[c.name].rps));
-if (huge.status !== 200) broken.push({ name: `huge response (status ${huge.status})` });
+if (!wanted && huge.status !== 200) broken.push({ name: `huge response (status ${huge.status})` });
 if (broken.length) {
   log(`FAILED: ${broken.map((c) => c.name).join(", ")} had errors, non-2xx answers or no requests`);
   process.exitCode = 1;
-} else if (args.strict && targets.some((t) => !t.pass)) {
+} else if (args.strict && targets.some((t) => Number.isFinite(t.value) && !t.pass)) {
   process.exitCode = 1;
 }

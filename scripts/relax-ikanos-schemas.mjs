@@ -1,5 +1,5 @@
 // Writes schema/ikanos-capability-<version>.schema.json: each official Ikanos schema in schema/ with
-// the relaxations the project's alpha2 schema has (schema/README.md, R1–R6), so that a generated-dialect
+// the relaxations the project's alpha2 schema has (schema/README.md, R1–R8), so that a generated-dialect
 // file stays servable in every Ikanos version it is migrated to. Run it after adding or updating an
 // official Ikanos schema; test/spec/ikanos-schemas.test.ts checks the committed copies are its output.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,8 +13,11 @@ export const IKANOS_VERSIONS = ["1.0.0-alpha3", "1.0.0-alpha4", "1.0.0-beta1", "
 export const officialFile = (version) => `ikanos-schema-${version}.json`;
 export const relaxedFile = (version) => `ikanos-capability-${version}.schema.json`;
 
-/** The relaxed copy of one official Ikanos schema; throws if the schema no longer has the shape a change expects. */
-export function relax(official, version) {
+/**
+ * The relaxed copy of one official Ikanos schema; throws if the schema no longer has the shape a
+ * change expects. `alpha2` is the project's alpha2 schema's `$defs`: R7 and R8 take its definitions.
+ */
+export function relax(official, version, alpha2) {
   const schema = JSON.parse(JSON.stringify(official));
   const defs = schema.$defs;
   const at = (where, value) => {
@@ -63,6 +66,46 @@ export function relax(official, version) {
       "Runtime relaxation R5: space, `[` and `]` are also allowed, as upstream APIs have such parameter names (`Search string`, `created[after]`) and they are sent as written.";
   }
 
+  // R7: any resource name without control characters (the keys of consumed and exposed resources).
+  defs.RuntimeResourceName = alpha2.RuntimeResourceName;
+  defs.ConsumesHttp.properties.resources.propertyNames = { $ref: "#/$defs/RuntimeResourceName" };
+  at("ExposesRest.properties.resources.propertyNames", defs.ExposesRest?.properties?.resources?.propertyNames);
+  defs.ExposesRest.properties.resources.propertyNames = { $ref: "#/$defs/RuntimeResourceName" };
+
+  // R8: any namespace without control characters, and `call`/`ref` naming one.
+  defs.RuntimeNamespace = alpha2.RuntimeNamespace;
+  const namespaced = [
+    ["Binding", "namespace"],
+    ["ConsumesHttp", "namespace"],
+    ["ExposesRest", "namespace"],
+    ["ExposesMcp", "namespace"],
+    ["ExposesSkill", "namespace"],
+    ["Aggregate", "namespace"],
+    ["ForwardConfig", "targetNamespace"],
+    ["ImportEntry", "import"],
+    ["ImportEntry", "as"],
+  ];
+  for (const [owner, field] of namespaced) {
+    const property = at(`${owner}.properties.${field}`, defs[owner]?.properties?.[field]);
+    if (property.$ref !== "#/$defs/IdentifierKebab")
+      throw new Error(`ikanos ${version}: ${owner}.${field} is no longer an IdentifierKebab`);
+    property.$ref = "#/$defs/RuntimeNamespace";
+  }
+  const referencePattern = alpha2.McpTool.properties.call.pattern;
+  const references = [
+    defs.McpTool?.properties?.call,
+    defs.McpTool?.properties?.ref,
+    defs.McpResource?.properties?.call,
+    defs.ExposedOperation?.properties?.call,
+    defs.ExposedOperation?.properties?.ref,
+    defs.AggregateFlow?.properties?.call,
+    defs.OperationStepCall?.allOf?.[1]?.properties?.call,
+  ];
+  for (const [i, property] of references.entries()) {
+    at(`the call/ref reference #${i}`, property?.pattern);
+    property.pattern = referencePattern;
+  }
+
   // R6: client credentials on an oauth2 consumes block.
   Object.assign(at("AuthOAuth2.properties", defs.AuthOAuth2?.properties), {
     clientId: {
@@ -91,10 +134,15 @@ export function serialise(schema) {
   return `${JSON.stringify(schema, null, 2).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
 }
 
+/** The project's alpha2 schema's definitions, which the relaxations take their shapes from. */
+export function alpha2Definitions() {
+  return JSON.parse(readFileSync(path.join(root, "schema", "naftiko-capability.schema.json"), "utf8")).$defs;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   for (const version of IKANOS_VERSIONS) {
     const official = JSON.parse(readFileSync(path.join(root, "schema", officialFile(version)), "utf8"));
-    writeFileSync(path.join(root, "schema", relaxedFile(version)), serialise(relax(official, version)));
+    writeFileSync(path.join(root, "schema", relaxedFile(version)), serialise(relax(official, version, alpha2Definitions())));
     console.log(`schema/${relaxedFile(version)}`);
   }
 }

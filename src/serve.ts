@@ -25,7 +25,10 @@ export interface ServeOptions extends RuntimeOptions {
   maxBodySize?: number;
   /** Milliseconds to let in-flight calls finish on close. */
   grace?: number;
-  /** Serve the (first) MCP block on stdin/stdout instead of HTTP. */
+  /**
+   * Serve the file's MCP block on stdin/stdout (its `transport: stdio` block, or its only MCP block)
+   * and nothing else: no port is opened.
+   */
   stdio?: boolean;
   /** Keep MCP sessions (`Mcp-Session-Id`) instead of the stateless default. */
   mcpSessions?: boolean;
@@ -114,7 +117,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const logger = logging.logger;
   const log = options.log ?? ((line: string) => logger.info(line));
   const blocks = capability.exposes;
-  const controlBlock = blocks.find((b): b is ExposesControl => b.type === "control");
+  const controlBlock = options.stdio ? undefined : blocks.find((b): b is ExposesControl => b.type === "control");
+  const stdioBlock = chooseStdioBlock(capability, options);
   const known = (ns: string) =>
     ns === "*" ||
     blocks.some((b) => b.namespace === ns) ||
@@ -131,7 +135,6 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const skillCode = blocks.some((b) => b.type === "skill") ? await loadSkill() : undefined;
   const startedAt = Date.now();
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
-  const stdioBlock = blocks.find((b): b is ExposesMcp => b.type === "mcp" && (options.stdio === true || b.transport === "stdio"));
   const addressOf = (block: { namespace?: string; address?: string }) =>
     options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
   let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
@@ -228,7 +231,8 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     };
 
   // The control port comes up first, so /health/ready answers 503 until every exposes block listens.
-  const expected = blocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
+  const servedBlocks = options.stdio ? [stdioBlock!] : blocks;
+  const expected = servedBlocks.filter((b) => (b.type === "rest" || b.type === "mcp" || b.type === "skill") && b !== stdioBlock).length;
   try {
     if (controlBlock || options.controlPort !== undefined) {
       const [{ controlApp }, { changesBetween, servedDocument }, { getRequestListener }] = await Promise.all([
@@ -311,7 +315,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
       log(`naftiko: control ${CONTROL_NAMESPACE} listening on ${url} (${endpoints.join(", ") || "no endpoint enabled"})`);
     }
     // MCP blocks last: their code (the MCP SDK, zod, ajv) loads while the others already answer.
-    const order = [...blocks.filter((b) => b.type === "rest" || b.type === "skill"), ...blocks.filter((b) => b.type === "mcp")];
+    const order = [...servedBlocks.filter((b) => b.type === "rest" || b.type === "skill"), ...servedBlocks.filter((b) => b.type === "mcp")];
     for (const block of order) {
       if (block.type === "mcp" && !mcpCode) {
         mcpCode = await loadMcp();
@@ -398,6 +402,32 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     },
   };
   return served;
+}
+
+/**
+ * The MCP block served on stdin/stdout: with `--stdio`, the file's `transport: stdio` block or its
+ * only MCP block (and then no port may be asked for, since none is opened); otherwise the
+ * `transport: stdio` block, if any (validation allows one per file).
+ */
+function chooseStdioBlock(capability: Capability, options: ServeOptions): ExposesMcp | undefined {
+  const mcp = capability.exposes.filter((b): b is ExposesMcp => b.type === "mcp");
+  const declared = mcp.find((b) => b.transport === "stdio");
+  if (!options.stdio) return declared;
+  if (!mcp.length) throw new Error(`--stdio: ${capability.file} has no MCP block to serve on stdin/stdout`);
+  if (!declared && mcp.length > 1)
+    throw new Error(
+      `--stdio: ${capability.file} has ${mcp.length} MCP blocks (${mcp.map((b) => b.namespace).join(", ")}); mark the one to serve on stdin/stdout with "transport: stdio"`,
+    );
+  const flags = [
+    ...Object.keys(options.ports ?? {}).map((ns) => `--port ${ns}`),
+    ...Object.keys(options.hosts ?? {}).map((ns) => (ns === "*" ? "--host" : `--host ${ns}`)),
+    ...(options.controlPort !== undefined ? ["--control-port"] : []),
+  ];
+  if (flags.length)
+    throw new Error(
+      `--stdio serves MCP block "${(declared ?? mcp[0]).namespace}" on stdin/stdout and opens no port, so ${flags.join(", ")} would do nothing: drop ${flags.length === 1 ? "it" : "them"}, or serve without --stdio`,
+    );
+  return declared ?? mcp[0];
 }
 
 function urlOf(bound: AddressInfo): string {

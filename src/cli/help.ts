@@ -44,9 +44,12 @@ const SERVE_OPTIONS = `  --base-uri <ns>=<url>      send consumes block <ns> to 
                              with Retry-After
   --config <file>            runtime config file (YAML/JSON): the settings above, and per consumes
                              block; flags win over it (see docs/OPERATIONS.md)
-  --stdio                    serve the MCP block on stdin/stdout (for desktop MCP clients) instead of
-                             HTTP; logs stay on stderr; the process stops when stdin closes
-  --mcp-sessions             keep MCP sessions (Mcp-Session-Id) instead of the stateless default
+  --stdio                    serve the MCP block (its transport: stdio one, or its only one) on
+                             stdin/stdout for desktop MCP clients, and nothing else: no port opens;
+                             logs stay on stderr; the process stops once stdin closes and every
+                             request has its answer
+  --mcp-sessions             keep an MCP session (Mcp-Session-Id) per 2025-era client instead of the
+                             stateless default (2026-07-28 has no sessions)
   --allowed-host <host>      also accept this Host header on the MCP endpoint (repeatable)
   --allowed-origin <origin>  also accept this Origin on the MCP endpoint (repeatable)
   --openapi <doc>            the upstream's OpenAPI 3 document: its request-body and response schemas

@@ -24,7 +24,7 @@ import { chooseOpenApi } from "./openapi-choice.js";
 export interface OperationSchemas {
   /** The JSON request body's schema (root may be any type). */
   body?: Json;
-  /** The success response's schema, when its root is an object (the only root MCP allows). */
+  /** The success response's schema (root may be any type: MCP's 2025 revisions see a non-object one wrapped). */
   response?: Json;
   /** Where it came from: `POST /connections/{connection_id}/ports/{port_id}/virtual-circuits`. */
   source: string;
@@ -106,8 +106,7 @@ export function attachSchemas(capability: Capability, api: OpenApiDocument): Att
     const success = ["200", "201", "202"].find((s) => s in responses) ?? Object.keys(responses).find((s) => /^2/.test(s));
     const response = success ? jsonSchemaOf(api, responses[success]) : undefined;
     if (response) {
-      const converted = objectRoot(toJsonSchema(api, response, "output"));
-      if (converted) schemas.response = converted;
+      schemas.response = outputRoot(toJsonSchema(api, response, "output"));
     }
     byOperation.set(key, schemas);
   }
@@ -194,8 +193,11 @@ function nullable(schema: Json): void {
   if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
 }
 
-/** MCP's outputSchema must be an object at the root; `anyOf` of objects counts. */
-function objectRoot(schema: Json): Json | undefined {
+/**
+ * A root that only ever holds objects (`anyOf` of objects, a nullable object) is stamped `type:
+ * object`: MCP's 2025 revisions require that root and would otherwise see it wrapped in `{result}`.
+ */
+function outputRoot(schema: Json): Json {
   const isObject = (s: Json): boolean => {
     const t = s.type;
     if (t === "object" || (Array.isArray(t) && t.includes("object"))) return true;
@@ -203,8 +205,7 @@ function objectRoot(schema: Json): Json | undefined {
     const branches = (s.anyOf ?? s.allOf) as Json[] | undefined;
     return !!branches?.length && branches.every((b) => isObject(b.$ref ? (resolveDef(schema, String(b.$ref)) ?? {}) : b));
   };
-  if (!isObject(schema)) return undefined;
-  return { ...schema, type: "object" };
+  return isObject(schema) ? { ...schema, type: "object" } : schema;
 }
 
 function resolveDef(root: Json, ref: string): Json | undefined {

@@ -83,10 +83,25 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
         if (tool.name.length > 64)
           report(tool, NAME, `tool name is ${tool.name.length} characters; MCP clients reject names over 64`, "warning");
       }
+      if (block.ttlMs !== undefined && block.ttlMs < 0)
+        report(block, ["ttlMs"], `ttlMs is ${block.ttlMs}: a freshness hint is a number of milliseconds, 0 or more`);
     }
   }
+  checkStdio(cap.exposes, report);
   for (const block of cap.exposes) if (block.type === "skill") checkSkills(block, cap.exposes, report);
   return problems;
+}
+
+/** One process has one stdin/stdout: a second `transport: stdio` MCP block could never be served. */
+function checkStdio(exposes: Exposes[], report: Report) {
+  const stdio = exposes.filter((b): b is ExposesMcp => b.type === "mcp" && b.transport === "stdio");
+  for (const b of stdio.slice(1)) {
+    report(
+      b,
+      ["transport"],
+      `MCP block "${b.namespace}" is a second block on stdio ("${stdio[0].namespace}" is the first): a process has one stdin/stdout; serve this one over HTTP (transport: http and a port)`,
+    );
+  }
 }
 
 /** A skill tool `from` must name a sibling REST or MCP block and one of its operations or tools. */

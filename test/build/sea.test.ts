@@ -8,8 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVING_NODE_FLAGS } from "../../src/node-flags.js";
 import { VERSION } from "../../src/version.js";
@@ -89,7 +88,9 @@ describe("naftiko build (single executable)", () => {
 
   it("./name --version names the capability, the runtime and the Node flags it starts with", async (ctx) => {
     need(ctx, SEA);
-    const r = await runCommand("./metal-interconnections", ["--version"], { PATH: "/nonexistent" }, 20_000, "binary --version", work);
+    const r = await runCommand("./metal-interconnections", ["--version"], { PATH: "/nonexistent" }, 20_000, "binary --version", {
+      cwd: work,
+    });
     expect(r.code, r.stderr).toBe(0);
     const [first, second] = r.stdout.trim().split("\n");
     expect(first).toBe("metal-interconnections: Metal API — Interconnections (metal-interconnections.naftiko.yaml)");
@@ -102,7 +103,7 @@ describe("naftiko build (single executable)", () => {
 
   it("./name --help is the binary's own: its name, its capability, serve's options without a file", async (ctx) => {
     need(ctx, SEA);
-    const r = await runCommand("./metal-interconnections", ["--help"], {}, 20_000, "binary --help", work);
+    const r = await runCommand("./metal-interconnections", ["--help"], {}, 20_000, "binary --help", { cwd: work });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: metal-interconnections \[options\]\n/);
     expect(r.stdout).toContain("Metal API — Interconnections (metal-interconnections.naftiko.yaml)");
@@ -112,12 +113,12 @@ describe("naftiko build (single executable)", () => {
 
   it("a mistyped option or a file argument exits 2 with one line in the binary's name", async (ctx) => {
     need(ctx, SEA);
-    const typo = await runCommand("./metal-interconnections", ["--prot", "x=1"], {}, 20_000, "binary --prot", work);
+    const typo = await runCommand("./metal-interconnections", ["--prot", "x=1"], {}, 20_000, "binary --prot", { cwd: work });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toBe(
       'metal-interconnections: unknown option --prot; did you mean --port? Run "metal-interconnections --help" for its options.\n',
     );
-    const file = await runCommand("./metal-interconnections", ["other.yaml"], {}, 20_000, "binary other.yaml", work);
+    const file = await runCommand("./metal-interconnections", ["other.yaml"], {}, 20_000, "binary other.yaml", { cwd: work });
     expect(file.code).toBe(2);
     expect(file.stderr).toMatch(/^metal-interconnections: takes no capability file, .*\(got "other\.yaml"\)\. Run/);
   });

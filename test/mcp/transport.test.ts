@@ -1,14 +1,15 @@
 /**
- * The MCP endpoint as clients meet it: protocol revisions, JSON or SSE as the client accepts,
- * stateless by default (and sessions on request), DNS-rebinding checks, errors as the spec says.
+ * The MCP endpoint as 2025-era clients meet it (2026-07-28 clients: revisions.test.ts): protocol
+ * revisions, JSON or SSE as the client accepts, stateless by default (and sessions on request),
+ * DNS-rebinding checks, errors as the spec says.
  */
 import http from "node:http";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCapability } from "../../src/spec/load.js";
 import { serveCapability, type Served } from "../../src/serve.js";
+import { connectClient, ENVELOPE, MODERN, modernHeaders, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const FLAGSHIP = path.resolve(__dirname, "../../metal-interconnections.naftiko.yaml");
@@ -135,36 +136,6 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     expect(local.status).toBe(200);
   });
 
-  it("answers a single request the same whether it takes the direct path or the SDK's transport", async () => {
-    // `application/json` exactly takes the direct path (src/exposes/mcp/direct.ts); with a charset
-    // parameter the same request goes through Hono and the SDK's Streamable HTTP transport.
-    const requests = [
-      call("get-virtual-circuit", { id: "vc-same" }, 11),
-      call("no-such-tool", {}, 12),
-      call("list-project-connections", { project_id: 5 }, 13),
-      { jsonrpc: "2.0", id: "p-1", method: "ping" },
-      { jsonrpc: "2.0", id: 14, method: "tools/list", params: {} },
-      { jsonrpc: "2.0", id: 15, method: "no/such/method" },
-      { jsonrpc: "2.0", id: 16, method: "tools/call", params: { name: "get-virtual-circuit", arguments: "not an object" } },
-    ];
-    for (const request of requests) {
-      const answers = [];
-      for (const type of ["application/json", "application/json; charset=utf-8"]) {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": type, accept: "application/json, text/event-stream" },
-          body: JSON.stringify(request),
-        });
-        // The recording upstream numbers its answers (`n`): the one thing that differs.
-        const body = (await res.text()).replace(/(\\?"n\\?":)\d+/g, (_m, key: string) => `${key}0`);
-        answers.push({ status: res.status, type: res.headers.get("content-type"), body: JSON.parse(body) });
-      }
-      expect(answers[0], JSON.stringify(request)).toEqual(answers[1]);
-      expect(answers[0].status).toBe(200);
-      expect((answers[0].body as { id: unknown }).id).toBe(request.id);
-    }
-  });
-
   it("leaves what is not one plain request to the SDK's transport: batches, notifications, bad JSON, a protocol version it does not speak", async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
       fetch(url, {
@@ -187,7 +158,7 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     expect(((await broken.json()) as any).error.code).toBe(-32700);
     const notRpc = await post(JSON.stringify({ hello: "world" }));
     expect(notRpc.status).toBe(400);
-    expect(((await notRpc.json()) as any).error.message).toMatch(/Invalid JSON-RPC message/);
+    expect(((await notRpc.json()) as any).error.message).toMatch(/the request body is not a valid JSON-RPC message/);
     const version = await post(JSON.stringify(call("get-virtual-circuit", { id: "v" })), { "mcp-protocol-version": "1999-01-01" });
     expect(version.status).toBe(400);
     expect(((await version.json()) as any).error.message).toMatch(/Unsupported protocol version: 1999-01-01/);
@@ -202,10 +173,21 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     expect(((await init.json()) as any).result.protocolVersion).toBe("2025-06-18");
   });
 
-  it("an unknown tool is JSON-RPC error -32602", async () => {
+  it("an unknown tool is JSON-RPC error -32602, with one clear message", async () => {
     const body = await json(rpc(url, call("no-such-tool", {})));
     expect(body.error.code).toBe(-32602);
-    expect(body.error.message).toContain("no-such-tool");
+    expect(body.error.message).toBe('Unknown tool: "no-such-tool" (this server has 15 tools; tools/list names them)');
+    // What an SDK client reports: the message once, not prefixed twice.
+    for (const era of ["2025-11-25", MODERN] as const) {
+      const client = await connectClient(url, era);
+      const error = await client.callTool({ name: "no-such-tool", arguments: {} }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message, era).toMatch(/Unknown tool: "no-such-tool" \(this server has 15 tools; tools\/list names them\)$/);
+      expect(error!.message.match(/-32602/g)?.length ?? 0, era).toBeLessThanOrEqual(1);
+      await client.close();
+    }
   });
 
   it("bad arguments are a tool error naming each one, and nothing goes upstream", async () => {
@@ -281,9 +263,9 @@ describe("MCP over Streamable HTTP (stateless default)", () => {
     upstream.reply = (req) => ({ body: JSON.stringify({ seen: { method: req.method, url: req.url } }) });
   });
 
-  it("works with the SDK client end to end", async () => {
-    const client = new Client({ name: "t", version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  it.each(["2025-11-25", MODERN] as const)("works with the SDK client end to end (%s)", async (era) => {
+    const client = await connectClient(url, era);
+    expect(client.getProtocolEra()).toBe(era === MODERN ? "modern" : "legacy");
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(15);
     const create = tools.find((t) => t.name === "create-new-virtual-circuit")!;
@@ -331,18 +313,27 @@ describe("MCP sessions mode and unreachable upstream", () => {
 });
 
 describe("MCP caller leaving", () => {
+  const modern = (type: string) => ({
+    "content-type": type,
+    accept: "application/json, text/event-stream",
+    ...modernHeaders("tools/call", "get-interconnection"),
+  });
   it.each([
-    ["JSON", "application/json, text/event-stream"],
-    ["SSE", "text/event-stream, application/json"],
-  ])("a stateless tools/call whose client disconnects cancels its upstream call (%s answer)", async (_kind, accept) => {
+    ["2025-era, JSON answer", { "content-type": "application/json", accept: "application/json, text/event-stream" }, false],
+    ["2025-era, SSE answer", { "content-type": "application/json", accept: "text/event-stream, application/json" }, false],
+    ["2026-07-28", modern("application/json"), true],
+    ["2026-07-28, answered by the SDK", modern("application/json; charset=utf-8"), true],
+  ])("a stateless tools/call whose client disconnects cancels its upstream call (%s)", async (_kind, headers, envelope) => {
     // An upstream slower than the test, and a call timeout longer still: only the client leaving
     // can end the upstream call early.
     const upstream = await startRecordingUpstream(() => ({ delay: 30_000, body: "{}" }));
     const { served, url } = await start(upstream, { callTimeout: 60_000 });
     try {
-      const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", accept } });
+      const req = http.request(url, { method: "POST", headers });
       req.on("error", () => {});
-      req.end(JSON.stringify(call("get-interconnection", { connection_id: "c" })));
+      req.end(
+        rpcText("tools/call", { name: "get-interconnection", arguments: { connection_id: "c" } }, 1, envelope ? ENVELOPE : undefined),
+      );
       setTimeout(() => req.destroy(), 200);
       const outcome = await Promise.race([
         upstream.closedEarly.then(() => "cancelled"),
@@ -354,53 +345,4 @@ describe("MCP caller leaving", () => {
       await upstream.stop();
     }
   });
-});
-
-describe("MCP answers carrying the upstream's own JSON", () => {
-  // The direct path writes a structured result's `structuredContent` as the upstream's text rather
-  // than serialising the parsed copy again (src/exposes/mcp/direct.ts): the data must be the same.
-  const documents: Record<string, string> = {
-    pretty:
-      '{\n  "id": "c-1",\n  "2": "integer-like keys come first when re-serialised",\n  "1": true,\n  "name": "caf\\u00e9 \\"quoted\\" \\\\ back\\\\slash \\n line",\n  "raw": "naïve 東京 \u2028",\n  "nested": { "ports": [ { "speed": 1e3, "tags": [] } ], "empty": {} },\n  "nothing": null\n}\n',
-    array: '[{"id": 1}, {"id": 2}]',
-    scalar: '"just a string"',
-    "not-json": "{ nope",
-  };
-  let upstream: RecordingUpstream;
-  let served: Served;
-  let url: string;
-  beforeAll(async () => {
-    upstream = await startRecordingUpstream((req) => ({
-      headers: { "content-type": "application/json" },
-      body: documents[req.path.split("/").pop()!],
-    }));
-    ({ served, url } = await start(upstream));
-  });
-  afterAll(async () => {
-    await served.close();
-    await upstream.stop();
-  });
-
-  it.each(Object.keys(documents))(
-    "%s: the text block is the upstream body as sent; structuredContent its data, only for an object",
-    async (name) => {
-      const answers = [];
-      for (const type of ["application/json", "application/json; charset=utf-8"]) {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": type, accept: "application/json, text/event-stream" },
-          body: JSON.stringify(call("get-interconnection", { connection_id: name }, 'id-"7"')),
-        });
-        expect(res.status).toBe(200);
-        answers.push(JSON.parse(await res.text()));
-      }
-      // The direct path (exact content type) and the SDK's transport give the same answer.
-      expect(answers[0]).toEqual(answers[1]);
-      const [answer] = answers;
-      expect(answer).toMatchObject({ jsonrpc: "2.0", id: 'id-"7"' });
-      expect(answer.result.content).toEqual([{ type: "text", text: documents[name] }]);
-      if (name === "pretty") expect(answer.result.structuredContent).toEqual(JSON.parse(documents[name]));
-      else expect(answer.result).not.toHaveProperty("structuredContent");
-    },
-  );
 });

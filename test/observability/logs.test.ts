@@ -2,8 +2,7 @@
  * Logs as an operator reads them: pino JSON lines on stderr from the real CLI — startup, one line per
  * REST or MCP call, shutdown — with request ids reused and forwarded upstream, and no secret anywhere.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability/log.js";

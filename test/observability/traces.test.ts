@@ -4,8 +4,7 @@
  * trace and propagating it upstream. Without it, OpenTelemetry is never even loaded.
  */
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { ROOT, spawnServe } from "../support/cli.js";
 import { startOtlpReceiver, type OtlpSpan } from "../support/otlp-receiver.js";

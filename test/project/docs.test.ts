@@ -46,7 +46,7 @@ describe("README.md", () => {
     const programs = new Set<string>();
     for (const file of readdirSync(path.join(ROOT, "test"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".test.ts")))
       for (const m of read(`test/${file}`).matchAll(/findProgram\("([^"]+)"/g)) programs.add(m[1]);
-    expect([...programs].sort()).toEqual(["chromium", "jq", "nginx", "unzip"]);
+    expect([...programs].sort()).toEqual(["chromium", "curl", "jq", "nginx", "unzip"]);
     for (const program of programs) expect(setUp.toLowerCase()).toContain(program);
     expect(setUp).toMatch(/Node\.js 20\.18 or later/);
     expect(setUp).toContain("npm ci && npm run demo");

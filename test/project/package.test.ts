@@ -24,7 +24,7 @@ const npm = (args: string[], cwd: string, timeoutMs = 60_000) => {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   // swagger-ui-dist's dependency @scarf/scarf reports installs from a postinstall script.
   env.SCARF_ANALYTICS = "false";
-  return runCommand("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], env, timeoutMs, `npm ${args[0]}`, cwd);
+  return runCommand("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], env, timeoutMs, `npm ${args[0]}`, { cwd });
 };
 
 describe("the npm package", () => {
@@ -70,10 +70,12 @@ describe("the npm package", () => {
   it("installed globally, naftiko --version and validate work outside the clone", async () => {
     const dir = tempDir("naftiko-outside-");
     copyFileSync(path.join(ROOT, "metal-interconnections.naftiko.yaml"), path.join(dir, "metal-interconnections.naftiko.yaml"));
-    const version = await runCommand(naftiko, ["--version"], {}, 20_000, "naftiko --version", dir);
+    const version = await runCommand(naftiko, ["--version"], {}, 20_000, "naftiko --version", { cwd: dir });
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toBe(VERSION);
-    const valid = await runCommand(naftiko, ["validate", "metal-interconnections.naftiko.yaml"], {}, 20_000, "naftiko validate", dir);
+    const valid = await runCommand(naftiko, ["validate", "metal-interconnections.naftiko.yaml"], {}, 20_000, "naftiko validate", {
+      cwd: dir,
+    });
     expect(valid.code, valid.stderr).toBe(0);
     expect(valid.stdout).toMatch(/^metal-interconnections\.naftiko\.yaml: ok\b/);
   });

@@ -202,10 +202,19 @@ describe("MCP arguments and JSON-RPC", () => {
   });
 
   it("garbage, wrong shapes and batches get JSON-RPC answers, never a crash", async () => {
-    for (const body of ["garbage", "{", "null", '"str"', "[1,2]", JSON.stringify({ jsonrpc: "1.0", id: {}, method: 5 })]) {
+    // Text that is not JSON is a parse error (-32700); JSON that is not a JSON-RPC request is an invalid request (-32600).
+    const answers: Array<[string, number]> = [
+      ["garbage", -32700],
+      ["{", -32700],
+      ["null", -32600],
+      ['"str"', -32600],
+      ["[1,2]", -32600],
+      [JSON.stringify({ jsonrpc: "1.0", id: {}, method: 5 }), -32600],
+    ];
+    for (const [body, code] of answers) {
       const r = await rpc(body);
-      expect(r.status).toBe(400);
-      expect(((await r.json()) as { error: { code: number } }).error.code).toBe(-32700);
+      expect(r.status, body).toBe(400);
+      expect(((await r.json()) as { error: { code: number } }).error.code, body).toBe(code);
     }
     // Arguments that are not an object are invalid params (-32602) naming them, not an internal error.
     const notObject = await rpc(

@@ -3,8 +3,7 @@
  * published keys (found through its metadata), with the answers RFC 6750 prescribes, and the MCP
  * authorization pieces (Protected Resource Metadata, `resource_metadata` in challenges) on MCP.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -73,6 +73,19 @@ describe("names in the wild", () => {
     expect(lines).toHaveLength(5);
   });
 
+  it("an Ikanos file (the same one migrated) is read the same way: accepted, with the same warnings", async () => {
+    const file = write("wild.yaml", WILD);
+    const beta5 = path.join(path.dirname(file), "wild-beta5.yaml");
+    const migrated = await runCli(["migrate", file, "--to", "1.0.0-beta5", "-o", beta5]);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const r = await runCli(["validate", beta5]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("ok (ikanos 1.0.0-beta5)");
+    const warnings = r.stderr.trim().split("\n");
+    expect(warnings).toHaveLength(5);
+    expect(warnings.every((w) => w.includes("warning:"))).toBe(true);
+  });
+
   it.each([
     [
       "a dot in a consumes namespace",

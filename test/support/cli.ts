@@ -101,13 +101,14 @@ export function logMessages(stderr: string): string[] {
   return logLines(complete).map((l) => String(l.msg ?? ""));
 }
 
-/** Runs the CLI to completion and returns its exit code and output. */
+/** Runs the CLI to completion and returns its exit code and output; `input` is written to its stdin, which is then closed. */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 20_000,
+  input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runCommand(process.execPath, [CLI, ...args], env, timeoutMs, `naftiko ${args.join(" ")}`);
+  return runCommand(process.execPath, [CLI, ...args], env, timeoutMs, `naftiko ${args.join(" ")}`, { input });
 }
 
 /** Runs a command to its end in `cwd` (the repository by default) with a bare environment (see childEnv). */
@@ -117,14 +118,20 @@ export function runCommand(
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 20_000,
   name = `${path.basename(command)} ${args.join(" ")}`,
-  cwd = ROOT,
+  /** Text for its stdin, and the folder to run it in (the repository by default). */
+  opts: { input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: childEnv(env),
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`${name} timed out:\n${stderr}`));

@@ -1,9 +1,9 @@
 /**
  * Runs one of the reference engine's Shipyard suites against the real CLI, the way the reference's
  * workflow (`validate-tuto-examples.yml`) does. Two editions: `alpha2` (`test/fixtures/shipyard/`,
- * official alpha2 dialect, the reference's old MCP client) and `beta5`
- * (`test/fixtures/shipyard-beta5/`, Ikanos beta5 dialect, its MCP 2026-07-28 client).
- *
+ * official alpha2 dialect) and `beta5` (`test/fixtures/shipyard-beta5/`, Ikanos beta5 dialect). Two
+ * MCP clients: the reference's old one (`2025`, alpha2's by default) and the one its current
+ * workflow runs, curl sending MCP 2026-07-28 (`2026-07-28`, beta5's by default; `workflowCurl`).
  *
  * 1. copy the tutorial tree to a temp dir (the fixtures stay untouched), and there rewrite each
  *    consumes `baseUri` — inline in a step file, or in the shared file it imports — to the fake
@@ -11,9 +11,10 @@
  * 2. write `shared/secrets.yaml`;
  * 3. per case: start `naftiko serve <step file>`, then
  *    - MCP: POST a JSON-RPC `tools/call` (no `initialize` first) to `http://localhost:<port>/` with
- *      only `Content-Type: application/json` and `Authorization: Bearer <mcp-server-token>` (alpha2),
- *      plus `MCP-Protocol-Version: 2026-07-28`, `Mcp-Method`, `Mcp-Name` and the protocol version in
- *      `params._meta` (beta5); the data is `.result.content[0].text`; `.result.isError == true`
+ *      only `Content-Type: application/json` and `Authorization: Bearer <mcp-server-token>` (the old
+ *      client), or, with the 2026-07-28 client, curl's `tools/list` probe and then its `tools/call`,
+ *      each with `MCP-Protocol-Version: 2026-07-28`, `Mcp-Method` (and `Mcp-Name`) and the protocol
+ *      version in `params._meta`; the data is `.result.content[0].text`; `.result.isError == true`
  *      fails the case;
  *    - REST: `method` on `path` (a JSON `body` for non-GET);
  *    then wrap data starting with `<` as a JSON string, require it to be JSON (`jq .`), and require
@@ -34,6 +35,9 @@ import { ROOT, spawnServe } from "./cli.js";
 import { startMicrocks, type MockUpstream } from "./microcks.js";
 
 export type Edition = "alpha2" | "beta5";
+/** Which of the reference workflow's MCP clients runs the MCP cases. */
+export type ShipyardClient = "2025" | "2026-07-28";
+const CLIENT: Record<Edition, ShipyardClient> = { alpha2: "2025", beta5: "2026-07-28" };
 export const SHIPYARD: Record<Edition, string> = {
   alpha2: path.join(ROOT, "test/fixtures/shipyard"),
   beta5: path.join(ROOT, "test/fixtures/shipyard-beta5"),
@@ -155,18 +159,69 @@ function blockOnPort(tutorial: string, file: string, port: number): { namespace:
   return { namespace: hit.namespace, all: blocks.map((b) => b.namespace) };
 }
 
-/** The MCP request the edition's reference client sends for a tool call. */
-function toolCall(edition: Edition, c: ShipyardCase): { headers: Record<string, string>; body: string } {
-  const headers: Record<string, string> = { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` };
-  const params: Record<string, unknown> = { name: c.tool, arguments: c.args ?? {} };
-  if (edition === "beta5") {
-    Object.assign(headers, { "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": String(c.tool) });
-    params._meta = { "io.modelcontextprotocol/protocolVersion": MODERN };
-  }
-  return { headers, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params }) };
+/**
+ * The reference workflow's 2026-07-28 request, as its `curl` sends it (a real curl: its own headers,
+ * `Accept: *\/*` among them): `tools/list` (its readiness probe) or a `tools/call` of `tool`, with
+ * the standard headers and only the protocol version in `_meta`, no `initialize` first.
+ */
+export function workflowCurl(
+  port: string,
+  token: string | undefined,
+  method: "tools/list" | "tools/call",
+  tool?: string,
+  args?: unknown,
+): Promise<string> {
+  const auth = token === undefined ? [] : ["-H", `Authorization: Bearer ${token}`];
+  // The bodies as the workflow's shell expands them, whitespace and all (its `yq -o=json` prints the arguments indented).
+  const body =
+    method === "tools/list"
+      ? `{
+                  "jsonrpc":"2.0",
+                  "id":1,
+                  "method":"tools/list",
+                  "params": {
+                    "_meta": {
+                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
+                    }
+                  }
+                }`
+      : `{
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {
+                  "name": "${tool}",
+                  "arguments": ${JSON.stringify(args ?? {}, null, 2)},
+                  "_meta": {
+                      "io.modelcontextprotocol/protocolVersion": "2026-07-28"
+                  }
+                }
+              }`;
+  const headers = [
+    "-H",
+    "Content-Type: application/json",
+    ...auth,
+    "-H",
+    "MCP-Protocol-Version: 2026-07-28",
+    "-H",
+    `Mcp-Method: ${method}`,
+    ...(method === "tools/call" ? ["-H", `Mcp-Name: ${tool}`] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn("curl", ["-s", `http://localhost:${port}`, ...headers, "-d", body], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
 }
 
-export async function runCase(tutorial: string, c: ShipyardCase, edition: Edition = "alpha2"): Promise<CaseResult> {
+export async function runCase(
+  tutorial: string,
+  c: ShipyardCase,
+  edition: Edition = "alpha2",
+  client: ShipyardClient = CLIENT[edition],
+): Promise<CaseResult> {
   const fail = (reason: string, data?: string): CaseResult => ({ name: c.name, passed: false, reason, data });
   const { namespace, all } = blockOnPort(tutorial, c.file, c.port);
   const proc = await spawnServe([path.join(tutorial, c.file), ...all.flatMap((ns) => ["--port", `${ns}=0`])]);
@@ -181,12 +236,22 @@ export async function runCase(tutorial: string, c: ShipyardCase, edition: Editio
           : await fetch(url, { method: c.method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(c.body ?? {}) });
       data = await res.text();
     } else {
-      const call = toolCall(edition, c);
-      const res = await post(`http://localhost:${port}/`, call.headers, call.body);
-      const isError = await jq(["-r", ".result.isError // false"], res.text);
-      const text = await jq(["-r", ".result.content[0].text"], res.text);
+      let response: string;
+      if (client === MODERN) {
+        // The workflow's readiness probe is a tools/list; it must list tools.
+        const list = await workflowCurl(port, MCP_SERVER_TOKEN, "tools/list");
+        if ((await jq(["-e", ".result.tools"], list)).code !== 0) return fail("the tools/list probe listed no tools", list);
+        response = await workflowCurl(port, MCP_SERVER_TOKEN, "tools/call", c.tool, c.args ?? {});
+      } else {
+        const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: c.tool, arguments: c.args ?? {} } });
+        response = (
+          await post(`http://localhost:${port}/`, { "Content-Type": "application/json", Authorization: `Bearer ${MCP_SERVER_TOKEN}` }, body)
+        ).text;
+      }
+      const isError = await jq(["-r", ".result.isError // false"], response);
+      const text = await jq(["-r", ".result.content[0].text"], response);
       if (isError.stdout.trim() === "true") return fail("tool returned an error", text.stdout);
-      if (text.code !== 0) return fail(`response is not JSON-RPC JSON (${text.stderr.trim()})`, res.text);
+      if (text.code !== 0) return fail(`response is not JSON-RPC JSON (${text.stderr.trim()})`, response);
       data = text.stdout;
     }
     if (data.startsWith("<")) data = JSON.stringify(data);
@@ -208,11 +273,12 @@ export interface ShipyardRun {
   report: string;
 }
 
-/** The whole suite, case after case, against one fake upstream; `only` filters by case name. */
+/** The whole suite, case after case, against one fake upstream; `only` filters the cases. */
 export async function runShipyard(
   edition: Edition,
   only?: (c: ShipyardCase) => boolean,
   log: (line: string) => void = () => {},
+  client: ShipyardClient = CLIENT[edition],
 ): Promise<ShipyardRun> {
   const upstream = path.join(SHIPYARD[edition], "upstream");
   const mock = await startMicrocks(readdirSync(upstream).map((f) => path.join(upstream, f)));
@@ -222,7 +288,7 @@ export async function runShipyard(
     for (const c of readCases(edition).filter((c) => !c.skip && (!only || only(c)))) {
       let r: CaseResult;
       try {
-        r = await runCase(tutorial, c, edition);
+        r = await runCase(tutorial, c, edition, client);
       } catch (e) {
         r = { name: c.name, passed: false, reason: (e as Error).message };
       }

@@ -1,16 +1,25 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  ProtocolError,
+  WebStandardStreamableHTTPServerTransport,
+  type McpHttpHandler,
+} from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
 import { denialResponse, jsonRpcDenial, type ServerAuth } from "../auth.js";
 import { isLoopback } from "../address.js";
+import { drainUnread, readText } from "../rest/request.js";
+import { CallerGone, type CallerSignal } from "../../consumes/http/client.js";
+import { normaliseAccept } from "./accept.js";
+import { hotCalls } from "./hot.js";
+import { withAbsentCapabilitiesAsNone } from "./envelope.js";
 import type { McpService } from "./server.js";
-import { CallerGone } from "../../consumes/http/client.js";
-import { boundedLength, directCalls, readJson } from "./direct.js";
 
 export interface McpHttpOptions {
-  /** Keep an MCP session per client (`Mcp-Session-Id`) instead of answering each request on its own. */
+  /** Keep an MCP session per 2025-era client (`Mcp-Session-Id`) instead of answering each request on its own. */
   sessions: boolean;
   /** The address the block listens on: loopback binds only accept loopback Host and Origin headers. */
   address: string;
@@ -31,11 +40,35 @@ const PATHS = ["/mcp", "/"];
 
 /**
  * MCP Streamable HTTP for one block, at `/mcp` (and `/`, where clients written for the reference
- * engine post). Stateless by default: every POST is answered on its own, so any instance behind a
- * load balancer can answer any request, and a `tools/call` needs no `initialize` first.
+ * engine post). Both protocol eras on the same endpoint, told apart per request as the SDK tells
+ * them (`isLegacyRequest`): 2026-07-28 requests (the per-request `_meta` envelope) go to the SDK's
+ * `createMcpHandler`; 2025-era ones (`initialize` first, or a bare JSON-RPC POST) to a Streamable
+ * HTTP transport, stateless by default so any instance behind a load balancer answers any request,
+ * or one session per client with `sessions`.
  */
 export function mcpHttpApp(service: McpService, options: McpHttpOptions): { listener: RequestListener; close(): Promise<void> } {
   const app = new Hono();
+  const redact = options.redact ?? ((text: string) => text);
+  const unexpected = (e: unknown) => console.error(redact(`naftiko: unexpected error on MCP ${(e as Error)?.stack ?? e}`));
+
+  // The request's tool calls end with its connection: a client that leaves cancels their upstream
+  // calls, as on REST. The factory learns of the connection through the Request it is given.
+  const callers = new WeakMap<Request, CallerSignal>();
+  // Bodies the hot path read before handing the request on.
+  const preread = new WeakMap<IncomingMessage, string>();
+  const modern: McpHttpHandler = createMcpHandler(
+    ({ requestInfo }) => service.newServer("modern", requestInfo && callers.get(requestInfo)),
+    {
+      legacy: "reject",
+      maxRequestBodySize: options.maxBodySize,
+      // The handler reports every request it refused; those are the client's mistakes, already
+      // answered. Anything else is ours.
+      onerror: (e) => {
+        if (!(e instanceof ProtocolError) && !/^(Rejected |Unsupported Media Type)/.test(e.message)) unexpected(e);
+      },
+    },
+  );
+
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; seen: number }>();
   const idle = options.sessionIdleMs ?? 30 * 60_000;
   const sweeper = options.sessions
@@ -49,16 +82,9 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     : undefined;
   sweeper?.unref();
 
-  const stateless = async (
-    request: Request,
-    json: boolean,
-    body: { parsed: unknown } | { request: Request } | undefined,
-    outgoing?: ServerResponse,
-  ): Promise<Response> => {
-    // The request's tool calls end with its connection: a client that leaves cancels their
-    // upstream calls, as on REST. (The SDK's own per-request signal never fires here: a
-    // stateless transport is never closed, and a cancellation would come on another request.)
-    const server = service.newServer(outgoing && CallerGone.of(outgoing));
+  /** A 2025-era request, answered on its own: JSON, or SSE for a client that prefers it. */
+  const legacyStateless = async (request: Request, json: boolean, body: Body, outgoing?: ServerResponse): Promise<Response> => {
+    const server = service.newServer("legacy", outgoing && CallerGone.of(outgoing));
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: json,
@@ -66,37 +92,30 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
     });
     await server.connect(transport);
     // Not closed afterwards: a stateless pair holds nothing once it has answered (a JSON answer
-    // waits for every handler; an SSE stream ends with its last response), and closing it costs
-    // the SDK a "Connection closed" error with a stack trace on every call. It is garbage once
-    // the answer is sent.
-    return body && "parsed" in body
+    // waits for every handler; an SSE stream ends with its last response), and closing it would
+    // cost a "Connection closed" error with a stack trace on every call.
+    return "parsed" in body
       ? transport.handleRequest(request, { parsedBody: body.parsed })
-      : transport.handleRequest(body?.request ?? request);
+      : transport.handleRequest(withText(request, body.text));
   };
 
-  const handle = async (raw: Request, incoming?: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
-    const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
-    if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
-    const denial = await options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url, method: raw.method });
-    if (denial) return denialResponse(denial, jsonRpcDenial(denial));
-    const { request, json } = normaliseAccept(raw);
-    if (!options.sessions) {
-      if (request.method !== "POST") {
-        // Stateless: no server-initiated stream to GET and no session to DELETE.
-        return jsonRpcError(405, -32000, "Method not allowed: this MCP server is stateless; POST JSON-RPC messages", { Allow: "POST" });
-      }
-      const body = request === raw && incoming ? await readJsonBody(incoming, raw, options.maxBodySize) : undefined;
-      return stateless(request, json, body, outgoing);
-    }
+  /** A 2025-era request in sessions mode: `initialize` opens a session, the rest name it. */
+  const legacySession = async (request: Request, json: boolean, body: Body | undefined): Promise<Response> => {
+    const handle = (transport: WebStandardStreamableHTTPServerTransport) =>
+      body === undefined
+        ? transport.handleRequest(request)
+        : "parsed" in body
+          ? transport.handleRequest(request, { parsedBody: body.parsed })
+          : transport.handleRequest(withText(request, body.text));
     const id = request.headers.get("mcp-session-id");
     if (id) {
       const s = sessions.get(id);
       if (!s) return jsonRpcError(404, -32001, "Session not found: start a new one with initialize");
       s.seen = Date.now();
-      return s.transport.handleRequest(request);
+      return handle(s.transport);
     }
     if (request.method !== "POST") return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
-    const server = service.newServer();
+    const server = service.newServer("legacy");
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: json,
@@ -108,77 +127,89 @@ export function mcpHttpApp(service: McpService, options: McpHttpOptions): { list
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await server.connect(transport);
-    return transport.handleRequest(request);
+    return handle(transport);
+  };
+
+  const handle = async (raw: Request, incoming: IncomingMessage, outgoing?: ServerResponse): Promise<Response> => {
+    const forbidden = checkHostAndOrigin((n) => raw.headers.get(n) ?? undefined, options);
+    if (forbidden) return jsonRpcError(403, -32000, `Forbidden: ${forbidden}`);
+    const denial = await options.auth?.check({ header: (n) => raw.headers.get(n) ?? undefined, url: raw.url, method: raw.method });
+    if (denial) return denialResponse(denial, jsonRpcDenial(denial));
+    if (raw.method !== "POST" && (!options.sessions || isModernVersion(raw.headers.get("mcp-protocol-version")))) {
+      // No server-initiated stream to GET and no session to DELETE: 2026-07-28 has neither, and a
+      // stateless 2025-era endpoint keeps none.
+      return jsonRpcError(405, -32000, "Method not allowed: this MCP endpoint answers POSTed JSON-RPC requests", { Allow: "POST" });
+    }
+    let body: Body | undefined;
+    if (raw.method === "POST") {
+      const text = preread.get(incoming) ?? (await readText(incoming, options.maxBodySize));
+      if (text === undefined) {
+        drainUnread(incoming);
+        return jsonRpcError(413, -32000, `Payload too large: an MCP request body is at most ${options.maxBodySize} bytes`);
+      }
+      body = parsedOrText(text);
+    }
+    if (body && "parsed" in body && !(await isLegacyRequest(raw, body.parsed, { maxRequestBodySize: options.maxBodySize }))) {
+      if (outgoing) callers.set(raw, CallerGone.of(outgoing));
+      return modern.fetch(raw, { parsedBody: body.parsed });
+    }
+    const { request, json } = normaliseAccept(raw);
+    return options.sessions ? legacySession(request, json, body) : legacyStateless(request, json, body!, outgoing);
   };
   for (const [path, document] of Object.entries(options.auth?.documents ?? {})) app.get(path, (c) => c.json(document));
   for (const path of PATHS) {
     app.all(path, (c) => {
-      const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
-      return handle(c.req.raw, env?.incoming, env?.outgoing);
+      const env = c.env as { incoming: IncomingMessage; outgoing?: ServerResponse };
+      return handle(c.req.raw, env.incoming, env.outgoing);
     });
   }
   app.notFound(() => jsonRpcError(404, -32000, "Not found: the MCP endpoint is /mcp"));
-  const redact = options.redact ?? ((text: string) => text);
-  const unexpected = (e: unknown) => console.error(redact(`naftiko: unexpected error on MCP ${(e as Error)?.stack ?? e}`));
   app.onError((e) => {
     unexpected(e);
     return jsonRpcError(500, -32603, "Internal error");
   });
   const viaHono = getRequestListener(app.fetch);
-  // Stateless, the common call (one request, a JSON answer) skips Hono and the SDK's transport.
-  const direct = options.sessions
-    ? undefined
-    : directCalls(service, {
-        paths: PATHS,
-        maxBodySize: options.maxBodySize,
-        unexpected,
-        // A check still running (a promise) sends the request the usual way, which waits for it.
-        refused: (header, url) =>
-          checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url, method: "POST" }) !== undefined,
-        acceptsJson: (accept) => {
-          const plan = acceptPlan(accept, true);
-          return plan.json && (plan.rewrite || (accept.includes("application/json") && accept.includes("text/event-stream")));
-        },
-        // The Accept header is the SDK's as normaliseAccept makes it; the answer is JSON, whole.
-        async viaTransport(req, res, href, body) {
-          const headers = new Headers();
-          for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-          const { request } = normaliseAccept(new Request(href, { method: "POST", headers }));
-          const answer = await stateless(
-            request,
-            true,
-            "parsed" in body ? body : { request: new Request(request, { body: body.bytes }) },
-            res,
-          );
-          const bytes = Buffer.from(await answer.arrayBuffer());
-          res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": bytes.length }).end(bytes);
-        },
-      });
+  const hot = hotCalls(service, {
+    paths: PATHS,
+    maxBodySize: options.maxBodySize,
+    sessions: options.sessions,
+    unexpected,
+    // A check still running (a promise) sends the request the usual way, which waits for it.
+    refused: (header, url) =>
+      checkHostAndOrigin(header, options) !== undefined || options.auth?.check({ header, url, method: "POST" }) !== undefined,
+    fallback(req, res, text) {
+      preread.set(req, text);
+      void viaHono(req, res);
+    },
+  });
   return {
-    listener: direct ? (req, res) => void (direct(req, res) || viaHono(req, res)) : viaHono,
+    listener: (req, res) => void (hot(req, res) || viaHono(req, res)),
     async close() {
       if (sweeper) clearInterval(sweeper);
-      await Promise.all([...sessions.values()].map((s) => s.transport.close()));
+      await Promise.all([modern.close(), ...[...sessions.values()].map((s) => s.transport.close())]);
       sessions.clear();
     },
   };
 }
 
-/**
- * A POST body with a Content-Length within the limit, read from the socket and parsed here and given
- * to the SDK as `parsedBody`: otherwise @hono/node-server builds a web ReadableStream for it and the
- * SDK reads that, a noticeable share of a tools/call. The SDK still checks Accept and Content-Type
- * first. Text that is not JSON goes to the SDK as a fresh Request with the same bytes, so it
- * answers as it would have; anything else (no length, over the limit) is left to the SDK untouched.
- */
-async function readJsonBody(
-  incoming: IncomingMessage,
-  raw: Request,
-  max: number,
-): Promise<{ parsed: unknown } | { request: Request } | undefined> {
-  if (!boundedLength(incoming, max)) return undefined;
-  const body = await readJson(incoming, max);
-  return "parsed" in body ? body : { request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: body.bytes }) };
+/** A POST body: its JSON, or its text when it is not JSON (the SDK answers that with a parse error). */
+type Body = { parsed: unknown } | { text: string };
+
+function parsedOrText(text: string): Body {
+  try {
+    return { parsed: withAbsentCapabilitiesAsNone(text ? JSON.parse(text) : undefined) };
+  } catch {
+    return { text };
+  }
+}
+
+/** The request again, with a body read here (its own stream was consumed). */
+function withText(request: Request, text: string): Request {
+  return new Request(request.url, { method: request.method, headers: request.headers, body: text });
+}
+
+function isModernVersion(version: string | null): boolean {
+  return version !== null && version >= "2026-07-28";
 }
 
 /**
@@ -206,55 +237,7 @@ function checkHostAndOrigin(header: (name: string) => string | undefined, option
   return undefined;
 }
 
-/**
- * Clients written for the reference engine POST with no Accept header, or curl's `*\/*`; the SDK
- * insists on both JSON and SSE being acceptable. Such requests get JSON. A client that prefers
- * `text/event-stream` gets SSE.
- */
-function normaliseAccept(req: Request): { request: Request; json: boolean } {
-  const { json, rewrite } = acceptPlan(req.headers.get("accept") ?? "", req.method === "POST");
-  if (!rewrite) return { request: req, json };
-  const headers = new Headers(req.headers);
-  headers.set("accept", "application/json, text/event-stream");
-  return { request: new Request(req, { headers }), json };
-}
-
-/** What an Accept header asks for, by header value: clients send the same one on every call. */
-const acceptPlans = new Map<string, { json: boolean; rewrite: boolean }>();
-const ACCEPT_PLANS_KEPT = 64;
-
-function acceptPlan(header: string, post: boolean): { json: boolean; rewrite: boolean } {
-  const key = `${post ? "P" : "-"}${header}`;
-  let plan = acceptPlans.get(key);
-  if (plan) return plan;
-  const accept = header.toLowerCase();
-  const ranked = accept
-    .split(",")
-    .map((part, i) => {
-      const [type, ...params] = part.trim().split(";");
-      const q = Number(
-        params
-          .map((p) => p.trim())
-          .find((p) => p.startsWith("q="))
-          ?.slice(2) ?? 1,
-      );
-      return { type: type.trim(), q: Number.isFinite(q) ? q : 1, i };
-    })
-    .filter((r) => r.type && r.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i);
-  const sse = ranked.find((r) => r.type === "text/event-stream");
-  const json = ranked.find((r) => r.type === "application/json" || r.type === "application/*" || r.type === "*/*");
-  const prefersSse = sse !== undefined && (json === undefined || ranked.indexOf(sse) < ranked.indexOf(json));
-  if (!post || (accept.includes("application/json") && accept.includes("text/event-stream"))) plan = { json: !prefersSse, rewrite: false };
-  else if (!sse && !json && accept !== "")
-    plan = { json: true, rewrite: false }; // let the SDK answer 406
-  else plan = { json: !prefersSse, rewrite: true };
-  // A bounded memo: a client sending ever-new values only costs the parse.
-  if (acceptPlans.size < ACCEPT_PLANS_KEPT) acceptPlans.set(key, plan);
-  return plan;
-}
-
-function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+export function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
     status,
     headers: { "content-type": "application/json", ...headers },

@@ -1,109 +1,169 @@
-import "./guards.js";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, RequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type CacheScope,
+  type Implementation,
+  type jsonSchemaValidator,
+  type ServerContext,
+  type ServerOptions,
+  type Tool,
+} from "@modelcontextprotocol/server";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import type { CallerSignal } from "../../consumes/http/client.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
-import { callTool, compileTools, jsonSource, type CompiledTool, type ToolResult } from "./tools.js";
+import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
 
-/** Wraps each tool call (observability: logs, metrics, traces); `headers` are the HTTP request's, if any. */
+/** Reads one header of the request a call came with (lowercase name); undefined over stdio. */
+export type HeaderReader = (name: string) => string | undefined;
+
+/**
+ * Wraps each tool call (observability: logs, metrics, traces). `carrier` reads the request's
+ * request id and trace context: HTTP headers first, then the request's `_meta`, where the
+ * 2026-07-28 revision carries `traceparent` over any transport.
+ */
 export type ToolCallWrapper = (
   tool: CompiledTool,
-  headers: Record<string, string | string[] | undefined> | undefined,
+  carrier: HeaderReader,
   run: (context: CallContext) => Promise<ToolResult>,
 ) => Promise<ToolResult>;
 
-/**
- * `tools/call` registered with a loose request schema. The SDK's Server checks every tools/call
- * against its full schema itself and answers a bad one with Invalid params (-32602), e.g. for
- * `arguments` that are not an object; registered with the full schema, the protocol layer parsed
- * the request first and answered the same mistake with Internal error (-32603) and a zod dump
- * (and every call was parsed twice).
- */
-const LooseCallToolRequestSchema = RequestSchema.extend({ method: CallToolRequestSchema.shape.method });
+/** The protocol era a server instance answers: `modern` is 2026-07-28, `legacy` the `initialize`-based 2025 revisions. */
+export type Era = "legacy" | "modern";
 
 /** Tools per `tools/list` page; a server with more answers with a `nextCursor`. */
 export const PAGE_SIZE = 100;
 
 /**
+ * What the block's 2026-07-28 cacheable results (`tools/list`, `server/discover`) carry when the
+ * file does not say: the reference engine's and the SDK's default, "ask again every time".
+ */
+export const DEFAULT_CACHE = { ttlMs: 0, cacheScope: "private" as CacheScope };
+
+/**
  * The MCP side of one `type: mcp` block, compiled once. `newServer()` gives an SDK `Server` wired to
- * it: cheap enough to make per request in stateless mode, since all the work was done here.
+ * it: cheap enough to make per request, since all the work was done here.
  */
 export interface McpService {
   name: string;
   tools: CompiledTool[];
+  /** `serverInfo`: what every answer names as its server. */
+  info: Implementation;
+  /** `ttlMs` and `cacheScope` of the 2026-07-28 `tools/list` and `server/discover` results. */
+  cache: { ttlMs: number; cacheScope: CacheScope };
+  /** The server's `instructions` (the block's description). */
+  instructions?: string;
+  /** A tool by its advertised name. */
+  tool(name: string): CompiledTool | undefined;
+  /** `tools/list`'s page starting at `cursor` (the whole list for a small server), as the SDK path returns it. */
+  listPage(cursor: string | undefined): { tools: Tool[]; nextCursor?: string };
+  /**
+   * Runs a `tools/call` of a tool found by {@link tool}, observed when the service was made with a
+   * wrapper; `signal` is aborted when the caller goes away.
+   */
+  call(tool: CompiledTool, args: Record<string, unknown>, signal: CallerSignal | undefined, carrier: HeaderReader): Promise<ToolResult>;
   /**
    * @param callerGone aborted when the caller goes away (its HTTP connection closed early): tool
    * calls then use it instead of the SDK's per-request signal.
    */
-  newServer(callerGone?: CallerSignal, answer?: AnswerSource): Server;
-}
-
-/**
- * Filled by a `tools/call` handler for the transport writing its answer: the JSON text of the
- * result's `structuredContent`, when the result already holds it (see jsonSource).
- */
-export interface AnswerSource {
-  structuredJson?: string;
+  newServer(era: Era, callerGone?: CallerSignal): Server;
 }
 
 export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: ToolCallWrapper): McpService {
   const tools = compileTools(block, runtime);
   const byName = new Map(tools.map((t) => [t.name, t]));
-  const listed = tools.map((t) => ({
+  const listed: Tool[] = tools.map((t) => ({
     name: t.name,
     ...(t.title ? { title: t.title } : {}),
     ...(t.description ? { description: t.description } : {}),
-    inputSchema: t.inputSchema,
-    ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    inputSchema: t.inputSchema as unknown as Tool["inputSchema"],
+    ...(t.outputSchema ? { outputSchema: t.outputSchema as Tool["outputSchema"] } : {}),
     annotations: t.annotations,
   }));
-  const info = {
+  const info: Implementation = {
     name: block.namespace,
     version,
     ...(runtime.capability.info?.display ? { title: runtime.capability.info.display } : {}),
   };
-  const options = {
+  const cache = cacheOf(block);
+  const options: ServerOptions = {
     capabilities: { tools: { listChanged: false } },
     ...(block.description ? { instructions: block.description } : {}),
+    cacheHints: { "tools/list": cache, "server/discover": cache },
     // A Server builds a fresh ajv instance (with formats) for its JSON Schema validator unless it is
-    // given one: in stateless mode, one per request, most of an MCP call's CPU. One shared
-    // validator, made on first use (the SDK needs it only for elicitation, which tools here never use).
+    // given one: per request, most of a call's CPU. One shared validator, made on first use (the SDK
+    // needs it only for elicitation, which tools here never use).
     jsonSchemaValidator: sharedValidator(),
+  };
+
+  const listPage = (cursor: string | undefined) => {
+    const start = decodeCursor(cursor);
+    const page = start === 0 && listed.length <= PAGE_SIZE ? listed : listed.slice(start, start + PAGE_SIZE);
+    return start + PAGE_SIZE < listed.length ? { tools: page, nextCursor: encodeCursor(start + PAGE_SIZE) } : { tools: page };
+  };
+  const call: McpService["call"] = (tool, args, signal, carrier) => {
+    const run = (context?: CallContext) => callTool(tool, args, signal, runtime, context);
+    return wrap ? wrap(tool, carrier, run) : run();
   };
 
   return {
     name: block.namespace,
     tools,
-    newServer(callerGone, answer) {
+    info,
+    cache,
+    ...(block.description ? { instructions: block.description } : {}),
+    tool: (name) => byName.get(name),
+    listPage,
+    call,
+    newServer(_era, callerGone) {
       const server = new Server(info, options);
-      server.setRequestHandler(ListToolsRequestSchema, async (request) => {
-        const start = decodeCursor(request.params?.cursor);
-        const page = listed.slice(start, start + PAGE_SIZE);
-        const next = start + PAGE_SIZE < listed.length ? { nextCursor: encodeCursor(start + PAGE_SIZE) } : {};
-        return { tools: page, ...next };
-      });
-      server.setRequestHandler(LooseCallToolRequestSchema, async (request, extra) => {
-        // The Server checked it against CallToolRequestSchema before calling this handler.
-        const params = request.params as { name: string; arguments?: Record<string, unknown> };
-        const tool = byName.get(params.name);
-        if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
-        const args = params.arguments ?? {};
-        const run = (context?: CallContext) => callTool(tool, args, callerGone ?? extra.signal, runtime, context);
-        const result = wrap ? wrap(tool, extra.requestInfo?.headers, run) : run();
-        type Answered = Promise<{ content: Array<{ type: "text"; text: string }> }>;
-        if (!answer) return result as Answered;
-        return result.then((r) => {
-          answer.structuredJson = r.structuredContent && jsonSource(r.structuredContent);
-          return r;
-        }) as Answered;
+      server.setRequestHandler("tools/list", async (request) => listPage(request.params?.cursor));
+      server.setRequestHandler("tools/call", async (request, ctx) => {
+        const { name } = request.params;
+        const tool = byName.get(name);
+        if (!tool) throw unknownTool(name, tools.length);
+        const result = await call(tool, request.params.arguments ?? {}, callerGone ?? ctx.mcpReq.signal, carrierOf(ctx));
+        // The era's rules for structured results: any JSON value on 2026-07-28, an object (a
+        // non-object wrapped as `{result: …}`, as the advertised schema is) on the 2025 revisions.
+        return server.projectCallToolResult(result as Parameters<Server["projectCallToolResult"]>[0], tool.outputSchema);
       });
       return server;
     },
   };
+}
+
+/** The protocol error for a `tools/call` naming a tool this server does not have. */
+export function unknownTool(name: unknown, count: number): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Unknown tool: ${JSON.stringify(name)} (this server has ${count} tool${count === 1 ? "" : "s"}; tools/list names them)`,
+  );
+}
+
+/**
+ * The block's cache hint: `ttlMs` and `cacheScope` from the file (Ikanos declares them), else the
+ * default. Validation refuses values the SDK would reject; a model built another way still gets a
+ * clear error here rather than the SDK's RangeError.
+ */
+function cacheOf(block: ExposesMcp): { ttlMs: number; cacheScope: CacheScope } {
+  const { ttlMs, cacheScope } = block;
+  if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs >= 0))
+    throw new Error(`exposes "${block.namespace}": ttlMs must be a whole number of milliseconds, 0 or more (got ${JSON.stringify(ttlMs)})`);
+  if (cacheScope !== undefined && cacheScope !== "public" && cacheScope !== "private")
+    throw new Error(`exposes "${block.namespace}": cacheScope must be "public" or "private" (got ${JSON.stringify(cacheScope)})`);
+  return {
+    ttlMs: ttlMs ?? DEFAULT_CACHE.ttlMs,
+    cacheScope: (cacheScope as CacheScope | undefined) ?? DEFAULT_CACHE.cacheScope,
+  };
+}
+
+/** Request id and trace context of a call served by the SDK: the HTTP request's headers, then `_meta`. */
+function carrierOf(ctx: ServerContext): HeaderReader {
+  const headers = ctx.http?.req?.headers;
+  const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
+  return (name) => headers?.get(name) ?? (typeof meta?.[name] === "string" ? (meta[name] as string) : undefined);
 }
 
 function sharedValidator(): jsonSchemaValidator {
@@ -118,6 +178,6 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const m = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!m) throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
+  if (!m) throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid cursor: pass the nextCursor of a previous tools/list");
   return Number(m[1]);
 }

@@ -39,7 +39,12 @@ export interface CompiledTool {
 
 export interface ToolResult {
   content: Array<{ type: "text"; text: string }>;
-  structuredContent?: Record<string, unknown>;
+  /**
+   * The result as JSON data, when the text is JSON: any JSON value, as 2026-07-28 allows (the 2025
+   * revisions allow only an object; their answers wrap anything else, see server.ts). When present,
+   * the text block is its JSON text, so an answer can carry that text as is (see hot.ts).
+   */
+  structuredContent?: unknown;
   isError?: boolean;
 }
 
@@ -164,29 +169,15 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
     value = parseOrUndefined(text);
   }
   const result: ToolResult = { content: [{ type: "text", text }] };
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    result.structuredContent = value as Record<string, unknown>;
-    // `text` is this object's JSON (the upstream's own, or made above): an answer can carry it as is.
-    sources.set(value, text);
-  }
+  if (value !== undefined) result.structuredContent = value;
   return result;
 }
 
-/** Structured results and the JSON text they were parsed from or serialised to. */
-const sources = new WeakMap<object, string>();
-
-/**
- * The JSON text of a structured result, when it is already made (the text block holds it): the
- * same data as `JSON.stringify(structured)`, so an answer can be written without serialising the
- * document a second time.
- */
-export function jsonSource(structured: object): string | undefined {
-  return sources.get(structured);
-}
-
+/** The JSON data of a body; undefined when it is empty or not JSON (the text block alone then). */
 function parseOrUndefined(text: string): unknown {
+  if (!text) return undefined;
   try {
-    return text ? JSON.parse(text) : null;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
