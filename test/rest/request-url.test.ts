@@ -1,7 +1,7 @@
 /**
- * The REST adapter and the MCP direct path answer from node:http without @hono/node-server's Fetch
+ * The REST adapter and the MCP hot path answer from node:http without @hono/node-server's Fetch
  * adapter, yet must see every request URL exactly as the Hono paths behind that adapter do (the
- * /openapi.json and /docs pages, MCP requests the direct path leaves to the SDK). requestUrl
+ * /openapi.json and /docs pages, MCP requests the hot path leaves to the SDK). requestUrl
  * follows the adapter's rules; this compares the two on the same raw requests, so an upgrade of
  * @hono/node-server that changes them is caught here.
  */

@@ -3,7 +3,7 @@ import { joined, readUpTo, utf8Text } from "../../streams.js";
 
 /*
  * The request URL exactly as @hono/node-server builds it for the Fetch `Request` it hands a Hono
- * app (its `buildUrl`, which it does not export). The REST adapter and the MCP direct path answer
+ * app (its `buildUrl`, which it does not export). The REST adapter and the MCP hot path answer
  * from node:http without that adapter, and routing, path parameters and query reading must see the
  * same URL as the Hono paths beside them: a plain target is used as written; one with dot
  * segments, `%` escapes or unusual characters goes through the WHATWG URL parser (`/v1/a/../b` →
