@@ -37,3 +37,24 @@ export class UpstreamError extends Error {
     return this.kind === "timeout" ? 504 : this.kind === "overloaded" ? 503 : 502;
   }
 }
+
+/**
+ * A script step did not produce its result: the script failed or passed a limit (REST 500), or it
+ * could not run at all, because scripting is switched off or no sandbox was free (REST 503). MCP: `isError`.
+ */
+export class ScriptError extends Error {
+  constructor(
+    readonly kind: "failed" | "disabled" | "busy",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ScriptError";
+  }
+  get status(): 500 | 503 {
+    return this.kind === "failed" ? 500 : 503;
+  }
+  /** The machine-readable error of a REST answer. */
+  get code(): string {
+    return this.kind === "failed" ? "script_failed" : this.kind === "disabled" ? "scripting_disabled" : "scripting_busy";
+  }
+}

@@ -6,11 +6,13 @@ import { compileOperation, type OperationPlan } from "./consumes/http/plan.js";
 import { Pools } from "./consumes/http/pool.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./consumes/http/retry.js";
 import { declaredNonIdempotent } from "./exposes/hints.js";
+import { Scripting } from "./orchestration/scripting.js";
 import type { Lookup } from "./mapping/template.js";
 import { Redactor } from "./secrets.js";
 import { resolveBinds, type BindValues } from "./spec/binds.js";
 import type { OperationSchemas } from "./spec/openapi-schemas.js";
 import type { Capability, ConsumedOperation, ConsumesHttp, Invocable } from "./spec/model.js";
+import { scriptSteps } from "./spec/scripts.js";
 
 /** Settings that are not in the capability file: where things run and how long they may take. */
 export interface RuntimeOptions {
@@ -78,6 +80,8 @@ export interface Runtime {
   maxErrorBody: number;
   /** Most bytes of an upstream response read whole (`--config` maxResponseBody); undefined: the default. */
   maxResponseBody?: number;
+  /** Script steps' settings, files and sandboxes; there when the capability has script steps. */
+  scripting?: Scripting;
   close(): Promise<void>;
 }
 
@@ -147,9 +151,11 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
     forwarders.set(target, options.instrument?.forward ? options.instrument.forward(forwarder) : forwarder);
   }
 
+  const scripting = scriptSteps(capability).length ? new Scripting(capability) : undefined;
   return {
     capability,
     plans,
+    scripting,
     binds,
     redactor,
     callTimeout: options.callTimeout ?? DEFAULTS.callTimeout,
@@ -166,7 +172,9 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       if (!forwarder) throw new Error(`no forwarder for consumes "${target.namespace}": no exposed resource forwards to it`);
       return forwarder;
     },
-    close: () => pools.close(),
+    close: async () => {
+      await Promise.all([pools.close(), scripting?.close()]);
+    },
   };
 }
 

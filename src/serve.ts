@@ -217,6 +217,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   };
 
   let current = build(capability);
+  current.runtime.scripting?.warm();
   /** Each request runs on the generation current when it arrived, to the end of its answer. */
   const dispatch =
     (namespace: string): RequestListener =>
@@ -252,6 +253,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           reloads: () => reloads,
           logging,
           traces: observer.tracing?.recent,
+          scripting: () => current.runtime.scripting,
           config: {
             current: () => current.capability,
             redact: (text) => current.runtime.redactor.redact(text),
@@ -374,6 +376,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const structural = structuralChanges(current.capability, next);
         if (structural.length) throw new Error(`${structural.join("; ")}: restart naftiko serve to apply that`);
         const g = build(next);
+        g.runtime.scripting?.warm();
         const old = current;
         current = g;
         served.runtime = g.runtime;

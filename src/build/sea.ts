@@ -21,6 +21,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { docsAssetFiles } from "../exposes/rest/docs.js";
 import { SERVING_NODE_FLAGS } from "../node-flags.js";
+import { SEA_WORKER } from "../orchestration/sandbox/pool.js";
+import { scriptSteps } from "../spec/scripts.js";
 import type { Capability } from "../spec/load.js";
 
 const run = promisify(execFile);
@@ -70,7 +72,9 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     for (const file of capability.files) {
       const rel = path.relative(capDir, file);
       if (rel.startsWith("..") || path.isAbsolute(rel))
-        throw new Error(`${file} is outside ${capDir}; an embedded capability can import only files in its own folder or below`);
+        throw new Error(
+          `${file} is outside ${capDir}; an embedded capability can import (and run scripts from) only files in its own folder or below`,
+        );
       const name = `capability/${rel.split(path.sep).join("/")}`;
       assets[name] = file;
       capabilityFiles.push(name);
@@ -88,18 +92,37 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     // /docs serves Swagger UI's files from the installed package: embed the ones it uses.
     for (const [name, file] of Object.entries(docsAssetFiles())) assets[`node_modules/swagger-ui-dist/${name}`] = file;
 
+    const esbuild = await import("esbuild").catch(() => {
+      throw new Error('esbuild is not installed; run "npm install" in the runtime package (it is a dependency)');
+    });
+    if (scriptSteps(capability).length) {
+      // Script steps run in worker threads, each started from a file: their sandbox is a bundle of its own.
+      const worker = path.join(work, SEA_WORKER);
+      log(`bundling the script sandbox with esbuild`);
+      await esbuild.build({
+        entryPoints: [path.join(root, "dist/orchestration/sandbox/worker.js")],
+        bundle: true,
+        platform: "node",
+        format: "cjs",
+        target: `node${major}`,
+        outfile: worker,
+        logLevel: "silent",
+        legalComments: "none",
+      });
+      assets[SEA_WORKER] = worker;
+    }
+
     const manifest = {
       label: capability.info?.display ?? path.basename(capability.file),
       file: path.basename(capability.file),
       capability: `capability/${path.basename(capability.file)}`,
       openapi: openapiAsset,
       files: Object.keys(assets),
+      // Where the capability was built from: an absolute script location under it is the embedded copy.
+      origin: capDir,
     };
     const bundle = path.join(work, "naftiko-sea.cjs");
     log(`bundling the runtime with esbuild`);
-    const esbuild = await import("esbuild").catch(() => {
-      throw new Error('esbuild is not installed; run "npm install" in the runtime package (it is a dependency)');
-    });
     await esbuild.build({
       entryPoints: [path.join(root, "dist/sea/entry.js")],
       bundle: true,
@@ -180,7 +203,7 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
  * Runs before any bundled module: writes the embedded assets to a private temporary directory (laid out
  * like the package: package.json, schema/, capability/) and points `import.meta.url` there.
  */
-function prelude(manifest: { label: string; file: string; capability: string; openapi?: string; files: string[] }): string {
+function prelude(manifest: { label: string; file: string; capability: string; openapi?: string; files: string[]; origin: string }): string {
   const id = createHash("sha256").update(JSON.stringify(manifest)).digest("hex").slice(0, 12);
   return `"use strict";
 var __naftiko_sea = (function () {
@@ -200,6 +223,7 @@ var __naftiko_sea = (function () {
     file: manifest.file,
     capability: path.join(dir, manifest.capability),
     openapi: manifest.openapi ? path.join(dir, manifest.openapi) : undefined,
+    origin: manifest.origin,
     metaUrl: url.pathToFileURL(path.join(dir, "dist", "naftiko.js")).href,
   };
 })();

@@ -47,7 +47,7 @@ export async function migrateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   for (const note of migration.notes) process.stderr.write(`${formatProblem(note)}\n`);
-  const imported = capability.files.slice(1).map((f) => path.relative(process.cwd(), f) || f);
+  const imported = capability.imports.map((f) => path.relative(process.cwd(), f) || f);
   if (imported.length) {
     process.stderr.write(
       `naftiko migrate: the files it imports keep their own version (each file is read by the version it declares): ${imported.join(", ")}\n`,

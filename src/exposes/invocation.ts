@@ -27,6 +27,7 @@ export function invocationContext(
     binds: runtime.binds,
     redact: (t) => runtime.redactor.redact(t),
     maxErrorBody: runtime.maxErrorBody,
+    scripting: runtime.scripting,
   };
 }
 

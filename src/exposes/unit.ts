@@ -4,6 +4,7 @@ import type { CallOptions, UpstreamResponse } from "../consumes/http/client.js";
 import { readErrorBody } from "../consumes/http/response.js";
 import type { OperationPlan } from "../consumes/http/plan.js";
 import type { Lookup } from "../mapping/template.js";
+import type { Scripting } from "../orchestration/scripting.js";
 import type { ConsumedOperation, ParamType } from "../spec/model.js";
 
 /**
@@ -71,6 +72,8 @@ export interface InvocationContext {
   maxErrorBody: number;
   /** The exposes block's `maxBinarySize`: the most bytes of a binary answer, unless its operation says. */
   maxBinarySize?: number;
+  /** Runs script steps; there when the capability has any. */
+  scripting?: Scripting;
 }
 
 /** An upstream error answer, relayed: its status and its body (bounded, credentials scrubbed). */

@@ -27,6 +27,7 @@ import { compileDeclaredOutput, compileOutput } from "../mapping/output.js";
 import { compileTemplate, hasPlaceholders, type Lookup } from "../mapping/template.js";
 import { compileWith, scopeLookup } from "../mapping/with.js";
 import type { CallStep, Invocable, LookupStep, Step } from "../spec/model.js";
+import { compileScriptStep } from "./script.js";
 
 /** Results of the steps run so far, by step name: what `$.<step>.…` reads. */
 type StepResults = Record<string, unknown>;
@@ -74,9 +75,17 @@ function compileStep(step: Step, ctx: InvocationContext, inputs: InputSpec[]): C
       return compileCallStep(step, ctx, inputs);
     case "lookup":
       return compileLookupStep(step);
-    case "script":
-      // The loader refuses script steps; a model that has one was not loaded.
-      throw new Error(`step "${step.name}": script steps are not supported by this runtime`);
+    case "script": {
+      const run = compileScriptStep(
+        step,
+        ctx,
+        inputs.map((i) => i.name),
+      );
+      return async (state) => {
+        await run(state);
+        return undefined;
+      };
+    }
   }
 }
 

@@ -5,8 +5,8 @@ import { reporter, type LoadRecord } from "./record.js";
 
 /**
  * The `type: control` block, beyond what the schema checks: one per capability (as the reference
- * engine's rules say), no `management.scripting` (it governs script steps, which this runtime
- * refuses), and an OTLP endpoint whose `{{…}}` name bound variables.
+ * engine's rules say), and an OTLP endpoint whose `{{…}}` name bound variables. Its
+ * `management.scripting` is checked with the script steps it governs (scripts.ts).
  */
 export function checkControl(cap: Capability, record: LoadRecord): Problem[] {
   const problems: Problem[] = [];
@@ -20,15 +20,6 @@ export function checkControl(cap: Capability, record: LoadRecord): Problem[] {
     );
   const block = controls[0];
   if (!block) return problems;
-  if (block.management && "scripting" in block.management) {
-    report(
-      block,
-      ["management", "scripting"],
-      "management.scripting governs script steps, which this runtime does not run (a script step is refused too); remove it",
-      "error",
-      true,
-    );
-  }
   const endpoint = (block.observability as { exporters?: { otlp?: { endpoint?: unknown } } } | undefined)?.exporters?.otlp?.endpoint;
   if (typeof endpoint === "string") {
     const bound = new Set<string>();

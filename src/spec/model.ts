@@ -17,8 +17,10 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export interface Capability {
   /** Absolute path of the capability file. */
   file: string;
-  /** Every file it was read from (itself and its imports), for `--watch`. */
+  /** Every file it was read from or reads at run time (imports, scripts, schema files), for `--watch` and `naftiko build`. */
   files: string[];
+  /** The spec documents it imports entries from, each read by the version it declares. */
+  imports: string[];
   /** The spec and version the file declared, as a user reads it: `ikanos 1.0.0-beta5`. */
   specVersion: string;
   info?: Info;
@@ -220,6 +222,8 @@ export interface ScriptStep {
   name: string;
   language?: string;
   location?: string;
+  /** The step's own `location` as an absolute directory, resolved at load (from the file declaring it). */
+  directory?: string;
   file: string;
   dependencies?: string[];
   with?: WithMap;

@@ -7,6 +7,7 @@ import type { Problem } from "./problems.js";
 import { checkControl } from "./control.js";
 import { checkOutputFormats } from "./output-formats.js";
 import { checkReferences } from "./references.js";
+import { checkScripts } from "./scripts.js";
 import { reporter, type LoadRecord } from "./record.js";
 import { isImport, type Draft, type ImportDirective } from "./versions/draft.js";
 
@@ -128,6 +129,7 @@ export async function resolveDraft(draft: Draft, ctx: ResolveContext): Promise<C
   const capability: Capability = {
     file: ctx.file,
     files,
+    imports: files.slice(1),
     specVersion: draft.specVersion,
     info: draft.info,
     binds,
@@ -139,6 +141,7 @@ export async function resolveDraft(draft: Draft, ctx: ResolveContext): Promise<C
   };
   ctx.problems.push(...checkReferences(capability, ctx.record));
   ctx.problems.push(...checkControl(capability, ctx.record));
+  ctx.problems.push(...checkScripts(capability, ctx.record));
   ctx.problems.push(...(await checkOutputFormats(capability, ctx.record)));
   capability.warnings = ctx.problems;
   return capability;

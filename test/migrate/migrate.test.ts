@@ -12,6 +12,7 @@ import { loadCapability } from "../../src/spec/load.js";
 import { LATEST_RELEASE, VERSIONS, type SpecVersion } from "../../src/spec/versions/index.js";
 import { ROOT, runCli } from "../support/cli.js";
 import { modelView } from "../support/model-view.js";
+import { scriptCapability } from "../scripting/capability.js";
 import { writeTree } from "../support/temp.js";
 import { SHIPPED } from "../support/spec-cases.js";
 import { tempDir } from "../support/temp.js";
@@ -495,5 +496,17 @@ describe("naftiko migrate (CLI)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/the files it imports keep their own version .*step5-registry-consumes\.yaml/);
     expect(r.stdout).toContain('from: "./shared/step5-registry-consumes.yaml"');
+  });
+
+  it("names only imported spec documents as imports, not the scripts a step runs", async () => {
+    const cap = scriptCapability({
+      routes: [{ name: "totals", step: "file: totals.js", calls: true }],
+      scripts: {},
+      scripting: 'defaultLocation: "file:///./scripts"\ndefaultLanguage: javascript',
+    });
+    const r = await runCli(["migrate", cap.file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("the files it imports");
+    expect(r.stdout).toContain("file: totals.js");
   });
 });

@@ -440,13 +440,13 @@ describe("naftiko validate on control blocks", () => {
     );
   });
 
-  it("refuses management.scripting: this runtime runs no script steps", async () => {
+  it("refuses management.scripting in a capability without script steps", async () => {
     const { code, stderr } = await validate(
       flagshipWith(`  - type: control\n    port: 9999\n    management:\n      scripting:\n        defaultLanguage: javascript\n`),
     );
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /capability\.exposes\[0\]\.management\.scripting: management\.scripting governs script steps, which this runtime does not run/,
+      /:\d+:\d+ capability\.exposes\[0\]\.management\.scripting: management\.scripting governs script steps, and this capability has none/,
     );
   });
 

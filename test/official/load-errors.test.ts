@@ -2,7 +2,7 @@
  * Official-dialect mistakes the Shipyard suite does not show are load errors with the usual
  * `file:line:col path: message` quality, found by `naftiko validate` before anything is served.
  */
-import { writeFileSync } from "node:fs";
+import { realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -197,15 +197,16 @@ describe("official dialect: load errors", () => {
     ]);
   });
 
-  it("a script step is refused", async () => {
+  it("a script step whose file is not in its location is refused", async () => {
+    const scripts = tempDir("naftiko-official-scripts-");
     const text = broken(
       "            - name: list-crew\n              type: call\n              call: registry.list-crew\n",
-      "            - name: list-crew\n              type: call\n              call: registry.list-crew\n            - name: compute\n              type: script\n              file: x.js\n              location: file:///tmp/scripts\n",
+      `            - name: list-crew\n              type: call\n              call: registry.list-crew\n            - name: compute\n              type: script\n              language: javascript\n              file: x.js\n              location: file://${scripts}\n`,
     );
     const r = await validate(text);
     expect(r.code).toBe(1);
     expect(r.lines).toEqual([
-      `${r.file}:${lineOf(text, "- name: compute")}:15 capability.aggregates[0].functions[0].steps[2]: script steps are not supported by this runtime`,
+      `${r.file}:${lineOf(text, "file: x.js")}:21 capability.aggregates[0].functions[0].steps[2].file: script step "compute": "x.js" cannot be read in ${realpathSync(scripts)} (ENOENT)`,
     ]);
   });
 });

@@ -3,7 +3,7 @@ import type { Capability } from "../../src/spec/model.js";
 /**
  * A capability model as plain data, to compare two loads: object references (a call's consumed
  * operation, an operation's block and resource, a unit's flow) become their keys, and file paths
- * are left out (they differ by where each file lives, not by what it says).
+ * (and imported documents) are left out: they differ by where each file lives, not by what it says.
  */
 export function modelView(capability: Capability): unknown {
   const seen = new WeakSet<object>();
@@ -20,7 +20,7 @@ export function modelView(capability: Capability): unknown {
     seen.add(o);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
-      if (k === "file" || k === "files" || k === "warnings" || k === "specVersion") continue;
+      if (k === "file" || k === "files" || k === "imports" || k === "warnings" || k === "specVersion") continue;
       if (v instanceof Map) out[k] = [...v.keys()];
       else out[k] = walk(v, k);
     }

@@ -95,8 +95,10 @@ export function servedDocument(capability: Capability): unknown {
 
 /** Model references back as names: an operation's block and resource are where it is listed. */
 function asWritten(this: unknown, key: string, value: unknown): unknown {
-  if (!value || typeof value !== "object") return value;
   const holder = this as Record<string, unknown>;
+  // A script step's location resolved on this machine: the step's own `location` says it.
+  if (key === "directory" && holder.type === "script") return undefined;
+  if (!value || typeof value !== "object") return value;
   if ((key === "consumes" || key === "resource") && "method" in holder && "key" in holder) return undefined;
   if ((key === "call" || key === "flow") && typeof (value as { key?: unknown }).key === "string") return (value as { key: string }).key;
   if (key === "target" && typeof (value as { namespace?: unknown }).namespace === "string")

@@ -3,10 +3,12 @@ import type { Registry } from "prom-client";
 import type { RuntimeLogger } from "../../observability/log.js";
 import { localTraceBuffer, observabilityOf } from "../../observability/setup.js";
 import type { TraceBuffer } from "../../observability/trace-buffer.js";
+import type { Scripting } from "../../orchestration/scripting.js";
 import type { ExposesControl } from "../../spec/model.js";
 import { requireAuth, type ServerAuth } from "../auth.js";
 import { mountConfig, type ConfigOperations } from "./config.js";
 import { logsSettings, mountLogs } from "./logs.js";
+import { mountScripting } from "./scripting.js";
 import { mountTraces } from "./traces.js";
 
 export interface ControlState {
@@ -23,6 +25,8 @@ export interface ControlState {
   logging: RuntimeLogger;
   /** The finished traces kept for `/traces`, when local traces are on. */
   traces?: TraceBuffer;
+  /** Script steps' governance in the version served now, for `/scripting`. */
+  scripting?: () => Scripting | undefined;
 }
 
 /** `/status`'s `reloads`: versions swapped in, and edits refused (the running version kept serving). */
@@ -38,7 +42,8 @@ export interface ReloadState {
  * The control port. A `type: control` block's switches decide what it serves, with the official
  * defaults: `management.health` on (`/health/live`, `/health/ready`), `management.info` off
  * (`/status`, `/config`), `management.reload`, `validate` and `logs` off, `/metrics` and `/traces`
- * on while `observability` is. `--control-port` without a block serves health, status and metrics.
+ * on while `observability` is, `/scripting` when `management.scripting` is declared.
+ * `--control-port` without a block serves health, status and metrics.
  */
 export function controlApp(
   state: ControlState,
@@ -55,6 +60,7 @@ export function controlApp(
     reload?: boolean;
     validate?: boolean;
     logs?: Parameters<typeof logsSettings>[0];
+    scripting?: object;
   };
   const observability = observabilityOf(block);
   const health = management.health ?? true;
@@ -89,6 +95,7 @@ export function controlApp(
     }),
   );
   served.push(...mountLogs(app, state.logging, logsSettings(management.logs)));
+  if (management.scripting && state.scripting) served.push(...mountScripting(app, state.scripting));
   if (metricsOn) {
     served.push("/metrics");
     app.get("/metrics", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));

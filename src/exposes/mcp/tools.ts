@@ -1,6 +1,6 @@
 import { MAX_READ_BODY, type CallerSignal } from "../../consumes/http/client.js";
 import { joined, readAll } from "../../streams.js";
-import { InputError, UpstreamError } from "../../errors.js";
+import { InputError, ScriptError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
@@ -137,6 +137,7 @@ export async function callTool(
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
     if (e instanceof FormatError) return errorResult(`Upstream error (502): ${e.message}`);
+    if (e instanceof ScriptError) return errorResult(`Script error (${e.status}): ${runtime.redactor.redact(e.message)}`);
     throw e;
   }
 }

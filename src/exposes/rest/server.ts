@@ -6,7 +6,7 @@ import { SmartRouter } from "hono/router/smart-router";
 import { TrieRouter } from "hono/router/trie-router";
 import { getPath, mergePath, tryDecodeURIComponent } from "hono/utils/url";
 import { CallerGone } from "../../consumes/http/client.js";
-import { InputError, UpstreamError, type ParameterProblem } from "../../errors.js";
+import { InputError, ScriptError, UpstreamError, type ParameterProblem } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
 import { compilePath } from "../../mapping/jsonpath.js";
 import { normalizeName } from "../../mapping/names.js";
@@ -502,6 +502,7 @@ function failure(e: unknown, runtime: Runtime, callerGone: boolean): Answer {
     return json(e.status, `upstream_${e.kind}`, runtime.redactor.redact(e.message), headers);
   }
   if (e instanceof FormatError) return json(502, "upstream_bad_response", e.message);
+  if (e instanceof ScriptError) return json(e.status, e.code, runtime.redactor.redact(e.message));
   if (callerGone) return json(499, "client_closed", "the caller closed the connection");
   throw e;
 }

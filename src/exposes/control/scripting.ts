@@ -1,0 +1,37 @@
+import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Scripting } from "../../orchestration/scripting.js";
+
+/**
+ * `management.scripting`: `GET /scripting`, the script settings in force and the execution stats
+ * (`totalExecutions`, `totalErrors`, `averageDurationMs`, `lastExecutionAt`); `PUT /scripting`,
+ * a JSON object of settings to change (`enabled`, `timeout`, `statementLimit`, `defaultLocation`,
+ * `defaultLanguage`, `allowedLanguages`), taken for the next script run and answered with the new
+ * state. A reload starts again from the file's settings.
+ *
+ * @param scripting the current version's (it changes on reload)
+ */
+export function mountScripting(app: Hono, scripting: () => Scripting | undefined): string[] {
+  const missing = { error: "not_found", message: "this version of the capability has no script steps to govern" };
+  app.get("/scripting", (c) => {
+    const s = scripting();
+    return s ? c.json(s.view()) : c.json(missing, 404);
+  });
+  app.put(
+    "/scripting",
+    bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "too_large", message: "the settings are at most 64 KiB" }, 413) }),
+    async (c) => {
+      const s = scripting();
+      if (!s) return c.json(missing, 404);
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return c.json({ error: "invalid_request", message: 'the body must be a JSON object, e.g. {"timeout": 5000}' }, 400);
+      }
+      const outcome = s.update(body);
+      return outcome.ok ? c.json(s.view()) : c.json({ error: "invalid_request", message: outcome.error }, 400);
+    },
+  );
+  return ["/scripting", "PUT /scripting"];
+}
