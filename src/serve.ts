@@ -4,6 +4,7 @@ import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
 import type { McpService } from "./exposes/mcp/server.js";
 import type { ReloadState } from "./exposes/control/server.js";
+import { mcpCounts } from "./exposes/mcp/counts.js";
 import { DOCS_PATHS, mountDocs } from "./exposes/rest/docs.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
 import { restApp, type RestRoute } from "./exposes/rest/server.js";
@@ -102,7 +103,7 @@ async function loadMcp() {
     import("./exposes/mcp/server.js"),
     import("./exposes/mcp/stdio.js"),
   ]);
-  return { mcpHttpApp: http.mcpHttpApp, observeTool: observe.observeTool, mcpService: server.mcpService, serveStdio: stdio.serveStdio };
+  return { mcpHttpApp: http.mcpHttpApp, observeCalls: observe.observeCalls, mcpService: server.mcpService, serveStdio: stdio.serveStdio };
 }
 
 /** Skill blocks are Hono apps too; loaded only for a capability that has one. */
@@ -182,7 +183,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     return { capability: cap, runtime, apps, inFlight: 0, retired: false };
   };
   const mcpApp = (code: McpCode, mcp: ExposesMcp, runtime: Runtime): BlockApp => {
-    const service = code.mcpService(mcp, runtime, VERSION, code.observeTool(observer, mcp.namespace));
+    const service = code.mcpService(mcp, runtime, VERSION, code.observeCalls(observer, mcp.namespace));
     if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
     const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace, { mcp: true });
     const http = code.mcpHttpApp(service, {
@@ -329,7 +330,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         stdio = await mcpCode!.serveStdio(built.mcp!);
         const service = built.mcp!;
         listeners.push({ namespace: block.namespace, type: "mcp", url: "stdio", port: 0, address: "stdio", mcp: service });
-        log(`naftiko: mcp ${block.namespace} serving on stdio (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"})`);
+        log(`naftiko: mcp ${block.namespace} serving on stdio (${mcpCounts(block as ExposesMcp)})`);
         continue;
       }
       const address = addressOf(block);
@@ -355,7 +356,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
         const url = `${base}/mcp`;
         listeners.push({ namespace: block.namespace, type: "mcp", url, port: bound.port, address: bound.address, mcp: service });
         log(
-          `naftiko: mcp ${block.namespace} listening on ${url} (${service.tools.length} tool${service.tools.length === 1 ? "" : "s"}, ${options.mcpSessions ? "sessions" : "stateless"})`,
+          `naftiko: mcp ${block.namespace} listening on ${url} (${mcpCounts(block as ExposesMcp)}, ${options.mcpSessions ? "sessions" : "stateless"})`,
         );
       }
     }

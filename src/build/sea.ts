@@ -73,7 +73,7 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
       const rel = path.relative(capDir, file);
       if (rel.startsWith("..") || path.isAbsolute(rel))
         throw new Error(
-          `${file} is outside ${capDir}; an embedded capability can import (and run scripts from) only files in its own folder or below`,
+          `${file} is outside ${capDir}; an embedded capability reads only files in its own folder or below (imports, scripts, prompt files, static resource directories)`,
         );
       const name = `capability/${rel.split(path.sep).join("/")}`;
       assets[name] = file;

@@ -91,7 +91,8 @@ export async function callCommand(argv: string[]): Promise<number> {
     process.once("SIGINT", onSigint);
     const result = await callTool(tool, args, controller.signal, runtime).finally(() => process.off("SIGINT", onSigint));
     const out = styler(process.stdout);
-    const text = result.content.map((c) => c.text).join("\n");
+    // Raw bytes come as an image, audio or embedded blob block: printed as that block's JSON.
+    const text = result.content.map((c) => (c.type === "text" ? c.text : JSON.stringify(c))).join("\n");
     if (result.isError) {
       process.stderr.write(`${err.red("error:")} ${text}\n${hintFor(text, file, tool.name)}\n`);
       return 1;

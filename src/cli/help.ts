@@ -10,7 +10,7 @@ Usage:
   naftiko validate <file>...          check capability files; every problem as file:line:col path: message
   naftiko import openapi <doc>        write one capability file per tag of an OpenAPI 3 document
   naftiko build <file> -o <path>      one executable (Node SEA) that serves the capability, no node_modules needed
-  naftiko inspect <file>              list routes, tools (with hints) and upstream calls as tables
+  naftiko inspect <file>              list routes, tools, resources, prompts and upstream calls
   naftiko openapi <file>              print the OpenAPI 3.1 document of the REST exposes
   naftiko call <file> <tool>          run one MCP tool once and print its result
   naftiko migrate <file>              rewrite a capability file into an Ikanos version (default ${LATEST_RELEASE})
@@ -97,8 +97,9 @@ Options:
   inspect: `Usage: naftiko inspect <file>
 
 Prints what the capability serves, as tables: each REST route (method, path, operation, the consumed
-operation it calls, its inputs; * = required), each MCP tool (hints, call, arguments) and each
-upstream operation (method, URL, authentication kind — never a credential). No bound variable is needed.
+operation it calls, its inputs; * = required), each MCP tool (hints, call, arguments), resource (URI,
+what it serves, media type) and prompt (arguments, messages), and each upstream operation (method,
+URL, authentication kind — never a credential). No bound variable is needed.
 `,
   openapi: `Usage: naftiko openapi <file> [options]
 

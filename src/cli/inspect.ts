@@ -1,10 +1,11 @@
 import { describeCapability } from "../describe.js";
+import { mcpCounts } from "../exposes/mcp/counts.js";
 import type { InputSpec } from "../exposes/invocation.js";
 import type { Invocable } from "../spec/model.js";
 import { parseCommandArgs } from "./args.js";
 import { loadOrReport, styler, table } from "./common.js";
 
-/** `naftiko inspect <file>`: the routes, tools (with hints) and upstream calls of a capability. */
+/** `naftiko inspect <file>`: the routes, tools (with hints), resources, prompts and upstream calls of a capability. */
 export async function inspectCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(argv, {});
   if (parsed.positionals.length !== 1) {
@@ -50,7 +51,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   }
   for (const { block, tools } of mcp) {
     out.push(
-      `${s.cyan(`MCP ${block.namespace}`)}  ${block.transport ?? "http"}${block.transport === "stdio" ? "" : `  ${block.address ?? "127.0.0.1"}:${block.port}/mcp`}  ${tools.length} tool${tools.length === 1 ? "" : "s"}`,
+      `${s.cyan(`MCP ${block.namespace}`)}  ${block.transport ?? "http"}${block.transport === "stdio" ? "" : `  ${block.address ?? "127.0.0.1"}:${block.port}/mcp`}  ${mcpCounts(block)}`,
     );
     out.push(
       table(
@@ -70,6 +71,34 @@ export async function inspectCommand(argv: string[]): Promise<number> {
         s.bold,
       ),
     );
+    if (block.resources.length) {
+      out.push(
+        table(
+          ["RESOURCE", "URI", "SERVES", "TYPE"],
+          block.resources.map((r) => [
+            r.name,
+            r.location !== undefined ? `${r.uri}/<file>` : r.uri,
+            r.location !== undefined ? `files of ${r.location}` : unitCall(r),
+            r.mimeType ??
+              (r.location !== undefined ? "(by extension)" : r.call?.outputRawFormat === "binary" ? "(upstream's)" : "application/json"),
+          ]),
+          s.bold,
+        ),
+      );
+    }
+    if (block.prompts.length) {
+      out.push(
+        table(
+          ["PROMPT", "ARGUMENTS", "MESSAGES"],
+          block.prompts.map((p) => [
+            p.name,
+            p.arguments.map((a) => `${a.name}${a.required === false ? "" : "*"}`).join(" "),
+            p.template ? `${p.template.length} inline (${p.template.map((m) => m.role).join(", ")})` : `user, from ${p.location}`,
+          ]),
+          s.bold,
+        ),
+      );
+    }
   }
   const ops = [...runtime.plans.values()];
   out.push(s.cyan(`UPSTREAM  ${ops.length} consumed operation${ops.length === 1 ? "" : "s"}`));

@@ -12,8 +12,9 @@ import type { SpanHandle, Tracing } from "./tracing.js";
 export interface CallInfo {
   kind: "rest" | "mcp";
   exposes: string;
-  /** Operation or tool name. */
+  /** Operation, tool or resource name. */
   operation: string;
+  /** The HTTP method of a REST call; for MCP, `resources/read` (a call without one is a tool call). */
   method?: string;
   /** The route as written in the file (never the filled-in URL). */
   route?: string;
@@ -23,6 +24,9 @@ export interface CallInfo {
 
 /** The operation label of a REST request that reached no route. */
 export const UNROUTED = "(none)";
+
+/** The method of an MCP resource read, whose operation is the resource's name. */
+export const RESOURCE_READ = "resources/read";
 
 /** The upstream operation label of a call passed through by `forward`. */
 export const FORWARDED = "(forward)";
@@ -248,7 +252,8 @@ export class Observer {
     const fixed: Record<string, unknown> = {
       kind: info.kind,
       exposes: info.exposes,
-      [info.kind === "mcp" ? "tool" : "operation"]: info.operation,
+      // An MCP call without a method is a tool call; a resource read says so.
+      [info.kind === "rest" ? "operation" : info.method === RESOURCE_READ ? "resource" : "tool"]: info.operation,
     };
     if (method) {
       fixed.method = method;
@@ -308,7 +313,7 @@ function counter(series: Series, status: string, create: () => { inc(): void }):
 
 function spanAttributes(info: CallInfo): Record<string, string> {
   const a: Record<string, string> = { "naftiko.exposes": info.exposes, "naftiko.operation": info.operation, "naftiko.kind": info.kind };
-  if (info.method) a["http.request.method"] = info.method;
+  if (info.method) a[info.kind === "rest" ? "http.request.method" : "mcp.method.name"] = info.method;
   if (info.route) a["http.route"] = info.route;
   return a;
 }

@@ -6,6 +6,7 @@
  * written (or at the one call that does not feed it).
  */
 import { pathVariables } from "../mapping/path-template.js";
+import { uriVariables } from "./mcp-resources.js";
 import type { Capability, ConsumedOperation, Invocable, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 
@@ -71,7 +72,8 @@ function callersByOperation(cap: Capability): Map<ConsumedOperation, Caller[]> {
         for (const op of resource.operations) visit(op, extra);
       }
     } else if (block.type === "mcp") {
-      for (const unit of [...block.tools, ...block.resources]) visit(unit, []);
+      for (const tool of block.tools) visit(tool, []);
+      for (const resource of block.resources) visit(resource, uriVariables(resource.uri));
     }
   }
   return out;

@@ -7,6 +7,8 @@ import { authenticationProblems } from "./authentication.js";
 import { checkForwards } from "./forward.js";
 import { checkIdentifiers } from "./identifiers.js";
 import { checkInputValues } from "./input-values.js";
+import { checkMcpPrompts } from "./mcp-prompts.js";
+import { checkMcpResources, resourcePrefixes } from "./mcp-resources.js";
 import { checkPathFeeds } from "./path-feeds.js";
 import type {
   Capability,
@@ -83,6 +85,11 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
         if (tool.name.length > 64)
           report(tool, NAME, `tool name is ${tool.name.length} characters; MCP clients reject names over 64`, "warning");
       }
+      // A resource's inputs are its URI's variables: what its `with` reads is checked with them.
+      for (const resource of block.resources)
+        if (resource.location === undefined) checkInvocable(resource, resourcePrefixes(block), report);
+      checkMcpResources(block, cap, report);
+      checkMcpPrompts(block, cap, report);
       if (block.ttlMs !== undefined && block.ttlMs < 0)
         report(block, ["ttlMs"], `ttlMs is ${block.ttlMs}: a freshness hint is a number of milliseconds, 0 or more`);
     }

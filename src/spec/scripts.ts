@@ -1,6 +1,7 @@
 import { normalizeName } from "../mapping/names.js";
 import { pathVariables } from "../mapping/path-template.js";
 import { readWith } from "../mapping/with.js";
+import { resourcePrefixes, uriVariables } from "./mcp-resources.js";
 import type { Capability, ExposesControl, Invocable, ScriptStep } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
 import { reporter, type LoadRecord } from "./record.js";
@@ -249,8 +250,9 @@ function unitsWithSteps(cap: Capability): UnitWithSteps[] {
           add(op, ["rest", block.namespace], names.length ? [...new Set([...names, ...pathVariables(resource.path)])] : undefined);
         }
     } else if (block.type === "mcp") {
-      for (const unit of [...block.tools, ...block.resources])
-        add(unit, ["tools", block.namespace], declared(unit.inputParameters.map((p) => p.name)));
+      for (const tool of block.tools) add(tool, ["tools", block.namespace], declared(tool.inputParameters.map((p) => p.name)));
+      // A resource's inputs are its URI's variables, none when it has none.
+      for (const resource of block.resources) add(resource, resourcePrefixes(block), uriVariables(resource.uri));
     }
   }
   return out;

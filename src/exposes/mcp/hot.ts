@@ -236,7 +236,7 @@ const ENVELOPES_KEPT = 64;
 
 /** The answer as the SDK's 2026-07-28 codec writes it: the tool's result, its result type and the server's identity. */
 function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): string {
-  const structured = result.structuredContent === undefined ? "" : `,"structuredContent":${result.content[0].text}`;
+  const structured = result.structuredContent === undefined ? "" : `,"structuredContent":${structuredText(result)}`;
   return `{"result":${head(result)}${structured},"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
 }
 
@@ -249,12 +249,17 @@ function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): s
   const { structuredContent } = result;
   let structured = "";
   if (structuredContent !== undefined) {
-    const text = result.content[0].text;
+    const text = structuredText(result);
     const object = typeof structuredContent === "object" && structuredContent !== null && !Array.isArray(structuredContent);
     const wrapped = !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
     structured = `,"structuredContent":${wrapped ? `{"result":${text}}` : text}`;
   }
   return `{"result":${head(result)}${structured}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+}
+
+/** The JSON text of a result's structured content: its one text block (only text results have structured content). */
+function structuredText(result: ToolResult): string {
+  return (result.content[0] as { text: string }).text;
 }
 
 /** A result's JSON up to its structured content: `{"content":[…]` and `"isError":true` when it is one. */

@@ -1,11 +1,17 @@
-import type { Observer } from "../../observability/observer.js";
-import type { ToolCallWrapper } from "./server.js";
+import { RESOURCE_READ, type Observer } from "../../observability/observer.js";
+import type { CallWrapper } from "./server.js";
 
-/** Wraps MCP tool calls so each is logged, counted, traced and carries its request id upstream. */
-export function observeTool(observer: Observer, exposes: string): ToolCallWrapper {
-  return (tool, carrier, run) =>
-    observer.observe({ kind: "mcp", exposes, operation: tool.name }, { requestId: carrier("x-request-id"), header: carrier }, run, (r) => ({
-      status: r.isError ? "error" : "ok",
-      error: r.isError === true,
-    }));
+/** Wraps MCP tool calls and resource reads so each is logged, counted, traced and carries its request id upstream. */
+export function observeCalls(observer: Observer, exposes: string): CallWrapper {
+  return ({ name, method }, carrier, run, failed) =>
+    observer.observe(
+      // A tool call is named by its tool alone (its span "tools/call <tool>"); a read by its method too.
+      { kind: "mcp", exposes, operation: name, ...(method === RESOURCE_READ ? { method } : {}) },
+      { requestId: carrier("x-request-id"), header: carrier },
+      run,
+      (r) => {
+        const error = failed(r);
+        return { status: error ? "error" : "ok", error };
+      },
+    );
 }

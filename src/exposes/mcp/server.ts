@@ -5,6 +5,9 @@ import {
   type CacheScope,
   type Implementation,
   type jsonSchemaValidator,
+  type Prompt,
+  type Resource,
+  type ResourceTemplateType as ResourceTemplate,
   type ServerContext,
   type ServerOptions,
   type Tool,
@@ -14,31 +17,33 @@ import type { CallerSignal } from "../../consumes/http/client.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp } from "../../spec/model.js";
+import { pageOf } from "./pages.js";
+import { compilePrompts } from "./prompts.js";
+import { compileResources } from "./resources.js";
 import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
 
 /** Reads one header of the request a call came with (lowercase name); undefined over stdio. */
 export type HeaderReader = (name: string) => string | undefined;
 
 /**
- * Wraps each tool call (observability: logs, metrics, traces). `carrier` reads the request's
- * request id and trace context: HTTP headers first, then the request's `_meta`, where the
- * 2026-07-28 revision carries `traceparent` over any transport.
+ * Wraps each tool call and resource read (observability: logs, metrics, traces), under the tool's
+ * or resource's name. `carrier` reads the request's request id and trace context: HTTP headers
+ * first, then the request's `_meta`, where the 2026-07-28 revision carries `traceparent` over any
+ * transport. `failed` tells a result that is an error (a tool's `isError`); a thrown error is one.
  */
-export type ToolCallWrapper = (
-  tool: CompiledTool,
+export type CallWrapper = <T>(
+  call: { name: string; method: "tools/call" | "resources/read" },
   carrier: HeaderReader,
-  run: (context: CallContext) => Promise<ToolResult>,
-) => Promise<ToolResult>;
+  run: (context: CallContext) => Promise<T>,
+  failed: (result: T) => boolean,
+) => Promise<T>;
 
 /** The protocol era a server instance answers: `modern` is 2026-07-28, `legacy` the `initialize`-based 2025 revisions. */
 export type Era = "legacy" | "modern";
 
-/** Tools per `tools/list` page; a server with more answers with a `nextCursor`. */
-export const PAGE_SIZE = 100;
-
 /**
- * What the block's 2026-07-28 cacheable results (`tools/list`, `server/discover`) carry when the
- * file does not say: the reference engine's and the SDK's default, "ask again every time".
+ * What the block's 2026-07-28 cacheable results (`tools/list`, `server/discover`, the resource and
+ * prompt lists, `resources/read`) carry when the file does not say: the reference engine's and the SDK's default, "ask again every time".
  */
 export const DEFAULT_CACHE = { ttlMs: 0, cacheScope: "private" as CacheScope };
 
@@ -51,7 +56,7 @@ export interface McpService {
   tools: CompiledTool[];
   /** `serverInfo`: what every answer names as its server. */
   info: Implementation;
-  /** `ttlMs` and `cacheScope` of the 2026-07-28 `tools/list` and `server/discover` results. */
+  /** `ttlMs` and `cacheScope` of the 2026-07-28 cacheable results (the lists, `resources/read`, `server/discover`). */
   cache: { ttlMs: number; cacheScope: CacheScope };
   /** The server's `instructions` (the block's description). */
   instructions?: string;
@@ -71,8 +76,11 @@ export interface McpService {
   newServer(era: Era, callerGone?: CallerSignal): Server;
 }
 
-export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: ToolCallWrapper): McpService {
+export function mcpService(block: ExposesMcp, runtime: Runtime, version: string, wrap?: CallWrapper): McpService {
   const tools = compileTools(block, runtime);
+  // Resources and prompts are served, and advertised, only when the block declares some.
+  const resources = block.resources.length ? compileResources(block, runtime, wrap) : undefined;
+  const prompts = block.prompts.length ? compilePrompts(block, runtime.capability.file) : undefined;
   const byName = new Map(tools.map((t) => [t.name, t]));
   const listed: Tool[] = tools.map((t) => ({
     name: t.name,
@@ -89,9 +97,20 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   };
   const cache = cacheOf(block);
   const options: ServerOptions = {
-    capabilities: { tools: { listChanged: false } },
+    capabilities: {
+      tools: { listChanged: false },
+      ...(resources ? { resources: { listChanged: false } } : {}),
+      ...(prompts ? { prompts: { listChanged: false } } : {}),
+    },
     ...(block.description ? { instructions: block.description } : {}),
-    cacheHints: { "tools/list": cache, "server/discover": cache },
+    cacheHints: {
+      "tools/list": cache,
+      "server/discover": cache,
+      "resources/list": cache,
+      "resources/templates/list": cache,
+      "resources/read": cache,
+      "prompts/list": cache,
+    },
     // A Server builds a fresh ajv instance (with formats) for its JSON Schema validator unless it is
     // given one: per request, most of a call's CPU. One shared validator, made on first use (the SDK
     // needs it only for elicitation, which tools here never use).
@@ -99,13 +118,12 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
   };
 
   const listPage = (cursor: string | undefined) => {
-    const start = decodeCursor(cursor);
-    const page = start === 0 && listed.length <= PAGE_SIZE ? listed : listed.slice(start, start + PAGE_SIZE);
-    return start + PAGE_SIZE < listed.length ? { tools: page, nextCursor: encodeCursor(start + PAGE_SIZE) } : { tools: page };
+    const { items, nextCursor } = pageOf(listed, cursor, "tools/list");
+    return { tools: items as Tool[], ...(nextCursor ? { nextCursor } : {}) };
   };
   const call: McpService["call"] = (tool, args, signal, carrier) => {
     const run = (context?: CallContext) => callTool(tool, args, signal, runtime, context);
-    return wrap ? wrap(tool, carrier, run) : run();
+    return wrap ? wrap({ name: tool.name, method: "tools/call" }, carrier, run, (r) => r.isError === true) : run();
   };
 
   return {
@@ -129,6 +147,26 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
         // non-object wrapped as `{result: …}`, as the advertised schema is) on the 2025 revisions.
         return server.projectCallToolResult(result as Parameters<Server["projectCallToolResult"]>[0], tool.outputSchema);
       });
+      if (resources) {
+        server.setRequestHandler("resources/list", async (request) => {
+          const { items, nextCursor } = pageOf(await resources.list(), request.params?.cursor, "resources/list");
+          return { resources: items as Resource[], ...(nextCursor ? { nextCursor } : {}) };
+        });
+        server.setRequestHandler("resources/templates/list", async (request) => {
+          const { items, nextCursor } = pageOf(resources.templates, request.params?.cursor, "resources/templates/list");
+          return { resourceTemplates: items as ResourceTemplate[], ...(nextCursor ? { nextCursor } : {}) };
+        });
+        server.setRequestHandler("resources/read", (request, ctx) =>
+          resources.read(request.params.uri, callerGone ?? ctx.mcpReq.signal, carrierOf(ctx)),
+        );
+      }
+      if (prompts) {
+        server.setRequestHandler("prompts/list", async (request) => {
+          const { items, nextCursor } = pageOf(prompts.listed, request.params?.cursor, "prompts/list");
+          return { prompts: items as Prompt[], ...(nextCursor ? { nextCursor } : {}) };
+        });
+        server.setRequestHandler("prompts/get", (request) => prompts.get(request.params.name, request.params.arguments));
+      }
       return server;
     },
   };
@@ -169,15 +207,4 @@ function carrierOf(ctx: ServerContext): HeaderReader {
 function sharedValidator(): jsonSchemaValidator {
   let validator: AjvJsonSchemaValidator | undefined;
   return { getValidator: (schema) => (validator ??= new AjvJsonSchemaValidator()).getValidator(schema) };
-}
-
-function encodeCursor(offset: number): string {
-  return Buffer.from(`offset:${offset}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  const m = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!m) throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid cursor: pass the nextCursor of a previous tools/list");
-  return Number(m[1]);
 }

@@ -6,6 +6,7 @@ import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
 import type { ExposesMcp, McpTool } from "../../spec/model.js";
 import { hintsOf } from "../hints.js";
+import { binaryContent, readBinary, type BinaryContent } from "./binary.js";
 import { compileInvocation, invocationContext, type Invocation, type InvocationContext, type Outcome } from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type JsonSchemaObject, type Validator } from "../validate.js";
 
@@ -24,6 +25,8 @@ export interface ToolAnnotations {
 export interface CompiledTool {
   /** The tool as the capability declares it. */
   unit: McpTool;
+  /** The namespace of the exposes block serving it. */
+  exposes: string;
   name: string;
   title?: string;
   description?: string;
@@ -38,7 +41,8 @@ export interface CompiledTool {
 }
 
 export interface ToolResult {
-  content: Array<{ type: "text"; text: string }>;
+  /** One text block; or, for raw bytes (`outputRawFormat: binary`), one image, audio or embedded blob block. */
+  content: Array<{ type: "text"; text: string } | BinaryContent>;
   /**
    * The result as JSON data, when the text is JSON: any JSON value, as 2026-07-28 allows (the 2025
    * revisions allow only an object; their answers wrap anything else, see server.ts). When present,
@@ -49,11 +53,15 @@ export interface ToolResult {
 }
 
 export function compileTools(block: ExposesMcp, runtime: Runtime): CompiledTool[] {
-  const ctx = invocationContext(runtime, { prefixes: ["tools", block.namespace], requiredByDefault: true });
-  return block.tools.map((tool) => compileTool(tool, ctx));
+  const ctx = invocationContext(runtime, {
+    prefixes: ["tools", block.namespace],
+    requiredByDefault: true,
+    maxBinarySize: block.maxBinarySize,
+  });
+  return block.tools.map((tool) => compileTool(tool, ctx, block.namespace));
 }
 
-function compileTool(tool: McpTool, ctx: InvocationContext): CompiledTool {
+function compileTool(tool: McpTool, ctx: InvocationContext, exposes: string): CompiledTool {
   const invocation = compileInvocation(tool, ctx);
   const advertised = advertisedNames(invocation.inputs.map((i) => i.name));
   const argumentNames = new Map(invocation.inputs.map((i) => [advertised.get(i.name)!, i.name]));
@@ -65,6 +73,7 @@ function compileTool(tool: McpTool, ctx: InvocationContext): CompiledTool {
   }
   return {
     unit: tool,
+    exposes,
     name: tool.name,
     title: tool.display,
     description: tool.description,
@@ -129,10 +138,12 @@ export async function callTool(
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) values[tool.argumentNames.get(k) ?? k] = v;
   try {
-    return await resultOf(
-      await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout, context }),
-      runtime.maxResponseBody ?? MAX_READ_BODY,
-    );
+    const outcome = await tool.invocation.invoke(values, { signal, timeout: runtime.callTimeout, context });
+    if (tool.invocation.binary && (outcome.kind === "bytes" || outcome.kind === "stream")) {
+      const { bytes, mediaType } = await readBinary(outcome);
+      return { content: [binaryContent(bytes, mediaType, tool.exposes, tool.name)] };
+    }
+    return await resultOf(outcome, runtime.maxResponseBody ?? MAX_READ_BODY);
   } catch (e) {
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
@@ -146,32 +157,38 @@ async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
   if (outcome.kind === "upstream-error") {
     return errorResult(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
   }
-  let text: string;
-  let value: unknown;
-  if (outcome.kind === "value") {
-    value = outcome.value ?? null;
-    text = JSON.stringify(value);
-  } else if (outcome.kind === "bytes") {
-    text = joined(outcome.chunks, outcome.length).toString("utf8");
-    value = parseOrUndefined(text);
-  } else {
-    // A tool result is held in memory whole: the same bound as any body read whole.
-    let read: Buffer | undefined;
-    try {
-      read = await readAll(outcome.body, limit);
-    } catch (e) {
-      throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
-    }
-    if (read === undefined) {
-      outcome.body.destroy();
-      throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
-    }
-    text = read.toString("utf8");
-    value = parseOrUndefined(text);
-  }
+  const { text, value } = await readOutcome(outcome, limit);
   const result: ToolResult = { content: [{ type: "text", text }] };
   if (value !== undefined) result.structuredContent = value;
   return result;
+}
+
+/** A successful outcome's text, and its JSON data when it has some (`value` undefined otherwise). */
+export async function readOutcome(
+  outcome: Exclude<Outcome, { kind: "upstream-error" }>,
+  limit: number,
+): Promise<{ text: string; value: unknown }> {
+  if (outcome.kind === "value") {
+    const value = outcome.value ?? null;
+    return { text: JSON.stringify(value), value };
+  }
+  if (outcome.kind === "bytes") {
+    const text = joined(outcome.chunks, outcome.length).toString("utf8");
+    return { text, value: parseOrUndefined(text) };
+  }
+  // A result is held in memory whole: the same bound as any body read whole.
+  let read: Buffer | undefined;
+  try {
+    read = await readAll(outcome.body, limit);
+  } catch (e) {
+    throw new UpstreamError("unreachable", `upstream response broke off (${(e as Error).message})`);
+  }
+  if (read === undefined) {
+    outcome.body.destroy();
+    throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
+  }
+  const text = read.toString("utf8");
+  return { text, value: parseOrUndefined(text) };
 }
 
 /** The JSON data of a body; undefined when it is empty or not JSON (the text block alone then). */
