@@ -1,7 +1,7 @@
 /**
- * The capability examples are real: the official-dialect one in README.md's "Writing a capability"
- * and the generated-dialect one in docs/CAPABILITIES.md are loaded, served and called against a
- * recording upstream.
+ * The capability examples are real: the Ikanos one in README.md's "Writing a capability", the same
+ * capability in alpha2's official dialect and the generated-dialect one in docs/CAPABILITIES.md are
+ * loaded, served and called against a recording upstream.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -17,8 +17,13 @@ function yamlBlocks(file: string, heading: string): string[] {
   const section = new RegExp(`^${heading}\\n([\\s\\S]*?)(?=^#{1,2} |(?![\\s\\S]))`, "m").exec(text)?.[1] ?? "";
   return [...section.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m) => m[1]);
 }
-const official = yamlBlocks("README.md", "## Writing a capability").find((b) => b.startsWith('naftiko: "1.0.0-alpha2"'));
-const generated = yamlBlocks("docs/CAPABILITIES.md", "## Generated dialect").find((b) => b.startsWith("naftiko: 1.0.0-alpha2"));
+const ikanos = yamlBlocks("README.md", "## Writing a capability").find((b) => b.startsWith('ikanos: "1.0.0-beta4"'));
+const official = yamlBlocks("docs/CAPABILITIES.md", "## Naftiko 1.0.0-alpha2, official dialect").find((b) =>
+  b.startsWith('naftiko: "1.0.0-alpha2"'),
+);
+const generated = yamlBlocks("docs/CAPABILITIES.md", "## Naftiko 1.0.0-alpha2, generated dialect").find((b) =>
+  b.startsWith("naftiko: 1.0.0-alpha2"),
+);
 
 let upstream: RecordingUpstream;
 beforeAll(async () => {
@@ -31,14 +36,18 @@ afterAll(async () => upstream?.stop());
 const last = () => upstream.requests[upstream.requests.length - 1];
 
 describe("the capability examples of README.md and docs/CAPABILITIES.md", () => {
-  it("are there: an official-dialect one and a generated-dialect one", () => {
+  it("are there: an Ikanos one in the README, the same in alpha2's official dialect, a generated-dialect one", () => {
+    expect(ikanos).toBeDefined();
     expect(official).toBeDefined();
     expect(generated).toBeDefined();
   });
 
-  it("the official example serves REST and MCP (behind its bearer token)", async () => {
+  it.each([
+    ["README's Ikanos 1.0.0-beta4", () => ikanos!],
+    ["alpha2 official-dialect", () => official!],
+  ])("the %s example serves REST and MCP (behind its bearer token)", async (_, text) => {
     const s = await serveFiles(
-      { "capability.yml": official! },
+      { "capability.yml": text() },
       { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-token-1", MCP_TOKEN: "readme-mcp-2" } },
     );
     try {

@@ -86,9 +86,11 @@ ${SERVE_OPTIONS}  --watch                    reload when the file or a file it i
 ${SERVE_NOTES}`,
   validate: `Usage: naftiko validate <file>... [options]
 
-Checks each capability file against the project's schema (official 1.0.0-alpha2 plus the generated
-dialect's four relaxations) and its references (calls, with keys, imports, namespaces, ports). Prints
-every problem at once, one per line, as file:line:col path: message. Exit code 1 if any file has an error.
+Checks each capability file against the schema of the version it declares (naftiko 1.0.0-alpha2, its
+generated dialect included, or ikanos 1.0.0-alpha3 to 1.0.0-beta5; schema/README.md lists what is relaxed)
+and its references (calls, with keys, imports, namespaces, ports). Prints the version read for each file
+that passes, and every problem at once, one per line, as file:line:col path: message. Exit code 1 if
+any file has an error.
 
 Options:
   -q, --quiet                print problems only
