@@ -86,6 +86,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
     stdioClosed: open.stdio?.closed,
     config,
     reload: (next) => versions.reload(next),
+    reloadFailed: (reason) => versions.failed(reason),
     async close() {
       closing = true;
       // The control port stays up while calls drain, answering /health/ready with 503.

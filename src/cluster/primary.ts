@@ -10,7 +10,7 @@ import { closeServer, listen, urlOf } from "../serve/listen.js";
 import { CONTROL_NAMESPACE, DEFAULT_ADDRESS, type ServeOptions } from "../serve/options.js";
 import type { Capability } from "../spec/load.js";
 import type { ExposesControl } from "../spec/model.js";
-import type { ControlState } from "../exposes/control/server.js";
+import type { ReloadState } from "../exposes/control/server.js";
 import { VERSION } from "../version.js";
 import { clusterControl, type Workers } from "./control.js";
 import {
@@ -70,7 +70,7 @@ export async function servePrimary({ file, capability, options, workers: count, 
   let nextId = 0;
   let closing = false;
   let started = false;
-  let reloads: ReturnType<ControlState["reloads"]> = { count: 0 };
+  let reloads: ReloadState = { count: 0, failed: 0 };
   const metrics = new Metrics({ capability: label, version: VERSION });
   let tapped = false;
   let onLog: (line: string) => void = () => {};
@@ -120,7 +120,7 @@ export async function servePrimary({ file, capability, options, workers: count, 
     await old.close();
   };
   const failed = (reason: string) => {
-    reloads = { ...reloads, lastError: reason };
+    reloads = { ...reloads, failed: reloads.failed + 1, lastError: reason, lastErrorAt: new Date().toISOString() };
     metrics.reloads.labels({ result: "error" }).inc();
   };
 
@@ -252,7 +252,7 @@ export async function servePrimary({ file, capability, options, workers: count, 
     return code;
   }
   started = true;
-  if (watch) watching = watchCapability(file, capability, { reload: applyEverywhere }, logger);
+  if (watch) watching = watchCapability(file, capability, { reload: applyEverywhere, reloadFailed: failed }, logger);
   logger.info({ capability: label, file: capability.file, watch, workers: count }, `naftiko: ready — ${label} (${count} workers)`);
   await stopped;
   logger.info("naftiko: stopped");

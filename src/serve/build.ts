@@ -1,33 +1,15 @@
-import type { RequestListener } from "node:http";
-import type { McpService } from "../exposes/mcp/server.js";
 import { DOCS_PATHS, mountDocs } from "../exposes/rest/docs.js";
 import { openApiDocument } from "../exposes/rest/openapi.js";
-import { restApp, type RestRoute } from "../exposes/rest/server.js";
+import { restApp } from "../exposes/rest/server.js";
 import type { RuntimeLogger } from "../observability/log.js";
 import type { Observer } from "../observability/observer.js";
-import { createRuntime, type Runtime } from "../runtime.js";
+import { createRuntime } from "../runtime.js";
 import type { Capability } from "../spec/load.js";
 import type { ExposesMcp, ExposesRest, ExposesSkill } from "../spec/model.js";
 import { VERSION } from "../version.js";
+import type { BlockApp, Generation } from "./generation.js";
 import { mcpApp, type McpCode } from "./mcp.js";
 import type { ServeOptions } from "./options.js";
-
-/** What one exposes block serves in one version of the capability. */
-export interface BlockApp {
-  listener: RequestListener;
-  routes?: RestRoute[];
-  mcp?: McpService;
-  close?(): Promise<void>;
-}
-
-/** One version of the capability: its runtime and the apps built on it, with its in-flight count. */
-export interface Generation {
-  capability: Capability;
-  runtime: Runtime;
-  apps: Map<string, BlockApp>;
-  inFlight: number;
-  retired: boolean;
-}
 
 type SkillCode = Awaited<ReturnType<typeof loadSkill>>;
 

@@ -3,7 +3,7 @@ import type { Observer } from "../observability/observer.js";
 import type { Runtime } from "../runtime.js";
 import type { ExposesMcp } from "../spec/model.js";
 import { VERSION } from "../version.js";
-import type { BlockApp } from "./build.js";
+import type { BlockApp } from "./generation.js";
 import { addressOf, type ServeOptions } from "./options.js";
 
 export type McpCode = Awaited<ReturnType<typeof loadMcp>>;

@@ -57,6 +57,8 @@ export interface Served {
   stdioClosed?: Promise<void>;
   /** Swaps in a new version of the capability; in-flight calls finish on the old one. */
   reload(capability: Capability): Promise<void>;
+  /** Counts a reload that failed before a new version existed (the edited file did not load). */
+  reloadFailed(reason: string): void;
   /** What the control port's /config endpoints do, for this process. */
   config: ConfigOperations;
   close(): Promise<void>;

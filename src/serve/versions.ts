@@ -1,14 +1,13 @@
 import type { RequestListener } from "node:http";
 import type { ConfigOperations } from "../exposes/control/config.js";
-import type { ControlState } from "../exposes/control/server.js";
+import type { ReloadState } from "../exposes/control/server.js";
 import type { Logger } from "../observability/log.js";
 import type { Capability } from "../spec/load.js";
 import { loadCapability } from "../spec/load.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 import { structuralChanges } from "../structural-changes.js";
-import { buildGeneration, closeGeneration, type Builder, type Generation } from "./build.js";
-
-type Reloads = ReturnType<ControlState["reloads"]>;
+import { buildGeneration, closeGeneration, type Builder } from "./build.js";
+import type { Generation } from "./generation.js";
 
 /**
  * The versions of the capability a process serves: the current one, which each new request runs
@@ -16,7 +15,7 @@ type Reloads = ReturnType<ControlState["reloads"]>;
  */
 export class Versions {
   current: Generation;
-  reloads: Reloads = { count: 0 };
+  reloads: ReloadState = { count: 0, failed: 0 };
   /** Called with each version swapped in (listeners follow its routes and MCP services). */
   onSwap: (g: Generation) => void = () => {};
 
@@ -51,7 +50,7 @@ export class Versions {
       const old = this.current;
       this.current = g;
       this.onSwap(g);
-      this.reloads = { count: this.reloads.count + 1, last: new Date().toISOString() };
+      this.reloads = { ...this.reloads, count: this.reloads.count + 1, last: new Date().toISOString() };
       this.builder.observer.metrics.reloads.labels({ result: "ok" }).inc();
       old.retired = true;
       if (old.inFlight === 0) await closeGeneration(old);
@@ -64,7 +63,7 @@ export class Versions {
 
   /** Counts a reload that did not happen. */
   failed(message: string): void {
-    this.reloads = { ...this.reloads, lastError: message };
+    this.reloads = { ...this.reloads, failed: this.reloads.failed + 1, lastError: message, lastErrorAt: new Date().toISOString() };
     this.builder.observer.metrics.reloads.labels({ result: "error" }).inc();
   }
 

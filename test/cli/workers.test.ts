@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { logLines, ROOT, runCli, spawnServe, type ServeProcess } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 import { parsePrometheus, valueOf } from "../support/prometheus.js";
 import { rawRequest } from "../support/raw-http.js";
 import { echo, startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";

@@ -3,14 +3,14 @@
  * says otherwise; listening elsewhere without server authentication prints a warning; the MCP
  * endpoint refuses foreign Host and Origin headers (DNS rebinding).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { serveCapability } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { FAULTS_FILE, startFaults } from "../support/faults.js";
 import { rawRequest } from "../support/raw-http.js";
+import { tempDir } from "../support/temp.js";
 
 const WARNING = /warning: (rest|mcp) (\S+) listens on (\S+) without authentication/;
 
@@ -37,7 +37,7 @@ describe("exposure", () => {
   });
 
   it("warns when the file's own address opens a block, and not when that block has authentication", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "naftiko-exposure-"));
+    const dir = tempDir("naftiko-exposure-");
     const text = readFileSync(FAULTS_FILE, "utf8");
     const open = path.join(dir, "open.naftiko.yaml");
     writeFileSync(open, text.replace("    namespace: faults-mcp\n", "    namespace: faults-mcp\n    address: 0.0.0.0\n"));

@@ -18,7 +18,7 @@ export interface ControlState {
   /** Every exposes block is listening and the runtime is not shutting down. */
   ready(): boolean;
   exposes(): Array<{ namespace: string; type: string; url: string; port: number }>;
-  reloads(): { count: number; last?: string; lastError?: string };
+  reloads(): ReloadState;
   config: ConfigOperations;
   logging: RuntimeLogger;
   /** The finished traces kept for `/traces`, when local traces are on. */
@@ -31,6 +31,15 @@ export interface ControlState {
 
 /** Where /metrics comes from: this process's registry, or every worker's added up (`--workers`). */
 export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
+
+/** `/status`'s `reloads`: versions swapped in, and edits refused (the running version kept serving). */
+export interface ReloadState {
+  count: number;
+  last?: string;
+  failed: number;
+  lastError?: string;
+  lastErrorAt?: string;
+}
 
 /**
  * The control port. A `type: control` block's switches decide what it serves, with the official
