@@ -253,6 +253,20 @@ consumes:
               data:
                 imo: "{{imo}}"
                 note: "{{note}}"
+      - name: parts
+        path: /parts
+        operations:
+          - name: form-parts
+            method: POST
+            body:
+              type: multipartForm
+              data:
+                - name: imo
+                  value: "{{imo}}"
+                - name: manifest
+                  value: "cargo of {{imo}}"
+                  filename: manifest.txt
+                  contentType: text/plain
 `,
       "capability.yml": `naftiko: "1.0.0-alpha2"
 binds:
@@ -331,6 +345,13 @@ capability:
               type: string
               description: "Free text"
           call: registry.form-map
+        - name: form-parts
+          description: "Multipart form"
+          inputParameters:
+            - name: imo
+              type: string
+              description: "IMO"
+          call: registry.form-parts
 `,
     });
   });
@@ -372,6 +393,19 @@ capability:
     await callTool(s.url.t, "form-map", { imo: "IMO 4", note: "a&b=c" });
     expect(new URLSearchParams(last().body).get("note")).toBe("a&b=c");
     expect(new URLSearchParams(last().body).get("imo")).toBe("IMO 4");
+  });
+
+  it("multipartForm body: a plain field, and a file part with its filename and contentType", async () => {
+    const r = await callTool(s.url.t, "form-parts", { imo: "IMO 5" });
+    expect(r.isError, r.text).toBe(false);
+    const sent = last();
+    expect(sent.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    const form = await new Response(sent.body, { headers: { "content-type": sent.headers["content-type"] as string } }).formData();
+    expect(form.get("imo")).toBe("IMO 5");
+    const file = form.get("manifest") as File;
+    expect(file.name).toBe("manifest.txt");
+    expect(file.type).toBe("text/plain");
+    expect(await file.text()).toBe("cargo of IMO 5");
   });
 
   it("MCP inputParameters: required defaults to true, required: false is optional; a missing one is a tool error", async () => {
