@@ -165,6 +165,7 @@ ${steps}
           hints:
             readOnly: false
             destructive: true
+            openWorld: false
     - type: rest
       port: 3002
       namespace: api
@@ -247,17 +248,19 @@ describe("aggregates", () => {
     expect(await (await fetch(`${s.url.api}/ref/IMO-1`)).json()).toEqual(EXPECTED);
   });
 
-  it("semantics become MCP hints: safe → readOnly (not destructive), idempotent → idempotent; a tool's own hints stay", async () => {
+  it("semantics become MCP hints: safe → readOnly (not destructive), idempotent → idempotent; a tool's own hints (openWorld too) stay", async () => {
     const tools = (await mcp(s.url.tools, "tools/list", {})).json().result.tools as Array<{
       name: string;
       inputSchema: { required?: string[] };
       annotations: Record<string, unknown>;
     }>;
     const agg = tools.find((t) => t.name === "ship-with-crew")!;
-    expect(agg.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true });
+    // cacheable has no MCP equivalent: it adds nothing to the four hints.
+    expect(agg.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true });
     expect(agg.inputSchema.required).toEqual(["imo"]);
     const plain = tools.find((t) => t.name === "plain")!;
-    expect(plain.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    // openWorld: false says the tool reaches no open world (the default for a unit that calls upstream is true).
+    expect(plain.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: false });
   });
 });
 

@@ -1,0 +1,245 @@
+/**
+ * Fields that describe a capability rather than change what it does: dates, stakeholders, tags,
+ * display names and descriptions of upstream resources and operations, `semantics.cacheable`. The
+ * reference engine reads them into its model and acts on none of them (its OpenAPI export keeps only
+ * the title and description; `cacheable` has no MCP equivalent). Here they are carried where a user
+ * sees the capability as served, `GET /config` on the control port, and in the OpenAPI document where
+ * OpenAPI has a place for them; through the real CLI, in both spellings (alpha2 and Ikanos).
+ */
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { spawnServe } from "../support/cli.js";
+import { writeTree } from "../support/official.js";
+
+const ALPHA2 = `naftiko: "1.0.0-alpha2"
+info:
+  label: Fleet registry
+  description: Ships and their crews.
+  created: "2026-01-05"
+  modified: "2026-02-17"
+  stakeholders:
+    - role: owner
+      fullName: Ada Quay
+      email: ada@example.org
+    - role: reviewer
+      fullName: Bo Harbour
+capability:
+  consumes:
+    - namespace: registry
+      type: http
+      description: The fleet registry API.
+      baseUri: http://127.0.0.1:9/api
+      resources:
+        - name: ships
+          label: Ships
+          description: Every ship.
+          path: /ships/{{imo}}
+          operations:
+            - name: get-ship
+              label: Get a ship
+              description: One ship by IMO.
+              method: GET
+              inputParameters:
+                - name: imo
+                  in: path
+                  description: The ship's IMO number.
+  aggregates:
+    - label: Ship views
+      namespace: views
+      functions:
+        - name: ship
+          description: One ship.
+          semantics:
+            safe: true
+            cacheable: true
+          inputParameters:
+            - name: imo
+              type: string
+              description: IMO
+          call: registry.get-ship
+          with:
+            imo: views.imo
+  exposes:
+    - type: control
+      port: 9999
+      management:
+        info: true
+    - type: rest
+      port: 3002
+      namespace: api
+      resources:
+        - path: /ships/{{imo}}
+          name: ship
+          label: Ship
+          description: A ship resource.
+          operations:
+            - method: GET
+              name: get
+              ref: views.ship
+    - type: mcp
+      port: 3001
+      namespace: tools
+      tools:
+        - name: ship
+          description: One ship.
+          ref: views.ship
+`;
+
+// The same capability in Ikanos words, with what only Ikanos has: info.version and tags.
+const BETA5 = `ikanos: "1.0.0-beta5"
+info:
+  display: Fleet registry
+  description: Ships and their crews.
+  version: "2.3.0"
+  created: "2026-01-05"
+  modified: "2026-02-17"
+  tags: [maritime, registry]
+  stakeholders:
+    - role: owner
+      fullName: Ada Quay
+      email: ada@example.org
+    - role: reviewer
+      fullName: Bo Harbour
+capability:
+  consumes:
+    - namespace: registry
+      type: http
+      description: The fleet registry API.
+      baseUri: http://127.0.0.1:9/api
+      resources:
+        ships:
+          display: Ships
+          description: Every ship.
+          tags: [ships]
+          path: /ships/{{imo}}
+          operations:
+            get-ship:
+              display: Get a ship
+              description: One ship by IMO.
+              tags: [read]
+              method: GET
+              inputParameters:
+                imo:
+                  in: path
+                  description: The ship's IMO number.
+  aggregates:
+    - display: Ship views
+      namespace: views
+      flows:
+        ship:
+          description: One ship.
+          tags: [views]
+          semantics:
+            safe: true
+            cacheable: true
+          inputParameters:
+            imo:
+              type: string
+              description: IMO
+          call: registry.get-ship
+          with:
+            imo: views.imo
+  exposes:
+    - type: control
+      port: 9999
+      management:
+        info: true
+    - type: rest
+      port: 3002
+      namespace: api
+      resources:
+        ship:
+          path: /ships/{{imo}}
+          display: Ship
+          description: A ship resource.
+          tags: [fleet]
+          operations:
+            get:
+              method: GET
+              tags: [lookups]
+              ref: views.ship
+    - type: mcp
+      port: 3001
+      namespace: tools
+      tools:
+        ship:
+          description: One ship.
+          tags: [agents]
+          ref: views.ship
+`;
+
+interface Served {
+  info: Record<string, unknown>;
+  consumes: Array<{
+    description?: string;
+    resources: Array<Record<string, unknown> & { operations: Array<Record<string, unknown> & { params: Array<Record<string, unknown>> }> }>;
+  }>;
+  aggregates: Array<{ display?: string; flows: Array<Record<string, unknown>> }>;
+  exposes: Array<{
+    type: string;
+    resources?: Array<Record<string, unknown> & { operations: Array<Record<string, unknown>> }>;
+    tools?: Array<Record<string, unknown>>;
+  }>;
+}
+
+async function served(
+  text: string,
+): Promise<{ config: Served; openapi: { info: Record<string, unknown>; paths: Record<string, Record<string, { tags: string[] }>> } }> {
+  const dir = writeTree({ "cap.yml": text });
+  const proc = await spawnServe([path.join(dir, "cap.yml"), "--port", "api=0", "--port", "tools=0", "--port", "control=0"]);
+  try {
+    const config = (await (await fetch(`${proc.urls.control}/config`)).json()) as Served;
+    const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Awaited<ReturnType<typeof served>>["openapi"];
+    return { config, openapi };
+  } finally {
+    await proc.stop();
+  }
+}
+
+const STAKEHOLDERS = [
+  { role: "owner", fullName: "Ada Quay", email: "ada@example.org" },
+  { role: "reviewer", fullName: "Bo Harbour" },
+];
+
+describe("descriptive fields, carried where a user sees the capability", () => {
+  it.each([
+    ["naftiko 1.0.0-alpha2", ALPHA2],
+    ["ikanos 1.0.0-beta5", BETA5],
+  ])("%s: /config shows the dates, stakeholders, display names, descriptions and cacheable where the file wrote them", async (_, text) => {
+    const { config } = await served(text);
+    expect(config.info).toMatchObject({
+      display: "Fleet registry",
+      created: "2026-01-05",
+      modified: "2026-02-17",
+      stakeholders: STAKEHOLDERS,
+    });
+    const consumes = config.consumes[0];
+    expect(consumes.description).toBe("The fleet registry API.");
+    expect(consumes.resources[0]).toMatchObject({ display: "Ships", description: "Every ship." });
+    const operation = consumes.resources[0].operations[0];
+    expect(operation).toMatchObject({ display: "Get a ship", description: "One ship by IMO." });
+    expect(operation.params).toEqual([{ name: "imo", in: "path", description: "The ship's IMO number." }]);
+    expect(config.aggregates[0].display).toBe("Ship views");
+    expect(config.aggregates[0].flows[0].semantics).toEqual({ safe: true, cacheable: true });
+    const rest = config.exposes.find((b) => b.type === "rest")!;
+    expect(rest.resources![0]).toMatchObject({ display: "Ship", description: "A ship resource." });
+  });
+
+  it("alpha2 has no info.version: the OpenAPI document's version is the date the file was last modified", async () => {
+    const { openapi } = await served(ALPHA2);
+    expect(openapi.info).toMatchObject({ title: "Fleet registry", version: "2026-02-17", description: "Ships and their crews." });
+  });
+
+  it("ikanos: info.version and every tags list are carried; an operation's own tags (over its flow's) tag it in the OpenAPI document, after its block", async () => {
+    const { config, openapi } = await served(BETA5);
+    expect(config.info).toMatchObject({ version: "2.3.0", tags: ["maritime", "registry"] });
+    expect(config.consumes[0].resources[0].tags).toEqual(["ships"]);
+    expect(config.consumes[0].resources[0].operations[0].tags).toEqual(["read"]);
+    expect(config.aggregates[0].flows[0].tags).toEqual(["views"]);
+    const rest = config.exposes.find((b) => b.type === "rest")!;
+    expect(rest.resources![0].tags).toEqual(["fleet"]);
+    expect(config.exposes.find((b) => b.type === "mcp")!.tools![0].tags).toEqual(["agents"]);
+    expect(openapi.info.version).toBe("2.3.0");
+    expect(openapi.paths["/ships/{imo}"].get.tags).toEqual(["api", "lookups"]);
+  });
+});
