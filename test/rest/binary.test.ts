@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCapability } from "../../src/spec/load.js";
 import { CapabilityError } from "../../src/spec/problems.js";
+import { runCli } from "../support/cli.js";
 import { json, serveYaml, startUpstream, tempDir, type Reply, type Running, type Upstream } from "./harness.js";
 
 const PHOTO = randomBytes(300 * 1024); // larger than the read-ahead: streamed
@@ -205,13 +206,22 @@ describe("binary outputs at load", () => {
     ]);
   });
 
-  it("a consumes tunnel is refused: there is no OpenZiti transport here", async () => {
+  it("a consumes tunnel is refused, its fallback too: there is no OpenZiti transport here", async () => {
+    // fallback: direct would reach the baseUri without the overlay; the whole tunnel is refused rather than half-honoured.
     const text = capability().replace(
       "    baseUri: https://photos.example.org\n",
-      "    baseUri: https://photos.example.org\n    tunnel:\n      type: ziti\n      service: photos\n      identity: /etc/ziti/id.json\n",
+      "    baseUri: https://photos.example.org\n    tunnel:\n      type: ziti\n      service: photos\n      identity: /etc/ziti/id.json\n      fallback: direct\n",
     );
     expect(await problems(text)).toEqual([
       expect.stringMatching(/^error capability\.consumes\[0\]\.tunnel: tunnel is not supported: this runtime has no OpenZiti transport/),
     ]);
+    // naftiko validate (and so serve) says where, by file, line and column.
+    const dir = tempDir({ "cap.yml": text });
+    const r = await runCli(["validate", path.join(dir, "cap.yml")]);
+    expect(r.code).toBe(1);
+    const line = text.slice(0, text.indexOf("    tunnel:")).split("\n").length;
+    expect(r.stderr).toContain(
+      `cap.yml:${line}:5 capability.consumes[0].tunnel: tunnel is not supported: this runtime has no OpenZiti transport`,
+    );
   });
 });
