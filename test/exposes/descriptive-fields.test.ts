@@ -9,7 +9,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnServe } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { mcp, writeTree } from "../support/official.js";
 
 const ALPHA2 = `naftiko: "1.0.0-alpha2"
 info:
@@ -75,12 +75,14 @@ capability:
           operations:
             - method: GET
               name: get
+              label: Ship by IMO
               ref: views.ship
     - type: mcp
       port: 3001
       namespace: tools
       tools:
         - name: ship
+          label: Ship by IMO
           description: One ship.
           ref: views.ship
 `;
@@ -156,6 +158,7 @@ capability:
           operations:
             get:
               method: GET
+              display: Ship by IMO
               tags: [lookups]
               ref: views.ship
     - type: mcp
@@ -163,6 +166,7 @@ capability:
       namespace: tools
       tools:
         ship:
+          display: Ship by IMO
           description: One ship.
           tags: [agents]
           ref: views.ship
@@ -190,7 +194,10 @@ async function served(
   try {
     const config = (await (await fetch(`${proc.urls.control}/config`)).json()) as Served;
     const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Awaited<ReturnType<typeof served>>["openapi"];
-    return { config, openapi };
+    const tools = (await mcp(proc.urls.tools.replace(/\/mcp$/, ""), "tools/list", {})).json().result.tools as Array<
+      Record<string, unknown>
+    >;
+    return { config, openapi, tools };
   } finally {
     await proc.stop();
   }
@@ -223,6 +230,15 @@ describe("descriptive fields, carried where a user sees the capability", () => {
     expect(config.aggregates[0].flows[0].semantics).toEqual({ safe: true, cacheable: true });
     const rest = config.exposes.find((b) => b.type === "rest")!;
     expect(rest.resources![0]).toMatchObject({ display: "Ship", description: "A ship resource." });
+  });
+
+  it.each([
+    ["naftiko 1.0.0-alpha2 label", ALPHA2],
+    ["ikanos 1.0.0-beta5 display", BETA5],
+  ])("%s: a tool's is its MCP title, an operation's its OpenAPI summary", async (_, text) => {
+    const { openapi, tools } = await served(text);
+    expect(tools[0]).toMatchObject({ name: "ship", title: "Ship by IMO", description: "One ship." });
+    expect(openapi.paths["/ships/{imo}"].get.summary).toBe("Ship by IMO");
   });
 
   it("alpha2 has no info.version: the OpenAPI document's version is the date the file was last modified", async () => {

@@ -165,6 +165,7 @@ ${steps}
           hints:
             readOnly: false
             destructive: true
+            idempotent: false
             openWorld: false
     - type: rest
       port: 3002
@@ -260,7 +261,7 @@ describe("aggregates", () => {
     expect(agg.inputSchema.required).toEqual(["imo"]);
     const plain = tools.find((t) => t.name === "plain")!;
     // openWorld: false says the tool reaches no open world (the default for a unit that calls upstream is true).
-    expect(plain.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: false });
+    expect(plain.annotations).toEqual({ readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false });
   });
 });
 
