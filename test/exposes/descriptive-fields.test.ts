@@ -43,6 +43,11 @@ capability:
                 - name: imo
                   in: path
                   description: The ship's IMO number.
+        - name: fleet
+          path: /ships
+          operations:
+            - name: list-ships
+              method: GET
   aggregates:
     - label: Ship views
       namespace: views
@@ -85,6 +90,23 @@ capability:
           label: Ship by IMO
           description: One ship.
           ref: views.ship
+      resources:
+        - name: fleet
+          label: The fleet
+          description: Every ship.
+          uri: data://fleet
+          call: registry.list-ships
+      prompts:
+        - name: brief
+          label: Ship brief
+          description: A brief on one ship.
+          arguments:
+            - name: imo
+              label: IMO number
+              description: The ship.
+          template:
+            - role: user
+              content: Brief me on {{imo}}.
 `;
 
 // The same capability in Ikanos words, with what only Ikanos has: info.version and tags.
@@ -124,6 +146,11 @@ capability:
                 imo:
                   in: path
                   description: The ship's IMO number.
+        fleet:
+          path: /ships
+          operations:
+            list-ships:
+              method: GET
   aggregates:
     - display: Ship views
       namespace: views
@@ -170,6 +197,23 @@ capability:
           description: One ship.
           tags: [agents]
           ref: views.ship
+      resources:
+        fleet:
+          display: The fleet
+          description: Every ship.
+          uri: data://fleet
+          call: registry.list-ships
+      prompts:
+        brief:
+          display: Ship brief
+          description: A brief on one ship.
+          arguments:
+            imo:
+              display: IMO number
+              description: The ship.
+          template:
+            - role: user
+              content: Brief me on {{imo}}.
 `;
 
 interface Served {
@@ -186,18 +230,31 @@ interface Served {
   }>;
 }
 
-async function served(
-  text: string,
-): Promise<{ config: Served; openapi: { info: Record<string, unknown>; paths: Record<string, Record<string, { tags: string[] }>> } }> {
+interface Exported {
+  config: Served;
+  openapi: { info: Record<string, unknown>; paths: Record<string, Record<string, { tags: string[]; summary: string }>> };
+  tools: Array<Record<string, unknown>>;
+  resources: Array<Record<string, unknown>>;
+  prompts: Array<Record<string, unknown>>;
+}
+
+/** Serves `text` with the real CLI: /config, the OpenAPI document, and the MCP block's lists. */
+async function served(text: string): Promise<Exported> {
   const dir = writeTree({ "cap.yml": text });
   const proc = await spawnServe([path.join(dir, "cap.yml"), "--port", "api=0", "--port", "tools=0", "--port", "control=0"]);
   try {
     const config = (await (await fetch(`${proc.urls.control}/config`)).json()) as Served;
-    const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Awaited<ReturnType<typeof served>>["openapi"];
-    const tools = (await mcp(proc.urls.tools.replace(/\/mcp$/, ""), "tools/list", {})).json().result.tools as Array<
-      Record<string, unknown>
-    >;
-    return { config, openapi, tools };
+    const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Exported["openapi"];
+    const base = proc.urls.tools.replace(/\/mcp$/, "");
+    const list = async (method: string, field: string) =>
+      (await mcp(base, method, {})).json().result[field] as Array<Record<string, unknown>>;
+    return {
+      config,
+      openapi,
+      tools: await list("tools/list", "tools"),
+      resources: await list("resources/list", "resources"),
+      prompts: await list("prompts/list", "prompts"),
+    };
   } finally {
     await proc.stop();
   }
@@ -235,11 +292,22 @@ describe("descriptive fields, carried where a user sees the capability", () => {
   it.each([
     ["naftiko 1.0.0-alpha2 label", ALPHA2],
     ["ikanos 1.0.0-beta5 display", BETA5],
-  ])("%s: a tool's is its MCP title, an operation's its OpenAPI summary", async (_, text) => {
-    const { openapi, tools } = await served(text);
-    expect(tools[0]).toMatchObject({ name: "ship", title: "Ship by IMO", description: "One ship." });
-    expect(openapi.paths["/ships/{imo}"].get.summary).toBe("Ship by IMO");
-  });
+  ])(
+    "%s: a tool's, a resource's, a prompt's and its argument's is their MCP title, an operation's its OpenAPI summary",
+    async (_, text) => {
+      const { openapi, tools, resources, prompts } = await served(text);
+      expect(tools[0]).toMatchObject({ name: "ship", title: "Ship by IMO", description: "One ship." });
+      expect(resources).toEqual([expect.objectContaining({ name: "fleet", title: "The fleet", uri: "data://fleet" })]);
+      expect(prompts).toEqual([
+        expect.objectContaining({
+          name: "brief",
+          title: "Ship brief",
+          arguments: [{ name: "imo", title: "IMO number", description: "The ship.", required: true }],
+        }),
+      ]);
+      expect(openapi.paths["/ships/{imo}"].get.summary).toBe("Ship by IMO");
+    },
+  );
 
   it("alpha2 has no info.version: the OpenAPI document's version is the date the file was last modified", async () => {
     const { openapi } = await served(ALPHA2);
