@@ -68,6 +68,71 @@ describe("exposure", () => {
     expect(quiet.some((l) => WARNING.test(l))).toBe(false);
   });
 
+  it("each block listens on the address its file gives: rest, mcp, skill and control alike", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "naftiko-exposure-"));
+    const file = path.join(dir, "cap.yml");
+    // 127.0.0.2 is a loopback address other than the default: seen only if the file's address is used.
+    writeFileSync(
+      file,
+      `naftiko: "1.0.0-alpha2"
+capability:
+  exposes:
+    - type: rest
+      address: 127.0.0.2
+      port: 3000
+      namespace: api
+      resources:
+        - path: /ping
+          operations:
+            - method: GET
+              name: ping
+              outputParameters:
+                - type: string
+                  value: pong
+    - type: mcp
+      address: 127.0.0.2
+      port: 3001
+      namespace: tools
+      tools:
+        - name: ping
+          description: Pong.
+          outputParameters:
+            - name: answer
+              type: string
+              value: pong
+    - type: skill
+      address: 127.0.0.2
+      port: 3002
+      namespace: skills
+      skills:
+        - name: pinging
+          description: Pings.
+    - type: control
+      address: 127.0.0.2
+      port: 3003
+`,
+    );
+    const served = await serveCapability(await loadCapability(file), {
+      ports: { api: 0, tools: 0, skills: 0, control: 0 },
+      log: () => {},
+    });
+    try {
+      expect(served.listeners.map((l) => `${l.type} ${l.address}`).sort()).toEqual([
+        "control 127.0.0.2",
+        "mcp 127.0.0.2",
+        "rest 127.0.0.2",
+        "skill 127.0.0.2",
+      ]);
+      for (const l of served.listeners) expect(new URL(l.url).hostname, l.type).toBe("127.0.0.2");
+      const url = (type: string) => served.listeners.find((l) => l.type === type)!.url;
+      expect(await (await fetch(`${url("rest")}/ping`)).text()).toBe('"pong"');
+      expect((await fetch(`${url("skill")}/skills`)).status).toBe(200);
+      expect((await fetch(`${url("control")}/health/live`)).status).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+
   it("the MCP endpoint answers 403 to a foreign Host or Origin, and serves loopback ones", async () => {
     const rig = await startFaults();
     try {
