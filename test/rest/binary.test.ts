@@ -44,6 +44,15 @@ capability:
             inputParameters:
               id:
                 in: path
+      thumbs:
+        path: /thumbs/{{id}}
+        operations:
+          download-thumb:
+            method: GET
+            outputRawFormat: binary
+            inputParameters:
+              id:
+                in: path
   exposes:
   - type: rest
     port: 8080
@@ -79,6 +88,50 @@ capability:
             responseBinary:
               mediaType: image/png
               description: The icon.
+      thumb:
+        path: /thumbs/{{id}}
+        operations:
+          get-thumb:
+            method: GET
+            inputParameters:
+              id:
+                in: path
+                type: string
+                description: Photo id.
+            call: photo-library.download-thumb
+            with:
+              id: photos-api.id
+            responses:
+              "200":
+                description: A thumbnail.
+                content:
+                  image/webp:
+                    binary: true
+              "404":
+                description: No such photo.
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        error:
+                          type: string
+      poster:
+        path: /posters/{{id}}
+        operations:
+          get-poster:
+            method: GET
+            inputParameters:
+              id:
+                in: path
+                type: string
+                description: Photo id.
+            call: photo-library.download-thumb
+            with:
+              id: photos-api.id
+            responseBinary:
+              status: 203
+              mediaType: image/gif
 ${extra}`;
 
 describe("binary outputs over REST", () => {
@@ -120,6 +173,30 @@ describe("binary outputs over REST", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await res.arrayBuffer()).equals(ICON)).toBe(true);
+  });
+
+  it("the full responses form: its binary media type types the bytes; every status it declares is in the OpenAPI document", async () => {
+    const res = await fetch(`${running.url}/thumbs/i-2`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/webp");
+    expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
+    const doc = await json(await fetch(`${running.url}/openapi.json`));
+    const responses = doc.paths["/thumbs/{id}"].get.responses;
+    expect(responses["200"]).toEqual({
+      description: "A thumbnail.",
+      content: { "image/webp": { schema: { type: "string", format: "binary" } } },
+    });
+    expect(responses["404"]).toEqual({
+      description: "No such photo.",
+      content: { "application/json": { schema: { type: "object", properties: { error: { type: "string" } } } } },
+    });
+    // responseBinary's status is the status its bytes are described under.
+    const poster = doc.paths["/posters/{id}"].get.responses;
+    expect(poster["203"]).toEqual({
+      description: "Successful response",
+      content: { "image/gif": { schema: { type: "string", format: "binary" } } },
+    });
+    expect(poster["200"]).toBeUndefined();
   });
 
   it("an answer larger than maxBinarySize is refused with 502, naming the limit (operation's, then block's)", async () => {
