@@ -144,11 +144,23 @@ capability:
               type: string
               description: "IMO"
 ${steps}
+        - name: one-ship
+          description: "One ship, one call"
+          inputParameters:
+            - name: imo
+              type: string
+              description: "IMO"
+          call: registry.get-ship
+          with:
+            imo_number: crew-resolver.imo
   exposes:
     - type: mcp
       port: 3001
       namespace: tools
       tools:
+        - name: one-ship
+          description: "One ship (aggregate, one call)"
+          ref: crew-resolver.one-ship
         - name: ship-with-crew
           description: "Ship with its crew (aggregate)"
           ref: crew-resolver.ship-with-crew
@@ -187,6 +199,11 @@ ${steps.replace(/^ {10}/gm, "              ")}
           operations:
             - method: GET
               ref: crew-resolver.ship-with-crew
+        - name: one-ship
+          path: "/one/{{imo}}"
+          operations:
+            - method: GET
+              ref: crew-resolver.one-ship
 `,
   });
 });
@@ -247,6 +264,15 @@ describe("aggregates", () => {
     const r = await callTool(s.url.tools, "ship-with-crew", { imo: "IMO-1" });
     expect(r.value).toEqual(EXPECTED);
     expect(await (await fetch(`${s.url.api}/ref/IMO-1`)).json()).toEqual(EXPECTED);
+  });
+
+  it("ref to a function that is one call: the call goes upstream with the function's with (MCP and REST)", async () => {
+    const before = upstream.requests.length;
+    const r = await callTool(s.url.tools, "one-ship", { imo: "IMO-1" });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.value).toMatchObject({ imo_number: "IMO-1", vessel_name: "Northern Star" });
+    expect(await (await fetch(`${s.url.api}/one/IMO-1`)).json()).toMatchObject({ imo_number: "IMO-1" });
+    expect(upstream.requests.slice(before).map((q) => q.path)).toEqual(["/api/ships/IMO-1", "/api/ships/IMO-1"]);
   });
 
   it("semantics become MCP hints: safe → readOnly (not destructive), idempotent → idempotent; a tool's own hints (openWorld too) stay", async () => {
