@@ -10,6 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnServe } from "../support/cli.js";
 import { mcp, writeTree } from "../support/official.js";
+import { startRecordingUpstream } from "../support/recording-upstream.js";
 
 const ALPHA2 = `naftiko: "1.0.0-alpha2"
 info:
@@ -239,16 +240,20 @@ interface Exported {
 }
 
 /** Serves `text` with the real CLI: /config, the OpenAPI document, and the MCP block's lists. */
-async function served(text: string): Promise<Exported> {
+async function served(text: string, baseUri?: string): Promise<Exported & { get(path: string): Promise<Response> }> {
   const dir = writeTree({ "cap.yml": text });
-  const proc = await spawnServe([path.join(dir, "cap.yml"), "--port", "api=0", "--port", "tools=0", "--port", "control=0"]);
+  const retarget = baseUri ? ["--base-uri", `registry=${baseUri}`] : [];
+  const proc = await spawnServe([path.join(dir, "cap.yml"), ...retarget, "--port", "api=0", "--port", "tools=0", "--port", "control=0"]);
   try {
     const config = (await (await fetch(`${proc.urls.control}/config`)).json()) as Served;
     const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Exported["openapi"];
     const base = proc.urls.tools.replace(/\/mcp$/, "");
     const list = async (method: string, field: string) =>
       (await mcp(base, method, {})).json().result[field] as Array<Record<string, unknown>>;
+    const get = (p: string) => fetch(`${proc.urls.api}${p}`);
+    if (baseUri) await (await get("/ships/IMO-7")).text();
     return {
+      get,
       config,
       openapi,
       tools: await list("tools/list", "tools"),
@@ -308,6 +313,19 @@ describe("descriptive fields, carried where a user sees the capability", () => {
       expect(openapi.paths["/ships/{imo}"].get.summary).toBe("Ship by IMO");
     },
   );
+
+  it.each([
+    ["naftiko 1.0.0-alpha2", ALPHA2],
+    ["ikanos 1.0.0-beta5", BETA5],
+  ])("%s: the operation that refers to the flow calls upstream through the flow's call and with", async (_, text) => {
+    const upstream = await startRecordingUpstream();
+    try {
+      await served(text, upstream.url);
+      expect(upstream.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /ships/IMO-7"]);
+    } finally {
+      await upstream.stop();
+    }
+  });
 
   it("alpha2 has no info.version: the OpenAPI document's version is the date the file was last modified", async () => {
     const { openapi } = await served(ALPHA2);
