@@ -70,10 +70,25 @@ capability:
       port: 9999
       management:
         info: true
+    - type: skill
+      port: 3003
+      namespace: skills
+      description: Skills for the fleet registry.
+      skills:
+        - name: fleet
+          description: Fleet lookups.
     - type: rest
       port: 3002
       namespace: api
+      description: The fleet API.
       resources:
+        - path: /ships
+          name: ships
+          operations:
+            - method: GET
+              name: list
+              description: Every ship in the registry.
+              call: registry.list-ships
         - path: /ships/{{imo}}
           name: ship
           label: Ship
@@ -89,7 +104,7 @@ capability:
       tools:
         - name: ship
           label: Ship by IMO
-          description: One ship.
+          description: One ship, for agents.
           ref: views.ship
       resources:
         - name: fleet
@@ -174,10 +189,25 @@ capability:
       port: 9999
       management:
         info: true
+    - type: skill
+      port: 3003
+      namespace: skills
+      description: Skills for the fleet registry.
+      skills:
+        fleet:
+          description: Fleet lookups.
     - type: rest
       port: 3002
       namespace: api
+      description: The fleet API.
       resources:
+        ships:
+          path: /ships
+          operations:
+            list:
+              method: GET
+              description: Every ship in the registry.
+              call: registry.list-ships
         ship:
           path: /ships/{{imo}}
           display: Ship
@@ -195,7 +225,7 @@ capability:
       tools:
         ship:
           display: Ship by IMO
-          description: One ship.
+          description: One ship, for agents.
           tags: [agents]
           ref: views.ship
       resources:
@@ -233,7 +263,10 @@ interface Served {
 
 interface Exported {
   config: Served;
-  openapi: { info: Record<string, unknown>; paths: Record<string, Record<string, { tags: string[]; summary: string }>> };
+  openapi: {
+    info: Record<string, unknown>;
+    paths: Record<string, Record<string, { tags: string[]; summary: string; description?: string }>>;
+  };
   tools: Array<Record<string, unknown>>;
   resources: Array<Record<string, unknown>>;
   prompts: Array<Record<string, unknown>>;
@@ -243,7 +276,18 @@ interface Exported {
 async function served(text: string, baseUri?: string): Promise<Exported & { get(path: string): Promise<Response> }> {
   const dir = writeTree({ "cap.yml": text });
   const retarget = baseUri ? ["--base-uri", `registry=${baseUri}`] : [];
-  const proc = await spawnServe([path.join(dir, "cap.yml"), ...retarget, "--port", "api=0", "--port", "tools=0", "--port", "control=0"]);
+  const proc = await spawnServe([
+    path.join(dir, "cap.yml"),
+    ...retarget,
+    "--port",
+    "api=0",
+    "--port",
+    "tools=0",
+    "--port",
+    "skills=0",
+    "--port",
+    "control=0",
+  ]);
   try {
     const config = (await (await fetch(`${proc.urls.control}/config`)).json()) as Served;
     const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Exported["openapi"];
@@ -291,7 +335,9 @@ describe("descriptive fields, carried where a user sees the capability", () => {
     expect(config.aggregates[0].display).toBe("Ship views");
     expect(config.aggregates[0].flows[0].semantics).toEqual({ safe: true, cacheable: true });
     const rest = config.exposes.find((b) => b.type === "rest")!;
-    expect(rest.resources![0]).toMatchObject({ display: "Ship", description: "A ship resource." });
+    expect(rest.resources![1]).toMatchObject({ display: "Ship", description: "A ship resource." });
+    // The reference engine serves no skill block description (only each skill's): it is the file's documentation.
+    expect(config.exposes.find((b) => b.type === "skill")).toMatchObject({ description: "Skills for the fleet registry." });
   });
 
   it.each([
@@ -301,7 +347,7 @@ describe("descriptive fields, carried where a user sees the capability", () => {
     "%s: a tool's, a resource's, a prompt's and its argument's is their MCP title, an operation's its OpenAPI summary",
     async (_, text) => {
       const { openapi, tools, resources, prompts } = await served(text);
-      expect(tools[0]).toMatchObject({ name: "ship", title: "Ship by IMO", description: "One ship." });
+      expect(tools[0]).toMatchObject({ name: "ship", title: "Ship by IMO", description: "One ship, for agents." });
       expect(resources).toEqual([expect.objectContaining({ name: "fleet", title: "The fleet", uri: "data://fleet" })]);
       expect(prompts).toEqual([
         expect.objectContaining({
@@ -311,6 +357,11 @@ describe("descriptive fields, carried where a user sees the capability", () => {
         }),
       ]);
       expect(openapi.paths["/ships/{imo}"].get.summary).toBe("Ship by IMO");
+      // The operation says nothing more: its description is the flow's it refers to.
+      expect(openapi.paths["/ships/{imo}"].get.description).toBe("One ship.");
+      // Without a display name, an operation's description is its summary; a block's is the API's description.
+      expect(openapi.paths["/ships"].get.summary).toBe("Every ship in the registry.");
+      expect(openapi.info.description).toBe("Ships and their crews.\n\nThe fleet API.");
     },
   );
 
@@ -329,7 +380,7 @@ describe("descriptive fields, carried where a user sees the capability", () => {
 
   it("alpha2 has no info.version: the OpenAPI document's version is the date the file was last modified", async () => {
     const { openapi } = await served(ALPHA2);
-    expect(openapi.info).toMatchObject({ title: "Fleet registry", version: "2026-02-17", description: "Ships and their crews." });
+    expect(openapi.info).toMatchObject({ title: "Fleet registry", version: "2026-02-17" });
   });
 
   it("ikanos: info.version and every tags list are carried; an operation's own tags (over its flow's) tag it in the OpenAPI document, after its block", async () => {
@@ -339,7 +390,7 @@ describe("descriptive fields, carried where a user sees the capability", () => {
     expect(config.consumes[0].resources[0].operations[0].tags).toEqual(["read"]);
     expect(config.aggregates[0].flows[0].tags).toEqual(["views"]);
     const rest = config.exposes.find((b) => b.type === "rest")!;
-    expect(rest.resources![0].tags).toEqual(["fleet"]);
+    expect(rest.resources![1].tags).toEqual(["fleet"]);
     expect(config.exposes.find((b) => b.type === "mcp")!.tools![0].tags).toEqual(["agents"]);
     expect(openapi.info.version).toBe("2.3.0");
     expect(openapi.paths["/ships/{imo}"].get.tags).toEqual(["api", "lookups"]);

@@ -232,6 +232,10 @@ consumes:
                 fixed: 1
       - name: text
         path: /text
+        inputParameters:
+          - name: Content-Language
+            in: header
+            value: en
         operations:
           - name: text
             method: POST
@@ -280,6 +284,8 @@ capability:
   consumes:
     - import: dock
       location: ./shared/up.yaml
+      # Documentation for the reader of this file: neither engine reads it.
+      description: The dock API, shared by the fleet's capabilities.
     - import: reg
       location: ./shared/up.yaml
       as: registry
@@ -380,9 +386,10 @@ capability:
     expect(JSON.parse(last().body)).toEqual({ imo: "IMO-2", crew: ["C9"], fixed: 1 });
   });
 
-  it("text body", async () => {
+  it("text body; a header every operation of its resource sends", async () => {
     await callTool(s.url.t, "text", { imo: "IMO-3" });
     expect(last().headers["content-type"]).toBe("text/plain");
+    expect(last().headers["content-language"]).toBe("en");
     expect(last().body).toBe("ship IMO-3 sails");
   });
 

@@ -53,6 +53,20 @@ capability:
             inputParameters:
               id:
                 in: path
+  aggregates:
+  - namespace: gallery
+    display: Gallery
+    flows:
+      cover:
+        description: A cover image.
+        inputParameters:
+          id:
+            type: string
+            description: Photo id.
+        call: photo-library.download-thumb
+        with:
+          id: gallery.id
+        outputMediaType: image/avif
   exposes:
   - type: rest
     port: 8080
@@ -116,6 +130,12 @@ capability:
                       properties:
                         error:
                           type: string
+      cover:
+        path: /covers/{{id}}
+        operations:
+          get-cover:
+            method: GET
+            ref: gallery.cover
       poster:
         path: /posters/{{id}}
         operations:
@@ -197,6 +217,14 @@ describe("binary outputs over REST", () => {
       content: { "image/gif": { schema: { type: "string", format: "binary" } } },
     });
     expect(poster["200"]).toBeUndefined();
+  });
+
+  it("a flow's outputMediaType types the bytes of the operations that refer to it", async () => {
+    const res = await fetch(`${running.url}/covers/c-1`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/avif");
+    expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
+    expect(upstream.requests.at(-1)!.path).toBe("/thumbs/c-1");
   });
 
   it("an answer larger than maxBinarySize is refused with 502, naming the limit (operation's, then block's)", async () => {
