@@ -25,6 +25,11 @@ info:
     - role: reviewer
       fullName: Bo Harbour
 capability:
+  binds:
+    - namespace: env
+      description: Where the registry token comes from.
+      keys:
+        REGISTRY_TOKEN: REGISTRY_TOKEN
   consumes:
     - namespace: registry
       type: http
@@ -141,6 +146,11 @@ info:
     - role: reviewer
       fullName: Bo Harbour
 capability:
+  binds:
+    - namespace: env
+      description: Where the registry token comes from.
+      keys:
+        REGISTRY_TOKEN: REGISTRY_TOKEN
   consumes:
     - namespace: registry
       type: http
@@ -249,6 +259,7 @@ capability:
 
 interface Served {
   info: Record<string, unknown>;
+  binds: Array<Record<string, unknown>>;
   consumes: Array<{
     description?: string;
     resources: Array<Record<string, unknown> & { operations: Array<Record<string, unknown> & { params: Array<Record<string, unknown>> }> }>;
@@ -276,18 +287,8 @@ interface Exported {
 async function served(text: string, baseUri?: string): Promise<Exported & { get(path: string): Promise<Response> }> {
   const dir = writeTree({ "cap.yml": text });
   const retarget = baseUri ? ["--base-uri", `registry=${baseUri}`] : [];
-  const proc = await spawnServe([
-    path.join(dir, "cap.yml"),
-    ...retarget,
-    "--port",
-    "api=0",
-    "--port",
-    "tools=0",
-    "--port",
-    "skills=0",
-    "--port",
-    "control=0",
-  ]);
+  const ports = ["api", "tools", "skills", "control"].flatMap((ns) => ["--port", `${ns}=0`]);
+  const proc = await spawnServe([path.join(dir, "cap.yml"), ...retarget, ...ports], { REGISTRY_TOKEN: "token-never-shown-7" });
   try {
     const config = (await (await fetch(`${proc.urls.control}/config`)).json()) as Served;
     const openapi = (await (await fetch(`${proc.urls.api}/openapi.json`)).json()) as Exported["openapi"];
@@ -326,6 +327,7 @@ describe("descriptive fields, carried where a user sees the capability", () => {
       modified: "2026-02-17",
       stakeholders: STAKEHOLDERS,
     });
+    expect(config.binds).toEqual([expect.objectContaining({ namespace: "env", description: "Where the registry token comes from." })]);
     const consumes = config.consumes[0];
     expect(consumes.description).toBe("The fleet registry API.");
     expect(consumes.resources[0]).toMatchObject({ display: "Ships", description: "Every ship." });

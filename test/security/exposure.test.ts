@@ -4,6 +4,7 @@
  * endpoint refuses foreign Host and Origin headers (DNS rebinding).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,18 @@ import { serveCapability } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { FAULTS_FILE, startFaults } from "../support/faults.js";
 import { rawRequest } from "../support/raw-http.js";
+
+/** A port nothing listens on now, on `host`. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const WARNING = /warning: (rest|mcp) (\S+) listens on (\S+) without authentication/;
 
@@ -68,8 +81,9 @@ describe("exposure", () => {
     expect(quiet.some((l) => WARNING.test(l))).toBe(false);
   });
 
-  it("each block listens on the address its file gives: rest, mcp, skill and control alike", async () => {
+  it("each block listens on the address and port its file gives: rest, mcp, skill and control alike", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "naftiko-exposure-"));
+    const [rest, mcp, skill, control] = await Promise.all([0, 1, 2, 3].map(() => freePort("127.0.0.2")));
     const file = path.join(dir, "cap.yml");
     // 127.0.0.2 is a loopback address other than the default: seen only if the file's address is used.
     writeFileSync(
@@ -79,7 +93,7 @@ capability:
   exposes:
     - type: rest
       address: 127.0.0.2
-      port: 3000
+      port: ${rest}
       namespace: api
       resources:
         - path: /ping
@@ -91,7 +105,7 @@ capability:
                   value: pong
     - type: mcp
       address: 127.0.0.2
-      port: 3001
+      port: ${mcp}
       namespace: tools
       tools:
         - name: ping
@@ -102,20 +116,18 @@ capability:
               value: pong
     - type: skill
       address: 127.0.0.2
-      port: 3002
+      port: ${skill}
       namespace: skills
       skills:
         - name: pinging
           description: Pings.
     - type: control
       address: 127.0.0.2
-      port: 3003
+      port: ${control}
 `,
     );
-    const served = await serveCapability(await loadCapability(file), {
-      ports: { api: 0, tools: 0, skills: 0, control: 0 },
-      log: () => {},
-    });
+    // No port on the command line: the file's ports are used.
+    const served = await serveCapability(await loadCapability(file), { log: () => {} });
     try {
       expect(served.listeners.map((l) => `${l.type} ${l.address}`).sort()).toEqual([
         "control 127.0.0.2",
@@ -124,6 +136,7 @@ capability:
         "skill 127.0.0.2",
       ]);
       for (const l of served.listeners) expect(new URL(l.url).hostname, l.type).toBe("127.0.0.2");
+      expect(Object.fromEntries(served.listeners.map((l) => [l.type, l.port]))).toEqual({ rest, mcp, skill, control });
       const url = (type: string) => served.listeners.find((l) => l.type === type)!.url;
       expect(await (await fetch(`${url("rest")}/ping`)).text()).toBe('"pong"');
       expect((await fetch(`${url("skill")}/skills`)).status).toBe(200);
