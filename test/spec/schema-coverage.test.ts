@@ -18,7 +18,7 @@ type Schema = Record<string, unknown>;
  * `Definition.property` for every property a version's schema accepts (`(root).x` at the top), and
  * `Definition.property.sub` for the properties of an object written inline under a property.
  */
-export function schemaProperties(schemaFile: string): Set<string> {
+function schemaProperties(schemaFile: string): Set<string> {
   const schema = JSON.parse(readFileSync(path.join(ROOT, "schema", schemaFile), "utf8")) as Schema;
   const out = new Set<string>();
   const isObject = (n: unknown): n is Schema => !!n && typeof n === "object" && !Array.isArray(n);
