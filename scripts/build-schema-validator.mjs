@@ -1,9 +1,9 @@
 // Build step (after tsc): compiles the schema of each spec version the runtime reads into a
 // standalone validity check, dist/schema-validate/<schema>.cjs. Compiling a ~100 KB schema with ajv
-// takes ~200 ms, most of a cold start; loading the compiled code takes ~10 ms. src/spec/schema.ts
-// uses it to answer "is this document valid?" and compiles the full ajv validator (for error
-// messages) only when the answer is no. Each file records its schema's hash: a stale one is
-// ignored, never trusted.
+// at start would be most of a cold start; loading the compiled code is a fraction of that.
+// src/spec/schema.ts uses it to answer "is this document valid?" and compiles the full ajv
+// validator (for error messages) only when the answer is no. Each file records its schema's hash:
+// a stale one is ignored, never trusted.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -71,8 +71,10 @@ const SCHEMA = {
 };
 
 let compiled: ReturnType<Ajv2020["compile"]> | undefined;
-/** Compiled on first use: `naftiko --help` and runs without --config should not pay for it. */
-// ajv is loaded only when a config file is given: most runs have none (cold start, issue 6).
+/**
+ * Compiled on first use: ajv is loaded only when a config file is given, so `naftiko --help` and
+ * the many runs without --config do not pay for it at start.
+ */
 const validator = () => {
   if (compiled) return compiled;
   const { Ajv2020: Ajv } = lazyRequire<typeof import("ajv/dist/2020.js")>("ajv/dist/2020.js");

@@ -2,8 +2,8 @@ import { createRequire } from "node:module";
 
 /**
  * npm modules loaded the first time they are needed instead of at start: ajv (only to explain an
- * invalid file, or for upstream body schemas), the XML and CSV parsers, jsonpath-plus. Loading them
- * up front was ~60 ms of a cold start (issue 6).
+ * invalid file, or for upstream body schemas), the XML and CSV parsers, jsonpath-plus. Most
+ * capabilities never use them, and loading them all up front is a large part of a cold start.
  *
  * A bundler cannot follow `createRequire`, so the entry of a `naftiko build` binary imports these
  * modules itself and hands them over with {@link provideModules} before anything else runs.

@@ -55,11 +55,15 @@ export function watchCapability(file: string, initial: Capability, served: Serve
     } catch (e) {
       if (e instanceof CapabilityError) {
         const problems = e.problems.map(formatProblem);
+        served.reloadFailed(`${e.problems.length} problem${e.problems.length === 1 ? "" : "s"}: ${problems[0]}`);
         logger.error(
           { file, problems },
           `naftiko: reload of ${file} failed (${e.problems.length} problem${e.problems.length === 1 ? "" : "s"}); still serving the previous version — fix the file and save it again`,
         );
-      } else logger.error({ file, err: (e as Error).message }, "naftiko: reload failed; still serving the previous version");
+      } else {
+        served.reloadFailed((e as Error).message);
+        logger.error({ file, err: (e as Error).message }, "naftiko: reload failed; still serving the previous version");
+      }
       return;
     }
     try {

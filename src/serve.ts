@@ -3,6 +3,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import { isLoopback } from "./exposes/address.js";
 import { compileServerAuth } from "./exposes/auth.js";
 import type { McpService } from "./exposes/mcp/server.js";
+import type { ReloadState } from "./exposes/control/server.js";
 import { mcpCounts } from "./exposes/mcp/counts.js";
 import { DOCS_PATHS, mountDocs } from "./exposes/rest/docs.js";
 import { openApiDocument } from "./exposes/rest/openapi.js";
@@ -62,6 +63,8 @@ export interface Served {
   stdioClosed?: Promise<void>;
   /** Swaps in a new version of the capability; in-flight calls finish on the old one. */
   reload(capability: Capability): Promise<void>;
+  /** Counts a reload that failed before a new version existed (the edited file did not load). */
+  reloadFailed(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -136,7 +139,11 @@ export async function serveCapability(capability: Capability, options: ServeOpti
   const addressOf = (block: { namespace?: string; address?: string }) =>
     options.hosts?.[block.namespace ?? CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? block.address ?? DEFAULT_ADDRESS;
   let stdio: { close(): Promise<void>; closed: Promise<void> } | undefined;
-  let reloads = { count: 0 } as { count: number; last?: string; lastError?: string };
+  let reloads: ReloadState = { count: 0, failed: 0 };
+  const reloadFailed = (reason: string) => {
+    reloads = { ...reloads, failed: reloads.failed + 1, lastError: reason, lastErrorAt: new Date().toISOString() };
+    observer.metrics.reloads.labels({ result: "error" }).inc();
+  };
   const servers: Server[] = [];
   let controlServer: Server | undefined;
   const listeners: Listener[] = [];
@@ -212,10 +219,6 @@ export async function serveCapability(capability: Capability, options: ServeOpti
 
   let current = build(capability);
   current.runtime.scripting?.warm();
-  const failedReload = (message: string) => {
-    reloads = { ...reloads, lastError: message };
-    observer.metrics.reloads.labels({ result: "error" }).inc();
-  };
   /** Each request runs on the generation current when it arrived, to the end of its answer. */
   const dispatch =
     (namespace: string): RequestListener =>
@@ -266,7 +269,7 @@ export async function serveCapability(capability: Capability, options: ServeOpti
                 const reason = problems
                   ? `${before.file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}; still serving the previous version`
                   : `cannot read ${before.file} (${(e as Error).message}); still serving the previous version`;
-                failedReload(reason);
+                reloadFailed(reason);
                 logger.error({ file: before.file, problems }, `naftiko: reload from the control port failed: ${reason}`);
                 return { status: "rejected", reason, ...(problems ? { problems } : {}) };
               }
@@ -382,15 +385,16 @@ export async function serveCapability(capability: Capability, options: ServeOpti
           if (l.type === "rest") l.routes = g.apps.get(l.namespace)?.routes;
           if (l.type === "mcp" && l.url !== "stdio") l.mcp = g.apps.get(l.namespace)?.mcp;
         }
-        reloads = { count: reloads.count + 1, last: new Date().toISOString() };
+        reloads = { ...reloads, count: reloads.count + 1, last: new Date().toISOString() };
         observer.metrics.reloads.labels({ result: "ok" }).inc();
         await retire(old);
       } catch (e) {
         logging.setScrub((line) => current.runtime.redactor.redact(line));
-        failedReload((e as Error).message);
+        reloadFailed((e as Error).message);
         throw e;
       }
     },
+    reloadFailed,
     async close() {
       closing = true;
       // The control port stays up while calls drain, answering /health/ready with 503.

@@ -5,8 +5,8 @@ import type { Readable } from "node:stream";
  * left as it is (the caller reads on, drains or destroys it); `chunks` holds everything read. A
  * stream that closes before its end is an error, so a caller that hangs up mid-body (or an
  * upstream body torn down) never leaves the read waiting. Events, not `for await`: an async
- * iterator costs several times more per call, and leaving its loop early destroys the stream
- * (issue 6). Used for REST request bodies, and for a passed-through body an MCP tool reads whole.
+ * iterator costs several times more per call, and leaving its loop early destroys the stream.
+ * Used for REST request bodies, and for a passed-through body an MCP tool reads whole.
  */
 export function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number; ended: boolean }> {
   return new Promise((resolve, reject) => {

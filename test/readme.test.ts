@@ -1,17 +1,29 @@
 /**
- * The two examples of README.md's "Writing a capability" section are real: each YAML block is
+ * The capability examples are real: the Ikanos one in README.md's "Writing a capability", the same
+ * capability in alpha2's official dialect and the generated-dialect one in docs/CAPABILITIES.md are
  * loaded, served and called against a recording upstream.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support/cli.js";
-import { callTool, serveFiles } from "./support/official.js";
+import { callTool } from "./support/official.js";
+import { serveFiles } from "./support/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "./support/recording-upstream.js";
 
-const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-const section = /^## Writing a capability\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? "";
-const blocks = [...section.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+/** The YAML blocks of one section of a Markdown file. */
+function yamlBlocks(file: string, heading: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  const section = new RegExp(`^${heading}\\n([\\s\\S]*?)(?=^#{1,2} |(?![\\s\\S]))`, "m").exec(text)?.[1] ?? "";
+  return [...section.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+}
+const ikanos = yamlBlocks("README.md", "## Writing a capability").find((b) => b.startsWith('ikanos: "1.0.0-beta4"'));
+const official = yamlBlocks("docs/CAPABILITIES.md", "## Naftiko 1.0.0-alpha2, official dialect").find((b) =>
+  b.startsWith('naftiko: "1.0.0-alpha2"'),
+);
+const generated = yamlBlocks("docs/CAPABILITIES.md", "## Naftiko 1.0.0-alpha2, generated dialect").find((b) =>
+  b.startsWith("naftiko: 1.0.0-alpha2"),
+);
 
 let upstream: RecordingUpstream;
 beforeAll(async () => {
@@ -23,16 +35,19 @@ beforeAll(async () => {
 afterAll(async () => upstream?.stop());
 const last = () => upstream.requests[upstream.requests.length - 1];
 
-describe("README: Writing a capability", () => {
-  it("has one official-dialect and one generated-dialect example", () => {
-    expect(blocks).toHaveLength(2);
-    expect(blocks[0]).toMatch(/^naftiko: "1\.0\.0-alpha2"/);
-    expect(blocks[1]).toMatch(/^naftiko: 1\.0\.0-alpha2/);
+describe("the capability examples of README.md and docs/CAPABILITIES.md", () => {
+  it("are there: an Ikanos one in the README, the same in alpha2's official dialect, a generated-dialect one", () => {
+    expect(ikanos).toBeDefined();
+    expect(official).toBeDefined();
+    expect(generated).toBeDefined();
   });
 
-  it("the official example serves REST and MCP (behind its bearer token)", async () => {
+  it.each([
+    ["README's Ikanos 1.0.0-beta4", () => ikanos!],
+    ["alpha2 official-dialect", () => official!],
+  ])("the %s example serves REST and MCP (behind its bearer token)", async (_, text) => {
     const s = await serveFiles(
-      { "capability.yml": blocks[0] },
+      { "capability.yml": text() },
       { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-token-1", MCP_TOKEN: "readme-mcp-2" } },
     );
     try {
@@ -51,7 +66,7 @@ describe("README: Writing a capability", () => {
 
   it("the generated example serves REST and MCP", async () => {
     const s = await serveFiles(
-      { "capability.yml": blocks[1] },
+      { "capability.yml": generated! },
       { baseUris: { registry: `${upstream.url}/v1` }, env: { REGISTRY_TOKEN: "readme-key-3" } },
     );
     try {

@@ -4,8 +4,9 @@
  * 1. esbuild bundles the runtime (dist/, with every npm dependency) into one CommonJS script whose
  *    entry serves the embedded capability (`dist/sea/entry.js`);
  * 2. the capability file (and the files it imports), the optional OpenAPI document, package.json and
- *    the project schema are SEA assets; a prelude, run before any module, writes them to a private
- *    temporary directory (removed at exit) so the runtime reads them as it always does;
+ *    the schemas of every spec version are SEA assets; a prelude, run before any module, writes
+ *    them to a private temporary directory (removed at exit) so the runtime reads them as it
+ *    always does;
  * 3. `node --experimental-sea-config` makes the blob and `postject` injects it into a copy of this
  *    `node` binary.
  * The result needs no node_modules and no Node.js install; it runs on the same OS and architecture.
@@ -19,6 +20,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { docsAssetFiles } from "../exposes/rest/docs.js";
+import { SERVING_NODE_FLAGS } from "../node-flags.js";
 import { SEA_WORKER } from "../orchestration/sandbox/pool.js";
 import { scriptSteps } from "../spec/scripts.js";
 import type { Capability } from "../spec/load.js";
@@ -41,6 +43,8 @@ export interface BuildResult {
   output: string;
   bytes: number;
   assets: string[];
+  /** The Node flags the binary starts with (none when this Node cannot embed them). */
+  nodeFlags: string[];
 }
 
 /** The package root of this runtime (where package.json, dist/ and schema/ are). */
@@ -109,6 +113,8 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     }
 
     const manifest = {
+      label: capability.info?.display ?? path.basename(capability.file),
+      file: path.basename(capability.file),
       capability: `capability/${path.basename(capability.file)}`,
       openapi: openapiAsset,
       files: Object.keys(assets),
@@ -134,7 +140,17 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     });
 
     const blob = path.join(work, "sea.blob");
-    const config = { main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets };
+    // execArgv: the serving flags (src/node-flags.ts), applied when the binary starts. Node 20 ignores
+    // the field; the binary then runs on V8's defaults, which the check below reports.
+    const config = {
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useSnapshot: false,
+      useCodeCache: false,
+      execArgv: SERVING_NODE_FLAGS,
+      assets,
+    };
     await writeFile(path.join(work, "sea-config.json"), JSON.stringify(config, null, 2));
     log(`making the SEA blob`);
     await run(process.execPath, ["--experimental-sea-config", path.join(work, "sea-config.json")], { cwd: work });
@@ -166,10 +182,18 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
     await run(process.execPath, args, { maxBuffer: 16 << 20 }).catch((e: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`postject failed: ${[e.stdout, e.stderr].join("\n").trim() || e.message}`);
     });
+    // A binary that cannot start is not a build: run it once, and read back the flags it got.
+    const version = await run(staging, ["--version"], { cwd: work, env: { PATH: process.env.PATH } }).catch(
+      (e: Error & { stderr?: string }) => {
+        throw new Error(`the built binary does not start: ${e.stderr?.trim() || e.message}`);
+      },
+    );
+    const flags = /Node flags: (.*)$/m.exec(version.stdout)?.[1] ?? "none";
+    const nodeFlags = flags === "none" ? [] : flags.split(" ");
     await copyFile(staging, output);
     await chmod(output, 0o755);
     const bytes = (await readFile(output)).length;
-    return { output, bytes, assets: Object.keys(assets) };
+    return { output, bytes, assets: Object.keys(assets), nodeFlags };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -179,7 +203,7 @@ export async function buildExecutable(capability: Capability, options: BuildOpti
  * Runs before any bundled module: writes the embedded assets to a private temporary directory (laid out
  * like the package: package.json, schema/, capability/) and points `import.meta.url` there.
  */
-function prelude(manifest: { capability: string; openapi?: string; files: string[]; origin: string }): string {
+function prelude(manifest: { label: string; file: string; capability: string; openapi?: string; files: string[]; origin: string }): string {
   const id = createHash("sha256").update(JSON.stringify(manifest)).digest("hex").slice(0, 12);
   return `"use strict";
 var __naftiko_sea = (function () {
@@ -195,6 +219,8 @@ var __naftiko_sea = (function () {
   process.on("exit", function () { try { fs.rmSync(dir, { recursive: true, force: true }); } catch (e) {} });
   return {
     dir: dir,
+    label: manifest.label,
+    file: manifest.file,
     capability: path.join(dir, manifest.capability),
     openapi: manifest.openapi ? path.join(dir, manifest.openapi) : undefined,
     origin: manifest.origin,

@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { describeCapability } from "../describe.js";
 import { callTool, type CompiledTool } from "../exposes/mcp/tools.js";
 import { DEFAULTS } from "../runtime.js";
 import { BindError } from "../spec/binds.js";
+import { parseCommandArgs } from "./args.js";
 import { loadOrReport, styler } from "./common.js";
 
 /**
@@ -11,25 +11,14 @@ import { loadOrReport, styler } from "./common.js";
  * Exit code 0 for a result, 1 when it is an error (`isError`), 2 for a usage mistake.
  */
 export async function callCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        arg: { type: "string", short: "a", multiple: true },
-        json: { type: "string" },
-        "base-uri": { type: "string", multiple: true },
-        exposes: { type: "string" },
-        timeout: { type: "string" },
-        raw: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`naftiko call: ${(e as Error).message}. Run "naftiko call --help" for the options.\n`);
-    return 2;
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = parseCommandArgs(argv, {
+    arg: { type: "string", short: "a", multiple: true },
+    json: { type: "string" },
+    "base-uri": { type: "string", multiple: true },
+    exposes: { type: "string" },
+    timeout: { type: "string" },
+    raw: { type: "boolean" },
+  });
   if (positionals.length < 1 || positionals.length > 2) {
     process.stderr.write(
       'naftiko call: name a capability file and a tool, e.g. "naftiko call metal-interconnections.naftiko.yaml get-interconnection --arg connection_id=abc"\n',

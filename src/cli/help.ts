@@ -20,15 +20,11 @@ Usage:
 Run "naftiko <command> --help" for the options of a command.
 `;
 
-const COMMANDS: Record<string, string> = {
-  serve: `Usage: naftiko serve <file> [options]
-
-Loads and validates the capability, resolves its binds (environment variables or file:/// sources),
-and serves each exposes block in this process until SIGINT or SIGTERM. A missing bound variable stops it
-with a message naming the variable and the file; the value itself is never printed.
-
-Options:
-  --base-uri <ns>=<url>      send consumes block <ns> to <url> instead of its baseUri (repeatable);
+/**
+ * \`serve\`'s options, shared with the help of a \`naftiko build\` binary (which serves with the same
+ * options, minus --watch: its embedded file cannot change).
+ */
+const SERVE_OPTIONS = `  --base-uri <ns>=<url>      send consumes block <ns> to <url> instead of its baseUri (repeatable);
                              for staging, tests and fake upstreams
   --host <address>           listen on <address> for every exposes block (default: the block's address, else 127.0.0.1)
   --host <ns>=<address>      listen on <address> for exposes block <ns> (repeatable)
@@ -47,7 +43,7 @@ Options:
   --queue-timeout <ms>       how long a call beyond that may wait for a slot (default 2000); then 503
                              with Retry-After
   --config <file>            runtime config file (YAML/JSON): the settings above, and per consumes
-                             block; flags win over it (see README, "Runtime config file")
+                             block; flags win over it (see docs/OPERATIONS.md)
   --stdio                    serve the MCP block (its transport: stdio one, or its only one) on
                              stdin/stdout for desktop MCP clients, and nothing else: no port opens;
                              logs stay on stderr; the process stops once stdin closes and every
@@ -64,23 +60,37 @@ Options:
                              (overrides a type: control block's port; 0 picks a free one)
   --log-level <level>        trace, debug, info (default), warn, error, fatal or silent; JSON lines on
                              stderr (pretty on a terminal); debug adds one line per upstream call
-  --watch                    reload when the file or a file it imports changes; a broken edit is
-                             logged and the running version keeps serving
-  -h, --help                 this help
+`;
 
-Every call gets one log line (request id, exposes, operation or tool, status, upstream status,
+const SERVE_NOTES = `Every call gets one log line (request id, exposes, operation or tool, status, upstream status,
 duration). An incoming x-request-id is reused (else one is made), returned and sent upstream. With
 OTEL_EXPORTER_OTLP_ENDPOINT set, spans of each call and upstream call are exported over OTLP/HTTP,
 and traceparent is propagated upstream. Each REST port also serves /openapi.json and /docs.
 
 MCP is served at http://<address>:<port>/mcp (and at /) as Streamable HTTP, stateless by default:
 each POST is answered on its own, so instances behind a load balancer need no sticky sessions.
-`,
+`;
+
+const COMMANDS: Record<string, string> = {
+  serve: `Usage: naftiko serve <file> [options]
+
+Loads and validates the capability, resolves its binds (environment variables or file:/// sources),
+and serves each exposes block in this process until SIGINT or SIGTERM. A missing bound variable stops it
+with a message naming the variable and the file; the value itself is never printed.
+
+Options:
+${SERVE_OPTIONS}  --watch                    reload when the file or a file it imports changes; a broken edit is
+                             logged and the running version keeps serving
+  -h, --help                 this help
+
+${SERVE_NOTES}`,
   validate: `Usage: naftiko validate <file>... [options]
 
-Checks each capability file against the project's schema (official 1.0.0-alpha2 plus the generated
-dialect's four relaxations) and its references (calls, with keys, imports, namespaces, ports). Prints
-every problem at once, one per line, as file:line:col path: message. Exit code 1 if any file has an error.
+Checks each capability file against the schema of the version it declares (naftiko 1.0.0-alpha2, its
+generated dialect included, or ikanos 1.0.0-alpha3 to 1.0.0-beta5; schema/README.md lists what is relaxed)
+and its references (calls, with keys, imports, namespaces, ports). Prints the version read for each file
+that passes, and every problem at once, one per line, as file:line:col path: message. Exit code 1 if
+any file has an error.
 
 Options:
   -q, --quiet                print problems only
@@ -182,4 +192,20 @@ cannot be written in that version (nothing is written then), 2 for a usage mista
 
 export function commandHelp(command: string): string | undefined {
   return COMMANDS[command];
+}
+
+/** The help of a binary made by \`naftiko build\`: \`name\` as it was run, serving its embedded capability. */
+export function binaryHelp(name: string, label: string, file: string): string {
+  return `Usage: ${name} [options]
+
+Serves the capability embedded in this executable until SIGINT or SIGTERM:
+  ${label} (${file})
+Binds (API keys) are read from the environment at start; a missing one stops it with a message
+naming the variable. --openapi defaults to the document embedded at build time, if any.
+
+Options:
+${SERVE_OPTIONS}  -v, --version              the capability, the runtime's version and the Node flags built in
+  -h, --help                 this help
+
+${SERVE_NOTES}`;
 }

@@ -1,22 +1,18 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { importOpenApi } from "../import/openapi.js";
 import { readOpenApi } from "../openapi/document.js";
+import { parseCommandArgs } from "./args.js";
 
 /** `naftiko import openapi <doc> [--tag T]... [--out dir]`: one generated-dialect capability file per tag. */
 export async function importCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      tag: { type: "string", multiple: true },
-      out: { type: "string", short: "o" },
-      prefix: { type: "string" },
-      provider: { type: "string" },
-      force: { type: "boolean" },
-    },
+  const { positionals, values } = parseCommandArgs(argv, {
+    tag: { type: "string", multiple: true },
+    out: { type: "string", short: "o" },
+    prefix: { type: "string" },
+    provider: { type: "string" },
+    force: { type: "boolean" },
   });
   const [kind, doc, ...extra] = positionals;
   if (kind !== "openapi" || !doc || extra.length) {

@@ -1,19 +1,13 @@
-import { parseArgs } from "node:util";
 import { describeCapability } from "../describe.js";
 import { mcpCounts } from "../exposes/mcp/counts.js";
 import type { InputSpec } from "../exposes/invocation.js";
 import type { Invocable } from "../spec/model.js";
+import { parseCommandArgs } from "./args.js";
 import { loadOrReport, styler, table } from "./common.js";
 
 /** `naftiko inspect <file>`: the routes, tools (with hints), resources, prompts and upstream calls of a capability. */
 export async function inspectCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {} });
-  } catch (e) {
-    process.stderr.write(`naftiko inspect: ${(e as Error).message}. Run "naftiko inspect --help".\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(argv, {});
   if (parsed.positionals.length !== 1) {
     process.stderr.write('naftiko inspect: name exactly one capability file, e.g. "naftiko inspect metal-interconnections.naftiko.yaml"\n');
     return 2;

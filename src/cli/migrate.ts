@@ -1,10 +1,10 @@
 import { realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { MigrationRefused, migrateFile } from "../migrate/migrate.js";
 import { loadCapability } from "../spec/load.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
 import { LATEST_RELEASE, VERSIONS } from "../spec/versions/index.js";
+import { parseCommandArgs } from "./args.js";
 
 /** The versions a file can be migrated to: Ikanos, the spec's name from alpha3 on. */
 const TARGETS = VERSIONS.filter((v) => v.spec === "ikanos");
@@ -15,17 +15,11 @@ const TARGETS = VERSIONS.filter((v) => v.spec === "ikanos");
  * valid file of that version; a written file is loaded again to prove it.
  */
 export async function migrateCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { to: { type: "string" }, output: { type: "string", short: "o" }, write: { type: "boolean" } },
-    });
-  } catch (e) {
-    return usage((e as Error).message);
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = parseCommandArgs(argv, {
+    to: { type: "string" },
+    output: { type: "string", short: "o" },
+    write: { type: "boolean" },
+  });
   if (positionals.length !== 1) return usage("name one capability file, e.g. naftiko migrate capability.naftiko.yaml");
   if (values.output !== undefined && values.write) return usage("-o and --write both say where to write; give one");
   const wanted = (values.to ?? LATEST_RELEASE).replace(/^ikanos[: ]\s*/, "");

@@ -1,25 +1,19 @@
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { describeCapability } from "../describe.js";
 import { openApiDocument } from "../exposes/rest/openapi.js";
 import { schemasFromOpenApi } from "../spec/openapi-schemas.js";
 import { VERSION } from "../version.js";
+import { parseCommandArgs } from "./args.js";
 import { loadOrReport } from "./common.js";
 
 /** `naftiko openapi <file>`: prints the OpenAPI 3.1 document of a REST exposes block. */
 export async function openapiCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { format: { type: "string" }, exposes: { type: "string" }, server: { type: "string" }, openapi: { type: "string" } },
-    });
-  } catch (e) {
-    process.stderr.write(`naftiko openapi: ${(e as Error).message}. Run "naftiko openapi --help" for the options.\n`);
-    return 2;
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = parseCommandArgs(argv, {
+    format: { type: "string" },
+    exposes: { type: "string" },
+    server: { type: "string" },
+    openapi: { type: "string" },
+  });
   if (positionals.length !== 1) {
     process.stderr.write(
       'naftiko openapi: name exactly one capability file, e.g. "naftiko openapi metal-interconnections.naftiko.yaml > openapi.yaml"\n',

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { createLogger, LOG_LEVELS, type RuntimeLogger } from "../observability/log.js";
 import { watchCapability, type Watching } from "../reload.js";
 import { loadRuntimeConfig, mergeOptions } from "../config.js";
@@ -8,36 +7,39 @@ import { BindError } from "../spec/binds.js";
 import { loadCapability } from "../spec/load.js";
 import { chooseOpenApi } from "../spec/openapi-choice.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
+import { parseCommandArgs } from "./args.js";
 
-/** `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. */
-export async function serveCommand(argv: string[]): Promise<number | void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "base-uri": { type: "string", multiple: true },
-      host: { type: "string", multiple: true },
-      port: { type: "string", multiple: true },
-      "connect-timeout": { type: "string" },
-      timeout: { type: "string" },
-      "max-body": { type: "string" },
-      grace: { type: "string" },
-      stdio: { type: "boolean" },
-      "mcp-sessions": { type: "boolean" },
-      "allowed-host": { type: "string", multiple: true },
-      "allowed-origin": { type: "string", multiple: true },
-      openapi: { type: "string" },
-      "control-port": { type: "string" },
-      "log-level": { type: "string" },
-      watch: { type: "boolean" },
-      config: { type: "string" },
-      retries: { type: "string" },
-      "retry-delay": { type: "string" },
-      "max-retry-after": { type: "string" },
-      "max-in-flight": { type: "string" },
-      "queue-timeout": { type: "string" },
-    },
-  });
+/** `serve`'s options, also those of a `naftiko build` binary. */
+export const SERVE_ARGS = {
+  "base-uri": { type: "string", multiple: true },
+  host: { type: "string", multiple: true },
+  port: { type: "string", multiple: true },
+  "connect-timeout": { type: "string" },
+  timeout: { type: "string" },
+  "max-body": { type: "string" },
+  grace: { type: "string" },
+  stdio: { type: "boolean" },
+  "mcp-sessions": { type: "boolean" },
+  "allowed-host": { type: "string", multiple: true },
+  "allowed-origin": { type: "string", multiple: true },
+  openapi: { type: "string" },
+  "control-port": { type: "string" },
+  "log-level": { type: "string" },
+  watch: { type: "boolean" },
+  config: { type: "string" },
+  retries: { type: "string" },
+  "retry-delay": { type: "string" },
+  "max-retry-after": { type: "string" },
+  "max-in-flight": { type: "string" },
+  "queue-timeout": { type: "string" },
+} as const;
+
+/**
+ * `naftiko serve <file>`: loads, validates and serves a capability until SIGINT/SIGTERM. `prefix`
+ * starts each line about a usage mistake (a binary's own name when it serves its embedded file).
+ */
+export async function serveCommand(argv: string[], prefix = "naftiko serve"): Promise<number | void> {
+  const { positionals, values } = parseCommandArgs(argv, SERVE_ARGS);
   if (positionals.length !== 1) {
     process.stderr.write('naftiko serve: name exactly one capability file, e.g. "naftiko serve metal-interconnections.naftiko.yaml"\n');
     return 2;
@@ -78,7 +80,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
     options.logger = await createLogger({ level: level as (typeof LOG_LEVELS)[number] });
   } catch (e) {
-    process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
+    process.stderr.write(`${prefix}: ${(e as Error).message}\n`);
     return 2;
   }
 
@@ -110,10 +112,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
       return 1;
     }
     if (e instanceof BindError) {
-      process.stderr.write(`naftiko serve: ${e.message}\n`);
+      process.stderr.write(`${prefix}: ${e.message}\n`);
       return 1;
     }
-    process.stderr.write(`naftiko serve: ${(e as Error).message}\n`);
+    process.stderr.write(`${prefix}: ${(e as Error).message}\n`);
     return 1;
   }
 

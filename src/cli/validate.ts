@@ -1,10 +1,10 @@
-import { parseArgs } from "node:util";
 import { loadCapability } from "../spec/load.js";
 import { CapabilityError, formatProblem } from "../spec/problems.js";
+import { parseCommandArgs } from "./args.js";
 
 /** `naftiko validate <file>…`: every problem of every file, one per line; exit 1 if any is an error. */
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { quiet: { type: "boolean", short: "q" } } });
+  const { positionals, values } = parseCommandArgs(argv, { quiet: { type: "boolean", short: "q" } });
   if (positionals.length === 0) {
     process.stderr.write('naftiko validate: name at least one capability file, e.g. "naftiko validate capabilities/*.yaml"\n');
     return 2;

@@ -12,7 +12,7 @@
  * captured request cannot be replayed to the same instance.
  */
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import type { Denial, ServerAuth } from "./auth.js";
+import type { Denial, ServerAuth } from "./server-auth.js";
 import { digest, same } from "./constant-time.js";
 
 const NONCE_LIFETIME_MS = 5 * 60_000;

@@ -9,7 +9,7 @@
  */
 import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { discoverMetadata } from "../oauth2/metadata.js";
-import type { Denial, ServerAuth } from "./auth.js";
+import type { Denial, ServerAuth } from "./server-auth.js";
 
 export interface ResourceServerConfig {
   /** The issuer (`authorizationServerUri`). */

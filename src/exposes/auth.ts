@@ -12,36 +12,9 @@ import type { Authentication } from "../spec/model.js";
 import { digestServer } from "./auth-digest.js";
 import { oauth2ResourceServer } from "./auth-oauth2.js";
 import { digest, same } from "./constant-time.js";
+import type { Denial, ServerAuth } from "./server-auth.js";
 
-/** What a check needs from a request, whatever the HTTP stack. */
-export interface AuthRequest {
-  header(name: string): string | undefined;
-  /** The request URL (for `apikey` in the query, and the digest `uri`). */
-  url: string;
-  /** The request method (part of a digest answer). */
-  method: string;
-}
-
-export interface Denial {
-  /** 401: no or wrong credentials; 403: valid, but not enough (OAuth scopes); 503: they cannot be checked now. */
-  status: 401 | 403 | 503;
-  /** The `WWW-Authenticate` value(s): one header line each. */
-  challenge?: string | string[];
-  message: string;
-  /** Seconds, for `Retry-After` (503). */
-  retryAfter?: number;
-}
-
-export interface ServerAuth {
-  readonly type: Authentication["type"];
-  /**
-   * `undefined` when the request may pass. A check that needs the network (an OAuth issuer's keys)
-   * answers with a promise, which never rejects.
-   */
-  check(req: AuthRequest): Denial | undefined | Promise<Denial | undefined>;
-  /** Documents served to anyone at these paths (OAuth Protected Resource Metadata). */
-  readonly documents?: Readonly<Record<string, unknown>>;
-}
+export type { AuthRequest, Denial, ServerAuth } from "./server-auth.js";
 
 export interface ServerAuthOptions {
   /** The block is an MCP server: OAuth adds Protected Resource Metadata (MCP authorization). */

@@ -55,8 +55,8 @@ export type Validator = (value: Record<string, unknown>) => ParameterProblem[];
  * Validates inputs against the schema {@link inputsSchema} builds. That schema uses a handful of
  * keywords (type, items, pattern, required, additionalProperties), checked here directly, with
  * ajv's errors in ajv's order (test/exposes/validate.test.ts compares the two on random schemas
- * and inputs). ajv itself costs ~35 ms to load and a few ms per schema to compile: a third of a
- * cold start (issue 6). A schema with anything else (an upstream's OpenAPI body schema, with
+ * and inputs). Loading ajv and compiling a schema per tool would be a third of a cold start. A
+ * schema with anything else (an upstream's OpenAPI body schema, with
  * formats and $defs) still goes to ajv, loaded on first need.
  */
 export function compileValidator(schema: JsonSchemaObject, where: (name: string) => string | undefined = () => undefined): Validator {

@@ -8,7 +8,7 @@ import { lazyRequire } from "../lazy.js";
  */
 
 // The XML and CSV parsers are loaded when a file first needs them, not at start: most files are
-// JSON-only, and loading both is ~40 ms of a cold start (issue 6).
+// JSON-only, and loading both would lengthen every cold start.
 let xmlParser: import("fast-xml-parser").XMLParser | undefined;
 const xml = () => {
   const { XMLParser } = lazyRequire<typeof import("fast-xml-parser")>("fast-xml-parser");

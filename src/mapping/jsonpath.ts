@@ -1,7 +1,7 @@
 import { lazyRequire } from "../lazy.js";
 
 // jsonpath-plus is loaded the first time an expression needs it: plain member chains (most
-// mappings) never do, and loading it is ~15 ms of a cold start (issue 6).
+// mappings) never do, and loading it would lengthen every cold start.
 const jsonpath = () => lazyRequire<typeof import("jsonpath-plus")>("jsonpath-plus");
 
 /** A compiled JSONPath expression: `$` and `$.` are the whole document. */

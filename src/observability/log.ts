@@ -85,10 +85,10 @@ let stderrLines: ((line: string) => void) | undefined;
 /**
  * Lines are written in batches: when 16 KiB are pending, or 25 ms after the first pending line,
  * whichever comes first. Under load that is one system call for some fifty call lines instead of
- * one each, a tenth of a proxied call's CPU (issue 6). Each line is encoded into the batch's buffer
- * as it comes, so no line string outlives its call (a string batch kept a dozen calls' lines alive
- * across young-generation collections). A quiet server's line leaves within 25 ms. What is
- * pending when the process exits is written first.
+ * one each: a write per line is a sizeable part of a proxied call's CPU. Each line is encoded into
+ * the batch's buffer as it comes, so no line string outlives its call (a batch of strings would
+ * keep a dozen calls' lines alive across young-generation collections). A quiet server's line
+ * leaves within 25 ms. What is pending when the process exits is written first.
  */
 const BATCH_BYTES = 16 * 1024;
 /** Room in one batch buffer: a flush is due at BATCH_BYTES, so a line of up to this much more always fits. */

@@ -79,7 +79,7 @@ export class Observer {
   /**
    * @param line writes a finished log line where the logger's go (RuntimeLogger.line): the call
    * line is built here, in pino's format, at a fraction of what pino's generic serialiser costs on
-   * every call (issue 6).
+   * every call.
    */
   constructor(
     readonly logger: Logger,

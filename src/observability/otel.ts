@@ -22,7 +22,7 @@ import {
 import type { HeaderReader, Propagation } from "./propagation.js";
 import { TraceBuffer } from "./trace-buffer.js";
 import { TraceCapture } from "./trace-capture.js";
-import type { SpanHandle, Tracing, TracingOptions } from "./tracing.js";
+import type { SpanHandle, Tracing, TracingOptions } from "./tracing-api.js";
 
 /**
  * OpenTelemetry spans, exported over OTLP/HTTP (JSON) when an endpoint is set and kept for the

@@ -1,7 +1,7 @@
 /*
  * Prometheus metrics whose series are made once per label set and then only updated: a counter is
  * one addition, a histogram a bucket search and three. prom-client's own metrics validate and hash
- * the labels again on every update, a few µs on each served call (issue 6). These are registered in
+ * the labels again on every update, which every served call would pay for. These are registered in
  * the same prom-client Registry, which renders them exactly like its own (it reads `get()`).
  */
 

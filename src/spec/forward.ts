@@ -4,6 +4,7 @@
  * input parameters on a resource that only forwards (forward passes the request as it is; they
  * would do nothing).
  */
+import { HOP_BY_HOP } from "../consumes/http/hop-by-hop.js";
 import { pathVariables } from "../mapping/path-template.js";
 import type { Capability } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
@@ -11,17 +12,7 @@ import type { DocPath, Problem } from "./problems.js";
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
 
 /** Headers of the connection or of the message's framing: the runtime sets them for the upstream request. */
-const NOT_FORWARDABLE = new Set([
-  "host",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "content-length",
-]);
+const NOT_FORWARDABLE = new Set([...HOP_BY_HOP, "host", "content-length"]);
 
 const REST_AT_END = /\/?\{\{?\s*path\s*\}?\}$/;
 

@@ -10,7 +10,7 @@ import { normalizeName } from "../mapping/names.js";
 import { readWith } from "../mapping/with.js";
 import type { Capability, ConsumedOperation, ExposesMcp, McpResource, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
-import { acceptedParams } from "./references.js";
+import { acceptedParams } from "./operation-inputs.js";
 import { scriptDirectory } from "./script-files.js";
 
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;

@@ -7,7 +7,7 @@
  * reads to build a call; a recursive reference becomes `#/$defs/<Name>`), responses with each referenced
  * schema once under `$defs` (inlining Metal's responses would make each ~90 KB).
  *
- * Conversion rules (documented in the README):
+ * Conversion rules (documented in docs/OPENAPI.md):
  * - `nullable: true` adds `null` to `type`; boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers;
  * - `oneOf` is checked as `anyOf`: OpenAPI documents use it for alternatives that overlap (Metal's
  *   virtual-circuit create input matches both branches for many valid bodies);

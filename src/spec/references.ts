@@ -1,7 +1,7 @@
 import { normalizeName } from "../mapping/names.js";
 import { literalText, pathVariables } from "../mapping/path-template.js";
 import { pathProblem } from "../mapping/jsonpath.js";
-import { hasPlaceholders, placeholders } from "../mapping/template.js";
+import { hasPlaceholders } from "../mapping/template.js";
 import { readWith } from "../mapping/with.js";
 import { authenticationProblems } from "./authentication.js";
 import { checkForwards } from "./forward.js";
@@ -9,6 +9,7 @@ import { checkIdentifiers } from "./identifiers.js";
 import { checkInputValues } from "./input-values.js";
 import { checkMcpPrompts } from "./mcp-prompts.js";
 import { checkMcpResources, resourcePrefixes } from "./mcp-resources.js";
+import { acceptedParams } from "./operation-inputs.js";
 import { checkPathFeeds } from "./path-feeds.js";
 import type {
   Capability,
@@ -331,16 +332,6 @@ function checkWithKeys(node: object, target: ConsumedOperation, withMap: WithMap
       );
     }
   }
-}
-
-/** Names a `with` may fill: declared parameters, and template variables of the path and body. */
-export function acceptedParams(target: ConsumedOperation): Set<string> {
-  const names = new Set(target.params.map((p) => p.name));
-  for (const v of pathVariables(target.resource.path)) names.add(v);
-  const body = target.body;
-  const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
-  for (const v of placeholders(text)) names.add(v);
-  return names;
 }
 
 function inputNames(value: string | number | boolean, prefixes: string[]): string[] {

@@ -98,10 +98,10 @@ const NOT_JSON = /\.(?:inf|nan)|-0(?!\d)/i;
  * The data with every string (keys too) its own copy, one byte per character where it fits. A parser
  * hands out slices of the file's text, and a text with a single character beyond Latin-1 (an em
  * dash in a description) is stored two bytes per character, its slices too: every name, route and
- * path — and every log line, URL and header later built from them — was then two-byte, and each
- * slice kept the whole text alive (issue 6; the call log line alone costs ~15% more two-byte). A
- * JSON round trip makes the copies (12 ms for a 2.3 MB file); a document that may hold a value JSON
- * cannot carry keeps its slices.
+ * path — and every log line, URL and header later built from them — would be two-byte (slower
+ * to build and write on every call), and each slice would keep the whole text alive. A JSON round
+ * trip makes the copies, once at load; a document that may hold a value JSON cannot carry keeps
+ * its slices.
  */
 function ownStrings(data: unknown, text: string): unknown {
   if (data === null || !BEYOND_LATIN1.test(text) || NOT_JSON.test(text)) return data;

@@ -4,9 +4,9 @@ type Yaml = typeof import("yaml");
 let loaded: Yaml | undefined;
 
 /**
- * The `yaml` package, loaded the first time it is needed: ~25 ms of a cold start, and a plain
- * capability file no longer needs it (see fast-yaml.ts). It is CommonJS under Node, so `import`
- * elsewhere gets this same instance.
+ * The `yaml` package, loaded the first time it is needed: loading it is a noticeable part of a
+ * cold start, and a plain capability file does not need it (see fast-yaml.ts). It is CommonJS
+ * under Node, so `import` elsewhere gets this same instance.
  *
  * The literal `require("yaml")` is for `naftiko build`: esbuild bundles it into the CommonJS binary,
  * where `require` exists. Under Node's ESM loader there is no `require`, and createRequire loads it.

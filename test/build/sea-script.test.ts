@@ -6,17 +6,19 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { startRecordingUpstream } from "../support/recording-upstream.js";
 import { REST, scriptCapability, serveArgs, shop } from "../scripting/capability.js";
+import { need, SEA } from "../support/prerequisites.js";
+import { tempDir } from "../support/temp.js";
 
-const work = mkdtempSync(path.join(tmpdir(), "naftiko-sea-script-"));
+const work = tempDir("naftiko-sea-script-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-it("a binary runs its embedded script steps in the sandbox", async () => {
+it("a binary runs its embedded script steps in the sandbox", async (ctx) => {
+  need(ctx, SEA);
   const cap = scriptCapability({
     routes: [
       { name: "summary", step: 'file: summary.js\ndependencies: [lib/sum.js]\nwith:\n  who: "{{customer.name}}"' },

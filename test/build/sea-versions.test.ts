@@ -4,18 +4,20 @@
  * (its schema travels in the binary, not beside it).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { ROOT, runCli } from "../support/cli.js";
+import { need, SEA } from "../support/prerequisites.js";
 import { post } from "../support/shipyard.js";
+import { tempDir } from "../support/temp.js";
 
 const STEP1 = path.join(ROOT, "test/fixtures/shipyard-beta5/tutorial/step-1-shipyard-mock.yml");
-const work = mkdtempSync(path.join(tmpdir(), "naftiko-sea-ikanos-"));
+const work = tempDir("naftiko-sea-ikanos-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-it("an Ikanos beta5 capability built into a binary starts and answers", async () => {
+it("an Ikanos beta5 capability built into a binary starts and answers", async (ctx) => {
+  need(ctx, SEA);
   const binary = path.join(work, "mock");
   const built = await runCli(["build", STEP1, "-o", binary], {}, 90_000);
   expect(built.code, built.stderr).toBe(0);

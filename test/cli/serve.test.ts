@@ -49,6 +49,35 @@ describe("naftiko CLI", () => {
     expect(wrongNs.stderr).toMatch(/consumes namespace "nope".*metal-interconnections/);
   });
 
+  it("a mistyped option or command exits 2 with one line, one prefix, and the nearest name", async () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ["serve", FLAGSHIP, "--prot", "x=1"],
+        'naftiko serve: unknown option --prot; did you mean --port? Run "naftiko serve --help" for its options.',
+      ],
+      [
+        ["validate", "--quite", FLAGSHIP],
+        'naftiko validate: unknown option --quite; did you mean --quiet? Run "naftiko validate --help" for its options.',
+      ],
+      [
+        ["openapi", FLAGSHIP, "--fromat=json"],
+        'naftiko openapi: unknown option --fromat; did you mean --format? Run "naftiko openapi --help" for its options.',
+      ],
+      [
+        ["call", FLAGSHIP, "get-interconnection", "--verbose"],
+        'naftiko call: unknown option --verbose. Run "naftiko call --help" for its options.',
+      ],
+      [["serve", FLAGSHIP, "--timeout"], 'naftiko serve: --timeout needs a value. Run "naftiko serve --help" for its options.'],
+      [["serve", FLAGSHIP, "--watch=yes"], 'naftiko serve: --watch takes no value. Run "naftiko serve --help" for its options.'],
+      [["sreve", FLAGSHIP], 'naftiko: unknown command "sreve"; did you mean "serve"? Run "naftiko --help" for the commands.'],
+      [["help", "frob"], 'naftiko help: unknown command "frob". Run "naftiko --help" for the commands.'],
+    ];
+    for (const [args, line] of cases) {
+      const r = await runCli(args);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: `${line}\n` });
+    }
+  });
+
   it("serves with --base-uri and --port overrides, forwards the key, and stops cleanly on SIGTERM", async () => {
     const upstream = await startRecordingUpstream();
     const proc = await spawnServe(

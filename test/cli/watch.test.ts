@@ -1,14 +1,15 @@
 /**
  * `naftiko serve --watch`: edits to the capability file or a file it imports are validated and
- * swapped in; a broken edit is logged and the running version keeps serving; a call in flight
- * during a reload finishes on the version it started with.
+ * swapped in; a broken edit is logged, counted on the control port, and the running version keeps
+ * serving; a call in flight during a reload finishes on the version it started with.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { logLines, spawnServe, type ServeProcess } from "../support/cli.js";
+import { parsePrometheus, valueOf } from "../support/prometheus.js";
 import { echo, startRecordingUpstream } from "../support/recording-upstream.js";
-import { tempDir } from "../rest/harness.js";
+import { writeTree } from "../support/temp.js";
 
 const MAIN = `naftiko: 1.0.0-alpha2
 info:
@@ -63,11 +64,17 @@ async function logged(proc: ServeProcess, pattern: RegExp, count: number, timeou
 
 describe("naftiko serve --watch", () => {
   it("reloads on edits to the file and its imports, keeps serving through a broken edit, finishes in-flight calls on their version", async () => {
-    const dir = tempDir({ "main.yaml": MAIN, "shared.yaml": SHARED });
+    const dir = writeTree({ "main.yaml": MAIN, "shared.yaml": SHARED });
     const main = path.join(dir, "main.yaml");
     const shared = path.join(dir, "shared.yaml");
     const upstream = await startRecordingUpstream((req) => ({ ...echo(req), delay: req.path.endsWith("/slow") ? 1500 : 0 }));
-    const proc = await spawnServe([main, "--watch", "--port", "api=0", "--base-uri", `up=${upstream.url}/v1`]);
+    const proc = await spawnServe([main, "--watch", "--port", "api=0", "--control-port", "0", "--base-uri", `up=${upstream.url}/v1`]);
+    const reloads = async () => {
+      const status = (await (await fetch(`${proc.urls.control}/status`)).json()) as { reloads: Record<string, unknown> };
+      const { samples } = parsePrometheus(await (await fetch(`${proc.urls.control}/metrics`)).text());
+      const metric = (result: string) => valueOf(samples, "naftiko_reloads_total", { result });
+      return { ...status.reloads, ok: metric("ok"), error: metric("error") };
+    };
     try {
       const api = proc.urls.api;
       expect((await fetch(`${api}/items/1`)).status).toBe(200);
@@ -94,6 +101,13 @@ describe("naftiko serve --watch", () => {
       expect(String(failure.msg)).toMatch(/still serving the previous version/);
       expect((await fetch(`${api}/items/3`)).status).toBe(200);
       expect(upstream.requests.at(-1)!.path).toBe("/v1/things/3");
+      expect(await reloads()).toMatchObject({
+        count: 1,
+        failed: 1,
+        lastError: expect.stringMatching(/^1 problem: .*main\.yaml:20:\d+ .*has no operation "nope"/),
+        ok: 1,
+        error: 1,
+      });
 
       // Fixing it brings the new version in: a new route appears.
       writeFileSync(main, MAIN.replace("        - path: /items/{id}", "        - path: /v2/items/{id}"));
@@ -101,6 +115,7 @@ describe("naftiko serve --watch", () => {
       expect((await fetch(`${api}/v2/items/4`)).status).toBe(200);
       expect((await fetch(`${api}/items/4`)).status).toBe(404);
       expect(readFileSync(main, "utf8")).toContain("/v2/items");
+      expect(await reloads()).toMatchObject({ count: 2, failed: 1, ok: 2, error: 1 });
       expect(await proc.stop("SIGTERM")).toBe(0);
     } finally {
       await proc.stop();

@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveYaml, startUpstream, type Running, type Seen, type Upstream } from "../rest/harness.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { startUpstream, type Seen, type Upstream } from "../rest/harness.js";
 
 const ENV = { API_KEY: "key+/=with spaces", API_TOKEN: "tok-3f9a", API_USER: "Ann Lee", API_PASS: 'p@ss:wörd"x' };
 
@@ -107,7 +108,7 @@ function expectValidDigest(seen: Seen, nc: string) {
 }
 
 let upstream: Upstream;
-let running: Running;
+let running: Serving;
 beforeAll(async () => {
   upstream = await startUpstream(reply);
   running = await serveYaml(YAML, { upstream: upstream.url, env: ENV });
@@ -119,7 +120,7 @@ afterAll(async () => {
 
 async function call(target: string) {
   const before = upstream.requests.length;
-  const res = await fetch(`${running.url}${target}`);
+  const res = await fetch(`${running.rest}${target}`);
   return { res, text: await res.text(), seen: upstream.requests.slice(before) };
 }
 

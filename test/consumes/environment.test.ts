@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { json, serveYaml, startUpstream, tempDir, type Running, type Upstream } from "../rest/harness.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
+import { json, startUpstream, type Upstream } from "../rest/harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 binds:
@@ -57,7 +59,7 @@ capability:
 const ENV = { API_TOKEN: "tok-environment-123", REGION: "eu-west", TENANT: "acme" };
 
 let upstream: Upstream;
-let running: Running;
+let running: Serving;
 beforeAll(async () => {
   upstream = await startUpstream((req) =>
     req.query.includes("echo")
@@ -73,7 +75,7 @@ afterAll(async () => {
 
 describe("in: environment", () => {
   it("fills the path, a header and the authentication, and is never sent itself", async () => {
-    const res = await fetch(`${running.url}/items?q=boats`);
+    const res = await fetch(`${running.rest}/items?q=boats`);
     expect(res.status, await res.clone().text()).toBe(200);
     const seen = upstream.requests.at(-1)!;
     expect(seen.path).toBe("/api/tenants/acme/items");
@@ -84,13 +86,13 @@ describe("in: environment", () => {
   });
 
   it("is not an input a caller is asked for", async () => {
-    const doc = await json(await fetch(`${running.url}/openapi.json`));
+    const doc = await json(await fetch(`${running.rest}/openapi.json`));
     const names = (doc.paths["/items"].get.parameters as Array<{ name: string }>).map((p) => p.name);
     expect(names).toEqual(["q"]);
   });
 
   it("a caller cannot set it: a query parameter of the same name is not used", async () => {
-    await (await fetch(`${running.url}/items?API_TOKEN=mine&REGION=evil`)).text();
+    await (await fetch(`${running.rest}/items?API_TOKEN=mine&REGION=evil`)).text();
     const seen = upstream.requests.at(-1)!;
     expect(seen.headers.authorization).toBe("Bearer tok-environment-123");
     expect(seen.headers["x-region"]).toBe("eu-west");
@@ -98,7 +100,7 @@ describe("in: environment", () => {
   });
 
   it("a value an upstream echoes back is redacted", async () => {
-    const res = await fetch(`${running.url}/items?q=echo`);
+    const res = await fetch(`${running.rest}/items?q=echo`);
     expect(res.status).toBe(401);
     const text = await res.text();
     expect(text).not.toContain(ENV.API_TOKEN);
@@ -106,7 +108,7 @@ describe("in: environment", () => {
   });
 
   it("a missing variable stops serve with its name, before anything listens", async () => {
-    const dir = tempDir({ "capability.naftiko.yaml": YAML });
+    const dir = writeTree({ "capability.naftiko.yaml": YAML });
     const r = await runCli(["serve", `${dir}/capability.naftiko.yaml`, "--port", "api-rest=0"], { TENANT: "acme", REGION: "x" });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("missing environment input (in: environment): API_TOKEN (set the environment variable API_TOKEN");

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAuthorizationServer, type AuthorizationServer } from "../support/authorization-server.js";
 import { spawnServe, type ServeProcess } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 import { startRecordingUpstream, type Recorded, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const ENV = { CLIENT_ID: "runtime client", CLIENT_SECRET: "s3cr3t:with/sp ce+&=" };

@@ -3,7 +3,8 @@
  * variables as single encoded segments, query styles, names as written, headers, cookies, bodies.
  */
 import { describe, expect, it } from "vitest";
-import { json, rawRequest, servedForTests } from "../rest/harness.js";
+import { rawRequest } from "../support/raw-http.js";
+import { json, servedForTests } from "../rest/harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 info:
@@ -179,7 +180,7 @@ describe("path variables", () => {
   // The caller's URL is normalised like any URL (`/items/..` is `/`), so a dot segment in the
   // exposed path never becomes a variable; it must still never reach the upstream.
   it.each(["/items/..", "/items/%2e%2e", "/items/.", "/items/%2E", "/items2/%2e%2E"])("%s never reaches the upstream", async (target) => {
-    const res = await rawRequest(rig.url, target);
+    const res = await rawRequest(rig.url, "GET", target);
     expect([400, 404]).toContain(res.status);
     expect(JSON.parse(res.body).error).toBeTruthy();
     nothingSent();
@@ -333,10 +334,7 @@ describe("headers, cookies and bodies", () => {
   });
 
   it("a body given to a GET anyway is not forwarded", async () => {
-    const res = await rawRequest(rig.url, "/things?q=2", {
-      headers: { "content-type": "application/json", "content-length": "7" },
-      body: '{"x":1}',
-    });
+    const res = await rawRequest(rig.url, "GET", "/things?q=2", { "content-type": "application/json", "content-length": "7" }, '{"x":1}');
     expect(res.status, res.body).toBe(200);
     const seen = sent();
     expect(seen.body).toBe("");

@@ -4,7 +4,8 @@
  */
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { json, serveYaml, startUpstream, type Running, type Upstream } from "../rest/harness.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { json, startUpstream, type Upstream } from "../rest/harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 info:
@@ -57,7 +58,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function setup(reply?: Parameters<typeof startUpstream>[0], options = {}): Promise<{ upstream: Upstream; running: Running }> {
+async function setup(reply?: Parameters<typeof startUpstream>[0], options = {}): Promise<{ upstream: Upstream; running: Serving }> {
   const upstream = await startUpstream(reply);
   cleanup.push(() => upstream.stop());
   const running = await serveYaml(YAML, { upstream: upstream.url, options });
@@ -78,11 +79,11 @@ describe("connections", () => {
   it("sequential calls reuse one keep-alive connection", async () => {
     const { upstream, running } = await setup(() => ({ body: '{"id":"1"}' }));
     for (let i = 0; i < 5; i++) {
-      const res = await fetch(`${running.url}/slow`);
+      const res = await fetch(`${running.rest}/slow`);
       expect(res.status).toBe(200);
       await res.text();
     }
-    for (let i = 0; i < 3; i++) expect((await fetch(`${running.url}/shaped`)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${running.rest}/shaped`)).status).toBe(200);
     expect(upstream.requests).toHaveLength(8);
     expect(upstream.connections).toBe(1);
   });
@@ -90,7 +91,7 @@ describe("connections", () => {
   it("a call timeout answers 504 with a JSON error within the configured time", async () => {
     const { upstream, running } = await setup(() => ({ body: "{}", delay: 5_000 }), { callTimeout: 300 });
     const t0 = Date.now();
-    const res = await fetch(`${running.url}/slow`);
+    const res = await fetch(`${running.rest}/slow`);
     const elapsed = Date.now() - t0;
     expect(res.status).toBe(504);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -105,7 +106,7 @@ describe("connections", () => {
   it("a call timeout also applies to a mapped (parsed) response", async () => {
     const { running } = await setup(() => ({ body: '{"id":"x"}', delay: 5_000 }), { callTimeout: 300 });
     const t0 = Date.now();
-    const res = await fetch(`${running.url}/shaped`);
+    const res = await fetch(`${running.rest}/shaped`);
     expect(res.status).toBe(504);
     expect((await json(res)).error).toBe("upstream_timeout");
     expect(Date.now() - t0).toBeLessThan(2_000);
@@ -121,7 +122,7 @@ describe("connections", () => {
     const running = await serveYaml(YAML, { upstream: `https://127.0.0.1:${port}`, options: { connectTimeout: 300, callTimeout: 10_000 } });
     cleanup.push(() => running.close());
     const t0 = Date.now();
-    const res = await fetch(`${running.url}/slow`);
+    const res = await fetch(`${running.rest}/slow`);
     const elapsed = Date.now() - t0;
     expect(res.status).toBe(504);
     const body = await json(res);
@@ -135,7 +136,7 @@ describe("connections", () => {
     const port = await closedPort();
     const running = await serveYaml(YAML, { upstream: `http://127.0.0.1:${port}` });
     cleanup.push(() => running.close());
-    const res = await fetch(`${running.url}/slow`);
+    const res = await fetch(`${running.rest}/slow`);
     expect(res.status).toBe(502);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     const body = await json(res);
@@ -146,7 +147,7 @@ describe("connections", () => {
   it.each(["GET", "POST"])("a caller that disconnects mid-call (%s) aborts the upstream request", async (method) => {
     const { upstream, running } = await setup(() => ({ body: "{}", delay: 4_000 }));
     const controller = new AbortController();
-    const pending = fetch(`${running.url}/slow`, {
+    const pending = fetch(`${running.rest}/slow`, {
       method,
       signal: controller.signal,
       ...(method === "POST" ? { headers: { "content-type": "application/json" }, body: '{"a":1}' } : {}),

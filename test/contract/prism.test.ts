@@ -5,8 +5,7 @@
  * sent; Prism's own 4xx for a missing key or a bad uuid must come back to the caller unchanged.
  * The flagship migrated by `naftiko migrate` (the real CLI) is probed too, with the same results.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,9 +13,10 @@ import { METAL_IDS, METAL_REQUESTS, metalQueryString, type MetalRequest } from "
 import { startPrism, type PrismHandle } from "../support/prism.js";
 import { ROOT, runCli, spawnServe, type ServeProcess } from "../support/cli.js";
 import { MIGRATED_VERSION } from "../support/migrated.js";
+import { tempDir } from "../support/temp.js";
 
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
-const MIGRATED = path.join(mkdtempSync(path.join(os.tmpdir(), "naftiko-migrated-")), "metal-interconnections.naftiko.yaml");
+const MIGRATED = path.join(tempDir("naftiko-migrated-"), "metal-interconnections.naftiko.yaml");
 const doc = parse(readFileSync(FLAGSHIP, "utf8"));
 const rest = doc.capability.exposes.find((x: { type: string }) => x.type === "rest");
 const consumesNs: string = doc.capability.consumes[0].namespace;

@@ -1,13 +1,16 @@
 /**
  * Docker cannot build here and there is no cluster, so the deployment files are linted: the Kubernetes
  * manifests parse and hang together (labels, ports, probes, Secret, HPA target), and the Dockerfile is
- * multi-stage, non-root, with a HEALTHCHECK on the control port.
+ * multi-stage, non-root, with a HEALTHCHECK on the control port, and starts Node with the serving
+ * flags (which this Node accepts), as the bench's baseline does; no source file sets a V8 flag from
+ * inside the process.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { ROOT } from "../support/cli.js";
+import { SERVING_NODE_FLAGS } from "../../src/node-flags.js";
+import { CLI, ROOT, runCommand } from "../support/cli.js";
 
 type Obj = Record<string, any>;
 
@@ -119,5 +122,28 @@ describe("Dockerfile", () => {
         expect(() => readFileSync(path.join(ROOT, resolved)), resolved).not.toThrow(/ENOENT/);
       }
     }
+  });
+
+  it("starts Node with the serving flags of src/node-flags.ts, which this Node accepts", async () => {
+    const entrypoint = JSON.parse(lines.find((l) => /^ENTRYPOINT\s/.test(l))!.replace(/^ENTRYPOINT\s+/, "")) as string[];
+    expect(entrypoint.slice(0, entrypoint.indexOf("/app/bin/naftiko.js"))).toEqual(["node", ...SERVING_NODE_FLAGS]);
+    const r = await runCommand(process.execPath, [...SERVING_NODE_FLAGS, CLI, "--version"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+  });
+
+  it("is the Node the bench gives the runtime and its baseline proxy alike", async () => {
+    const bench = (await import(path.join(ROOT, "bench/cli.mjs"))) as { NODE_FLAGS: string[]; CLI_ARGS: string[] };
+    expect(bench.NODE_FLAGS).toEqual(SERVING_NODE_FLAGS);
+    expect(bench.CLI_ARGS).toEqual([...SERVING_NODE_FLAGS, CLI]);
+  });
+});
+
+describe("Node flags", () => {
+  it("are never set from inside the process (V8 reads them at start; Node warns against it)", () => {
+    const offenders = readdirSync(path.join(ROOT, "src"), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts"))
+      .filter((f) => /setFlagsFromString/.test(readFileSync(path.join(ROOT, "src", f), "utf8")));
+    expect(offenders).toEqual([]);
   });
 });

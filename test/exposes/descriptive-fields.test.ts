@@ -9,8 +9,9 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnServe } from "../support/cli.js";
-import { mcp, writeTree } from "../support/official.js";
+import { mcp } from "../support/official.js";
 import { startRecordingUpstream } from "../support/recording-upstream.js";
+import { writeTree } from "../support/temp.js";
 
 const ALPHA2 = `naftiko: "1.0.0-alpha2"
 info:

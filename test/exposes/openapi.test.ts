@@ -11,7 +11,7 @@ import { describeCapability } from "../../src/describe.js";
 import { openApiDocument } from "../../src/exposes/rest/openapi.js";
 import type { Served } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
-import { ROOT, runCli } from "../support/cli.js";
+import { childEnv, ROOT, runCli } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { loadCases, serveAgainst, SHIPPED } from "../support/spec-cases.js";
 
@@ -54,7 +54,7 @@ describe("OpenAPI export of every shipped capability", () => {
     const lint = spawnSync(process.execPath, [REDOCLY, "lint", "--format=summary", ...files], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { PATH: process.env.PATH, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
+      env: childEnv({ REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" }),
       timeout: 60_000,
     });
     const output = `${lint.stdout}\n${lint.stderr}`;

@@ -10,7 +10,7 @@ import avro from "avsc";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnServe, type ServeProcess } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const AVSC = JSON.stringify({

@@ -3,8 +3,7 @@
  * found in the wild (the flagship for `Interconnections`, and every `capabilities/metal-*` file), field by
  * field; every imported tag loads and serves.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -15,6 +14,7 @@ import { loadCapability } from "../../src/spec/load.js";
 import { ROOT, runCli } from "../support/cli.js";
 import { differences } from "../support/diff.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 const DOC = path.join(ROOT, "test/fixtures/upstream/metal-openapi.full.yaml");
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
@@ -30,7 +30,7 @@ function comparable(doc: unknown): unknown {
 describe("naftiko import openapi", () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "naftiko-import-"));
+    dir = tempDir("naftiko-import-");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -4,8 +4,7 @@
  * own test workflow and the SDK's clients send them; cache fields, result types and the server's
  * identity on 2026-07-28 answers; structured results and output schemas by each era's rules.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationSchemas } from "../../src/spec/openapi-schemas.js";
@@ -14,6 +13,7 @@ import { serveCapability, type Served, type ServeOptions } from "../../src/serve
 import { runCli, spawnServe } from "../support/cli.js";
 import { connectClient, ENVELOPE, MODERN, modernHeaders, post, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 const FLAGSHIP = path.resolve(__dirname, "../../metal-interconnections.naftiko.yaml");
 const JSON_TYPE = { "content-type": "application/json" };
@@ -187,7 +187,7 @@ describe("cache fields from the file", () => {
   // An Ikanos beta5 file (the Shipyard tutorial's first step, mock mode) with the block's cache fields.
   const step = readFileSync(path.resolve(__dirname, "../fixtures/shipyard-beta5/tutorial/step-1-shipyard-mock.yml"), "utf8");
   const withCache = (fields: string) => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "naftiko-cache-")), "cache.yml");
+    const file = path.join(tempDir("naftiko-cache-"), "cache.yml");
     writeFileSync(file, step.replace("    namespace: shipyard-tools\n", `    namespace: shipyard-tools\n${fields}`));
     return file;
   };

@@ -4,15 +4,15 @@
  * eras; a client that closes stdin right after writing still reads every answer; `--stdio` opens
  * no port; a file cannot put two MCP blocks on stdio.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ROOT, runCli } from "../support/cli.js";
+import { childEnv, CLI, ROOT, runCli } from "../support/cli.js";
 import { ENVELOPE, MODERN, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 const KEY = "stdio-secret-key";
 
@@ -21,7 +21,7 @@ async function connect(args: string[], era: "2025-11-25" | "2026-07-28" = "2025-
     command: process.execPath,
     args: [CLI, "serve", ...args],
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", EQUINIX_API_KEY: KEY },
+    env: childEnv({ EQUINIX_API_KEY: KEY }),
     stderr: "pipe",
   });
   let stderr = "";
@@ -100,7 +100,7 @@ describe("naftiko serve --stdio", () => {
   });
 
   it("honours transport: stdio in the file", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-stdio-"));
+    const dir = tempDir("naftiko-stdio-");
     const file = path.join(dir, "stdio.yaml");
     writeFileSync(
       file,
@@ -130,7 +130,7 @@ capability:
   });
 
   it("refuses a second MCP block on stdio when the file is validated, naming where", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-stdio-"));
+    const dir = tempDir("naftiko-stdio-");
     const file = path.join(dir, "two.yaml");
     const block = (ns: string) =>
       `  - type: mcp\n    namespace: ${ns}\n    transport: stdio\n    tools:\n    - name: hello\n      description: Says hello\n      outputParameters:\n      - name: n\n        type: number\n        value: "1"\n`;
@@ -147,7 +147,7 @@ capability:
 });
 
 describe("tools/list pagination and long names", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-many-"));
+  const dir = tempDir("naftiko-many-");
   const many = path.join(dir, "many.yaml");
   const tools = Array.from(
     { length: 150 },

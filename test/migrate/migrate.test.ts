@@ -4,8 +4,7 @@
  * and the CLI prints, writes and exits as its help says. Serving the migrated shipped files is proven
  * by the spec-driven suites and the contract probe, which serve a migrated copy of each.
  */
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MigrationRefused, migrateFile } from "../../src/migrate/migrate.js";
@@ -14,8 +13,9 @@ import { LATEST_RELEASE, VERSIONS, type SpecVersion } from "../../src/spec/versi
 import { ROOT, runCli } from "../support/cli.js";
 import { modelView } from "../support/model-view.js";
 import { scriptCapability } from "../scripting/capability.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 import { SHIPPED } from "../support/spec-cases.js";
+import { tempDir } from "../support/temp.js";
 
 const IKANOS = VERSIONS.filter((v) => v.spec === "ikanos");
 const ikanos = (version: string): SpecVersion => IKANOS.find((v) => v.version === version)!;
@@ -43,7 +43,7 @@ describe("the shipped generated files", () => {
   it.each(SHIPPED.map((f) => [path.relative(ROOT, f), f]))(
     `%s migrated to ikanos ${LATEST_RELEASE} loads as the same capability`,
     async (_, file) => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+      const dir = tempDir("naftiko-migrate-");
       const migrated = await loadCapability(await migrateTo(file, DEFAULT, path.join(dir, path.basename(file))));
       expect(migrated.specVersion).toBe(`ikanos ${LATEST_RELEASE}`);
       expect(modelView(migrated)).toEqual(modelView(await loadCapability(file)));
@@ -52,7 +52,7 @@ describe("the shipped generated files", () => {
 
   it.each(IKANOS.map((v) => [v.version, v]))("the flagship migrated to ikanos %s loads as the same capability", async (_, to) => {
     const flagship = path.join(ROOT, "metal-interconnections.naftiko.yaml");
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+    const dir = tempDir("naftiko-migrate-");
     const migrated = await loadCapability(await migrateTo(flagship, to, path.join(dir, "flagship.yml")));
     expect(migrated.specVersion).toBe(`ikanos ${to.version}`);
     expect(modelView(migrated)).toEqual(modelView(await loadCapability(flagship)));
@@ -72,7 +72,7 @@ describe("the Shipyard tutorial (official dialect)", () => {
 
   it.each(steps)("%s migrated to ikanos 1.0.0-beta5 is the reference's own beta5 rewrite, as a model", async (step) => {
     // Imports keep pointing at the alpha2 shared files: each file is read by the version it declares.
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+    const dir = tempDir("naftiko-migrate-");
     cpSync(alpha2, dir, { recursive: true });
     const migrated = await loadCapability(await migrateTo(path.join(dir, step), ikanos("1.0.0-beta5"), path.join(dir, step)));
     expect(migrated.specVersion).toBe("ikanos 1.0.0-beta5");
@@ -81,7 +81,7 @@ describe("the Shipyard tutorial (official dialect)", () => {
   });
 
   it("with its shared files migrated too, every step is still the same capability", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+    const dir = tempDir("naftiko-migrate-");
     cpSync(alpha2, dir, { recursive: true });
     for (const file of [...shared.map((f) => `shared/${f}`), ...steps]) {
       await migrateTo(path.join(dir, file), ikanos("1.0.0-beta5"), path.join(dir, file));
@@ -99,7 +99,7 @@ describe("naftiko 1.0.0-alpha3, Ikanos alpha3 before the rename", () => {
   const step = path.join(ROOT, "test/fixtures/shipyard/tutorial/step-7-shipyard-orchestrated-lookup.yml");
 
   it("reads and migrates as alpha2 does", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+    const dir = tempDir("naftiko-migrate-");
     cpSync(path.dirname(step), dir, { recursive: true });
     const alpha3 = path.join(dir, "alpha3.yml");
     writeFileSync(alpha3, readFileSync(step, "utf8").replace('naftiko: "1.0.0-alpha2"', 'naftiko: "1.0.0-alpha3"'));
@@ -448,7 +448,7 @@ describe("naftiko migrate (CLI)", () => {
   });
 
   it("--write rewrites the file in place; validate then says which version it read", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-migrate-"));
+    const dir = tempDir("naftiko-migrate-");
     const file = path.join(dir, "flagship.naftiko.yaml");
     cpSync(flagship, file);
     chmodSync(file, 0o640);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, runCli, spawnServe, type ServeProcess } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 import { startOtlpReceiver } from "../support/otlp-receiver.js";
 import { parsePrometheus, valueOf } from "../support/prometheus.js";
 import { echo, startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";

@@ -10,7 +10,7 @@ import { serveCapability, type Served } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { parsePrometheus, valueOf } from "../support/prometheus.js";
 import { echo, startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
-import { tempDir } from "../rest/harness.js";
+import { writeTree } from "../support/temp.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
@@ -118,7 +118,7 @@ describe("control port (--control-port) after real calls", () => {
 describe("control port from an official `type: control` block", () => {
   it("serves health and metrics, and /status only when management.info is on", async () => {
     const text = readFileSync(FLAGSHIP, "utf8").replace(/^ {2}exposes:\n/m, "  exposes:\n  - type: control\n    port: 9999\n");
-    const dir = tempDir({ "cap.yaml": text });
+    const dir = writeTree({ "cap.yaml": text });
     const upstream = await startRecordingUpstream();
     const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), {
       baseUris: { "metal-interconnections": upstream.url },
@@ -151,7 +151,7 @@ describe("control port authentication", () => {
         "    namespace: metal-interconnections-rest\n",
         "    namespace: metal-interconnections-rest\n    authentication:\n      type: bearer\n      token: '{{env.EQUINIX_API_KEY}}'\n",
       );
-    const dir = tempDir({ "cap.yaml": text });
+    const dir = writeTree({ "cap.yaml": text });
     const served = await serveCapability(await loadCapability(path.join(dir, "cap.yaml")), {
       ports: { [REST]: 0, [MCP]: 0, control: 0 },
       env,
@@ -204,7 +204,7 @@ describe("readiness and reload, in process", () => {
   it("reload swaps REST routes and MCP tools; metrics and the control port carry on", async () => {
     const upstream = await startRecordingUpstream();
     const text = readFileSync(FLAGSHIP, "utf8");
-    const dir = tempDir({ "cap.yaml": text });
+    const dir = writeTree({ "cap.yaml": text });
     const file = path.join(dir, "cap.yaml");
     const served = await serveCapability(await loadCapability(file), {
       baseUris: { "metal-interconnections": upstream.url },

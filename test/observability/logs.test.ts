@@ -4,10 +4,10 @@
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability/log.js";
-import { CLI, logLines, ROOT, runCli, spawnServe } from "../support/cli.js";
+import { childEnv, CLI, logLines, ROOT, runCli, spawnServe } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
 import { echo, startRecordingUpstream } from "../support/recording-upstream.js";
 
 const FLAGSHIP = "metal-interconnections.naftiko.yaml";
@@ -142,7 +142,7 @@ describe("serve logs", () => {
       ],
       {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, EQUINIX_API_KEY: SECRET },
+        env: childEnv({ EQUINIX_API_KEY: SECRET }),
         stdio: ["ignore", "ignore", "pipe"],
       },
     );
@@ -186,13 +186,3 @@ describe("serve logs", () => {
     expect(() => JSON.parse(out)).toThrow();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

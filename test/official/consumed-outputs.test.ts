@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { serveFiles, writeTree, type Serving } from "../support/official.js";
+import { serveFiles, type Serving } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const SHIP = { imo_number: "IMO-1", vessel_name: "Northern Star", captain: "C3", assignedCrew: ["C1", "C3"] };

@@ -9,7 +9,9 @@ import { loadCapability } from "../../src/spec/load.js";
 import { serveCapability } from "../../src/serve.js";
 import { compileOutput } from "../../src/mapping/output.js";
 import path from "node:path";
-import { callTool, mcp, serveFiles, writeTree, type Serving } from "../support/official.js";
+import { callTool, mcp } from "../support/official.js";
+import { serveFiles, type Serving } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
 let upstream: RecordingUpstream;

@@ -2,13 +2,13 @@
  * Official-dialect mistakes the Shipyard suite does not show are load errors with the usual
  * `file:line:col path: message` quality, found by `naftiko validate` before anything is served.
  */
-import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-official-load-"));
+const dir = tempDir("naftiko-official-load-");
 
 /** A valid official-dialect file with an aggregate, steps and a skill; tests break one thing. */
 const GOOD = `naftiko: "1.0.0-alpha2"
@@ -198,7 +198,7 @@ describe("official dialect: load errors", () => {
   });
 
   it("a script step whose file is not in its location is refused", async () => {
-    const scripts = mkdtempSync(path.join(os.tmpdir(), "naftiko-official-scripts-"));
+    const scripts = tempDir("naftiko-official-scripts-");
     const text = broken(
       "            - name: list-crew\n              type: call\n              call: registry.list-crew\n",
       `            - name: list-crew\n              type: call\n              call: registry.list-crew\n            - name: compute\n              type: script\n              language: javascript\n              file: x.js\n              location: file://${scripts}\n`,

@@ -3,7 +3,8 @@
  * against a small fake registry, over REST and MCP.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callTool, mcp, serveFiles, type Serving } from "../support/official.js";
+import { callTool, mcp } from "../support/official.js";
+import { serveFiles, type Serving } from "../support/serve.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
 const SHIPS = [

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileServerAuth } from "../../src/exposes/auth.js";
-import { callTool, mcp, serveFiles, type Serving } from "../support/official.js";
+import { callTool, mcp } from "../support/official.js";
+import { serveFiles, type Serving } from "../support/serve.js";
 import { post } from "../support/shipyard.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 

@@ -3,11 +3,14 @@
  * file, and the ZIP download of a skill's `location` directory.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveFiles, type Serving } from "../support/official.js";
+import { findProgram, need } from "../support/prerequisites.js";
+import { serveFiles, type Serving } from "../support/serve.js";
+import { tempDir } from "../support/temp.js";
+
+const UNZIP = findProgram("unzip", "apt-get install -y unzip");
 
 let s: Serving;
 let base: string;
@@ -159,18 +162,19 @@ describe("skill exposes", () => {
     expect(await bare.res.json()).toEqual({ error: "not_found", message: "No location configured for skill: bare" });
   });
 
-  it("GET /skills/{name}/download is a ZIP of the directory that unzip accepts", async () => {
+  it("GET /skills/{name}/download is a ZIP of the directory that unzip accepts", async (ctx) => {
+    need(ctx, UNZIP);
     const r = await get("/skills/fleet/download");
     expect(r.status).toBe(200);
     expect(r.type).toBe("application/zip");
     expect(r.res.headers.get("content-disposition")).toBe('attachment; filename="fleet.zip"');
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-zip-"));
+    const dir = tempDir("naftiko-zip-");
     const file = path.join(dir, "fleet.zip");
     writeFileSync(file, Buffer.from(await r.res.arrayBuffer()));
-    execFileSync("unzip", ["-q", "-t", file]);
-    const listing = execFileSync("unzip", ["-Z1", file]).toString().trim().split("\n");
+    execFileSync(UNZIP.path!, ["-q", "-t", file]);
+    const listing = execFileSync(UNZIP.path!, ["-Z1", file]).toString().trim().split("\n");
     expect(listing).toEqual(["SKILL.md", "data.json", "examples/usage.md"]);
-    expect(execFileSync("unzip", ["-p", file, "examples/usage.md"]).toString()).toBe("list-ships then get-ship\n");
+    expect(execFileSync(UNZIP.path!, ["-p", file, "examples/usage.md"]).toString()).toBe("list-ships then get-ship\n");
     expect((await get("/skills/bare/download")).status).toBe(404);
   });
 

@@ -1,6 +1,5 @@
 /** `serve --openapi`: the upstream's request-body and response schemas, attached by method and path. */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { readFileSync } from "node:fs";
@@ -11,6 +10,7 @@ import { loadCapability } from "../../src/spec/load.js";
 import { attachSchemas } from "../../src/spec/openapi-schemas.js";
 import { ROOT, spawnServe, type ServeProcess } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 const FLAGSHIP = path.join(ROOT, "metal-interconnections.naftiko.yaml");
 const OPENAPI = path.join(ROOT, "test/fixtures/upstream/metal-interconnections.openapi.yaml");
@@ -154,7 +154,7 @@ describe("schemas from the upstream's OpenAPI document", () => {
 
   it("without --openapi the same body is forwarded; a sidecar <name>.openapi.yaml or an x-openapi comment is picked up", async () => {
     const upstream = await startRecordingUpstream();
-    const dir = mkdtempSync(path.join(tmpdir(), "naftiko-sidecar-"));
+    const dir = tempDir("naftiko-sidecar-");
     const args = [
       "--base-uri",
       `metal-interconnections=${upstream.url}/metal/v1`,

@@ -1,13 +1,13 @@
 /** Issue 5, item 1: timeouts, retries and limits are settable per capability by flags and a config file. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadRuntimeConfig, mergeOptions } from "../../src/config.js";
 import { runCli } from "../support/cli.js";
 import { FAULTS_FILE, startFaults } from "../support/faults.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "naftiko-config-"));
+const dir = tempDir("naftiko-config-");
 function file(name: string, text: string): string {
   const p = path.join(dir, name);
   writeFileSync(p, text);
@@ -67,12 +67,12 @@ describe("runtime config file", () => {
   });
 });
 
-describe("README", () => {
+describe("docs/OPERATIONS.md", () => {
   it("its runtime config example is a valid config for the flagship", async () => {
     const { readFileSync } = await import("node:fs");
     const { ROOT } = await import("../support/cli.js");
-    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const example = /^### Runtime config file\n[\s\S]*?^```yaml\n([\s\S]*?)^```/m.exec(readme)?.[1];
+    const doc = readFileSync(path.join(ROOT, "docs/OPERATIONS.md"), "utf8");
+    const example = /^## Runtime config file\n[\s\S]*?^```yaml\n([\s\S]*?)^```/m.exec(doc)?.[1];
     expect(example).toBeDefined();
     const cfg = loadRuntimeConfig(file("readme.yaml", example!));
     expect(cfg.consumes?.["metal-interconnections"]?.retry).toEqual({ retries: 0 });

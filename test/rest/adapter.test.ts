@@ -2,68 +2,24 @@
  * The REST adapter's behaviour at its edges, over real sockets: routing (404, 405 + Allow, HEAD,
  * trailing slashes, dot segments, percent-encoding), request bodies (413, 415, bad JSON), inputs
  * from query, headers and cookies, upstream statuses and headers passed on, timeouts, unreachable
- * upstreams, and a caller who leaves. Written down before the adapter's hot path was rewritten for
- * speed (issue 6), so that the rewrite had to keep every one of these answers.
+ * upstreams, and a caller who leaves. The adapter's hot path is hand-written over node:http for
+ * speed, so these pin every answer it must keep giving.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import http, { type IncomingHttpHeaders } from "node:http";
+import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCapability, type Capability } from "../../src/spec/load.js";
+import { loadCapability } from "../../src/spec/load.js";
 import { serveCapability, type Served } from "../../src/serve.js";
+import { ROOT } from "../support/cli.js";
+import { rawBytes, rawRequest as call, type RawResponse } from "../support/raw-http.js";
 import { startRecordingUpstream, type RecordingUpstream, type Reply } from "../support/recording-upstream.js";
+import { anyPorts } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
 
-const ROOT = path.resolve(__dirname, "../..");
 const ID = "79fca704-b256-487b-b33c-6dfd4a500468";
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function call(
-  base: string,
-  method: string,
-  target: string,
-  headers: Record<string, string | string[]> = {},
-  body?: string | string[],
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(base);
-    const req = http.request({ host: url.hostname, port: url.port, method, path: target, headers, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on("error", reject);
-    if (Array.isArray(body)) {
-      // Written in pieces: a chunked body without Content-Length.
-      for (const piece of body) req.write(piece);
-      req.end();
-    } else req.end(body);
-  });
-}
-
-/** Sends bytes as they are, for requests a well-behaved client would not make. */
-function rawRequest(base: string, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(base);
-    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(text));
-    let out = "";
-    socket.on("data", (d) => (out += d));
-    socket.on("end", () => resolve(out));
-    socket.on("error", reject);
-  });
-}
-
-const json = (a: Answer) => JSON.parse(a.body);
-
-/** Port 0 for every exposes block of a file, so test servers never collide. */
-const anyPorts = (capability: Capability) => Object.fromEntries(capability.exposes.map((b) => [b.namespace, 0]));
+const json = (a: RawResponse) => JSON.parse(a.body);
 
 describe("REST adapter: the flagship (generated dialect)", () => {
   let upstream: RecordingUpstream;
@@ -229,7 +185,7 @@ describe("REST adapter: the flagship (generated dialect)", () => {
   });
 
   it("answers 400 without a body to a request without Host", async () => {
-    const out = await rawRequest(base, `GET /v1/connections/${ID} HTTP/1.0\r\n\r\n`);
+    const out = await rawBytes(base, `GET /v1/connections/${ID} HTTP/1.0\r\n\r\n`);
     expect(out).toMatch(/^HTTP\/1\.1 400 /);
   });
 
@@ -297,9 +253,7 @@ describe("REST adapter: an official-dialect capability (declared inputs, headers
         return { body: JSON.stringify({ id: r.path.split("/").pop(), amount: { total: "12.5" }, secret: "no" }) };
       return { body: JSON.stringify({ seen: r.url, headers: r.headers, body: r.body }) };
     });
-    const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-rest-"));
-    const file = path.join(dir, "shop.naftiko.yaml");
-    writeFileSync(file, SHOP);
+    const file = path.join(writeTree({ "shop.naftiko.yaml": SHOP }), "shop.naftiko.yaml");
     const capability = await loadCapability(file);
     served = await serveCapability(capability, { baseUris: { shop: `${upstream.url}/api` }, ports: { "shop-rest": 0 }, log: () => {} });
     base = served.listeners.find((l) => l.type === "rest")!.url;

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCapability } from "../../src/spec/load.js";
 import { CapabilityError } from "../../src/spec/problems.js";
 import { runCli } from "../support/cli.js";
-import { json, serveYaml, startUpstream, tempDir, type Reply, type Running, type Upstream } from "./harness.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
+import { json, startUpstream, type Reply, type Upstream } from "./harness.js";
 
 const PHOTO = randomBytes(300 * 1024); // larger than the read-ahead: streamed
 const ICON = randomBytes(2_000);
@@ -156,7 +158,7 @@ ${extra}`;
 
 describe("binary outputs over REST", () => {
   let upstream: Upstream;
-  let running: Running;
+  let running: Serving;
   beforeAll(async () => {
     upstream = await startUpstream((req): Reply => {
       // Declared up front: refused before anything is sent to the caller.
@@ -181,7 +183,7 @@ describe("binary outputs over REST", () => {
   });
 
   it("passes the bytes through unchanged, typed by the operation's outputMediaType", async () => {
-    const res = await fetch(`${running.url}/photos/p-1`);
+    const res = await fetch(`${running.rest}/photos/p-1`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/jpeg");
     expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
@@ -189,18 +191,18 @@ describe("binary outputs over REST", () => {
   });
 
   it("without an outputMediaType, the response contract's media type wins over the upstream's", async () => {
-    const res = await fetch(`${running.url}/icons/i-1`);
+    const res = await fetch(`${running.rest}/icons/i-1`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await res.arrayBuffer()).equals(ICON)).toBe(true);
   });
 
   it("the full responses form: its binary media type types the bytes; every status it declares is in the OpenAPI document", async () => {
-    const res = await fetch(`${running.url}/thumbs/i-2`);
+    const res = await fetch(`${running.rest}/thumbs/i-2`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/webp");
     expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
-    const doc = await json(await fetch(`${running.url}/openapi.json`));
+    const doc = await json(await fetch(`${running.rest}/openapi.json`));
     const responses = doc.paths["/thumbs/{id}"].get.responses;
     expect(responses["200"]).toEqual({
       description: "A thumbnail.",
@@ -220,7 +222,7 @@ describe("binary outputs over REST", () => {
   });
 
   it("a flow's outputMediaType types the bytes of the operations that refer to it", async () => {
-    const res = await fetch(`${running.url}/covers/c-1`);
+    const res = await fetch(`${running.rest}/covers/c-1`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/avif");
     expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
@@ -228,25 +230,25 @@ describe("binary outputs over REST", () => {
   });
 
   it("an answer larger than maxBinarySize is refused with 502, naming the limit (operation's, then block's)", async () => {
-    const icon = await fetch(`${running.url}/icons/big`);
+    const icon = await fetch(`${running.rest}/icons/big`);
     expect(icon.status).toBe(502);
     expect(await icon.json()).toMatchObject({
       error: "upstream_bad_response",
       message: expect.stringContaining("maxBinarySize of 4096 bytes"),
     });
-    const photo = await fetch(`${running.url}/photos/big`);
+    const photo = await fetch(`${running.rest}/photos/big`);
     expect(photo.status).toBe(502);
     expect((await json(photo)).message).toContain("maxBinarySize of 1048576 bytes");
   });
 
   it("a streamed answer that grows past the limit is cut off, never delivered whole", async () => {
-    const res = await fetch(`${running.url}/photos/chunked`);
+    const res = await fetch(`${running.rest}/photos/chunked`);
     expect(res.status).toBe(200);
     await expect(res.arrayBuffer()).rejects.toThrow();
   });
 
   it("the OpenAPI export describes bytes, not JSON", async () => {
-    const doc = await json(await fetch(`${running.url}/openapi.json`));
+    const doc = await json(await fetch(`${running.rest}/openapi.json`));
     expect(doc.paths["/photos/{id}"].get.responses["200"].content).toEqual({
       "application/octet-stream": { schema: { type: "string", format: "binary" } },
     });
@@ -259,7 +261,7 @@ describe("binary outputs over REST", () => {
 
 describe("binary outputs at load", () => {
   const problems = async (text: string) => {
-    const dir = tempDir({ "cap.yml": text });
+    const dir = writeTree({ "cap.yml": text });
     try {
       const cap = await loadCapability(path.join(dir, "cap.yml"));
       return cap.warnings.map((w) => `${w.severity} ${w.path}: ${w.message}`);
@@ -321,7 +323,7 @@ describe("binary outputs at load", () => {
       expect.stringMatching(/^error capability\.consumes\[0\]\.tunnel: tunnel is not supported: this runtime has no OpenZiti transport/),
     ]);
     // naftiko validate (and so serve) says where, by file, line and column.
-    const dir = tempDir({ "cap.yml": text });
+    const dir = writeTree({ "cap.yml": text });
     const r = await runCli(["validate", path.join(dir, "cap.yml")]);
     expect(r.code).toBe(1);
     const line = text.slice(0, text.indexOf("    tunnel:")).split("\n").length;

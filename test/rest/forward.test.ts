@@ -6,7 +6,10 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { logLines, runCli, spawnServe } from "../support/cli.js";
-import { json, rawRequest, serveYaml, startUpstream, tempDir, type Running, type Seen, type Upstream } from "./harness.js";
+import { rawRequest } from "../support/raw-http.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
+import { json, startUpstream, type Seen, type Upstream } from "./harness.js";
 
 const TOKEN = "secret-notion-token-42";
 
@@ -57,7 +60,7 @@ capability:
 `;
 
 let upstream: Upstream;
-let running: Running;
+let running: Serving;
 let before = 0;
 let reply: (req: Seen) => { status?: number; headers?: Record<string, string | string[]>; body?: string; delay?: number } = () => ({
   body: "{}",
@@ -89,7 +92,7 @@ const nothingSent = () => expect(upstream.requests.length, "no upstream call").t
 
 describe("what goes upstream", () => {
   it("the rest of the path under the base URI, the method and query as sent, trusted headers only, the block's parameters and credentials", async () => {
-    const res = await fetch(`${running.url}/notion/pages/abc%20d?filter=a%26b&sort=desc`, {
+    const res = await fetch(`${running.rest}/notion/pages/abc%20d?filter=a%26b&sort=desc`, {
       headers: { "X-Trace": "t-1", "X-Secret": "internal", cookie: "session=1", "user-agent": "curl/8" },
     });
     expect(res.status).toBe(200);
@@ -104,20 +107,20 @@ describe("what goes upstream", () => {
   });
 
   it("the block's credentials win over a trusted caller header of the same name", async () => {
-    await (await fetch(`${running.url}/notion/pages`, { headers: { authorization: "Bearer caller" } })).text();
+    await (await fetch(`${running.rest}/notion/pages`, { headers: { authorization: "Bearer caller" } })).text();
     expect(sent().headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it("the resource's own path goes to the base URI itself", async () => {
-    await (await fetch(`${running.url}/notion`)).text();
+    await (await fetch(`${running.rest}/notion`)).text();
     expect(sent().url).toBe("/v1");
-    await (await fetch(`${running.url}/notion/`)).text();
+    await (await fetch(`${running.rest}/notion/`)).text();
     expect(upstream.requests.at(-1)!.url).toBe("/v1/");
   });
 
   it("a body streams upstream with its type, whether it has a length or comes chunked", async () => {
     const body = JSON.stringify({ parent: { id: "p1" }, title: "café" });
-    await (await fetch(`${running.url}/notion/pages`, { method: "POST", headers: { "content-type": "application/json" }, body })).text();
+    await (await fetch(`${running.rest}/notion/pages`, { method: "POST", headers: { "content-type": "application/json" }, body })).text();
     let seen = sent();
     expect(seen.method).toBe("POST");
     expect(seen.body).toBe(body);
@@ -125,7 +128,7 @@ describe("what goes upstream", () => {
     expect(seen.headers["content-length"]).toBe(String(Buffer.byteLength(body)));
 
     const chunked = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${running.url}/notion/pages/p1`, { method: "PATCH", headers: { "content-type": "text/plain" } }, (res) => {
+      const req = httpRequest(`${running.rest}/notion/pages/p1`, { method: "PATCH", headers: { "content-type": "text/plain" } }, (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       });
@@ -140,7 +143,7 @@ describe("what goes upstream", () => {
   });
 
   it("a body beyond --max-body is refused with 413, with a length before anything is sent", async () => {
-    const res = await fetch(`${running.url}/notion/pages`, { method: "POST", body: "x".repeat(2048) });
+    const res = await fetch(`${running.rest}/notion/pages`, { method: "POST", body: "x".repeat(2048) });
     expect(res.status).toBe(413);
     expect((await json(res)).error).toBe("payload_too_large");
     nothingSent();
@@ -148,7 +151,7 @@ describe("what goes upstream", () => {
 
   it("a chunked body that grows beyond --max-body gets 413", async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${running.url}/notion/pages`, { method: "POST" }, (res) => {
+      const req = httpRequest(`${running.rest}/notion/pages`, { method: "POST" }, (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       });
@@ -169,7 +172,7 @@ describe("what goes upstream", () => {
     // Normalised, /data/x/../y is /data/y: a DELETE there is forwarded, so it is checked as sent.
     ["DELETE", "/data/x/../y", 'a ".." segment'],
   ])("%s %s is refused with 400 and never reaches the upstream", async (method, target, message) => {
-    const res = await rawRequest(running.url, target, { method });
+    const res = await rawRequest(running.rest, method, target);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toEqual({ error: "bad_request", message: `forward: the path must not contain ${message}` });
     nothingSent();
@@ -177,7 +180,7 @@ describe("what goes upstream", () => {
 
   it("HEAD is forwarded as HEAD", async () => {
     reply = () => ({ headers: { "content-type": "application/json", "x-size": "7" }, body: "" });
-    const res = await fetch(`${running.url}/notion/pages`, { method: "HEAD" });
+    const res = await fetch(`${running.rest}/notion/pages`, { method: "HEAD" });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-size")).toBe("7");
     expect(sent().method).toBe("HEAD");
@@ -199,7 +202,7 @@ describe("what comes back", () => {
       },
       body: '{"object":"page"}',
     });
-    const res = await fetch(`${running.url}/notion/pages`, { method: "POST", body: "{}", headers: { "x-request-id": "caller-7" } });
+    const res = await fetch(`${running.rest}/notion/pages`, { method: "POST", body: "{}", headers: { "x-request-id": "caller-7" } });
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('{"object":"page"}');
     expect(res.headers.get("content-type")).toBe("application/vnd.notion+json");
@@ -211,7 +214,7 @@ describe("what comes back", () => {
 
   it("an upstream error is passed back with its status, credentials scrubbed from its body", async () => {
     reply = (req) => ({ status: 401, body: JSON.stringify({ message: `token ${String(req.headers.authorization)} is revoked` }) });
-    const res = await fetch(`${running.url}/notion/pages`);
+    const res = await fetch(`${running.rest}/notion/pages`);
     expect(res.status).toBe(401);
     const text = await res.text();
     expect(text).not.toContain(TOKEN);
@@ -220,9 +223,9 @@ describe("what comes back", () => {
 
   it("beyond --max-in-flight a caller waits, then gets 503 with Retry-After, as for operations", async () => {
     reply = () => ({ delay: 400, body: "{}" });
-    const slow = fetch(`${running.url}/notion/slow`);
+    const slow = fetch(`${running.rest}/notion/slow`);
     await new Promise((r) => setTimeout(r, 50));
-    const res = await fetch(`${running.url}/notion/other`);
+    const res = await fetch(`${running.rest}/notion/other`);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBeTruthy();
     expect((await slow).status).toBe(200);
@@ -231,18 +234,18 @@ describe("what comes back", () => {
 
 describe("operations and forward on one resource", () => {
   it("the operation answers its method on its path; other methods and deeper paths are forwarded", async () => {
-    await (await fetch(`${running.url}/data/anything`)).text();
+    await (await fetch(`${running.rest}/data/anything`)).text();
     expect(sent().url).toBe("/v1/pages");
-    await (await fetch(`${running.url}/data/anything`, { method: "DELETE" })).text();
+    await (await fetch(`${running.rest}/data/anything`, { method: "DELETE" })).text();
     expect(upstream.requests.at(-1)!).toMatchObject({ method: "DELETE", url: "/v1/anything" });
-    await (await fetch(`${running.url}/data/a/b`)).text();
+    await (await fetch(`${running.rest}/data/a/b`)).text();
     expect(upstream.requests.at(-1)!).toMatchObject({ method: "GET", url: "/v1/a/b" });
   });
 });
 
 describe("the OpenAPI document", () => {
   it("describes a forward as what it is: every method, the rest of the path, the trusted headers, the upstream's answer", async () => {
-    const doc = await json(await fetch(`${running.url}/openapi.json`));
+    const doc = await json(await fetch(`${running.rest}/openapi.json`));
     expect(Object.keys(doc.paths["/notion/{path}"]).sort()).toEqual(["delete", "get", "head", "options", "patch", "post", "put"]);
     const post = doc.paths["/notion/{path}"].post;
     expect(post.summary).toBe("Forwarded to consumes notion");
@@ -268,7 +271,7 @@ describe("failures", () => {
     await closed.stop();
     const dead = await serveYaml(YAML, { upstream: url, env: { NOTION_TOKEN: TOKEN }, options: { retry: { retries: 0 } } });
     try {
-      const res = await fetch(`${dead.url}/notion/pages`);
+      const res = await fetch(`${dead.rest}/notion/pages`);
       expect(res.status).toBe(502);
       expect((await json(res)).error).toBe("upstream_unreachable");
     } finally {
@@ -277,7 +280,7 @@ describe("failures", () => {
     reply = () => ({ delay: 600, body: "{}" });
     const slow = await serveYaml(YAML, { upstream: upstream.url, env: { NOTION_TOKEN: TOKEN }, options: { callTimeout: 200 } });
     try {
-      const res = await fetch(`${slow.url}/notion/pages`);
+      const res = await fetch(`${slow.rest}/notion/pages`);
       expect(res.status).toBe(504);
       expect((await json(res)).error).toBe("upstream_timeout");
     } finally {
@@ -305,7 +308,7 @@ describe("streaming", () => {
   it("the caller reads the upstream's first bytes before the upstream has finished", async () => {
     const streaming = await serveYaml(YAML, { upstream: base, env: { NOTION_TOKEN: TOKEN } });
     try {
-      const res = await fetch(`${streaming.url}/notion/feed`);
+      const res = await fetch(`${streaming.rest}/notion/feed`);
       const reader = res.body!.getReader();
       const first = await reader.read();
       expect(new TextDecoder().decode(first.value)).toBe("first part;");
@@ -321,14 +324,14 @@ describe("streaming", () => {
 
 describe("observability", () => {
   it("the call is counted under the resource and the upstream call under (forward)", async () => {
-    await (await fetch(`${running.url}/notion/pages`)).text();
+    await (await fetch(`${running.rest}/notion/pages`)).text();
     const text = await (await running.served.observer.metrics.registry()).metrics();
     expect(text).toMatch(/naftiko_requests_total\{kind="rest",exposes="proxy",operation="forward \/notion\/\{path\}",status="200"\} \d+/);
     expect(text).toMatch(/naftiko_upstream_requests_total\{consumes="notion",operation="\(forward\)",status="200"\} \d+/);
   });
 
   it("a forward on a named resource is counted under the resource's name", async () => {
-    await (await fetch(`${running.url}/data/x/y`)).text();
+    await (await fetch(`${running.rest}/data/x/y`)).text();
     const text = await (await running.served.observer.metrics.registry()).metrics();
     expect(text).toMatch(/naftiko_requests_total\{kind="rest",exposes="proxy",operation="data",status="200"\} \d+/);
   });
@@ -367,7 +370,7 @@ capability:
 `;
     const served = await serveYaml(beta5, { upstream: upstream.url });
     try {
-      const res = await fetch(`${served.url}/forward/test?x=1`, { headers: { "X-Other": "no" } });
+      const res = await fetch(`${served.rest}/forward/test?x=1`, { headers: { "X-Other": "no" } });
       expect(res.status).toBe(200);
       expect(sent()).toMatchObject({
         url: "/v1/test?x=1",
@@ -382,7 +385,7 @@ capability:
 
 describe("through the CLI", () => {
   it("--base-uri retargets the forward; the call line names the forward resource and the upstream status; no secret", async () => {
-    const dir = tempDir({ "capability.naftiko.yaml": YAML });
+    const dir = writeTree({ "capability.naftiko.yaml": YAML });
     const proc = await spawnServe(
       [`${dir}/capability.naftiko.yaml`, "--base-uri", `notion=${upstream.url}/elsewhere`, "--port", "proxy=0"],
       { NOTION_TOKEN: TOKEN },
@@ -414,7 +417,7 @@ describe("through the CLI", () => {
 
 describe("validate", () => {
   const broken = async (from: string, to: string) => {
-    const dir = tempDir({ "capability.naftiko.yaml": YAML.replace(from, to) });
+    const dir = writeTree({ "capability.naftiko.yaml": YAML.replace(from, to) });
     return runCli(["validate", `${dir}/capability.naftiko.yaml`]);
   };
 

@@ -1,17 +1,11 @@
 /**
- * Shared pieces for the focused behaviour tests: capability files written to a temp dir, served
- * in-process on an ephemeral port, in front of a real loopback upstream that records what it got.
+ * A capability served for a REST test file in front of a recording upstream, with what a test
+ * needs to check the upstream requests it caused.
  */
-import path from "node:path";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { serveCapability, type Served, type ServeOptions } from "../../src/serve.js";
-import { loadCapability } from "../../src/spec/load.js";
-import { writeTree } from "../support/official.js";
-import { rawRequest as sendRaw, type RawResponse } from "../support/raw-http.js";
+import type { ServeOptions } from "../../src/serve.js";
 import { startRecordingUpstream, type Recorded, type RecordingUpstream, type Reply } from "../support/recording-upstream.js";
-
-/** Writes files (name → text) into a fresh temp dir; returns the dir. */
-export const tempDir = writeTree;
+import { serveYaml, type Serving } from "../support/serve.js";
 
 export type Seen = Recorded;
 export type Upstream = RecordingUpstream;
@@ -22,34 +16,6 @@ export function startUpstream(reply: (req: Seen) => Reply = () => ({ body: "{}" 
   return startRecordingUpstream(reply);
 }
 
-export interface Running {
-  /** Base URL of the first REST exposes block. */
-  url: string;
-  served: Served;
-  file: string;
-  dir: string;
-  close(): Promise<void>;
-}
-
-/**
- * Writes `yaml` as `capability.naftiko.yaml` (plus `files`) and serves it; every consumes block is
- * pointed at `upstream` (its base path kept) and every REST block at an ephemeral port.
- */
-export async function serveYaml(
-  yaml: string,
-  opts: { upstream?: string; files?: Record<string, string>; env?: NodeJS.ProcessEnv; options?: Partial<ServeOptions> } = {},
-): Promise<Running> {
-  const dir = tempDir({ ...opts.files, "capability.naftiko.yaml": yaml });
-  const file = path.join(dir, "capability.naftiko.yaml");
-  const capability = await loadCapability(file);
-  const baseUris = opts.upstream
-    ? Object.fromEntries(capability.consumes.map((c) => [c.namespace, `${opts.upstream}${new URL(c.baseUri).pathname.replace(/\/$/, "")}`]))
-    : undefined;
-  const ports = Object.fromEntries(capability.exposes.filter((x) => x.type === "rest").map((x) => [x.namespace, 0]));
-  const served = await serveCapability(capability, { baseUris, ports, env: opts.env ?? {}, log: () => {}, grace: 0, ...opts.options });
-  return { url: served.listeners[0]?.url ?? "", served, file, dir, close: () => served.close() };
-}
-
 /**
  * A capability served for a whole test file in front of a recording upstream (vitest hooks), with
  * what a test needs to check the upstream requests it caused. Counting starts with each test
@@ -57,7 +23,7 @@ export async function serveYaml(
  */
 export function servedForTests(yaml: string, options?: Partial<ServeOptions>) {
   let upstream: Upstream;
-  let running: Running;
+  let running: Serving;
   let before = 0;
   beforeAll(async () => {
     upstream = await startUpstream();
@@ -78,12 +44,12 @@ export function servedForTests(yaml: string, options?: Partial<ServeOptions>) {
   return {
     /** Base URL of the served REST block. */
     get url() {
-      return running.url;
+      return running.rest;
     },
     sent,
     /** Fetches `target`, expects 200, and returns the one upstream request it caused. */
     async ok(target: string, init?: RequestInit): Promise<Seen> {
-      const res = await fetch(`${running.url}${target}`, init);
+      const res = await fetch(`${running.rest}${target}`, init);
       expect(res.status, await res.clone().text()).toBe(200);
       return sent();
     },
@@ -96,17 +62,6 @@ export function servedForTests(yaml: string, options?: Partial<ServeOptions>) {
       before = upstream.requests.length;
     },
   };
-}
-
-export type { RawResponse };
-
-/** A request with the target sent exactly as given (fetch would normalise `..` and `%2e%2e`). */
-export function rawRequest(
-  base: string,
-  target: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<RawResponse> {
-  return sendRaw(base, init.method ?? "GET", target, init.headers, init.body);
 }
 
 /** Parses a JSON response body, failing with the text when it is not JSON. */

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { json, servedForTests, tempDir } from "./harness.js";
+import { writeTree } from "../support/temp.js";
+import { json, servedForTests } from "./harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 binds:
@@ -114,7 +115,7 @@ describe("exposed input value", () => {
 
 describe("validate", () => {
   const broken = async (from: string, to: string) => {
-    const dir = tempDir({ "capability.naftiko.yaml": YAML.replace(from, to) });
+    const dir = writeTree({ "capability.naftiko.yaml": YAML.replace(from, to) });
     return runCli(["validate", `${dir}/capability.naftiko.yaml`]);
   };
 

@@ -3,7 +3,8 @@
  * way a bad request is refused before any upstream call.
  */
 import { describe, expect, it } from "vitest";
-import { rawRequest, servedForTests } from "./harness.js";
+import { rawRequest } from "../support/raw-http.js";
+import { servedForTests } from "./harness.js";
 
 const YAML = `naftiko: 1.0.0-alpha2
 info:
@@ -320,7 +321,7 @@ describe("bad requests are refused before any upstream call", () => {
   });
 
   it("405 for a method the runtime never routes (PATCH on a GET+POST path)", async () => {
-    const res = await rawRequest(rig.url, "/v1/items", { method: "PATCH" });
+    const res = await rawRequest(rig.url, "PATCH", "/v1/items");
     expect(res.status).toBe(405);
     expect(String(res.headers.allow).split(/,\s*/).sort()).toEqual(["GET", "POST"]);
     nothingSent();

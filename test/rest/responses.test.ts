@@ -3,7 +3,8 @@
  * byte for byte, official output shapes, mock mode and non-JSON upstream formats.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, serveYaml, startUpstream, type Reply, type Running, type Seen, type Upstream } from "./harness.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { json, startUpstream, type Reply, type Seen, type Upstream } from "./harness.js";
 
 const SHIP = {
   imo_number: "9321483",
@@ -204,7 +205,7 @@ ${route("broken-pass", "broken", PASS)}
 `;
 
 let upstream: Upstream;
-let running: Running;
+let running: Serving;
 beforeAll(async () => {
   upstream = await startUpstream(reply);
   running = await serveYaml(YAML, { upstream: upstream.url });
@@ -214,7 +215,7 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-const get = (path: string, init?: RequestInit) => fetch(`${running.url}${path}`, init);
+const get = (path: string, init?: RequestInit) => fetch(`${running.rest}${path}`, init);
 
 describe("upstream answers are relayed", () => {
   it.each(["/odd", "/odd-bare"])("%s: $. passthrough keeps the upstream bytes exactly", async (path) => {

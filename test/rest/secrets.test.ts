@@ -4,7 +4,8 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveYaml, startUpstream, type Running, type Seen, type Upstream } from "./harness.js";
+import { serveYaml, type Serving } from "../support/serve.js";
+import { startUpstream, type Seen, type Upstream } from "./harness.js";
 
 const ENV = {
   API_TOKEN: "tok_live_5b1e9c7d2a",
@@ -72,7 +73,7 @@ function echoFailure(req: Seen) {
 }
 
 let upstream: Upstream;
-let running: Running;
+let running: Serving;
 beforeAll(async () => {
   upstream = await startUpstream(echoFailure);
   running = await serveYaml(YAML, { upstream: upstream.url, env: ENV });
@@ -89,7 +90,7 @@ function expectNoSecret(text: string) {
 describe("secrets in relayed upstream errors", () => {
   it.each(["bear", "basic", "qkey"])("%s: the upstream 500 body is relayed with every credential redacted", async (ns) => {
     const before = upstream.requests.length;
-    const res = await fetch(`${running.url}/${ns}`);
+    const res = await fetch(`${running.rest}/${ns}`);
     const text = await res.text();
     expect(res.status).toBe(500);
     // The upstream really did see (and echo) the credential.
@@ -113,7 +114,7 @@ describe("secrets in the runtime's own errors", () => {
     const dead = await serveYaml(YAML, { upstream: `http://127.0.0.1:${port}`, env: ENV });
     try {
       for (const ns of ["bear", "basic", "qkey"]) {
-        const res = await fetch(`${dead.url}/${ns}`);
+        const res = await fetch(`${dead.rest}/${ns}`);
         expect(res.status).toBe(502);
         expectNoSecret(await res.text());
       }
@@ -127,7 +128,7 @@ describe("secrets in the runtime's own errors", () => {
       ["GET", `/nothing/${ENV.API_TOKEN.slice(0, 3)}`],
       ["POST", "/bear"],
     ]) {
-      const res = await fetch(`${running.url}${path}`, { method });
+      const res = await fetch(`${running.rest}${path}`, { method });
       expect([404, 405]).toContain(res.status);
       expectNoSecret(await res.text());
     }

@@ -3,10 +3,10 @@
  * REST block with a plain route and one route per script step, an MCP tool, and a control block
  * when `scripting` settings are given. Scripts are written into a temporary folder beside it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Recorded, Reply } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 export const REST = "shop-api";
 export const MCP = "shop-tools";
@@ -45,7 +45,7 @@ export function scriptCapability(options: {
   scripting?: string;
   header?: string;
 }): ScriptCapability {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-scripting-"));
+  const dir = tempDir("naftiko-scripting-");
   for (const [name, code] of Object.entries({ "totals.js": TOTALS, ...options.scripts })) {
     const target = path.join(dir, "scripts", name);
     mkdirSync(path.dirname(target), { recursive: true });

@@ -3,14 +3,14 @@
  * that omit language and location, `GET /scripting` reports the settings and the execution stats,
  * and `PUT /scripting` changes them for the next run (or refuses, naming the problem).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnServe, type ServeProcess } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { MCP, REST, scriptCapability, serveArgs, shop } from "./capability.js";
+import { tempDir } from "../support/temp.js";
 
 const COUNT = "var n = 0;\nfor (var i = 0; i < context.limit; i++) n++;\nresult = n;\n";
 
@@ -135,7 +135,7 @@ describe("GET and PUT /scripting", () => {
   });
 
   it("moves defaultLocation only to a directory that has every script that uses it", async () => {
-    const elsewhere = mkdtempSync(path.join(os.tmpdir(), "naftiko-scripts-elsewhere-"));
+    const elsewhere = tempDir("naftiko-scripts-elsewhere-");
     const res = await put({ defaultLocation: `file://${elsewhere}` });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(

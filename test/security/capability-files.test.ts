@@ -3,8 +3,7 @@
  * oversized and over-nested files, and every file of capabilities/ mutated at random (seeded) never
  * hang or crash: each loads (and serves), or gets a clear error.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { serveCapability } from "../../src/serve.js";
@@ -12,8 +11,9 @@ import { BindError } from "../../src/spec/binds.js";
 import { loadCapability, type Capability } from "../../src/spec/load.js";
 import { CapabilityError } from "../../src/spec/problems.js";
 import { ROOT, runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "naftiko-hostile-"));
+const dir = tempDir("naftiko-hostile-");
 const FLAGSHIP = readFileSync(path.join(ROOT, "metal-interconnections.naftiko.yaml"), "utf8");
 function file(name: string, text: string | Buffer): string {
   const p = path.join(dir, name);

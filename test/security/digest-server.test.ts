@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { compileServerAuth, type Denial } from "../../src/exposes/auth.js";
-import { serveYaml } from "../rest/harness.js";
+import { serveYaml } from "../support/serve.js";
 import { spawnServe, type ServeProcess } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 import { rawRequest } from "../support/raw-http.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 
@@ -266,7 +266,7 @@ capability:
     try {
       const before = upstream.requests.length;
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(`${client.url}/front`);
+        const res = await fetch(`${client.rest}/front`);
         expect(res.status, await res.clone().text()).toBe(200);
         expect(await res.json()).toEqual({ ok: true });
       }

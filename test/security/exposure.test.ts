@@ -3,27 +3,15 @@
  * says otherwise; listening elsewhere without server authentication prints a warning; the MCP
  * endpoint refuses foreign Host and Origin headers (DNS rebinding).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { serveCapability } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { FAULTS_FILE, startFaults } from "../support/faults.js";
+import { freePort } from "../support/ports.js";
 import { rawRequest } from "../support/raw-http.js";
-
-/** A port nothing listens on now, on `host`. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { tempDir } from "../support/temp.js";
 
 const WARNING = /warning: (rest|mcp) (\S+) listens on (\S+) without authentication/;
 
@@ -50,7 +38,7 @@ describe("exposure", () => {
   });
 
   it("warns when the file's own address opens a block, and not when that block has authentication", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "naftiko-exposure-"));
+    const dir = tempDir("naftiko-exposure-");
     const text = readFileSync(FAULTS_FILE, "utf8");
     const open = path.join(dir, "open.naftiko.yaml");
     writeFileSync(open, text.replace("    namespace: faults-mcp\n", "    namespace: faults-mcp\n    address: 0.0.0.0\n"));
@@ -82,7 +70,7 @@ describe("exposure", () => {
   });
 
   it("each block listens on the address and port its file gives: rest, mcp, skill and control alike", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "naftiko-exposure-"));
+    const dir = tempDir("naftiko-exposure-");
     const [rest, mcp, skill, control] = await Promise.all([0, 1, 2, 3].map(() => freePort("127.0.0.2")));
     const file = path.join(dir, "cap.yml");
     // 127.0.0.2 is a loopback address other than the default: seen only if the file's address is used.

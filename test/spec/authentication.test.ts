@@ -6,7 +6,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, runCli } from "../support/cli.js";
-import { writeTree } from "../support/official.js";
+import { writeTree } from "../support/temp.js";
 
 const resources = `
       resources:

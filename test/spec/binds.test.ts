@@ -6,7 +6,9 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBinds } from "../../src/spec/binds.js";
-import { serveYaml, startUpstream, tempDir, type Upstream } from "../rest/harness.js";
+import { serveYaml } from "../support/serve.js";
+import { writeTree } from "../support/temp.js";
+import { startUpstream, type Upstream } from "../rest/harness.js";
 
 /** A capability whose one GET sends the bound values as bearer token, header and query. */
 function capability(binds: string): string {
@@ -70,7 +72,7 @@ async function oneCall(yaml: string, files: Record<string, string> = {}, env: No
   const running = await serveYaml(yaml, { upstream: upstream.url, files, env });
   try {
     const before = upstream.requests.length;
-    const res = await fetch(`${running.url}/things`);
+    const res = await fetch(`${running.rest}/things`);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(upstream.requests.length).toBe(before + 1);
     return upstream.requests[before];
@@ -97,7 +99,7 @@ describe("bind sources", () => {
   });
 
   it("reads a JSON file at an absolute file:/// location", async () => {
-    const dir = tempDir({ "secrets.json": JSON.stringify({ "api-token": "json-token", "api-version": "v9", "tenant-id": "j1" }) });
+    const dir = writeTree({ "secrets.json": JSON.stringify({ "api-token": "json-token", "api-version": "v9", "tenant-id": "j1" }) });
     const seen = await oneCall(capability(FILE_BINDS(`file://${path.join(dir, "secrets.json")}`)));
     expectBound(seen, "json-token", "v9", "j1");
   });

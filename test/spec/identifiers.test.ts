@@ -3,14 +3,14 @@
  * Accepted with a warning where every use is unambiguous (and then served), refused with the use
  * that would be ambiguous otherwise.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnServe } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-names-"));
+const dir = tempDir("naftiko-names-");
 function write(name: string, text: string): string {
   const file = path.join(dir, name);
   writeFileSync(file, text);

@@ -4,8 +4,7 @@
  * each change is the alpha2 one written in Ikanos' shape, every file the official schema accepts is
  * accepted, and the relaxations are all that the migrated generated files need.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { migrateFile } from "../../src/migrate/migrate.js";
@@ -17,6 +16,7 @@ import { ROOT } from "../support/cli.js";
 // @ts-expect-error -- a plain ES module script, without types
 import { relax, serialise } from "../../scripts/relax-ikanos-schemas.mjs";
 import { SHIPPED } from "../support/spec-cases.js";
+import { tempDir } from "../support/temp.js";
 
 type Json = Record<string, any>;
 const readJson = (file: string): Json => JSON.parse(readFileSync(path.join(ROOT, "schema", file), "utf8"));
@@ -266,7 +266,7 @@ describe("the migrated generated files need the relaxations and nothing more", (
 
 describe("official-dialect files migrate into files the official Ikanos schema accepts", () => {
   const tutorial = path.join(ROOT, "test/fixtures/shipyard/tutorial");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-ikanos-schemas-"));
+  const dir = tempDir("naftiko-ikanos-schemas-");
   cpSync(tutorial, dir, { recursive: true });
   const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 

@@ -2,13 +2,13 @@
  * A broken capability file is reported as `file:line:col path: message`, one line per problem, all
  * problems at once, exit code 1 — through the real CLI, as a user runs it.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-load-"));
+const dir = tempDir("naftiko-load-");
 function write(name: string, text: string): string {
   const file = path.join(dir, name);
   writeFileSync(file, text);

@@ -2,13 +2,13 @@
  * A consumed path variable nothing feeds is an authoring error found by `naftiko validate` (and so
  * refused by `serve`) at the path's file:line:col, never a 400 blaming the caller on every request.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-feeds-"));
+const dir = tempDir("naftiko-feeds-");
 function write(name: string, text: string): string {
   const file = path.join(dir, name);
   writeFileSync(file, text);

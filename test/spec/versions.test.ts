@@ -11,7 +11,7 @@ import { CapabilityError } from "../../src/spec/problems.js";
 import { VERSIONS } from "../../src/spec/versions/index.js";
 import { ROOT, runCli } from "../support/cli.js";
 import { modelView } from "../support/model-view.js";
-import { writeTree as tempDir } from "../support/official.js";
+import { writeTree as tempDir } from "../support/temp.js";
 
 const ALPHA2 = path.join(ROOT, "test/fixtures/shipyard/tutorial");
 const BETA5 = path.join(ROOT, "test/fixtures/shipyard-beta5/tutorial");

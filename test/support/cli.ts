@@ -5,6 +5,15 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(ROOT, "bin/naftiko.js");
 
+/**
+ * A child's environment: PATH, the run's TMPDIR (so what it leaves in the temp folder goes with the
+ * run, see test/support/global-setup.ts) and `env`; nothing else of the test's own environment.
+ */
+export function childEnv(env: NodeJS.ProcessEnv = {}): Record<string, string> {
+  const all = { PATH: process.env.PATH, TMPDIR: process.env.TMPDIR, ...env };
+  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 export interface ServeProcess {
   child: ChildProcess;
   /** exposes namespace → base URL, read from the runtime's own "listening on" lines. */
@@ -18,10 +27,20 @@ export interface ServeProcess {
  * Spawns the real CLI (`bin/naftiko.js serve …`, the built dist/) and waits for its "ready" line.
  * Tests use `--port <ns>=0` and read the chosen ports back from the log.
  */
-export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
+export async function spawnServe(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 15_000,
+  /**
+   * Another program to run and the folder to run it in: an installed `naftiko` (given `serve …`),
+   * or a built binary (`prefix: []`, it serves without a command).
+   */
+  where: { command: string; cwd: string; prefix?: string[] } = { command: process.execPath, cwd: ROOT },
+): Promise<ServeProcess> {
+  const prefix = where.prefix ?? (where.command === process.execPath ? [CLI, "serve"] : ["serve"]);
+  const child = spawn(where.command, [...prefix, ...args], {
+    cwd: where.cwd,
+    env: childEnv(env),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let err = "";
@@ -89,25 +108,26 @@ export function runCli(
   timeoutMs = 20_000,
   input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runCommand(process.execPath, [CLI, ...args], env, timeoutMs, `naftiko ${args.join(" ")}`, input);
+  return runCommand(process.execPath, [CLI, ...args], env, timeoutMs, `naftiko ${args.join(" ")}`, { input });
 }
 
-/** Runs a command to its end with the CLI's working directory and a bare environment (PATH + `env`). */
+/** Runs a command to its end in `cwd` (the repository by default) with a bare environment (see childEnv). */
 export function runCommand(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 20_000,
   name = `${path.basename(command)} ${args.join(" ")}`,
-  input?: string,
+  /** Text for its stdin, and the folder to run it in (the repository by default). */
+  opts: { input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...env },
-      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      cwd: opts.cwd ?? ROOT,
+      env: childEnv(env),
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
-    if (input !== undefined) child.stdin!.end(input);
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -3,12 +3,12 @@
  * each serves the migrated copy too, with its cases derived from the original file, so that a
  * migration that changes what is served fails the same assertions.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { migrateFile } from "../../src/migrate/migrate.js";
 import { LATEST_RELEASE, VERSIONS } from "../../src/spec/versions/index.js";
 import { ROOT } from "./cli.js";
+import { tempDir } from "./temp.js";
 
 /** The version the copies are migrated to: what `naftiko migrate` writes by default. */
 export const MIGRATED_VERSION = LATEST_RELEASE;
@@ -19,7 +19,7 @@ export async function migratedCopy(file: string, version = MIGRATED_VERSION): Pr
   if (!to) throw new Error(`no ikanos ${version}`);
   const { text } = await migrateFile(file, to);
   if (text === undefined) throw new Error(`${file} already is ikanos ${version}`);
-  const out = path.join(mkdtempSync(path.join(os.tmpdir(), "naftiko-migrated-")), path.basename(file));
+  const out = path.join(tempDir("naftiko-migrated-"), path.basename(file));
   writeFileSync(out, text);
   return out;
 }

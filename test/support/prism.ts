@@ -10,6 +10,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { freePort } from "./ports.js";
 import { writePatchedSpec } from "./prism-workaround.js";
 
 export interface PrismHandle {
@@ -58,19 +59,6 @@ function track(child: ChildProcess): void {
       }
     });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, HOST, () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("could not get a free port"))));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -133,7 +121,7 @@ interface Attempt {
 }
 
 async function launch(spec: string, dynamic: boolean): Promise<Attempt> {
-  const port = await freePort();
+  const port = await freePort(HOST);
   const args = [
     `--import=data:text/javascript,${encodeURIComponent(WATCHDOG)}`,
     prismBin(),

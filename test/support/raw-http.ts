@@ -17,8 +17,8 @@ export function rawRequest(
   base: string,
   method: string,
   target: string,
-  headers: Record<string, string> = {},
-  body?: string | Buffer,
+  headers: Record<string, string | string[]> = {},
+  body?: string | Buffer | string[],
 ): Promise<RawResponse> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
@@ -36,19 +36,24 @@ export function rawRequest(
       res.on("error", reject);
     });
     req.on("error", reject);
-    if (body !== undefined) req.write(body);
+    // Pieces are written one by one: a chunked body without Content-Length.
+    if (Array.isArray(body)) for (const piece of body) req.write(piece);
+    else if (body !== undefined) req.write(body);
     req.end();
   });
 }
 
-/** Writes bytes straight to the socket (for header tricks an HTTP client refuses to send); returns the status line. */
-export function rawBytes(base: string, bytes: string): Promise<string> {
+/**
+ * Writes bytes straight to the socket (for header tricks an HTTP client refuses to send); returns
+ * the status line, or the whole answer as it came.
+ */
+export function rawBytes(base: string, bytes: string, answer: "status" | "whole" = "status"): Promise<string> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(u.port), u.hostname, () => socket.end(bytes));
     let text = "";
     socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
-    socket.on("close", () => resolve(text.split("\r\n")[0]));
+    socket.on("close", () => resolve(answer === "whole" ? text : text.split("\r\n")[0]));
     socket.on("error", reject);
     socket.setTimeout(5_000, () => socket.destroy());
   });

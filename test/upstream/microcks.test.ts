@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMicrocks, type MockUpstream } from "../support/microcks.js";
+import { tempDir } from "../support/temp.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const upstreamDir = path.resolve(here, "../fixtures/shipyard/upstream");
@@ -276,7 +276,7 @@ components:
 `;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "microcks-fake-"));
+    dir = tempDir("microcks-fake-");
     writeFileSync(path.join(dir, "hello.yaml"), HELLO);
     mock = await startMicrocks([path.join(dir, "hello.yaml")]);
   });

@@ -7,7 +7,7 @@ import { startPrism, type PrismHandle } from "../support/prism.js";
 import { METAL_AUTH_HEADERS, METAL_REQUESTS, METAL_REQUEST_VARIANTS, metalUrl, type MetalRequest } from "../support/metal-requests.js";
 
 const START_TIMEOUT = 60_000;
-/** Dynamic mode used to fail at random (circular schemas), so repeat each call there. */
+/** Dynamic mode generates a fresh answer per call from circular schemas: repeat each call there. */
 const DYNAMIC_REPEATS = 10;
 
 async function send(

@@ -20,7 +20,7 @@ const DUMP_LIMIT = 128 * 1024;
  * The body of one upstream response, fed by undici's dispatch handler (client.ts) with no stream in
  * between. A body answered whole — nearly all of them — is a list of chunks handed over once; only a
  * body larger than the read-ahead becomes a Readable, with backpressure down to the socket. undici's
- * `request` made a stream, an AsyncResource and a handful of listeners for every call (issue 6).
+ * `request` would make a stream, an AsyncResource and a handful of listeners for every call.
  *
  * Exactly one reader: `read` (then maybe `stream` for the rest), or `dump`, or `destroy`.
  */

@@ -53,9 +53,9 @@ export interface CallOptions {
 }
 
 /**
- * A one-shot abort signal without EventTarget's cost (an AbortController and its listener cost a
- * few µs on every request). Listeners are called once, in order. The REST adapter uses one per
- * request to tell that the caller left.
+ * A one-shot abort signal without EventTarget's cost (an AbortController and its listener, made on
+ * every request). Listeners are called once, in order. The REST adapter uses one per request to
+ * tell that the caller left.
  */
 export class CallerGone implements CallerSignal {
   /** A signal aborted when `res` closes before it was written in full: the caller went away. */
@@ -92,9 +92,9 @@ export class CallerGone implements CallerSignal {
  * One upstream call, as undici's dispatch handler: it resolves with the status and headers, feeds
  * the body, and cancels the call when its caller goes away or its deadline passes, whichever is
  * first. One object per call in place of undici's `request` (a promise handler, an AsyncResource
- * and a body stream) and AbortSignal.timeout + AbortSignal.any, which left a 30 s timer and a
- * composite signal alive long after the call was over (issue 6). The timer is cleared as soon as the
- * body is done.
+ * and a body stream) and AbortSignal.timeout + AbortSignal.any, which leave a 30 s timer and a
+ * composite signal alive long after the call is over. The timer is cleared as soon as the body is
+ * done.
  */
 class Call implements Dispatcher.DispatchHandler {
   timedOut = false;

@@ -20,13 +20,22 @@ export interface ControlState {
   /** Every exposes block is listening and the runtime is not shutting down. */
   ready(): boolean;
   exposes(): Array<{ namespace: string; type: string; url: string; port: number }>;
-  reloads(): { count: number; last?: string; lastError?: string };
+  reloads(): ReloadState;
   config: ConfigOperations;
   logging: RuntimeLogger;
   /** The finished traces kept for `/traces`, when local traces are on. */
   traces?: TraceBuffer;
   /** Script steps' governance in the version served now, for `/scripting`. */
   scripting?: () => Scripting | undefined;
+}
+
+/** `/status`'s `reloads`: versions swapped in, and edits refused (the running version kept serving). */
+export interface ReloadState {
+  count: number;
+  last?: string;
+  failed: number;
+  lastError?: string;
+  lastErrorAt?: string;
 }
 
 /**

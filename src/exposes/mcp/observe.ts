@@ -1,5 +1,5 @@
 import { RESOURCE_READ, type Observer } from "../../observability/observer.js";
-import type { CallWrapper } from "./server.js";
+import type { CallWrapper } from "./wrap.js";
 
 /** Wraps MCP tool calls and resource reads so each is logged, counted, traced and carries its request id upstream. */
 export function observeCalls(observer: Observer, exposes: string): CallWrapper {

@@ -16,7 +16,7 @@ import type { ExposesMcp, McpResource } from "../../spec/model.js";
 import { compileInvocation, DEFAULT_MAX_BINARY_SIZE, invocationContext, type Invocation, type InvocationContext } from "../invocation.js";
 import { readBinary } from "./binary.js";
 import { isTextMediaType, mediaTypeOfFile } from "./media.js";
-import type { CallWrapper, HeaderReader } from "./server.js";
+import type { CallWrapper, HeaderReader } from "./wrap.js";
 import { readFileUpTo, staticDirectory, type StaticDirectory } from "./static-files.js";
 import { readOutcome } from "./tools.js";
 

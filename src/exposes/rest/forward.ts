@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import type { CallOptions } from "../../consumes/http/client.js";
 import type { Forwarder, ForwardRequest } from "../../consumes/http/forward.js";
+import { HOP_BY_HOP } from "../../consumes/http/hop-by-hop.js";
 import { readErrorBody } from "../../consumes/http/response.js";
 import type { Forward } from "../../spec/model.js";
 import { headerValue } from "./request.js";
@@ -147,19 +148,6 @@ function cookieHeader(req: IncomingMessage): string | undefined {
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === "cookie") all.push(req.rawHeaders[i + 1]);
   return all.length ? all.join("; ") : undefined;
 }
-
-/** Headers of one connection, not of the message (RFC 9110 §7.6.1): never passed on. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "proxy-authenticate",
-  "proxy-authorization",
-]);
 
 /** The upstream's response headers a caller gets: all but hop-by-hop ones (and those `Connection` names) and its request id. */
 function passedBack(headers: IncomingHttpHeaders): OutgoingHttpHeaders {

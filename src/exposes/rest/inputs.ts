@@ -1,6 +1,6 @@
 import type { ParameterProblem } from "../../errors.js";
 import { normalizeName } from "../../mapping/names.js";
-import type { InputSpec } from "../invocation.js";
+import type { InputSpec } from "../unit.js";
 
 /** An object query input's members as the caller sent them in deepObject form (`created[gt]=5`). */
 export type DeepObject = { readonly members: Record<string, string> };

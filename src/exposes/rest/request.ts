@@ -2,11 +2,14 @@ import type { IncomingMessage } from "node:http";
 import { joined, readUpTo, utf8Text } from "../../streams.js";
 
 /*
- * The request URL exactly as @hono/node-server built it for the Fetch `Request` it handed the Hono
- * app (v2.1, src/request.ts `newRequest`/`buildUrl`). Routing, path parameters and query reading
- * depend on it, so the REST adapter keeps it byte for byte: a plain target is used as written; one
- * with dot segments, `%` escapes or unusual characters goes through the WHATWG URL parser
- * (`/v1/a/../b` → `/v1/b`); a missing or malformed Host is a 400.
+ * The request URL exactly as @hono/node-server builds it for the Fetch `Request` it hands a Hono
+ * app (its `buildUrl`, which it does not export). The REST adapter and the MCP hot path answer
+ * from node:http without that adapter, and routing, path parameters and query reading must see the
+ * same URL as the Hono paths beside them: a plain target is used as written; one with dot
+ * segments, `%` escapes or unusual characters goes through the WHATWG URL parser (`/v1/a/../b` →
+ * `/v1/b`); a missing or malformed Host is a 400. Parsing every target with URL alone would cost
+ * several times more per request and differ in places (a `'` in a query).
+ * test/rest/request-url.test.ts compares the two on the same raw requests.
  */
 
 const VALID_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;

@@ -25,7 +25,7 @@ import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from
 /*
  * The REST adapter is a plain node:http request listener. Behind @hono/node-server every request
  * and response became a Fetch `Request`/`Response` pair, and a passthrough body a web stream: more
- * than half of a proxied call's CPU (issue 6). Hono's router and URL helpers are still what decide
+ * than half of a proxied call's CPU. Hono's router and URL helpers are still what decide
  * which route a request reaches and with which path parameters.
  *
  * The runtime's own pages (`/openapi.json`, `/docs`) are cold paths: they stay a small Hono app,
@@ -111,8 +111,8 @@ export function compileRoutes(block: ExposesRest, runtime: Runtime): RestRoute[]
 export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptions): { listener: RequestListener; routes: RestRoute[] } {
   const routes = compileRoutes(block, runtime);
   // Hono's routers; first match wins, in the order routes are added. RegExpRouter (one regular
-  // expression for all routes) is the fastest for tens of routes, but slows with hundreds (~6 µs a
-  // match at 1,500, and ~100 ms to build on the first request) where the trie stays near 1 µs.
+  // expression for all routes) is the fastest for tens of routes, but with hundreds its matching
+  // slows several-fold and building it delays the first request, where the trie's cost stays flat.
   const router: Router<Entry> =
     routes.length > MANY_ROUTES ? new TrieRouter<Entry>() : new SmartRouter<Entry>({ routers: [new RegExpRouter(), new TrieRouter()] });
   const byPath = new Map<string, HttpMethod[]>();
@@ -251,7 +251,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
 
 /**
  * The runtime's pages: a small Hono app served through @hono/node-server, both loaded on the first
- * request for a page (a server nobody asks for its docs never loads them: cold start, issue 6).
+ * request for a page (a server nobody asks for its docs never loads them, and starts sooner).
  */
 function runtimePages(pages: NonNullable<RestOptions["pages"]>, routes: RestRoute[]) {
   const router = new TrieRouter<true>();

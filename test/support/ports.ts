@@ -1,0 +1,18 @@
+import net from "node:net";
+
+/**
+ * A TCP port that was free a moment ago, for programs that must be told their port before they
+ * start (nginx, Prism, a serve whose port goes into a config file). Anything that can listen on
+ * port 0 should do that instead.
+ */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
