@@ -40,10 +40,14 @@ export function invocationContext(
  */
 export function compileInvocation(
   unit: Invocable,
-  ctx: InvocationContext,
+  blockCtx: InvocationContext,
   declared: ExposedParam[] = [],
   contractMediaType?: string,
 ): Invocation {
+  // What a unit takes from an aggregate flow names the caller's inputs by the aggregate's namespace too.
+  const ctx = unit.flow
+    ? { ...blockCtx, prefixes: [...blockCtx.prefixes, unit.flow.key.slice(0, unit.flow.key.lastIndexOf("."))] }
+    : blockCtx;
   const inputs = deriveInputs(unit, declared, ctx);
   if (unit.steps?.length) return compileOrchestration(unit, ctx, inputs);
   const output = compileOutput(unit.outputParameters);

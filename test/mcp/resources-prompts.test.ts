@@ -6,8 +6,7 @@
  * recording upstream), binary resources as blobs, inline and file prompts; and binary tool results
  * (image, audio, embedded blob) bounded by `maxBinarySize`.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -18,6 +17,7 @@ import { loadCapability } from "../../src/spec/load.js";
 import { CLI, logLines, ROOT, runCli, spawnServe } from "../support/cli.js";
 import { connectClient, ENVELOPE, MODERN, modernHeaders, post, rpcText } from "../support/mcp.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { tempDir } from "../support/temp.js";
 
 const LOGO = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 3, 0xff, 0xfe, 0x80]);
 const AVATAR = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 8, 7, 0xc3, 0x28]);
@@ -26,7 +26,7 @@ const SOUND = Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0xff, 0xfb]);
 
 /** A directory with a static tree, a prompt file, and a file beside the tree that must stay out of reach. */
 function writeFixture(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-resources-"));
+  const dir = tempDir("naftiko-resources-");
   mkdirSync(path.join(dir, "docs", "guides", "deep"), { recursive: true });
   mkdirSync(path.join(dir, "prompts"));
   writeFileSync(path.join(dir, "docs", "readme.md"), "# Handbook\n");

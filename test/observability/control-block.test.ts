@@ -426,6 +426,49 @@ describe("management.logs", () => {
   });
 });
 
+describe("switches off", () => {
+  it("health: false, metrics.local.enabled: false, logs.level-control: false and traces.sampling: 0 each take their part away", async () => {
+    const upstream = await startRecordingUpstream();
+    const proc = await serve(
+      flagshipWith(`  - type: control
+    port: 9999
+    management:
+      health: false
+      logs:
+        level-control: false
+        stream: true
+    observability:
+      metrics:
+        local:
+          enabled: false
+      traces:
+        sampling: 0
+        local:
+          enabled: true
+`),
+      upstream,
+    );
+    const control = proc.urls.control;
+    try {
+      for (const p of ["/health/live", "/health/ready", "/metrics", "/logs", "/logs/ROOT"]) {
+        expect((await fetch(`${control}${p}`)).status, p).toBe(404);
+      }
+      // The stream stays: level-control turns off only the level endpoints.
+      const stream = await fetch(`${control}/logs/stream`);
+      expect(stream.headers.get("content-type")).toBe("text/event-stream");
+      await stream.body!.cancel();
+      // Sampling 0: no trace of ours is recorded, though local traces are on and served.
+      await (await fetch(`${proc.urls[REST]}/v1/connections/c1`)).text();
+      const list = (await (await fetch(`${control}/traces`)).json()) as { traces: unknown[] };
+      expect(list.traces).toEqual([]);
+      expect(upstream.requests).toHaveLength(1);
+    } finally {
+      await proc.stop();
+      await upstream.stop();
+    }
+  });
+});
+
 describe("naftiko validate on control blocks", () => {
   const validate = async (text: string) => {
     const dir = writeTree({ "cap.naftiko.yaml": text });

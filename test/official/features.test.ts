@@ -234,6 +234,10 @@ consumes:
                 fixed: 1
       - name: text
         path: /text
+        inputParameters:
+          - name: Content-Language
+            in: header
+            value: en
         operations:
           - name: text
             method: POST
@@ -255,6 +259,20 @@ consumes:
               data:
                 imo: "{{imo}}"
                 note: "{{note}}"
+      - name: parts
+        path: /parts
+        operations:
+          - name: form-parts
+            method: POST
+            body:
+              type: multipartForm
+              data:
+                - name: imo
+                  value: "{{imo}}"
+                - name: manifest
+                  value: "cargo of {{imo}}"
+                  filename: manifest.txt
+                  contentType: text/plain
 `,
       "capability.yml": `naftiko: "1.0.0-alpha2"
 binds:
@@ -268,6 +286,8 @@ capability:
   consumes:
     - import: dock
       location: ./shared/up.yaml
+      # Documentation for the reader of this file: neither engine reads it.
+      description: The dock API, shared by the fleet's capabilities.
     - import: reg
       location: ./shared/up.yaml
       as: registry
@@ -333,6 +353,13 @@ capability:
               type: string
               description: "Free text"
           call: registry.form-map
+        - name: form-parts
+          description: "Multipart form"
+          inputParameters:
+            - name: imo
+              type: string
+              description: "IMO"
+          call: registry.form-parts
 `,
     });
   });
@@ -361,9 +388,10 @@ capability:
     expect(JSON.parse(last().body)).toEqual({ imo: "IMO-2", crew: ["C9"], fixed: 1 });
   });
 
-  it("text body", async () => {
+  it("text body; a header every operation of its resource sends", async () => {
     await callTool(s.url.t, "text", { imo: "IMO-3" });
     expect(last().headers["content-type"]).toBe("text/plain");
+    expect(last().headers["content-language"]).toBe("en");
     expect(last().body).toBe("ship IMO-3 sails");
   });
 
@@ -374,6 +402,19 @@ capability:
     await callTool(s.url.t, "form-map", { imo: "IMO 4", note: "a&b=c" });
     expect(new URLSearchParams(last().body).get("note")).toBe("a&b=c");
     expect(new URLSearchParams(last().body).get("imo")).toBe("IMO 4");
+  });
+
+  it("multipartForm body: a plain field, and a file part with its filename and contentType", async () => {
+    const r = await callTool(s.url.t, "form-parts", { imo: "IMO 5" });
+    expect(r.isError, r.text).toBe(false);
+    const sent = last();
+    expect(sent.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    const form = await new Response(sent.body, { headers: { "content-type": sent.headers["content-type"] as string } }).formData();
+    expect(form.get("imo")).toBe("IMO 5");
+    const file = form.get("manifest") as File;
+    expect(file.name).toBe("manifest.txt");
+    expect(file.type).toBe("text/plain");
+    expect(await file.text()).toBe("cargo of IMO 5");
   });
 
   it("MCP inputParameters: required defaults to true, required: false is optional; a missing one is a tool error", async () => {

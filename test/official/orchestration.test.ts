@@ -145,11 +145,23 @@ capability:
               type: string
               description: "IMO"
 ${steps}
+        - name: one-ship
+          description: "One ship, one call"
+          inputParameters:
+            - name: imo
+              type: string
+              description: "IMO"
+          call: registry.get-ship
+          with:
+            imo_number: crew-resolver.imo
   exposes:
     - type: mcp
       port: 3001
       namespace: tools
       tools:
+        - name: one-ship
+          description: "One ship (aggregate, one call)"
+          ref: crew-resolver.one-ship
         - name: ship-with-crew
           description: "Ship with its crew (aggregate)"
           ref: crew-resolver.ship-with-crew
@@ -166,6 +178,8 @@ ${steps}
           hints:
             readOnly: false
             destructive: true
+            idempotent: false
+            openWorld: false
     - type: rest
       port: 3002
       namespace: api
@@ -186,6 +200,11 @@ ${steps.replace(/^ {10}/gm, "              ")}
           operations:
             - method: GET
               ref: crew-resolver.ship-with-crew
+        - name: one-ship
+          path: "/one/{{imo}}"
+          operations:
+            - method: GET
+              ref: crew-resolver.one-ship
 `,
   });
 });
@@ -248,17 +267,28 @@ describe("aggregates", () => {
     expect(await (await fetch(`${s.url.api}/ref/IMO-1`)).json()).toEqual(EXPECTED);
   });
 
-  it("semantics become MCP hints: safe → readOnly (not destructive), idempotent → idempotent; a tool's own hints stay", async () => {
+  it("ref to a function that is one call: the call goes upstream with the function's with (MCP and REST)", async () => {
+    const before = upstream.requests.length;
+    const r = await callTool(s.url.tools, "one-ship", { imo: "IMO-1" });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.value).toMatchObject({ imo_number: "IMO-1", vessel_name: "Northern Star" });
+    expect(await (await fetch(`${s.url.api}/one/IMO-1`)).json()).toMatchObject({ imo_number: "IMO-1" });
+    expect(upstream.requests.slice(before).map((q) => q.path)).toEqual(["/api/ships/IMO-1", "/api/ships/IMO-1"]);
+  });
+
+  it("semantics become MCP hints: safe → readOnly (not destructive), idempotent → idempotent; a tool's own hints (openWorld too) stay", async () => {
     const tools = (await mcp(s.url.tools, "tools/list", {})).json().result.tools as Array<{
       name: string;
       inputSchema: { required?: string[] };
       annotations: Record<string, unknown>;
     }>;
     const agg = tools.find((t) => t.name === "ship-with-crew")!;
-    expect(agg.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true });
+    // cacheable has no MCP equivalent: it adds nothing to the four hints.
+    expect(agg.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true });
     expect(agg.inputSchema.required).toEqual(["imo"]);
     const plain = tools.find((t) => t.name === "plain")!;
-    expect(plain.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    // openWorld: false says the tool reaches no open world (the default for a unit that calls upstream is true).
+    expect(plain.annotations).toEqual({ readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false });
   });
 });
 

@@ -55,9 +55,13 @@ capability:
         - name: fleet
           description: "Fleet management"
           license: Apache-2.0
+          compatibility: "Needs network access to the fleet registry"
+          argument-hint: "[ship name or IMO]"
           metadata:
             team: ops
           allowed-tools: "list-ships"
+          user-invocable: true
+          disable-model-invocation: false
           location: "file:///./skills/fleet"
           tools:
             - name: list-ships
@@ -99,13 +103,17 @@ describe("skill exposes", () => {
     });
   });
 
-  it("GET /skills/{name}: metadata and tools, derived ones with an invocationRef naming the block and its mode", async () => {
+  it("GET /skills/{name}: metadata (license, compatibility, argument-hint, allowed-tools, user-invocable, disable-model-invocation, metadata) and tools, derived ones with an invocationRef naming the block and its mode", async () => {
     const r = await get("/skills/fleet");
     expect(await r.res.json()).toEqual({
       name: "fleet",
       description: "Fleet management",
       license: "Apache-2.0",
+      compatibility: "Needs network access to the fleet registry",
+      "argument-hint": "[ship name or IMO]",
       "allowed-tools": "list-ships",
+      "user-invocable": true,
+      "disable-model-invocation": false,
       metadata: { team: "ops" },
       tools: [
         {

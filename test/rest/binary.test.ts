@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCapability } from "../../src/spec/load.js";
 import { CapabilityError } from "../../src/spec/problems.js";
+import { runCli } from "../support/cli.js";
 import { serveYaml, type Serving } from "../support/serve.js";
 import { writeTree } from "../support/temp.js";
 import { json, startUpstream, type Reply, type Upstream } from "./harness.js";
@@ -45,6 +46,29 @@ capability:
             inputParameters:
               id:
                 in: path
+      thumbs:
+        path: /thumbs/{{id}}
+        operations:
+          download-thumb:
+            method: GET
+            outputRawFormat: binary
+            inputParameters:
+              id:
+                in: path
+  aggregates:
+  - namespace: gallery
+    display: Gallery
+    flows:
+      cover:
+        description: A cover image.
+        inputParameters:
+          id:
+            type: string
+            description: Photo id.
+        call: photo-library.download-thumb
+        with:
+          id: gallery.id
+        outputMediaType: image/avif
   exposes:
   - type: rest
     port: 8080
@@ -80,6 +104,56 @@ capability:
             responseBinary:
               mediaType: image/png
               description: The icon.
+      thumb:
+        path: /thumbs/{{id}}
+        operations:
+          get-thumb:
+            method: GET
+            inputParameters:
+              id:
+                in: path
+                type: string
+                description: Photo id.
+            call: photo-library.download-thumb
+            with:
+              id: photos-api.id
+            responses:
+              "200":
+                description: A thumbnail.
+                content:
+                  image/webp:
+                    binary: true
+              "404":
+                description: No such photo.
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        error:
+                          type: string
+      cover:
+        path: /covers/{{id}}
+        operations:
+          get-cover:
+            method: GET
+            ref: gallery.cover
+      poster:
+        path: /posters/{{id}}
+        operations:
+          get-poster:
+            method: GET
+            inputParameters:
+              id:
+                in: path
+                type: string
+                description: Photo id.
+            call: photo-library.download-thumb
+            with:
+              id: photos-api.id
+            responseBinary:
+              status: 203
+              mediaType: image/gif
 ${extra}`;
 
 describe("binary outputs over REST", () => {
@@ -121,6 +195,38 @@ describe("binary outputs over REST", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await res.arrayBuffer()).equals(ICON)).toBe(true);
+  });
+
+  it("the full responses form: its binary media type types the bytes; every status it declares is in the OpenAPI document", async () => {
+    const res = await fetch(`${running.rest}/thumbs/i-2`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/webp");
+    expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
+    const doc = await json(await fetch(`${running.rest}/openapi.json`));
+    const responses = doc.paths["/thumbs/{id}"].get.responses;
+    expect(responses["200"]).toEqual({
+      description: "A thumbnail.",
+      content: { "image/webp": { schema: { type: "string", format: "binary" } } },
+    });
+    expect(responses["404"]).toEqual({
+      description: "No such photo.",
+      content: { "application/json": { schema: { type: "object", properties: { error: { type: "string" } } } } },
+    });
+    // responseBinary's status is the status its bytes are described under.
+    const poster = doc.paths["/posters/{id}"].get.responses;
+    expect(poster["203"]).toEqual({
+      description: "Successful response",
+      content: { "image/gif": { schema: { type: "string", format: "binary" } } },
+    });
+    expect(poster["200"]).toBeUndefined();
+  });
+
+  it("a flow's outputMediaType types the bytes of the operations that refer to it", async () => {
+    const res = await fetch(`${running.rest}/covers/c-1`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/avif");
+    expect(Buffer.from(await res.arrayBuffer()).equals(PHOTO)).toBe(true);
+    expect(upstream.requests.at(-1)!.path).toBe("/thumbs/c-1");
   });
 
   it("an answer larger than maxBinarySize is refused with 502, naming the limit (operation's, then block's)", async () => {
@@ -207,13 +313,22 @@ describe("binary outputs at load", () => {
     ]);
   });
 
-  it("a consumes tunnel is refused: there is no OpenZiti transport here", async () => {
+  it("a consumes tunnel is refused, its fallback too: there is no OpenZiti transport here", async () => {
+    // fallback: direct would reach the baseUri without the overlay; the whole tunnel is refused rather than half-honoured.
     const text = capability().replace(
       "    baseUri: https://photos.example.org\n",
-      "    baseUri: https://photos.example.org\n    tunnel:\n      type: ziti\n      service: photos\n      identity: /etc/ziti/id.json\n",
+      "    baseUri: https://photos.example.org\n    tunnel:\n      type: ziti\n      service: photos\n      identity: /etc/ziti/id.json\n      fallback: direct\n",
     );
     expect(await problems(text)).toEqual([
       expect.stringMatching(/^error capability\.consumes\[0\]\.tunnel: tunnel is not supported: this runtime has no OpenZiti transport/),
     ]);
+    // naftiko validate (and so serve) says where, by file, line and column.
+    const dir = writeTree({ "cap.yml": text });
+    const r = await runCli(["validate", path.join(dir, "cap.yml")]);
+    expect(r.code).toBe(1);
+    const line = text.slice(0, text.indexOf("    tunnel:")).split("\n").length;
+    expect(r.stderr).toContain(
+      `cap.yml:${line}:5 capability.consumes[0].tunnel: tunnel is not supported: this runtime has no OpenZiti transport`,
+    );
   });
 });

@@ -329,6 +329,12 @@ describe("observability", () => {
     expect(text).toMatch(/naftiko_requests_total\{kind="rest",exposes="proxy",operation="forward \/notion\/\{path\}",status="200"\} \d+/);
     expect(text).toMatch(/naftiko_upstream_requests_total\{consumes="notion",operation="\(forward\)",status="200"\} \d+/);
   });
+
+  it("a forward on a named resource is counted under the resource's name", async () => {
+    await (await fetch(`${running.rest}/data/x/y`)).text();
+    const text = await (await running.served.observer.metrics.registry()).metrics();
+    expect(text).toMatch(/naftiko_requests_total\{kind="rest",exposes="proxy",operation="data",status="200"\} \d+/);
+  });
 });
 
 describe("an Ikanos beta5 file (the reference engine's forward test capability)", () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { serveCapability } from "../../src/serve.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { FAULTS_FILE, startFaults } from "../support/faults.js";
+import { freePort } from "../support/ports.js";
 import { rawRequest } from "../support/raw-http.js";
 import { tempDir } from "../support/temp.js";
 
@@ -66,6 +67,71 @@ describe("exposure", () => {
     });
     await served2.close();
     expect(quiet.some((l) => WARNING.test(l))).toBe(false);
+  });
+
+  it("each block listens on the address and port its file gives: rest, mcp, skill and control alike", async () => {
+    const dir = tempDir("naftiko-exposure-");
+    const [rest, mcp, skill, control] = await Promise.all([0, 1, 2, 3].map(() => freePort("127.0.0.2")));
+    const file = path.join(dir, "cap.yml");
+    // 127.0.0.2 is a loopback address other than the default: seen only if the file's address is used.
+    writeFileSync(
+      file,
+      `naftiko: "1.0.0-alpha2"
+capability:
+  exposes:
+    - type: rest
+      address: 127.0.0.2
+      port: ${rest}
+      namespace: api
+      resources:
+        - path: /ping
+          operations:
+            - method: GET
+              name: ping
+              outputParameters:
+                - type: string
+                  value: pong
+    - type: mcp
+      address: 127.0.0.2
+      port: ${mcp}
+      namespace: tools
+      tools:
+        - name: ping
+          description: Pong.
+          outputParameters:
+            - name: answer
+              type: string
+              value: pong
+    - type: skill
+      address: 127.0.0.2
+      port: ${skill}
+      namespace: skills
+      skills:
+        - name: pinging
+          description: Pings.
+    - type: control
+      address: 127.0.0.2
+      port: ${control}
+`,
+    );
+    // No port on the command line: the file's ports are used.
+    const served = await serveCapability(await loadCapability(file), { log: () => {} });
+    try {
+      expect(served.listeners.map((l) => `${l.type} ${l.address}`).sort()).toEqual([
+        "control 127.0.0.2",
+        "mcp 127.0.0.2",
+        "rest 127.0.0.2",
+        "skill 127.0.0.2",
+      ]);
+      for (const l of served.listeners) expect(new URL(l.url).hostname, l.type).toBe("127.0.0.2");
+      expect(Object.fromEntries(served.listeners.map((l) => [l.type, l.port]))).toEqual({ rest, mcp, skill, control });
+      const url = (type: string) => served.listeners.find((l) => l.type === type)!.url;
+      expect(await (await fetch(`${url("rest")}/ping`)).text()).toBe('"pong"');
+      expect((await fetch(`${url("skill")}/skills`)).status).toBe(200);
+      expect((await fetch(`${url("control")}/health/live`)).status).toBe(200);
+    } finally {
+      await served.close();
+    }
   });
 
   it("the MCP endpoint answers 403 to a foreign Host or Origin, and serves loopback ones", async () => {

@@ -5,19 +5,19 @@
  * reading one that is not there, `binary` without bytes, a URI that names nothing or names twice,
  * placeholders naming no argument, an unreadable prompt file; an argument nothing reads is a warning.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
 let dir: string;
 let docs: string;
 let promptFile: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "naftiko-mcp-checks-"));
+  dir = tempDir("naftiko-mcp-checks-");
   mkdirSync(path.join(dir, "docs"));
   writeFileSync(path.join(dir, "docs", "readme.md"), "# Docs\n");
   promptFile = path.join(dir, "review.md");

@@ -144,6 +144,25 @@ describe("imports in every section (Ikanos)", () => {
       call: things-api.get-thing
       with:
         id: tools.id
+    thing-view:
+      description: One thing, through an aggregate.
+      ref: views.thing
+`,
+    ),
+    "shared/views.aggregates.yml": shared(
+      "aggregates",
+      `- namespace: views
+  display: Views
+  flows:
+    thing:
+      description: One thing.
+      inputParameters:
+        id:
+          type: string
+          description: Its id.
+      call: things-api.get-thing
+      with:
+        id: views.id
 `,
     ),
     "shared/env.binds.yml": shared(
@@ -165,6 +184,11 @@ capability:
   - from: ./shared/api.consumes.yml
     import: api
     as: things-api
+  aggregates:
+  - from: ./shared/views.aggregates.yml
+    import: views
+    # Documentation for the reader of this file: neither engine reads it.
+    description: Views over the things.
   exposes:
   - from: ./shared/tools.exposes.yml
     import: tools
@@ -172,7 +196,7 @@ capability:
 `,
   };
 
-  it("takes each entry by namespace, under its `as` name, and resolves calls against the renamed block", async () => {
+  it("takes each entry (binds, consumes, aggregates, exposes) by namespace, under its `as` name, and resolves calls against the renamed block", async () => {
     const dir = tempDir(files);
     const cap = await loadCapability(path.join(dir, "cap.yml"));
     expect(cap.binds.map((b) => b.namespace)).toEqual(["env"]);
@@ -181,11 +205,15 @@ capability:
     const block = cap.exposes[0];
     expect(block.namespace).toBe("thing-tools");
     expect(block.type === "mcp" && block.tools[0].call).toBe(cap.operations.get("things-api.get-thing"));
+    // An imported aggregate's flow calls the importing file's consumes, by the name it gave them; a tool refers to it.
+    expect(cap.aggregates.map((a) => a.namespace)).toEqual(["views"]);
+    expect(block.type === "mcp" && block.tools[1].call).toBe(cap.operations.get("things-api.get-thing"));
     expect(cap.files.map((f) => path.relative(dir, f)).sort()).toEqual([
       "cap.yml",
       "shared/api.consumes.yml",
       "shared/env.binds.yml",
       "shared/tools.exposes.yml",
+      "shared/views.aggregates.yml",
     ]);
   });
 

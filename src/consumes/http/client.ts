@@ -15,7 +15,7 @@ export interface UpstreamRequest {
   /** Names in lower case (the plan writes them so). */
   headers: Record<string, string>;
   /** A stream is sent as it is read (a forwarded caller's body): it cannot be sent twice. */
-  body?: string | Buffer | FormData | Readable;
+  body?: string | Buffer | Readable;
 }
 
 export interface UpstreamResponse {

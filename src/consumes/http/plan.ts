@@ -6,6 +6,7 @@ import { compileTemplate, textOf, type CompiledTemplate, type Lookup } from "../
 import { compileAuth, type AuthApplier } from "./auth.js";
 import type { CallOptions, UpstreamRequest, UpstreamResponse } from "./client.js";
 import { appendQuery, checkHeaderValue, encodeLiteralPath, encodeSegment, scalarText } from "./encode.js";
+import { encodeMultipart } from "./multipart.js";
 import type { Pools } from "./pool.js";
 import { DEFAULT_RETRY, IDEMPOTENT_METHODS } from "./retry.js";
 import { compileSender, type CallPolicy } from "./sender.js";
@@ -174,15 +175,7 @@ function compileBody(body: RequestBody | undefined): BodyRenderer | undefined {
     }
     case "multipartForm": {
       const parts = body.data.map((p) => ({ ...p, template: compileTemplate(p.value) }));
-      return (lookup) => {
-        const form = new FormData();
-        for (const p of parts) {
-          const value = p.template.renderText(lookup);
-          if (p.filename) form.append(p.name, new Blob([value], { type: p.contentType ?? "application/octet-stream" }), p.filename);
-          else form.append(p.name, value);
-        }
-        return { payload: form };
-      };
+      return (lookup) => encodeMultipart(parts.map(({ template, ...p }) => ({ ...p, value: template.renderText(lookup) })));
     }
   }
 }

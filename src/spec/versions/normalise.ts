@@ -520,7 +520,10 @@ class Normaliser {
         namespace: str(v.namespace) ?? "",
         display: this.display(v),
         // The key is set by the resolver, which knows the aggregate's final namespace.
-        flows: this.named(v[this.vocab.flows], [...at, this.vocab.flows]).map((f) => ({ ...this.invocable(f.name, f.v, f.at), key: "" })),
+        // A copy through the record keeps the flow's written `call` for the resolver, and its place for errors.
+        flows: this.named(v[this.vocab.flows], [...at, this.vocab.flows]).map((f) =>
+          this.record.copy(this.invocable(f.name, f.v, f.at) as Aggregate["flows"][number], { key: "" }),
+        ),
       }),
       at,
     );
