@@ -1,6 +1,8 @@
 // The load generator, in its own process (forked by run.mjs, pinned to its own CPU when possible):
 // it must not share an event loop, or a core, with the servers it measures.
-// Protocol: the parent sends { id, url, method, headers, body, connections, duration };
+// Protocol: the parent sends { id, url, method, headers, body, connections, duration, amount }
+// (amount: stop after that many requests instead, as a smoke run does; autocannon then answers at
+// its next sample, every 50 ms rather than every second);
 // this answers { id, result } with throughput, latency percentiles and error counts.
 import autocannon from "autocannon";
 
@@ -15,10 +17,19 @@ function percentiles(durations) {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-process.on("message", async ({ id, url, method = "GET", headers, body, connections = 32, duration = 5 }) => {
+process.on("message", async ({ id, url, method = "GET", headers, body, connections = 32, duration = 5, amount }) => {
   try {
     const durations = [];
-    const run = autocannon({ url, method, headers, body, connections, pipelining: 1, duration, timeout: 10 });
+    const run = autocannon({
+      url,
+      method,
+      headers,
+      body,
+      connections,
+      pipelining: 1,
+      ...(amount ? { amount, sampleInt: 50 } : { duration }),
+      timeout: 10,
+    });
     run.on("response", (_client, status, _bytes, ms) => {
       if (status >= 200 && status < 300) durations.push(ms);
     });
@@ -34,7 +45,7 @@ process.on("message", async ({ id, url, method = "GET", headers, body, connectio
         // milliseconds, to the microsecond
         p50,
         p99,
-        bytesPerSec: r.throughput.average,
+        bytesPerSec: r.throughput.total / r.duration,
         errors: r.errors,
         timeouts: r.timeouts,
         non2xx: r.non2xx,

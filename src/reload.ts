@@ -17,7 +17,13 @@ export interface Watching {
  * loaded and validated first; a broken edit is logged and the running version keeps serving. Calls
  * already in flight finish on the version they started with (see `Served.reload`).
  */
-export function watchCapability(file: string, initial: Capability, served: Served, logger: Logger, debounceMs = 150): Watching {
+export function watchCapability(
+  file: string,
+  initial: Capability,
+  served: Pick<Served, "reload" | "reloadFailed">,
+  logger: Logger,
+  debounceMs = 150,
+): Watching {
   let watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

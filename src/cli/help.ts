@@ -81,6 +81,10 @@ with a message naming the variable and the file; the value itself is never print
 Options:
 ${SERVE_OPTIONS}  --watch                    reload when the file or a file it imports changes; a broken edit is
                              logged and the running version keeps serving
+  --workers <n>|auto         serve from <n> processes (auto: one per CPU) on the same ports, a
+                             primary handing each new connection to the next; the control port,
+                             --watch and SIGTERM cover them all (docs/PERFORMANCE.md, Multi-core);
+                             not with --stdio
   -h, --help                 this help
 
 ${SERVE_NOTES}`,

@@ -9,6 +9,11 @@ export interface LogOptions {
   pretty?: boolean;
   /** Where lines go; stderr by default. */
   write?: (line: string) => void;
+  /**
+   * Other processes write to the same stderr (`serve --workers`): each write is at most PIPE_BUF
+   * bytes, so that the kernel never interleaves another process's lines within one of ours.
+   */
+  atomicLines?: boolean;
 }
 
 /**
@@ -36,7 +41,8 @@ export interface RuntimeLogger {
 /** pino JSON lines on stderr (or pretty ones on a TTY), scrubbed of secrets. */
 export async function createLogger(options: LogOptions = {}): Promise<RuntimeLogger> {
   let scrub: Scrub = (l) => l;
-  const out = options.write ?? (stderrLines ??= coalesced((chunk) => void process.stderr.write(chunk)));
+  const out =
+    options.write ?? (stderrLines ??= coalesced((chunk) => void process.stderr.write(chunk), options.atomicLines ? PIPE_BUF : undefined));
   let write = out;
   if (options.pretty ?? process.stderr.isTTY === true) {
     const { prettyFactory } = (await import("pino-pretty")).default;
@@ -94,9 +100,14 @@ const BATCH_BYTES = 16 * 1024;
 /** Room in one batch buffer: a flush is due at BATCH_BYTES, so a line of up to this much more always fits. */
 const BUFFER_BYTES = 32 * 1024;
 const BATCH_MS = 25;
+/** The most bytes one write to a pipe may carry and still reach it whole, lines of other writers around it (Linux). */
+export const PIPE_BUF = 4096;
 
-/** A line writer that hands `write` the lines in batches, in order, each line whole. */
-export function coalesced(write: (chunk: Buffer) => void): (line: string) => void {
+/**
+ * A line writer that hands `write` the lines in batches, in order, each line whole; with `atomic`,
+ * no batch longer than that (a longer line goes alone).
+ */
+export function coalesced(write: (chunk: Buffer) => void, atomic?: number): (line: string) => void {
   let buffer = Buffer.allocUnsafeSlow(BUFFER_BYTES);
   let used = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -111,14 +122,16 @@ export function coalesced(write: (chunk: Buffer) => void): (line: string) => voi
     write(chunk);
   };
   process.on("exit", flush);
+  const room = atomic ?? BUFFER_BYTES;
+  const due = atomic ?? BATCH_BYTES;
   return (line) => {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (used + line.length * 3 > BUFFER_BYTES) {
+    if (used + line.length * 3 > room) {
       flush();
       if (line.length * 3 > BUFFER_BYTES) return write(Buffer.from(line));
     }
     used += buffer.write(line, used);
-    if (used >= BATCH_BYTES) flush();
+    if (used >= due) flush();
     else if (!timer) {
       timer = setTimeout(flush, BATCH_MS);
       timer.unref();

@@ -24,6 +24,7 @@ describe("naftiko CLI", () => {
       "--control-port",
       "--log-level",
       "--watch",
+      "--workers",
     ])
       expect(serve.stdout).toContain(flag);
   });

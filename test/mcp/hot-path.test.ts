@@ -6,6 +6,7 @@
  * SDK), in both protocol eras, and the two answers must be equal. The SDK builds a server for
  * every request it answers: counting them shows which requests the runtime answered itself.
  */
+import { isUtf8 } from "node:buffer";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { McpService } from "../../src/exposes/mcp/server.js";
@@ -151,6 +152,34 @@ describe("the runtime's own tools/call answers are the SDK's", () => {
             if (data === undefined) expect(hot.body.result, document).not.toHaveProperty("structuredContent");
             else expect(structuredContent, document).toEqual(era === MODERN || object ? data : { result: data });
           }
+        } finally {
+          upstream.reply = (req) => ({ body: JSON.stringify({ seen: { method: req.method, url: req.url } }) });
+        }
+      });
+
+      it("a JSON document with bytes that are not UTF-8: the answer carries the replaced text, valid UTF-8, as the SDK's does", async () => {
+        const document = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('","n":1}')]);
+        try {
+          upstream.reply = () => ({ headers: { "content-type": "application/json" }, body: document });
+          const request = toolsCall(era, "get-interconnection", { connection_id: "c" });
+          const bytes = async (contentType: string) => {
+            const u = new URL(url);
+            const res = await fetch(u, {
+              method: "POST",
+              headers: { ...request.headers, "content-type": contentType },
+              body: request.text,
+            });
+            return Buffer.from(await res.arrayBuffer());
+          };
+          const before = builtBySdk.mock.calls.length;
+          const hot = await bytes(HOT);
+          expect(builtBySdk.mock.calls.length).toBe(before);
+          const sdk = await bytes(SDK);
+          expect(isUtf8(hot)).toBe(true);
+          expect(JSON.parse(hot.toString())).toEqual(JSON.parse(sdk.toString()));
+          const result = JSON.parse(hot.toString()).result;
+          expect(result.content[0].text).toBe('{"name":"caf\ufffd\ufffd","n":1}');
+          expect(result.structuredContent).toEqual({ name: "caf\ufffd\ufffd", n: 1 });
         } finally {
           upstream.reply = (req) => ({ body: JSON.stringify({ seen: { method: req.method, url: req.url } }) });
         }

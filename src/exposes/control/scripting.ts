@@ -2,6 +2,12 @@ import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Scripting } from "../../orchestration/scripting.js";
 
+/** What /scripting reads and changes: this process's script settings, or every worker's (`--workers`). */
+export interface ScriptingControl {
+  view(): ReturnType<Scripting["view"]> | Promise<ReturnType<Scripting["view"]>>;
+  update(body: unknown): ReturnType<Scripting["update"]> | Promise<ReturnType<Scripting["update"]>>;
+}
+
 /**
  * `management.scripting`: `GET /scripting`, the script settings in force and the execution stats
  * (`totalExecutions`, `totalErrors`, `averageDurationMs`, `lastExecutionAt`); `PUT /scripting`,
@@ -11,11 +17,11 @@ import type { Scripting } from "../../orchestration/scripting.js";
  *
  * @param scripting the current version's (it changes on reload)
  */
-export function mountScripting(app: Hono, scripting: () => Scripting | undefined): string[] {
+export function mountScripting(app: Hono, scripting: () => ScriptingControl | undefined): string[] {
   const missing = { error: "not_found", message: "this version of the capability has no script steps to govern" };
-  app.get("/scripting", (c) => {
+  app.get("/scripting", async (c) => {
     const s = scripting();
-    return s ? c.json(s.view()) : c.json(missing, 404);
+    return s ? c.json(await s.view()) : c.json(missing, 404);
   });
   app.put(
     "/scripting",
@@ -29,7 +35,7 @@ export function mountScripting(app: Hono, scripting: () => Scripting | undefined
       } catch {
         return c.json({ error: "invalid_request", message: 'the body must be a JSON object, e.g. {"timeout": 5000}' }, 400);
       }
-      const outcome = s.update(body);
+      const outcome = await s.update(body);
       return outcome.ok ? c.json(s.view()) : c.json({ error: "invalid_request", message: outcome.error }, 400);
     },
   );

@@ -2,14 +2,12 @@ import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type { RuntimeLogger } from "../../observability/log.js";
 import { localTraceBuffer, observabilityOf } from "../../observability/setup.js";
-import type { TraceBuffer } from "../../observability/trace-buffer.js";
-import type { Scripting } from "../../orchestration/scripting.js";
 import type { ExposesControl } from "../../spec/model.js";
 import { requireAuth, type ServerAuth } from "../auth.js";
 import { mountConfig, type ConfigOperations } from "./config.js";
 import { logsSettings, mountLogs } from "./logs.js";
-import { mountScripting } from "./scripting.js";
-import { mountTraces } from "./traces.js";
+import { mountScripting, type ScriptingControl } from "./scripting.js";
+import { mountTraces, type TraceSource } from "./traces.js";
 
 export interface ControlState {
   label: string;
@@ -24,10 +22,15 @@ export interface ControlState {
   config: ConfigOperations;
   logging: RuntimeLogger;
   /** The finished traces kept for `/traces`, when local traces are on. */
-  traces?: TraceBuffer;
+  traces?: TraceSource;
   /** Script steps' governance in the version served now, for `/scripting`. */
-  scripting?: () => Scripting | undefined;
+  scripting?: () => ScriptingControl | undefined;
+  /** The worker processes (`serve --workers`), for /status; absent when one process serves. */
+  workers?(): Array<{ pid: number; ready: boolean }>;
 }
+
+/** Where /metrics comes from: this process's registry, or every worker's added up (`--workers`). */
+export type MetricsSource = Pick<Registry, "metrics" | "contentType">;
 
 /** `/status`'s `reloads`: versions swapped in, and edits refused (the running version kept serving). */
 export interface ReloadState {
@@ -47,7 +50,7 @@ export interface ReloadState {
  */
 export function controlApp(
   state: ControlState,
-  registry: Registry,
+  registry: MetricsSource,
   block?: ExposesControl,
   auth?: ServerAuth,
 ): { app: Hono; endpoints: string[] } {
@@ -84,6 +87,7 @@ export function controlApp(
         ready: state.ready(),
         exposes: state.exposes(),
         reloads: state.reloads(),
+        ...(state.workers ? { workers: state.workers() } : {}),
       }),
     );
   }
