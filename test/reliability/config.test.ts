@@ -1,4 +1,4 @@
-/** Issue 5, item 1: timeouts, retries and limits are settable per capability by flags and a config file. */
+/** Timeouts, retries and limits are settable per capability by flags and a config file. */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";

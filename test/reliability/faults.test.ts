@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 1: every upstream fault gets the documented answer within the configured timeout,
+ * Every upstream fault gets the documented answer within the configured timeout,
  * the runtime stays up, the next good call works, and retries happen only where they are safe.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

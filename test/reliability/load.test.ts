@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 2: a bounded number of upstream calls in flight per consumes block, callers beyond
+ * A bounded number of upstream calls in flight per consumes block, callers beyond
  * it queue for a bounded time then get 503 + Retry-After; and a bounded load test on loopback.
  */
 import { setFlagsFromString } from "node:v8";

@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 6: SIGTERM stops accepting, lets in-flight calls finish within the grace period,
+ * SIGTERM stops accepting, lets in-flight calls finish within the grace period,
  * then exits 0. Run on the real CLI, since signals and exit codes are the point.
  */
 import net from "node:net";

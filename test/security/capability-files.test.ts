@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 7: hostile capability files. `validate` and `serve` on truncated YAML, YAML bombs,
+ * Hostile capability files. `validate` and `serve` on truncated YAML, YAML bombs,
  * oversized and over-nested files, and every file of capabilities/ mutated at random (seeded) never
  * hang or crash: each loads (and serves), or gets a clear error.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 5: every exposes block listens on 127.0.0.1 unless the file or the command line
+ * Every exposes block listens on 127.0.0.1 unless the file or the command line
  * says otherwise; listening elsewhere without server authentication prints a warning; the MCP
  * endpoint refuses foreign Host and Origin headers (DNS rebinding).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 3: property-based fuzzing (fast-check) of REST paths, queries and bodies and of MCP
+ * Property-based fuzzing (fast-check) of REST paths, queries and bodies and of MCP
  * arguments. Whatever comes in, nothing reaches another upstream path, nothing undeclared is
  * forwarded, nothing invalid is forwarded, and the runtime answers with a documented status.
  * Seeded for reproducible CI runs; FC_SEED=<n> explores elsewhere.

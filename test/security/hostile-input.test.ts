@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 3: hostile input through REST and MCP. None of it reaches another upstream path,
+ * Hostile input through REST and MCP. None of it reaches another upstream path,
  * crashes the runtime, or is forwarded unvalidated.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Issue 5, item 4: a planted bind value never appears in logs, error bodies, --help, exported
+ * A planted bind value never appears in logs, error bodies, --help, exported
  * documents (tools/list, initialize) or crash output; the caller's Authorization is never forwarded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
