@@ -178,9 +178,10 @@ ${pool("mcp")}
           else outcomes.ok++;
           return;
         } catch (e) {
-          const code = (e as { code?: number }).code;
-          note(`mcp ${code ?? (e as Error).message}`);
-          if (!(typeof code === "number" && RETRYABLE.has(code))) {
+          // The SDK's client reports an HTTP answer that is no MCP one as an SdkHttpError carrying its status.
+          const status = (e as { status?: unknown }).status;
+          note(`mcp ${typeof status === "number" ? status : (e as Error).message}`);
+          if (!(typeof status === "number" && RETRYABLE.has(status))) {
             failures.push(`MCP ${n}: ${(e as Error).message}`);
             return;
           }
