@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, spawnServe } from "../test/support/cli.js";
+import { flagshipOptions, ROOT, spawnServe } from "../test/support/cli.js";
 import { startRecordingUpstream } from "../test/support/recording-upstream.js";
 
 const dir = path.join(ROOT, "test/conformance");
@@ -43,15 +43,7 @@ function run(args: string[], timeoutMs = 300_000): Promise<{ code: number | null
 }
 
 const upstream = await startRecordingUpstream();
-const flagship = [
-  "metal-interconnections.naftiko.yaml",
-  "--base-uri",
-  `metal-interconnections=${upstream.url}/metal/v1`,
-  "--port",
-  "metal-interconnections-rest=0",
-  "--port",
-  "metal-interconnections-mcp=0",
-];
+const flagship = ["metal-interconnections.naftiko.yaml", ...flagshipOptions(upstream.url)];
 const results: Array<[string, boolean]> = [];
 
 /**

@@ -12,7 +12,7 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVING_NODE_FLAGS } from "../../src/node-flags.js";
 import { VERSION } from "../../src/version.js";
-import { ROOT, runCli, runCommand } from "../support/cli.js";
+import { flagshipOptions, ROOT, runCli, runCommand } from "../support/cli.js";
 import { need, SEA } from "../support/prerequisites.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { tempDir } from "../support/temp.js";
@@ -41,18 +41,11 @@ describe("naftiko build (single executable)", () => {
     expect(built.stdout).toMatch(/metal-interconnections: [\d.]+ MB, built in/);
     buildLog = built.stderr;
     upstream = await startRecordingUpstream();
-    child = spawn(
-      path.relative(empty, binary),
-      [
-        "--base-uri",
-        `metal-interconnections=${upstream.url}/metal/v1`,
-        "--port",
-        "metal-interconnections-rest=0",
-        "--port",
-        "metal-interconnections-mcp=0",
-      ],
-      { cwd: empty, env: { EQUINIX_API_KEY: KEY }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    child = spawn(path.relative(empty, binary), [...flagshipOptions(upstream.url)], {
+      cwd: empty,
+      env: { EQUINIX_API_KEY: KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`binary not ready:\n${stderr}`)), 20_000);
       child!.stderr!.on("data", (d: Buffer) => {

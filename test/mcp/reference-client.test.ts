@@ -6,7 +6,7 @@
  * get the same client in test/shipyard/.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, spawnServe, type ServeProcess } from "../support/cli.js";
+import { flagshipOptions, ROOT, spawnServe, type ServeProcess } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { jq, workflowCurl } from "../support/shipyard.js";
 import { loadCases, SECRET } from "../support/spec-cases.js";
@@ -21,18 +21,7 @@ describe("the reference workflow's 2026-07-28 client against the flagship", () =
   let port: string;
   beforeAll(async () => {
     upstream = await startRecordingUpstream();
-    proc = await spawnServe(
-      [
-        FLAGSHIP,
-        "--base-uri",
-        `metal-interconnections=${upstream.url}/metal/v1`,
-        "--port",
-        "metal-interconnections-rest=0",
-        "--port",
-        "metal-interconnections-mcp=0",
-      ],
-      { EQUINIX_API_KEY: SECRET },
-    );
+    proc = await spawnServe([FLAGSHIP, ...flagshipOptions(upstream.url)], { EQUINIX_API_KEY: SECRET });
     port = new URL(proc.urls["metal-interconnections-mcp"]).port;
   });
   afterAll(async () => {

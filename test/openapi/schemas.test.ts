@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOpenApi } from "../../src/openapi/document.js";
 import { loadCapability } from "../../src/spec/load.js";
 import { attachSchemas } from "../../src/spec/openapi-schemas.js";
-import { ROOT, spawnServe, type ServeProcess } from "../support/cli.js";
+import { flagshipOptions, ROOT, spawnServe, type ServeProcess } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { tempDir } from "../support/temp.js";
 
@@ -61,20 +61,7 @@ describe("schemas from the upstream's OpenAPI document", () => {
     let base: string;
     beforeAll(async () => {
       upstream = await startRecordingUpstream();
-      proc = await spawnServe(
-        [
-          FLAGSHIP,
-          "--openapi",
-          OPENAPI,
-          "--base-uri",
-          `metal-interconnections=${upstream.url}/metal/v1`,
-          "--port",
-          "metal-interconnections-rest=0",
-          "--port",
-          "metal-interconnections-mcp=0",
-        ],
-        { EQUINIX_API_KEY: "schema-key" },
-      );
+      proc = await spawnServe([FLAGSHIP, "--openapi", OPENAPI, ...flagshipOptions(upstream.url)], { EQUINIX_API_KEY: "schema-key" });
       base = proc.urls["metal-interconnections-rest"];
     });
     afterAll(async () => {
@@ -155,14 +142,7 @@ describe("schemas from the upstream's OpenAPI document", () => {
   it("without --openapi the same body is forwarded; a sidecar <name>.openapi.yaml or an x-openapi comment is picked up", async () => {
     const upstream = await startRecordingUpstream();
     const dir = tempDir("naftiko-sidecar-");
-    const args = [
-      "--base-uri",
-      `metal-interconnections=${upstream.url}/metal/v1`,
-      "--port",
-      "metal-interconnections-rest=0",
-      "--port",
-      "metal-interconnections-mcp=0",
-    ];
+    const args = [...flagshipOptions(upstream.url)];
     const bad = JSON.stringify({ nni_vlan: 1 });
     try {
       const plain = await spawnServe([FLAGSHIP, ...args], { EQUINIX_API_KEY: "k" });

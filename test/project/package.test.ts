@@ -8,7 +8,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERSION } from "../../src/version.js";
-import { ROOT, runCommand, spawnServe } from "../support/cli.js";
+import { flagshipOptions, ROOT, runCommand, spawnServe } from "../support/cli.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
 import { tempDir } from "../support/temp.js";
 
@@ -91,15 +91,7 @@ describe("the npm package", () => {
       const dir = tempDir("naftiko-outside-");
       copyFileSync(path.join(ROOT, "metal-interconnections.naftiko.yaml"), path.join(dir, "flagship.naftiko.yaml"));
       const proc = await spawnServe(
-        [
-          "flagship.naftiko.yaml",
-          "--base-uri",
-          `metal-interconnections=${upstream.url}/metal/v1`,
-          "--port",
-          "metal-interconnections-rest=0",
-          "--port",
-          "metal-interconnections-mcp=0",
-        ],
+        ["flagship.naftiko.yaml", ...flagshipOptions(upstream.url)],
         { EQUINIX_API_KEY: "package-key" },
         15_000,
         { command: naftiko, cwd: dir },

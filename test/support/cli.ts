@@ -14,6 +14,18 @@ export function childEnv(env: NodeJS.ProcessEnv = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
+/** `serve` options sending the flagship to a recording upstream (its `/metal/v1` base), on free ports. */
+export function flagshipOptions(upstreamUrl: string): string[] {
+  return [
+    "--base-uri",
+    `metal-interconnections=${upstreamUrl}/metal/v1`,
+    "--port",
+    "metal-interconnections-rest=0",
+    "--port",
+    "metal-interconnections-mcp=0",
+  ];
+}
+
 export interface ServeProcess {
   child: ChildProcess;
   /** exposes namespace → base URL, read from the runtime's own "listening on" lines. */
