@@ -11,7 +11,8 @@ import { availableParallelism } from "node:os";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { logLines, ROOT, runCli, spawnServe, type ServeProcess } from "../support/cli.js";
+import { flagshipOptions, logLines, ROOT, runCli, spawnServe, type ServeProcess } from "../support/cli.js";
+import { connectable } from "../support/ports.js";
 import { writeTree } from "../support/temp.js";
 import { parsePrometheus, valueOf } from "../support/prometheus.js";
 import { rawRequest } from "../support/raw-http.js";
@@ -269,12 +270,7 @@ describe("naftiko serve --workers", () => {
         path.join(ROOT, "metal-interconnections.naftiko.yaml"),
         "--workers",
         "auto",
-        "--base-uri",
-        `metal-interconnections=${upstream.url}/metal/v1`,
-        "--port",
-        `${REST}=0`,
-        "--port",
-        `${MCP}=0`,
+        ...flagshipOptions(upstream.url),
         "--control-port",
         "0",
       ],
@@ -352,15 +348,3 @@ capability:
     }
   });
 });
-
-function connectable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = net.connect(Number(u.port), u.hostname);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}

@@ -2,23 +2,11 @@
  * SIGTERM stops accepting, lets in-flight calls finish within the grace period,
  * then exits 0. Run on the real CLI, since signals and exit codes are the point.
  */
-import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { spawnServe } from "../support/cli.js";
 import { startFaultUpstream } from "../support/fault-upstream.js";
 import { FAULTS_FILE } from "../support/faults.js";
-
-function connectable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = net.connect(Number(u.port), u.hostname);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
+import { connectable } from "../support/ports.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

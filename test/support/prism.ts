@@ -8,9 +8,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import path from "node:path";
-import { freePort } from "./ports.js";
+import { connectable, freePort } from "./ports.js";
 import { writePatchedSpec } from "./prism-workaround.js";
 
 export interface PrismHandle {
@@ -59,20 +58,6 @@ function track(child: ChildProcess): void {
       }
     });
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: HOST, port });
-    const done = (ok: boolean) => {
-      sock.removeAllListeners();
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1_000, () => done(false));
-    sock.once("connect", () => done(true));
-    sock.once("error", () => done(false));
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -155,7 +140,7 @@ async function launch(spec: string, dynamic: boolean): Promise<Attempt> {
       (e as Error & { addrInUse?: boolean }).addrInUse = /EADDRINUSE/.test(out + "\n" + err);
       throw e;
     }
-    if (await canConnect(port)) return { child, port };
+    if (await connectable(`http://${HOST}:${port}`)) return { child, port };
     if (Date.now() > deadline) {
       await killChild(child);
       throw new Error(`Prism did not listen within ${START_TIMEOUT_MS} ms: ${describe()}`);
