@@ -2,14 +2,13 @@ import { normalizeName } from "../mapping/names.js";
 import { literalText, pathVariables } from "../mapping/path-template.js";
 import { pathProblem } from "../mapping/jsonpath.js";
 import { hasPlaceholders } from "../mapping/template.js";
-import { readWith } from "../mapping/with.js";
 import { authenticationProblems } from "./authentication.js";
 import { checkForwards } from "./forward.js";
 import { checkIdentifiers } from "./identifiers.js";
 import { checkInputValues } from "./input-values.js";
 import { checkMcpPrompts } from "./mcp-prompts.js";
 import { checkMcpResources, resourcePrefixes } from "./mcp-resources.js";
-import { acceptedParams } from "./operation-inputs.js";
+import { acceptedParams, withInputNames } from "./operation-inputs.js";
 import { checkPathFeeds } from "./path-feeds.js";
 import type {
   Capability,
@@ -65,7 +64,7 @@ export function checkReferences(cap: Capability, record: LoadRecord): Problem[] 
           if (op.call && op.with && !declared.length) {
             const fed = new Set(
               Object.values(op.with)
-                .flatMap((v) => inputNames(v, ["rest", block.namespace]))
+                .flatMap((v) => withInputNames(v, ["rest", block.namespace]))
                 .map(normalizeName),
             );
             for (const v of vars) {
@@ -301,7 +300,7 @@ function checkInvocable(unit: Invocable, prefixes: string[], report: Report, dec
 function checkWithInputs(node: object, withMap: WithMap, prefixes: string[], declaredInputs: string[], report: Report, at?: DocPath) {
   const declared = new Set(declaredInputs.map(normalizeName));
   for (const [key, value] of Object.entries(withMap)) {
-    for (const name of inputNames(value, prefixes)) {
+    for (const name of withInputNames(value, prefixes)) {
       if (!declared.has(normalizeName(name))) {
         report(
           node,
@@ -332,11 +331,4 @@ function checkWithKeys(node: object, target: ConsumedOperation, withMap: WithMap
       );
     }
   }
-}
-
-function inputNames(value: string | number | boolean, prefixes: string[]): string[] {
-  const src = readWith(value, prefixes);
-  if (src.kind === "input") return [src.name];
-  if (src.kind === "template") return src.template.names.filter((n) => !/^[A-Z][A-Z0-9_]*$/.test(n) && !n.includes("."));
-  return [];
 }
