@@ -7,10 +7,10 @@
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { normalizeName } from "../mapping/names.js";
-import { readWith } from "../mapping/with.js";
+import { isBelow } from "../within.js";
 import type { Capability, ConsumedOperation, ExposesMcp, McpResource, WithMap } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
-import { acceptedParams } from "./operation-inputs.js";
+import { acceptedParams, withInputNames } from "./operation-inputs.js";
 import { scriptDirectory } from "./script-files.js";
 
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
@@ -73,7 +73,7 @@ function filesBelow(dir: string, into: Set<string>): void {
       else if (entry.isSymbolicLink()) {
         try {
           const real = realpathSync(full);
-          if (real.startsWith(base + path.sep) && statSync(real).isFile()) into.add(full);
+          if (isBelow(real, base) && statSync(real).isFile()) into.add(full);
         } catch {
           // a dangling link is no file
         }
@@ -172,7 +172,7 @@ function checkDynamic(resource: McpResource, prefixes: string[], report: Report)
   /** Collects the variables a `with` reads; reports what it reads that is none (a script step's `with` is checked with its script). */
   const read = (node: object, below: DocPath, withMap: WithMap | undefined, check = true) => {
     for (const [key, value] of Object.entries(withMap ?? {})) {
-      for (const name of inputNames(value, prefixes)) {
+      for (const name of withInputNames(value, prefixes)) {
         fed.add(normalizeName(name));
         if (check && !known.has(normalizeName(name)))
           report(
@@ -223,12 +223,4 @@ function checkCallFed(resource: McpResource, call: ConsumedOperation, variables:
       `parameter "${p.name}" (in: ${p.in}) of ${call.key} is given nothing: a resource's inputs are its uri's variables (${variables.map((v) => `{${v}}`).join(", ") || "none"}); ${resource.with ? `add "${p.name}" to with` : `add {${p.name}} to the uri, or a with`}`,
     );
   }
-}
-
-/** The caller inputs a `with` value reads: `ns.x`, or `{{x}}` (not a bind: `{{API_KEY}}`, `{{ns.key}}`). */
-function inputNames(value: string | number | boolean, prefixes: string[]): string[] {
-  const src = readWith(value, prefixes);
-  if (src.kind === "input") return [src.name];
-  if (src.kind === "template") return src.template.names.filter((n) => !/^[A-Z][A-Z0-9_]*$/.test(n) && !n.includes("."));
-  return [];
 }

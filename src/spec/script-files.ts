@@ -2,6 +2,7 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { locationPath } from "./binds.js";
 import { MAX_FILE_BYTES } from "./source.js";
+import { isBelow } from "../within.js";
 
 /**
  * The files of a script step: `file` and `dependencies` are paths relative to the step's `location`
@@ -84,7 +85,7 @@ function readOne(root: string, file: string, field: "file" | "dependencies", ind
   } catch (e) {
     throw fail(`"${file}" cannot be read in ${root} (${reason(e)})`);
   }
-  if (!real.startsWith(root + path.sep)) throw fail(`"${file}" leads outside ${root} (a symbolic link to ${real})`);
+  if (!isBelow(real, root)) throw fail(`"${file}" leads outside ${root} (a symbolic link to ${real})`);
   const stat = statSync(real);
   if (!stat.isFile()) throw fail(`"${file}" in ${root} is not a file`);
   if (stat.size > MAX_FILE_BYTES) throw fail(`"${file}" is ${stat.size} bytes; a script file is at most ${MAX_FILE_BYTES} bytes`);

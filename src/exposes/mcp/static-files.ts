@@ -2,6 +2,7 @@ import { open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from "@modelcontextprotocol/server";
 import { isSafeSegment } from "../../spec/mcp-resources.js";
+import { isBelow } from "../../within.js";
 
 /**
  * The files of a static resource's directory, as the reference engine serves them: a file is
@@ -46,7 +47,7 @@ export function staticDirectory(dir: string): StaticDirectory {
           throw new ResourceNotFoundError(uri, `Resource not found: ${uri}`);
         throw e;
       }
-      if (!inside(target, base))
+      if (!(target === base || isBelow(target, base)))
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI leads outside its directory: ${uri}`);
       const info = await stat(target);
       if (info.isDirectory())
@@ -79,10 +80,6 @@ export async function readFileUpTo(file: string, limit: number, tooLarge: (size:
   }
 }
 
-function inside(target: string, base: string): boolean {
-  return target === base || target.startsWith(base.endsWith(path.sep) ? base : base + path.sep);
-}
-
 /**
  * Regular files below `current`, directories entered but links to directories not (as Java's
  * `Files.walk`, which the reference engine lists with), links to files kept when they stay
@@ -104,7 +101,7 @@ async function walk(base: string, current: string, prefix: string[], found: stri
     else if (entry.isSymbolicLink()) {
       try {
         const real = await realpath(full);
-        if (inside(real, base) && (await stat(real)).isFile()) found.push(relative.join("/"));
+        if ((real === base || isBelow(real, base)) && (await stat(real)).isFile()) found.push(relative.join("/"));
       } catch {
         // a dangling link is no file
       }

@@ -21,6 +21,7 @@ import type { Runtime } from "../../runtime.js";
 import { locationPath } from "../../spec/binds.js";
 import type { ExposesSkill, Skill } from "../../spec/model.js";
 import { compileServerAuth, requireAuth } from "../auth.js";
+import { isBelow } from "../../within.js";
 import { zip } from "./zip.js";
 
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
@@ -162,7 +163,7 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
     const file = path.resolve(root, ...segments);
     // Resolved for real, so a symbolic link cannot lead out of the skill's directory either.
     const real = statOrNull(file)?.isFile() ? realpathSync(file) : undefined;
-    if (!real || !real.startsWith(realpathSync(root) + path.sep)) return notFound(c, `File not found: ${segments.join("/")}`);
+    if (!real || !isBelow(real, realpathSync(root))) return notFound(c, `File not found: ${segments.join("/")}`);
     const data = readFileSync(file);
     return new Response(data, { status: 200, headers: { "content-type": mediaType(file), "content-length": String(data.length) } });
   });
