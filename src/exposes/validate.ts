@@ -3,6 +3,7 @@ import type { ParameterProblem } from "../errors.js";
 import { nestedDeeperThan as deeper } from "../depth.js";
 import { lazyRequire } from "../lazy.js";
 import type { InputSpec } from "./invocation.js";
+import { isJsonObject } from "../json.js";
 
 export interface JsonSchemaObject {
   type: "object";
@@ -98,7 +99,7 @@ const TYPE_TESTS: Record<string, (v: unknown) => boolean> = {
   integer: (v) => typeof v === "number" && !((v as number) % 1) && !Number.isNaN(v),
   boolean: (v) => typeof v === "boolean",
   array: (v) => Array.isArray(v),
-  object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  object: isJsonObject,
   null: (v) => v === null,
 };
 

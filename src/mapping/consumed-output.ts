@@ -1,5 +1,6 @@
 import type { ConsumedOperation, ConsumedOutput } from "../spec/model.js";
 import { compilePath } from "./jsonpath.js";
+import { isJsonObject } from "../json.js";
 
 /**
  * A consumed operation's `outputParameters`: what a step calling it leaves for later steps, as the
@@ -25,7 +26,7 @@ export function compileStepOutput(operation: ConsumedOperation): StepOutput {
   return (response) => {
     if (response === undefined || response === null) return null;
     if (Array.isArray(response)) {
-      return response.map((el) => project(el, el && typeof el === "object" && !Array.isArray(el) ? { ...el } : {}));
+      return response.map((el) => project(el, isJsonObject(el) ? { ...el } : {}));
     }
     return project(response, {});
   };

@@ -1,6 +1,7 @@
 import type { Nodes, Root, Table } from "mdast";
 import { yaml } from "../spec/yaml.js";
 import { tableRow, type TableRows } from "./tables.js";
+import { isJsonObject } from "../json.js";
 
 /**
  * `outputRawFormat: markdown`: a document as data, the reference engine's contract:
@@ -50,7 +51,7 @@ export async function markdownToJson(input: string, sectionFilter?: string): Pro
       body = text.slice(end + 5);
       if (block) {
         const parsed: unknown = yaml().parse(block, { maxAliasCount: 100 });
-        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) frontMatter = parsed as Record<string, unknown>;
+        if (isJsonObject(parsed)) frontMatter = parsed as Record<string, unknown>;
       }
     }
   }

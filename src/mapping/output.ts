@@ -1,6 +1,7 @@
 import type { OutputParam } from "../spec/model.js";
 import { compilePath, type PathReader } from "./jsonpath.js";
 import { compileTemplate, type Lookup } from "./template.js";
+import { isJsonObject } from "../json.js";
 
 /**
  * `outputParameters`, compiled once into what everything else needs of them: the projection that
@@ -163,7 +164,7 @@ function withDefaultMappings(param: OutputParam, key: string | undefined): Outpu
 /** Puts `null` where a declared field (at any depth) got no value. */
 function declaredKeys(value: unknown, param: OutputParam): unknown {
   if (value === undefined) return null;
-  if (param.properties && value && typeof value === "object" && !Array.isArray(value)) {
+  if (param.properties && isJsonObject(value)) {
     const obj = value as Record<string, unknown>;
     for (const [k, p] of Object.entries(param.properties)) obj[k] = declaredKeys(obj[k], p);
   } else if (Array.isArray(param.items) && Array.isArray(value)) {

@@ -28,6 +28,7 @@ import { compileTemplate, hasPlaceholders, type Lookup } from "../mapping/templa
 import { compileWith, scopeLookup } from "../mapping/with.js";
 import type { CallStep, Invocable, LookupStep, Step } from "../spec/model.js";
 import { compileScriptStep } from "./script.js";
+import { isJsonObject } from "../json.js";
 
 /** Results of the steps run so far, by step name: what `$.<step>.…` reads. */
 type StepResults = Record<string, unknown>;
@@ -114,9 +115,7 @@ function compileLookupStep(step: LookupStep): CompiledStep {
   const pick = (entry: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, entry[f] ?? null]));
   return async (state) => {
     const index = state.results[step.index];
-    const entries = (Array.isArray(index) ? index : index && typeof index === "object" ? [index] : []).filter(
-      (e): e is Record<string, unknown> => e !== null && typeof e === "object" && !Array.isArray(e),
-    );
+    const entries = (Array.isArray(index) ? index : index && typeof index === "object" ? [index] : []).filter(isJsonObject);
     const byKey = new Map<string, Record<string, unknown>>();
     for (const e of entries) {
       const k = keyOf(e);

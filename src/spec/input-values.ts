@@ -7,6 +7,7 @@ import { pathProblem } from "../mapping/jsonpath.js";
 import { hasPlaceholders } from "../mapping/template.js";
 import type { Capability, ExposedParam } from "./model.js";
 import type { DocPath, Problem } from "./problems.js";
+import { isJsonObject } from "../json.js";
 
 type Report = (node: object, below: DocPath, message: string, severity?: Problem["severity"]) => void;
 
@@ -51,7 +52,7 @@ function typeProblem(text: string, type: ExposedParam["type"]): string | undefin
     case "object":
       try {
         const v: unknown = JSON.parse(text);
-        return v && typeof v === "object" && !Array.isArray(v) ? undefined : "is not a JSON object";
+        return isJsonObject(v) ? undefined : "is not a JSON object";
       } catch {
         return "is not a JSON object";
       }

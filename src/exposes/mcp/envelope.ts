@@ -1,4 +1,5 @@
 import { CLIENT_CAPABILITIES_META_KEY, PROTOCOL_VERSION_META_KEY } from "@modelcontextprotocol/server";
+import { isJsonObject } from "../../json.js";
 
 /**
  * Methods answered when a 2026-07-28 request's `_meta` leaves out the client's capabilities: those
@@ -23,14 +24,11 @@ const NEEDING_NO_CLIENT_CAPABILITY = new Set([
  * included, keeps the rule and its `-32602`.
  */
 export function withAbsentCapabilitiesAsNone(message: unknown): unknown {
-  if (!isObject(message) || typeof message.method !== "string" || !NEEDING_NO_CLIENT_CAPABILITY.has(message.method)) return message;
+  if (!isJsonObject(message) || typeof message.method !== "string" || !NEEDING_NO_CLIENT_CAPABILITY.has(message.method)) return message;
   const params = message.params;
-  if (!isObject(params)) return message;
+  if (!isJsonObject(params)) return message;
   const meta = params._meta;
-  if (!isObject(meta) || meta[PROTOCOL_VERSION_META_KEY] === undefined || meta[CLIENT_CAPABILITIES_META_KEY] !== undefined) return message;
+  if (!isJsonObject(meta) || meta[PROTOCOL_VERSION_META_KEY] === undefined || meta[CLIENT_CAPABILITIES_META_KEY] !== undefined)
+    return message;
   return { ...message, params: { ...params, _meta: { ...meta, [CLIENT_CAPABILITIES_META_KEY]: {} } } };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

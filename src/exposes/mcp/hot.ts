@@ -12,6 +12,7 @@ import { acceptPlan } from "./accept.js";
 import { withAbsentCapabilitiesAsNone } from "./envelope.js";
 import type { McpService } from "./server.js";
 import type { CompiledTool, ToolResult } from "./tools.js";
+import { isJsonObject } from "../../json.js";
 
 /*
  * A `tools/call`, the request an agent makes over and over, answered here rather than by the SDK,
@@ -166,16 +167,16 @@ function answersJson(header: string | undefined): boolean {
  * holding only `allowed` keys.
  */
 function toolCallOf(body: unknown, allowed: ReadonlySet<string>): ToolCall | undefined {
-  if (!isPlainObject(body) || body.jsonrpc !== "2.0" || body.method !== "tools/call") return undefined;
+  if (!isJsonObject(body) || body.jsonrpc !== "2.0" || body.method !== "tools/call") return undefined;
   for (const key in body) if (key !== "jsonrpc" && key !== "id" && key !== "method" && key !== "params") return undefined;
   const { id, params } = body;
-  if (!(typeof id === "string" || Number.isSafeInteger(id)) || !isPlainObject(params) || typeof params.name !== "string") return undefined;
-  if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
+  if (!(typeof id === "string" || Number.isSafeInteger(id)) || !isJsonObject(params) || typeof params.name !== "string") return undefined;
+  if (params.arguments !== undefined && !isJsonObject(params.arguments)) return undefined;
   // Multi-round-trip input or state, a task: the SDK acts on those.
   for (const key in params) if (key !== "name" && key !== "arguments" && key !== "_meta") return undefined;
   const meta = params._meta ?? {};
   // A progress token, a log level: the SDK acts on those too.
-  if (!isPlainObject(meta)) return undefined;
+  if (!isJsonObject(meta)) return undefined;
   for (const key in meta) if (!allowed.has(key)) return undefined;
   return { id: id as string | number, name: params.name, arguments: params.arguments as Record<string, unknown> | undefined, meta };
 }
@@ -250,7 +251,7 @@ function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): s
   let structured = "";
   if (structuredContent !== undefined) {
     const text = structuredText(result);
-    const object = typeof structuredContent === "object" && structuredContent !== null && !Array.isArray(structuredContent);
+    const object = isJsonObject(structuredContent);
     const wrapped = !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
     structured = `,"structuredContent":${wrapped ? `{"result":${text}}` : text}`;
   }
@@ -271,10 +272,6 @@ function head(result: ToolResult): string {
 function boundedLength(req: IncomingMessage, max: number): boolean {
   const length = Number(req.headers["content-length"]);
   return Number.isInteger(length) && length <= max && req.headers["transfer-encoding"] === undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function writeJson(res: ServerResponse, status: number, text: string): void {

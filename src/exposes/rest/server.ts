@@ -21,6 +21,7 @@ import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type 
 import { compileForwardRoute, forwardPrefix, type ForwardCall, type Forwarded } from "./forward.js";
 import { coerce, readQuery, type DeepObject } from "./inputs.js";
 import { BadRequestTarget, drainUnread, headerValue, readText, requestUrl } from "./request.js";
+import { isJsonObject } from "../../json.js";
 
 /*
  * The REST adapter is a plain node:http request listener. Behind @hono/node-server every request
@@ -349,7 +350,7 @@ function routeHandler(invocation: Invocation, vars: string[], runtime: Runtime, 
       if (body instanceof Rejection) return body.answer;
       if (body !== undefined) {
         if (wholeBody) values[wholeBody.name] = body;
-        else if (anyJson || (body && typeof body === "object" && !Array.isArray(body))) {
+        else if (anyJson || isJsonObject(body)) {
           for (const [input, read] of bodyFields) {
             const v = read ? read(body) : body && typeof body === "object" ? (body as Record<string, unknown>)[input.name] : undefined;
             if (v !== undefined) values[input.name] = v;
