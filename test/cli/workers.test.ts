@@ -203,7 +203,7 @@ describe("naftiko serve --workers", () => {
         expect(pids).toContain(b);
         expect(pids).not.toContain(a);
         expect(pids.every(alive)).toBe(true);
-        expect(proc.stderr()).toMatch(/worker 0 \(pid \d+\) exited \(signal SIGKILL\); starting another/);
+        await expect.poll(() => proc.stderr()).toMatch(/worker 0 \(pid \d+\) exited \(signal SIGKILL\); starting another/);
         for (let i = 0; i < 4; i++) expect((await call(proc, `after-${i}`)).status).toBe(200);
 
         // Slow calls in flight on both workers when SIGTERM comes.
