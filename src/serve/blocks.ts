@@ -23,8 +23,9 @@ export function servingBlocks(blocks: readonly Exposes[]): Block[] {
 }
 
 /**
- * Opens each exposes block, REST and skill blocks first and MCP blocks last: the MCP side's code
- * (the MCP SDK, zod, ajv) loads while the others already answer. Each is logged as it listens, and
+ * Opens each exposes block, REST and skill blocks first and MCP blocks last: the code that compiles
+ * MCP blocks loads while the others already answer (the MCP SDK itself waits for a block's first
+ * request, see exposes/mcp/sdk.ts). Each is logged as it listens, and
  * added to `listeners` and `open` as it does, so a failure part-way closes what was opened.
  */
 export async function listenBlocks(

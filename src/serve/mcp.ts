@@ -1,4 +1,7 @@
 import { compileServerAuth } from "../exposes/auth.js";
+import type { McpHttpOptions } from "../exposes/mcp/http.js";
+import { loadSdk } from "../exposes/mcp/sdk.js";
+import type { McpService } from "../exposes/mcp/server.js";
 import type { Observer } from "../observability/observer.js";
 import type { Runtime } from "../runtime.js";
 import type { ExposesMcp } from "../spec/model.js";
@@ -9,17 +12,18 @@ import { addressOf, type ServeOptions } from "./options.js";
 export type McpCode = Awaited<ReturnType<typeof loadMcp>>;
 
 /**
- * The MCP side (the MCP SDK, and with it zod and ajv: about a third of a cold start), loaded only
- * for a capability that exposes MCP.
+ * What every MCP block is compiled with, loaded only for a capability that exposes MCP. The SDK
+ * itself (see exposes/mcp/sdk.ts) and the modules that serve requests with it load later, when a
+ * block first needs them.
  */
 export async function loadMcp() {
-  const [http, observe, server, stdio] = await Promise.all([
-    import("../exposes/mcp/http.js"),
-    import("../exposes/mcp/observe.js"),
-    import("../exposes/mcp/server.js"),
-    import("../exposes/mcp/stdio.js"),
-  ]);
-  return { mcpHttpApp: http.mcpHttpApp, observeCalls: observe.observeCalls, mcpService: server.mcpService, serveStdio: stdio.serveStdio };
+  const [observe, server] = await Promise.all([import("../exposes/mcp/observe.js"), import("../exposes/mcp/server.js")]);
+  return { observeCalls: observe.observeCalls, mcpService: server.mcpService, serveStdio: serveStdioLoaded };
+}
+
+async function serveStdioLoaded(service: McpService) {
+  const [, stdio] = await Promise.all([loadSdk(), import("../exposes/mcp/stdio.js")]);
+  return stdio.serveStdio(service);
 }
 
 /**
@@ -40,7 +44,7 @@ export function mcpApp(
   const service = code.mcpService(mcp, runtime, VERSION, code.observeCalls(observer, mcp.namespace));
   if (mcp === stdioBlock) return { listener: (_req, res) => void res.writeHead(404).end(), mcp: service };
   const auth = compileServerAuth(mcp.authentication, runtime.binds, mcp.namespace, { mcp: true });
-  const http = code.mcpHttpApp(service, {
+  const endpointOptions: McpHttpOptions = {
     sessions: options.mcpSessions ?? false,
     address: addressOf(options, mcp),
     allowedHosts: options.allowedHosts,
@@ -48,6 +52,32 @@ export function mcpApp(
     maxBodySize,
     auth,
     redact: (t) => runtime.redactor.redact(t),
-  });
-  return { listener: http.listener, mcp: service, close: http.close };
+  };
+  // The endpoint, made with the SDK on the first request; requests that come while it loads wait
+  // for it (their bodies stay unread in the meantime).
+  let endpoint: McpEndpoint | undefined;
+  let making: Promise<McpEndpoint> | undefined;
+  const make = () =>
+    (making ??= Promise.all([loadSdk(), import("../exposes/mcp/http.js")]).then(
+      ([, http]) => (endpoint = http.mcpHttpApp(service, endpointOptions)),
+    ));
+  return {
+    listener(req, res) {
+      if (endpoint) return endpoint.listener(req, res);
+      make().then(
+        (made) => made.listener(req, res),
+        (e: unknown) => {
+          console.error(runtime.redactor.redact(`naftiko: the MCP endpoint cannot be made: ${(e as Error)?.stack ?? e}`));
+          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: null }));
+        },
+      );
+    },
+    mcp: service,
+    async close() {
+      await (making && (await making.catch(() => undefined))?.close());
+    },
+  };
 }
+
+type McpEndpoint = ReturnType<typeof import("../exposes/mcp/http.js").mcpHttpApp>;

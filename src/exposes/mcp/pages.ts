@@ -1,4 +1,4 @@
-import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import { invalidParams } from "./sdk.js";
 
 /** Entries per page of a list (`tools/list`, `resources/list`, …); a longer list answers with a `nextCursor`. */
 export const PAGE_SIZE = 100;
@@ -20,6 +20,6 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | undefined, method: string): number {
   if (cursor === undefined) return 0;
   const m = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!m) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: pass the nextCursor of a previous ${method}`);
+  if (!m) throw invalidParams(`Invalid cursor: pass the nextCursor of a previous ${method}`);
   return Number(m[1]);
 }

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } from "@modelcontextprotocol/server";
+import type { GetPromptResult, Prompt } from "@modelcontextprotocol/server";
 import { compileTemplate, type CompiledTemplate } from "../../mapping/template.js";
 import { mcpLocationPath } from "../../spec/mcp-resources.js";
 import type { ExposesMcp, McpPrompt } from "../../spec/model.js";
+import { internalError, invalidParams } from "./sdk.js";
 
 /** The prompts of one MCP block: what `prompts/list` advertises and what `prompts/get` renders. */
 export interface CompiledPrompts {
@@ -49,15 +50,13 @@ export function compilePrompts(block: ExposesMcp, capabilityFile: string): Compi
       const compiled = byName.get(name);
       if (!compiled) {
         const count = byName.size;
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidParams,
+        throw invalidParams(
           `Unknown prompt: ${JSON.stringify(name)} (this server has ${count} prompt${count === 1 ? "" : "s"}; prompts/list names them)`,
         );
       }
       const missing = compiled.required.filter((a) => args[a] === undefined);
       if (missing.length)
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidParams,
+        throw invalidParams(
           `Missing required argument${missing.length === 1 ? "" : "s"} of prompt ${JSON.stringify(name)}: ${missing.join(", ")}`,
         );
       const { prompt } = compiled;
@@ -88,8 +87,7 @@ async function readPromptFile(prompt: McpPrompt, capabilityFile: string): Promis
     if (file === undefined) throw new Error("not a file:/// URL");
     return await readFile(file, "utf8");
   } catch (e) {
-    throw new ProtocolError(
-      ProtocolErrorCode.InternalError,
+    throw internalError(
       `Prompt file of ${JSON.stringify(prompt.name)} cannot be read: ${prompt.location} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }

@@ -1,11 +1,4 @@
-import {
-  ProtocolError,
-  ProtocolErrorCode,
-  ResourceNotFoundError,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceTemplateType as ResourceTemplate,
-} from "@modelcontextprotocol/server";
+import type { ReadResourceResult, Resource, ResourceTemplateType as ResourceTemplate } from "@modelcontextprotocol/server";
 import { MAX_READ_BODY, type CallerSignal } from "../../consumes/http/client.js";
 import { InputError, UpstreamError } from "../../errors.js";
 import { FormatError } from "../../mapping/formats.js";
@@ -18,6 +11,7 @@ import { readBinary } from "./binary.js";
 import { isTextMediaType, mediaTypeOfFile } from "./media.js";
 import type { CallWrapper, HeaderReader } from "./wrap.js";
 import { readFileUpTo, staticDirectory, type StaticDirectory } from "./static-files.js";
+import { internalError, invalidParams, resourceNotFound } from "./sdk.js";
 import { readOutcome } from "./tools.js";
 
 /**
@@ -59,14 +53,10 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
     const mimeType = c.resource.mimeType ?? mediaTypeOfFile(file);
     const text = isTextMediaType(mimeType);
     const limit = text ? maxText : maxBinary;
-    const bytes = await readFileUpTo(
-      file,
-      limit,
-      (size) =>
-        new ProtocolError(
-          ProtocolErrorCode.InternalError,
-          `Resource ${uri} is ${size} bytes, more than the ${text ? "most this runtime reads whole" : "maxBinarySize"} (${limit} bytes)`,
-        ),
+    const bytes = await readFileUpTo(file, limit, (size) =>
+      internalError(
+        `Resource ${uri} is ${size} bytes, more than the ${text ? "most this runtime reads whole" : "maxBinarySize"} (${limit} bytes)`,
+      ),
     );
     return { contents: [text ? { uri, mimeType, text: bytes.toString("utf8") } : { uri, mimeType, blob: bytes.toString("base64") }] };
   };
@@ -82,11 +72,8 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
     try {
       const outcome = await invocation.invoke(values, { signal, timeout: runtime.callTimeout, context });
       if (outcome.kind === "upstream-error") {
-        if (outcome.status === 404) throw new ResourceNotFoundError(uri, `Resource not found: ${uri} (the upstream answered 404)`);
-        throw new ProtocolError(
-          ProtocolErrorCode.InternalError,
-          `Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`,
-        );
+        if (outcome.status === 404) throw resourceNotFound(uri, `Resource not found: ${uri} (the upstream answered 404)`);
+        throw internalError(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
       }
       if (invocation.binary && (outcome.kind === "bytes" || outcome.kind === "stream")) {
         const { bytes, mediaType } = await readBinary(outcome);
@@ -95,10 +82,9 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
       const { text } = await readOutcome(outcome, maxText);
       return { contents: [{ uri, mimeType: resource.mimeType ?? invocation.rawMediaType ?? "application/json", text }] };
     } catch (e) {
-      if (e instanceof InputError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid resource URI ${uri}: ${e.message}`);
-      if (e instanceof UpstreamError)
-        throw new ProtocolError(ProtocolErrorCode.InternalError, `Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
-      if (e instanceof FormatError) throw new ProtocolError(ProtocolErrorCode.InternalError, `Upstream error (502): ${e.message}`);
+      if (e instanceof InputError) throw invalidParams(`Invalid resource URI ${uri}: ${e.message}`);
+      if (e instanceof UpstreamError) throw internalError(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
+      if (e instanceof FormatError) throw internalError(`Upstream error (502): ${e.message}`);
       throw e;
     }
   };
@@ -132,7 +118,7 @@ export function compileResources(block: ExposesMcp, runtime: Runtime, wrap?: Cal
       }
       const count = compiled.length;
       return Promise.reject(
-        new ResourceNotFoundError(
+        resourceNotFound(
           uri,
           `Resource not found: ${uri} (this server has ${count} resource${count === 1 ? "" : "s"}; resources/list and resources/templates/list name them)`,
         ),

@@ -1,18 +1,16 @@
-import {
-  ProtocolError,
-  ProtocolErrorCode,
+import type {
+  CacheScope,
+  Implementation,
+  jsonSchemaValidator,
+  Prompt,
+  Resource,
+  ResourceTemplateType as ResourceTemplate,
   Server,
-  type CacheScope,
-  type Implementation,
-  type jsonSchemaValidator,
-  type Prompt,
-  type Resource,
-  type ResourceTemplateType as ResourceTemplate,
-  type ServerContext,
-  type ServerOptions,
-  type Tool,
+  ServerContext,
+  ServerOptions,
+  Tool,
 } from "@modelcontextprotocol/server";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
+import type { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import type { CallerSignal } from "../../consumes/http/client.js";
 import type { CallContext } from "../../observability/context.js";
 import type { Runtime } from "../../runtime.js";
@@ -20,6 +18,7 @@ import type { ExposesMcp } from "../../spec/model.js";
 import { pageOf } from "./pages.js";
 import { compilePrompts } from "./prompts.js";
 import { compileResources } from "./resources.js";
+import { invalidParams, sdk } from "./sdk.js";
 import { callTool, compileTools, type CompiledTool, type ToolResult } from "./tools.js";
 import type { CallWrapper, HeaderReader } from "./wrap.js";
 
@@ -55,6 +54,7 @@ export interface McpService {
    */
   call(tool: CompiledTool, args: Record<string, unknown>, signal: CallerSignal | undefined, carrier: HeaderReader): Promise<ToolResult>;
   /**
+   * An SDK server wired to this block; only once the SDK has loaded (`loadSdk`).
    * @param callerGone aborted when the caller goes away (its HTTP connection closed early): tool
    * calls then use it instead of the SDK's per-request signal.
    */
@@ -121,7 +121,7 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
     listPage,
     call,
     newServer(_era, callerGone) {
-      const server = new Server(info, options);
+      const server = new (sdk().Server)(info, options);
       server.setRequestHandler("tools/list", async (request) => listPage(request.params?.cursor));
       server.setRequestHandler("tools/call", async (request, ctx) => {
         const { name } = request.params;
@@ -158,9 +158,8 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
 }
 
 /** The protocol error for a `tools/call` naming a tool this server does not have. */
-export function unknownTool(name: unknown, count: number): ProtocolError {
-  return new ProtocolError(
-    ProtocolErrorCode.InvalidParams,
+export function unknownTool(name: unknown, count: number): Error {
+  return invalidParams(
     `Unknown tool: ${JSON.stringify(name)} (this server has ${count} tool${count === 1 ? "" : "s"}; tools/list names them)`,
   );
 }
@@ -191,5 +190,5 @@ function carrierOf(ctx: ServerContext): HeaderReader {
 
 function sharedValidator(): jsonSchemaValidator {
   let validator: AjvJsonSchemaValidator | undefined;
-  return { getValidator: (schema) => (validator ??= new AjvJsonSchemaValidator()).getValidator(schema) };
+  return { getValidator: (schema) => (validator ??= new (sdk().AjvJsonSchemaValidator)()).getValidator(schema) };
 }

@@ -1,8 +1,8 @@
 import { open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from "@modelcontextprotocol/server";
 import { isSafeSegment } from "../../spec/mcp-resources.js";
 import { isBelow } from "../../within.js";
+import { invalidParams, resourceNotFound } from "./sdk.js";
 
 /**
  * The files of a static resource's directory, as the reference engine serves them: a file is
@@ -30,12 +30,10 @@ export function staticDirectory(dir: string): StaticDirectory {
       return found.sort();
     },
     async resolve(relative, uri) {
-      if (relative === "")
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI resolves to a directory, not a file: ${uri}`);
+      if (relative === "") throw invalidParams(`Resource URI resolves to a directory, not a file: ${uri}`);
       const segments = relative.split("/");
       for (const segment of segments) {
-        if (!isSafeSegment(segment))
-          throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid path segment in resource URI: ${JSON.stringify(segment)}`);
+        if (!isSafeSegment(segment)) throw invalidParams(`Invalid path segment in resource URI: ${JSON.stringify(segment)}`);
       }
       let base: string;
       let target: string;
@@ -44,15 +42,13 @@ export function staticDirectory(dir: string): StaticDirectory {
         target = await realpath(path.join(dir, ...segments));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR")
-          throw new ResourceNotFoundError(uri, `Resource not found: ${uri}`);
+          throw resourceNotFound(uri, `Resource not found: ${uri}`);
         throw e;
       }
-      if (!(target === base || isBelow(target, base)))
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI leads outside its directory: ${uri}`);
+      if (!(target === base || isBelow(target, base))) throw invalidParams(`Resource URI leads outside its directory: ${uri}`);
       const info = await stat(target);
-      if (info.isDirectory())
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI resolves to a directory, not a file: ${uri}`);
-      if (!info.isFile()) throw new ResourceNotFoundError(uri, `Resource not found: ${uri}`);
+      if (info.isDirectory()) throw invalidParams(`Resource URI resolves to a directory, not a file: ${uri}`);
+      if (!info.isFile()) throw resourceNotFound(uri, `Resource not found: ${uri}`);
       return { file: target, size: info.size };
     },
   };
