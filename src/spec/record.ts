@@ -29,9 +29,11 @@ export interface Written {
  * file, line and column), and the references a normaliser read as names.
  */
 export class LoadRecord {
-  private readonly origins = new WeakMap<object, Origin>();
-  private readonly refs = new WeakMap<object, Written>();
-  private readonly names = new WeakMap<object, { path: DocPath; key: boolean }>();
+  // Plain maps, not weak ones: the record lives only while one capability loads, and a weak map
+  // costs the garbage collector far more per entry (one entry per model object here).
+  private readonly origins = new Map<object, Origin>();
+  private readonly refs = new Map<object, Written>();
+  private readonly names = new Map<object, { path: DocPath; key: boolean }>();
 
   place<T extends object>(node: T, file: string, locate: Locator, path: DocPath): T {
     this.origins.set(node, { file, locate, path });
@@ -54,8 +56,9 @@ export class LoadRecord {
   }
 
   write(node: object, written: Written): void {
-    const clean = Object.fromEntries(Object.entries(written).filter(([, v]) => v !== undefined)) as Written;
-    if (Object.keys(clean).length) this.refs.set(node, { ...this.refs.get(node), ...clean });
+    let clean: Written | undefined;
+    for (const k of Object.keys(written) as Array<keyof Written>) if (written[k] !== undefined) (clean ??= {})[k] = written[k];
+    if (clean) this.refs.set(node, { ...this.refs.get(node), ...clean });
   }
 
   written(node: object): Written {

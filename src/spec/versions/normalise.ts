@@ -52,7 +52,15 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** `o` without its undefined fields (a loop: this runs for every object of a document). */
+function defined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
+}
 
 /**
  * Normalises a document already valid against its version's schema. It never has to guess: what
@@ -94,11 +102,14 @@ class Normaliser {
     private readonly record: LoadRecord,
   ) {}
 
-  /** Where the name of each named entity was written, by the entity's path (see `named`). */
-  private readonly nameAt = new Map<string, { path: DocPath; key: boolean }>();
+  /**
+   * Where the name of each named entity was written, by the entity's path: the very array `named`
+   * handed out, which its reader passes on to `place`.
+   */
+  private readonly nameAt = new Map<DocPath, { path: DocPath; key: boolean }>();
 
   private place<T extends object>(node: T, at: DocPath): T {
-    const name = this.nameAt.get(JSON.stringify(at));
+    const name = this.nameAt.get(at);
     if (name) this.record.placeName(node, name.path, name.key);
     return this.record.place(node, this.file.shown, this.locate, at);
   }
@@ -124,7 +135,7 @@ class Normaliser {
     const entries = Array.isArray(value)
       ? value.map((v, i) => ({ name: str(obj(v).name) ?? "", v: obj(v), at: [...at, i], nameAt: [...at, i, "name"], key: false }))
       : Object.entries(obj(value)).map(([name, v]) => ({ name, v: obj(v), at: [...at, name], nameAt: [...at, name], key: true }));
-    for (const e of entries) this.nameAt.set(JSON.stringify(e.at), { path: e.nameAt, key: e.key });
+    for (const e of entries) this.nameAt.set(e.at, { path: e.nameAt, key: e.key });
     return entries;
   }
 
