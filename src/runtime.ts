@@ -110,8 +110,15 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   }
   const notIdempotent = nonIdempotentCalls(capability);
   const limiters = new Map<string, Limiter>();
-  /** The settings of one consumes block: operations and forward share its base URI and its in-flight limit. */
+  // Worked out once per block, not once per operation (a large file has thousands).
+  const settings = new Map<ConsumesHttp, ReturnType<typeof settingsOf>>();
   const blockSettings = (c: ConsumesHttp) => {
+    let s = settings.get(c);
+    if (!s) settings.set(c, (s = settingsOf(c)));
+    return s;
+  };
+  /** The settings of one consumes block: operations and forward share its base URI and its in-flight limit. */
+  const settingsOf = (c: ConsumesHttp) => {
     const ns = c.namespace;
     const own = options.consumes?.[ns] ?? {};
     let limiter = limiters.get(ns);
