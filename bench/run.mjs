@@ -475,11 +475,16 @@ const names = [...new Set(cases.flatMap((c) => (c.server ? [c.server] : [])))];
 const launched = await Promise.all(names.map((n) => serverStarts[n]()));
 /** The servers that run, by name. */
 const servers = Object.fromEntries(names.map((n, i) => [n, launched[i]]));
-for (const c of cases) {
-  const s = c.server ? servers[c.server] : up;
-  c.pid = s.pid;
-  c.url = c.url(s);
+/** Points every case at the server processes now running. */
+function aim() {
+  for (const c of cases) {
+    const s = c.server ? servers[c.server] : up;
+    c.pid = s.pid;
+    c.url = c.urlOf(s);
+  }
 }
+for (const c of cases) c.urlOf = c.url;
+aim();
 log(`${names.length} server(s) ready`);
 const loadgen = startLoadgen();
 await loadgen.ready;
@@ -507,11 +512,32 @@ async function measure(c, duration) {
   // CPU per request is the figure least disturbed by other load on the machine.
   return { ...r, cpu: used / seconds, cpuUsPerRequest: (used / r.requests) * 1e6 };
 }
-if (config.warmup) {
-  log(`warm-up: ${config.warmup} s per case`);
-  for (const c of cases) await measure(c, config.warmup);
+/**
+ * Every round after the first runs on new server processes: one process can be lucky or unlucky
+ * for its whole life (where its heap and code land, how V8 sized its generations), by up to a
+ * sixth of its CPU per call on this VM, and a median over rounds of the same processes keeps that
+ * luck. With new ones, the median spans as many processes as rounds.
+ */
+async function relaunch() {
+  await Promise.all(
+    names.map((n) => {
+      const { child } = servers[n];
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      return gone;
+    }),
+  );
+  const again = await Promise.all(names.map((n) => serverStarts[n]()));
+  names.forEach((n, i) => (servers[n] = again[i]));
+  aim();
 }
 for (let round = 1; round <= config.rounds; round++) {
+  if (round > 1) await relaunch();
+  if (config.warmup) {
+    log(`round ${round}: warm-up, ${config.warmup} s per case`);
+    for (const c of cases) await measure(c, config.warmup);
+  }
   const each = config.requests ? `${config.requests} requests` : `${config.duration} s`;
   log(`round ${round}/${config.rounds}: ${cases.length} cases × ${each}, ${config.connections} connections`);
   for (const c of cases) samples[c.name].push(await measure(c, config.duration));
