@@ -51,7 +51,7 @@ export async function markdownToJson(input: string, sectionFilter?: string): Pro
       body = text.slice(end + 5);
       if (block) {
         const parsed: unknown = yaml().parse(block, { maxAliasCount: 100 });
-        if (isJsonObject(parsed)) frontMatter = parsed as Record<string, unknown>;
+        if (isJsonObject(parsed)) frontMatter = parsed;
       }
     }
   }

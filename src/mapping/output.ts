@@ -165,16 +165,14 @@ function withDefaultMappings(param: OutputParam, key: string | undefined): Outpu
 function declaredKeys(value: unknown, param: OutputParam): unknown {
   if (value === undefined) return null;
   if (param.properties && isJsonObject(value)) {
-    const obj = value as Record<string, unknown>;
-    for (const [k, p] of Object.entries(param.properties)) obj[k] = declaredKeys(obj[k], p);
+    for (const [k, p] of Object.entries(param.properties)) value[k] = declaredKeys(value[k], p);
   } else if (Array.isArray(param.items) && Array.isArray(value)) {
     const items = param.items;
     for (const el of value) {
-      if (!el || typeof el !== "object" || Array.isArray(el)) continue;
-      const obj = el as Record<string, unknown>;
+      if (!isJsonObject(el)) continue;
       for (const p of items) {
         const k = p.name ?? "value";
-        obj[k] = declaredKeys(obj[k], p);
+        el[k] = declaredKeys(el[k], p);
       }
     }
   } else if (param.items && !Array.isArray(param.items) && Array.isArray(value)) {

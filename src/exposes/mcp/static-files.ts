@@ -45,7 +45,7 @@ export function staticDirectory(dir: string): StaticDirectory {
           throw resourceNotFound(uri, `Resource not found: ${uri}`);
         throw e;
       }
-      if (!(target === base || isBelow(target, base))) throw invalidParams(`Resource URI leads outside its directory: ${uri}`);
+      if (!inside(target, base)) throw invalidParams(`Resource URI leads outside its directory: ${uri}`);
       const info = await stat(target);
       if (info.isDirectory()) throw invalidParams(`Resource URI resolves to a directory, not a file: ${uri}`);
       if (!info.isFile()) throw resourceNotFound(uri, `Resource not found: ${uri}`);
@@ -76,6 +76,11 @@ export async function readFileUpTo(file: string, limit: number, tooLarge: (size:
   }
 }
 
+/** The directory itself, or a path below it (both real paths). */
+function inside(target: string, base: string): boolean {
+  return target === base || isBelow(target, base);
+}
+
 /**
  * Regular files below `current`, directories entered but links to directories not (as Java's
  * `Files.walk`, which the reference engine lists with), links to files kept when they stay
@@ -97,7 +102,7 @@ async function walk(base: string, current: string, prefix: string[], found: stri
     else if (entry.isSymbolicLink()) {
       try {
         const real = await realpath(full);
-        if ((real === base || isBelow(real, base)) && (await stat(real)).isFile()) found.push(relative.join("/"));
+        if (inside(real, base) && (await stat(real)).isFile()) found.push(relative.join("/"));
       } catch {
         // a dangling link is no file
       }
