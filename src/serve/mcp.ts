@@ -1,5 +1,6 @@
 import { compileServerAuth } from "../exposes/auth.js";
 import type { McpHttpOptions } from "../exposes/mcp/http.js";
+import { answerInternalError } from "../exposes/mcp/internal-error.js";
 import { loadSdk } from "../exposes/mcp/sdk.js";
 import type { McpService } from "../exposes/mcp/server.js";
 import type { Observer } from "../observability/observer.js";
@@ -68,8 +69,7 @@ export function mcpApp(
         (made) => made.listener(req, res),
         (e: unknown) => {
           console.error(runtime.redactor.redact(`naftiko: the MCP endpoint cannot be made: ${(e as Error)?.stack ?? e}`));
-          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: null }));
+          answerInternalError(res);
         },
       );
     },

@@ -10,6 +10,7 @@ import { joined, readUpTo, utf8Text } from "../../streams.js";
 import { requestUrl } from "../rest/request.js";
 import { acceptPlan } from "./accept.js";
 import { withAbsentCapabilitiesAsNone } from "./envelope.js";
+import { answerInternalError } from "./internal-error.js";
 import type { McpService } from "./server.js";
 import type { CompiledTool, ToolResult } from "./tools.js";
 import { isJsonObject } from "../../json.js";
@@ -96,8 +97,7 @@ export function hotCalls(service: McpService, options: HotOptions): (req: Incomi
     if (options.refused(header, href)) return false;
     void answer(service, options, parse, write, header, req, res).catch((e: unknown) => {
       options.unexpected(e);
-      if (!res.headersSent) writeJson(res, 500, '{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":null}');
-      else res.destroy();
+      answerInternalError(res);
     });
     return true;
   };
