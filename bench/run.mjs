@@ -14,12 +14,15 @@
 //   may use every CPU, as `--workers` is for.
 // - Cases are interleaved: every round runs every case once, in order; the median over rounds is
 //   reported, and each ratio compares figures from this same run.
+// - Throughput targets are judged head to head: after each round, the two cases a target compares
+//   are loaded at the same time on the server CPU, and calls per CPU-second are compared (headToHead).
 // - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
 //
-// Options: --smoke (≈15 s, CI: 300 requests a case, every one answered, the tables printed), --rounds N, --duration S,
-// --connections N, --strict (exit 1 when a target ratio is missed), --only a,b (just these cases,
-// by name: no cold starts, streaming check or validate timing; a target whose cases did not run
-// shows "—"), --node 24 (everything on Node 24, see node-version.mjs; or the path of a node binary).
+// Options: --smoke (≈20 s, CI: 300 requests a case, every one answered, the tables printed),
+// --rounds N, --duration S, --slices N (head-to-head slices per pair and round), --connections N,
+// --strict (exit 1 when a target ratio is missed), --only a,b (just these cases, by name: no cold
+// starts, streaming check or validate timing; a target whose cases did not run shows "—"),
+// --node 24 (everything on Node 24, see node-version.mjs; or the path of a node binary).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     smoke: { type: "boolean", default: false },
     rounds: { type: "string" },
     duration: { type: "string" },
+    slices: { type: "string" },
     connections: { type: "string" },
     strict: { type: "boolean", default: false },
     only: { type: "string" },
@@ -55,6 +59,9 @@ const smoke = args.smoke;
 const config = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
   duration: Number(args.duration ?? 5),
+  // Head-to-head slices per pair and round, and their length in seconds (below).
+  slices: Number(args.slices ?? (smoke ? 1 : 2)),
+  sliceSeconds: 2,
   // A smoke run checks that every case answers under load, not how fast: a few hundred requests each.
   requests: smoke && args.duration === undefined ? 300 : undefined,
   warmup: smoke ? 0 : 1,
@@ -512,6 +519,60 @@ async function measure(c, duration) {
   // CPU per request is the figure least disturbed by other load on the machine.
   return { ...r, cpu: used / seconds, cpuUsPerRequest: (used / r.requests) * 1e6 };
 }
+/*
+ * Head to head: the two cases a throughput target compares are loaded at the same time, both
+ * servers on the same CPU (the server CPU), for a few short slices each round. This VM's speed
+ * moves within seconds (node-limit alone: 52 to 99 µs a call in consecutive 2 s slices, same
+ * process), so two cases measured one after the other can differ by 1.5× either way; two measured
+ * at the same moment meet the same speed. Each server then gets about half the CPU, and the ratio
+ * compared is calls per CPU-second, the throughput a saturated server alone on that CPU would have
+ * (each is saturated alone: the CPU column), without the scheduler's share of the moment in it.
+ * Both pay for sharing a core (caches, context switches): a call costs each ~1.3× what it does
+ * alone, so the absolute figures stay those of the rounds above.
+ */
+const PAIRS = [
+  ["rest-passthrough", "peer-rest"],
+  ["rest-passthrough", "node-limit"],
+  ["rest-mapped", "node-limit"],
+  ["mcp-call-2026", "peer-mcp"],
+  ["mcp-call-2026", "rest-passthrough"],
+  ["mcp-call", "peer-mcp"],
+  ["mcp-call", "rest-passthrough"],
+  ["large-passthrough", "large-node-limit"],
+  ["scale", "rest-passthrough"],
+];
+const caseNamed = new Map(cases.map((c) => [c.name, c]));
+/** The pairs whose two cases run, each on a server pinned to the server CPU (a smoke run's shared flagship included). */
+const pairs = PAIRS.filter(([a, b]) => caseNamed.has(a) && caseNamed.has(b)).map(([a, b]) => ({
+  name: `${a} / ${b}`,
+  a: caseNamed.get(a),
+  b: caseNamed.get(b),
+}));
+const slicesOf = Object.fromEntries(pairs.map((p) => [p.name, []]));
+
+async function headToHead({ a, b }, duration) {
+  const others = names.map((n) => servers[n].pid).filter((pid) => pid !== a.pid && pid !== b.pid);
+  const othersCpu = () => others.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const other0 = othersCpu();
+  const cpu0 = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
+  const t0 = process.hrtime.bigint();
+  const run = (c) => loadgen.run({ url: c.url, method: c.method, headers: c.headers, body: c.body, duration, amount: config.requests });
+  const [ra, rb] = await Promise.all([run(a), run(b)]);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const usedA = cpuSeconds(a.pid) - cpu0[0];
+  const usedB = cpuSeconds(b.pid) - cpu0[1];
+  return {
+    perCpu: ra.requests / usedA / (rb.requests / usedB),
+    rps: ra.rps / rb.rps,
+    p99: ra.p99 / rb.p99,
+    cpuA: usedA / seconds,
+    cpuB: usedB / seconds,
+    // The other servers' CPU meanwhile (their collectors, timers): near 0, or the slice was disturbed.
+    others: (othersCpu() - other0) / seconds,
+    errors: ra.errors + ra.timeouts + ra.non2xx + rb.errors + rb.timeouts + rb.non2xx,
+  };
+}
+
 /**
  * Every round after the first runs on new server processes: one process can be lucky or unlucky
  * for its whole life (where its heap and code land, how V8 sized its generations), by up to a
@@ -534,21 +595,34 @@ async function relaunch() {
 }
 for (let round = 1; round <= config.rounds; round++) {
   if (round > 1) await relaunch();
-  if (config.warmup) {
-    log(`round ${round}: warm-up, ${config.warmup} s per case`);
-    for (const c of cases) await measure(c, config.warmup);
-  }
   const each = config.requests ? `${config.requests} requests` : `${config.duration} s`;
-  log(`round ${round}/${config.rounds}: ${cases.length} cases × ${each}, ${config.connections} connections`);
-  for (const c of cases) samples[c.name].push(await measure(c, config.duration));
+  const warm = config.warmup ? `, each after ${config.warmup} s of warm-up` : "";
+  log(`round ${round}/${config.rounds}: ${cases.length} cases × ${each}${warm}, ${config.connections} connections`);
+  // The warm-up comes right before each measurement: a server left idle while the others ran has
+  // given memory back (V8 shrinks an idle heap), and its first second of load would pay for it.
+  for (const c of cases) {
+    if (config.warmup) await measure(c, config.warmup);
+    samples[c.name].push(await measure(c, config.duration));
+  }
+  if (pairs.length && config.slices) {
+    const slice = config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`;
+    log(`round ${round}/${config.rounds}: ${pairs.length} pairs head to head, ${config.slices} × ${slice}${warm}`);
+    for (const pair of pairs) {
+      if (config.warmup) await headToHead(pair, config.warmup);
+      for (let i = 0; i < config.slices; i++) slicesOf[pair.name].push(await headToHead(pair, config.sliceSeconds));
+    }
+  }
 }
 const afterLoad = Object.fromEntries(RSS_OF.map((n) => [n, rssOf(n)]));
 
-// Streaming check: one very large `$.` response through a fresh flagship; a server that buffered
-// the body would grow by its size. Its base URI points under the upstream's /huge/<MB> prefix.
+// Streaming check: very large `$.` responses through a fresh flagship; a server that buffered the
+// body would grow by its size. Its base URI points under the upstream's /huge/<MB> prefix.
+// The first response also lets V8 grow its young generation to the size the load asks for (up to
+// 2 × --max-semi-space-size, committed as the server allocates: 16–48 MB on Node 20, whose idle
+// young generation is small); the peak is then reset and the second response is the one measured.
 if (!wanted) log("streaming check");
 const huge = wanted
-  ? { status: NaN, bytes: NaN, seconds: NaN, idleRssMb: NaN, peakRssMb: NaN, growthMb: NaN }
+  ? { status: NaN, bytes: NaN, seconds: NaN, idleRssMb: NaN, peakRssMb: NaN, growthMb: NaN, firstGrowthMb: NaN }
   : await hugeThroughFlagship();
 
 async function hugeThroughFlagship() {
@@ -558,20 +632,38 @@ async function hugeThroughFlagship() {
     `metal-interconnections=${upstreamBase}/huge/${config.hugeMb}`,
   ]);
   await request(`${served.urls.rest}/v1/connections/${CONNECTION}`); // one small call first: pools, JIT
+  const huge = () => request(`${served.urls.rest}/v1/projects/${PROJECT}/connections`);
+  const idle = procStatus(served.pid);
+  const first = await huge();
+  const firstGrowthMb = procStatus(served.pid).hwmMb - idle.rssMb;
+  const reset = resetPeak(served.pid);
   const before = procStatus(served.pid);
   const t0 = Date.now();
-  const r = await request(`${served.urls.rest}/v1/projects/${PROJECT}/connections`);
+  const r = await huge();
   const seconds = (Date.now() - t0) / 1000;
   const after = procStatus(served.pid);
   served.child.kill("SIGTERM");
   return {
-    status: r.status,
+    status: first.status === 200 ? r.status : first.status,
     bytes: r.size,
     seconds,
     idleRssMb: before.rssMb,
     peakRssMb: after.hwmMb,
+    // Without a peak reset (no /proc/<pid>/clear_refs) the first response's peak stays in the figure.
     growthMb: after.hwmMb - before.rssMb,
+    firstGrowthMb,
+    peakReset: reset,
   };
+}
+
+/** Resets a process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0); false where that is not possible. */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------- cold starts and validate
@@ -664,6 +756,32 @@ const med = Object.fromEntries(
   }),
 );
 const ratio = (a, b) => a / b;
+const h2h = Object.fromEntries(
+  pairs.map((p) => {
+    const s = slicesOf[p.name];
+    const perCpu = s.map((x) => x.perCpu).filter(Number.isFinite);
+    return [
+      p.name,
+      {
+        perCpu: median(perCpu),
+        low: perCpu.length ? Math.min(...perCpu) : NaN,
+        high: perCpu.length ? Math.max(...perCpu) : NaN,
+        rps: median(s.map((x) => x.rps)),
+        p99: median(s.map((x) => x.p99)),
+        cpuA: median(s.map((x) => x.cpuA)),
+        cpuB: median(s.map((x) => x.cpuB)),
+        slices: s.length,
+        errors: s.reduce((n, x) => n + x.errors, 0),
+      },
+    ];
+  }),
+);
+/** A throughput target: judged head to head (above), with the ratio of the rounds one at a time beside it. */
+const throughput = (a, b) => ({
+  value: h2h[`${a} / ${b}`]?.perCpu ?? NaN,
+  alone: ratio(med[a].rps, med[b].rps),
+  pair: h2h[`${a} / ${b}`],
+});
 const cold = {
   bareNodeMs: median(bareNode),
   flagshipMs: median(coldFlagship),
@@ -671,26 +789,25 @@ const cold = {
   scaleMs: median(coldScale),
 };
 const targets = [
-  { name: "rest-passthrough throughput / peer-rest", value: ratio(med["rest-passthrough"].rps, med["peer-rest"].rps), min: 1.5 },
+  { name: "rest-passthrough throughput / peer-rest", ...throughput("rest-passthrough", "peer-rest"), min: 1.5 },
   { name: "rest-passthrough p99 / peer-rest p99", value: ratio(med["rest-passthrough"].p99, med["peer-rest"].p99), max: 0.7 },
-  { name: "rest-passthrough throughput / node-limit", value: ratio(med["rest-passthrough"].rps, med["node-limit"].rps), min: 0.8 },
-  { name: "rest-mapped throughput / node-limit", value: ratio(med["rest-mapped"].rps, med["node-limit"].rps), min: 0.6 },
-  { name: "mcp-call-2026 throughput / peer-mcp", value: ratio(med["mcp-call-2026"].rps, med["peer-mcp"].rps), min: 8 },
   {
-    name: "mcp-call-2026 throughput / rest-passthrough",
-    value: ratio(med["mcp-call-2026"].rps, med["rest-passthrough"].rps),
-    min: 0.5,
-  },
-  { name: "mcp-call (2025-11-25) throughput / peer-mcp", value: ratio(med["mcp-call"].rps, med["peer-mcp"].rps), min: 8, reported: true },
-  {
-    name: "mcp-call (2025-11-25) throughput / rest-passthrough",
-    value: ratio(med["mcp-call"].rps, med["rest-passthrough"].rps),
-    min: 0.5,
+    // Sharing a CPU pulls two servers' tails together, so head to head this ratio is nearer 1 than
+    // alone: an upper bound for a server with the shorter tail, reported beside the one judged.
+    name: "rest-passthrough p99 / peer-rest p99, head to head",
+    value: h2h["rest-passthrough / peer-rest"]?.p99 ?? NaN,
+    max: 0.7,
     reported: true,
   },
-  { name: "large throughput / large node-limit", value: ratio(med["large-passthrough"].rps, med["large-node-limit"].rps), min: 0.85 },
+  { name: "rest-passthrough throughput / node-limit", ...throughput("rest-passthrough", "node-limit"), min: 0.8 },
+  { name: "rest-mapped throughput / node-limit", ...throughput("rest-mapped", "node-limit"), min: 0.6 },
+  { name: "mcp-call-2026 throughput / peer-mcp", ...throughput("mcp-call-2026", "peer-mcp"), min: 8 },
+  { name: "mcp-call-2026 throughput / rest-passthrough", ...throughput("mcp-call-2026", "rest-passthrough"), min: 0.5 },
+  { name: "mcp-call (2025-11-25) throughput / peer-mcp", ...throughput("mcp-call", "peer-mcp"), min: 8, reported: true },
+  { name: "mcp-call (2025-11-25) throughput / rest-passthrough", ...throughput("mcp-call", "rest-passthrough"), min: 0.5, reported: true },
+  { name: "large throughput / large node-limit", ...throughput("large-passthrough", "large-node-limit"), min: 0.85 },
   { name: `large: RSS growth over a ${config.hugeMb} MB response (MB)`, value: huge.growthMb, max: 32 },
-  { name: "scale throughput / rest-passthrough", value: ratio(med.scale.rps, med["rest-passthrough"].rps), min: 0.9 },
+  { name: "scale throughput / rest-passthrough", ...throughput("scale", "rest-passthrough"), min: 0.9 },
   { name: "scale cold start / flagship cold start", value: ratio(cold.scaleMs, cold.flagshipMs), max: 3 },
   { name: "flagship cold start / bare node spawn", value: ratio(cold.flagshipMs, cold.bareNodeMs), max: 5 },
   { name: "flagship idle RSS (MB)", value: idle.flagship, max: 100 },
@@ -719,11 +836,19 @@ for (const c of cases) {
   );
 }
 lines.push("");
-lines.push(`| target | value | goal | |`);
-lines.push(`|---|---:|---:|---|`);
+lines.push(`| target | value | goal | | head to head: slices, lowest–highest | one at a time |`);
+lines.push(`|---|---:|---:|---|---:|---:|`);
 const goal = (t) => (t.min !== undefined ? `≥ ${t.min}` : t.max !== undefined ? `≤ ${t.max}` : "");
 const verdict = (t) => (!Number.isFinite(t.value) ? "—" : t.reported ? "reported" : t.pass ? "pass" : "FAIL");
-for (const t of targets) lines.push(`| ${t.name} | ${f(t.value, 2)} | ${goal(t)} | ${verdict(t)} |`);
+const spread = (t) => (t.pair ? `${t.pair.slices}, ${f(t.pair.low, 2)}–${f(t.pair.high, 2)}` : "");
+for (const t of targets)
+  lines.push(
+    `| ${t.name} | ${f(t.value, 2)} | ${goal(t)} | ${verdict(t)} | ${spread(t)} | ${t.alone === undefined ? "" : f(t.alone, 2)} |`,
+  );
+lines.push("");
+lines.push(
+  "Throughput targets are judged head to head: both cases loaded at once on the server CPU, calls per CPU-second compared (bench/run.mjs, docs/PERFORMANCE.md); *one at a time* is the ratio of the req/s medians above.",
+);
 lines.push("");
 lines.push(`| other | value |`);
 lines.push(`|---|---:|`);
@@ -737,12 +862,14 @@ lines.push(
 lines.push(
   `| RSS after load: flagship REST 1 KB / REST 100 KB / MCP / mapped / ${scale.operations} operations / node-limit | ${f(afterLoad.flagship)} / ${f(afterLoad["flagship-large"])} / ${f(afterLoad["flagship-mcp"])} / ${f(afterLoad.mapped)} / ${f(afterLoad.scale)} / ${f(afterLoad["node-limit"])} MB |`,
 );
-lines.push(`| ${config.hugeMb} MB response through \`$.\`: idle RSS → peak RSS | ${f(huge.idleRssMb)} → ${f(huge.peakRssMb)} MB |`);
+lines.push(
+  `| ${config.hugeMb} MB response through \`$.\`, the second: RSS before → peak | ${f(huge.idleRssMb)} → ${f(huge.peakRssMb)} MB (the first grew it by ${f(huge.firstGrowthMb)} MB${huge.peakReset === false ? "; peak not reset" : ""}) |`,
+);
 lines.push(`| \`validate\` of the ${shipped.length} shipped files | ${f(median(validateMs))} ms |`);
 lines.push("");
 const seconds = (Date.now() - started) / 1000;
 lines.push(
-  `${config.rounds} round(s) × ${config.requests ? `${config.requests} requests` : `${config.duration} s`} per case, ${config.connections} connections, median of rounds; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
+  `${config.rounds} round(s) × ${config.requests ? `${config.requests} requests` : `${config.duration} s`} per case, ${config.connections} connections, median of rounds; head to head ${config.slices} slice(s) × ${config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`} per pair and round; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
 );
 const table = lines.join("\n");
 process.stdout.write(`${table}\n`);
@@ -762,6 +889,7 @@ const result = {
     rounds: samples[c.name],
   })),
   targets,
+  headToHead: pairs.map((p) => ({ pair: p.name, median: h2h[p.name], slices: slicesOf[p.name] })),
   coldStart: { ...cold, runs: { bareNode, flagship: coldFlagship, flagshipMcp: coldFlagshipMcp, scale: coldScale } },
   rss: { idle, afterLoad, huge },
   validate: { files: shipped.length, medianMs: median(validateMs), runs: validateMs },
@@ -778,6 +906,7 @@ if (!smoke && !wanted)
 log(`wrote ${path.relative(ROOT, out)} in ${f(seconds)} s`);
 
 const broken = cases.filter((c) => med[c.name].errors > 0 || med[c.name].requests === 0 || !Number.isFinite(med[c.name].rps));
+for (const p of pairs) if (h2h[p.name].errors > 0) broken.push({ name: `${p.name} head to head` });
 if (!wanted && huge.status !== 200) broken.push({ name: `huge response (status ${huge.status})` });
 if (broken.length) {
   log(`FAILED: ${broken.map((c) => c.name).join(", ")} had errors, non-2xx answers or no requests`);
