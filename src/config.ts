@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { fs } from "./builtins.js";
 import type { Ajv2020 } from "ajv/dist/2020.js";
 import { lazyRequire } from "./lazy.js";
 import { yaml } from "./spec/yaml.js";
@@ -86,7 +86,7 @@ export class ConfigError extends Error {}
 export function loadRuntimeConfig(file: string): RuntimeConfig {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new ConfigError(`--config ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from "node:fs";
+import { fs } from "./builtins.js";
+import type { FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Logger } from "./observability/log.js";
 import type { Served } from "./serve.js";
@@ -39,7 +40,7 @@ export function watchCapability(
       byDir.set(dir, (byDir.get(dir) ?? new Set()).add(path.basename(f)));
     }
     for (const [dir, names] of byDir) {
-      const w = watch(dir, { persistent: false }, (_event, name) => {
+      const w = fs.watch(dir, { persistent: false }, (_event, name) => {
         if (name && names.has(name.toString())) schedule();
       });
       w.on("error", (e) => logger.warn({ dir, err: (e as Error).message }, "naftiko: cannot watch directory"));

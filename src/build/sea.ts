@@ -11,6 +11,7 @@
  *    `node` binary.
  * The result needs no node_modules and no Node.js install; it runs on the same OS and architecture.
  */
+import { util } from "../builtins.js";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -18,14 +19,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { docsAssetFiles } from "../exposes/rest/docs.js";
 import { SERVING_NODE_FLAGS } from "../node-flags.js";
 import { SEA_WORKER } from "../orchestration/sandbox/pool.js";
 import { scriptSteps } from "../spec/scripts.js";
 import type { Capability } from "../spec/load.js";
 
-const run = promisify(execFile);
+const run = util.promisify(execFile);
 /**
  * The fuse Node's SEA support looks for; fixed for every Node version that has SEA. Assembled at run
  * time: this module is itself in the bundle, and postject refuses a binary where the fuse occurs twice.

@@ -1,4 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { util } from "../builtins.js";
+import type { ParseArgsConfig } from "node:util";
 
 /** A command line the CLI cannot act on: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -16,7 +17,7 @@ export function usageLine(prefix: string, e: UsageError, help: string, what: str
  */
 export function parseCommandArgs<const O extends Options>(argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+    return util.parseArgs({ args: argv, allowPositionals: true, strict: true, options });
   } catch (e) {
     throw usageError(e as Error & { code?: string }, options);
   }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
+import { http } from "../builtins.js";
 import { installCrashHandlers } from "../crash.js";
 import { compileServerAuth } from "../exposes/auth.js";
 import { Metrics } from "../observability/metrics.js";
@@ -161,7 +162,7 @@ export async function servePrimary({ file, capability, options, workers: count, 
       controlBlock,
       compileServerAuth(controlBlock?.authentication, runtime.binds, CONTROL_NAMESPACE),
     );
-    const server = createServer(getRequestListener(app.fetch));
+    const server = http.createServer(getRequestListener(app.fetch));
     const address = options.hosts?.[CONTROL_NAMESPACE] ?? options.hosts?.["*"] ?? controlBlock?.address ?? DEFAULT_ADDRESS;
     const port = options.ports?.[CONTROL_NAMESPACE] ?? options.controlPort ?? controlBlock!.port;
     const bound = await listen(server, port, address, CONTROL_NAMESPACE, "--control-port <port>");

@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
+import { http } from "../builtins.js";
 import { isLoopback } from "../exposes/address.js";
 import { mcpCounts } from "../exposes/mcp/counts.js";
 import type { Exposes, ExposesControl } from "../spec/model.js";
@@ -66,7 +67,7 @@ export async function listenBlocks(
         `naftiko: warning: ${block.type} ${block.namespace} listens on ${address} without authentication; anyone who can reach it can call the upstream with this capability's credentials`,
       );
     }
-    const server = createServer(versions.dispatch(block.namespace));
+    const server = http.createServer(versions.dispatch(block.namespace));
     const bound = await listen(server, options.ports?.[block.namespace] ?? block.port!, address, block.namespace);
     open.servers.push(server);
     const base = urlOf(bound);

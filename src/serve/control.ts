@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
+import { http } from "../builtins.js";
 import { compileServerAuth } from "../exposes/auth.js";
 import type { ControlState } from "../exposes/control/server.js";
 import type { Observer } from "../observability/observer.js";
@@ -35,7 +36,7 @@ export async function startControlPort(
     controlBlock,
     compileServerAuth(controlBlock?.authentication, runtime.binds, CONTROL_NAMESPACE),
   );
-  const server = createServer(getRequestListener(app.fetch));
+  const server = http.createServer(getRequestListener(app.fetch));
   const address = addressOf(options, { namespace: CONTROL_NAMESPACE, address: controlBlock?.address });
   const port = options.ports?.[CONTROL_NAMESPACE] ?? options.controlPort ?? controlBlock!.port;
   const bound = await listen(server, port, address, CONTROL_NAMESPACE, "--control-port <port>");

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
+import { fs, util } from "../builtins.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseEnv } from "node:util";
 import { yaml } from "./yaml.js";
 import type { Bind } from "./model.js";
 
@@ -62,7 +61,7 @@ function readLocation(location: string, capabilityFile: string, namespace: strin
   const file = locationPath(location, capabilityFile);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new BindError(
       `${capabilityFile}: bind "${namespace}": cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -70,7 +69,8 @@ function readLocation(location: string, capabilityFile: string, namespace: strin
   }
   const ext = path.extname(file).toLowerCase();
   try {
-    const parsed: unknown = ext === ".json" ? JSON.parse(text) : ext === ".yaml" || ext === ".yml" ? yaml().parse(text) : parseEnv(text);
+    const parsed: unknown =
+      ext === ".json" ? JSON.parse(text) : ext === ".yaml" || ext === ".yml" ? yaml().parse(text) : util.parseEnv(text);
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a map of keys to values");
     return parsed as Record<string, unknown>;
   } catch (e) {

@@ -4,7 +4,7 @@
  * names nothing would reach the client as written on every `prompts/get`. An argument no
  * placeholder reads is a warning: it is asked for and then dropped.
  */
-import { readFileSync } from "node:fs";
+import { fs } from "../builtins.js";
 import { placeholders } from "../mapping/template.js";
 import { mcpLocationPath, shownLocation } from "./mcp-resources.js";
 import type { Capability, ExposesMcp, McpPrompt } from "./model.js";
@@ -55,7 +55,7 @@ function readPromptFile(prompt: McpPrompt, cap: Capability, report: Report): str
     return undefined;
   }
   try {
-    const text = readFileSync(file, "utf8");
+    const text = fs.readFileSync(file, "utf8");
     if (!cap.files.includes(file)) cap.files.push(file);
     return text;
   } catch (e) {

@@ -4,7 +4,7 @@
  * URI variables (`{name}`) each feed its call, and its `with` reads only those variables; `binary`
  * needs an operation that answers bytes. Each URI is a URI, and names one resource.
  */
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { fs } from "../builtins.js";
 import path from "node:path";
 import { normalizeName } from "../mapping/names.js";
 import { isBelow } from "../within.js";
@@ -54,14 +54,14 @@ function filesBelow(dir: string, into: Set<string>): void {
   // Paths as the location writes them (the capability's folder, for naftiko build); links checked by their real ones.
   let base: string;
   try {
-    base = realpathSync(dir);
+    base = fs.realpathSync(dir);
   } catch {
     return;
   }
   const walk = (current: string) => {
     let entries;
     try {
-      entries = readdirSync(current, { withFileTypes: true });
+      entries = fs.readdirSync(current, { withFileTypes: true });
     } catch {
       return;
     }
@@ -72,8 +72,8 @@ function filesBelow(dir: string, into: Set<string>): void {
       else if (entry.isFile()) into.add(full);
       else if (entry.isSymbolicLink()) {
         try {
-          const real = realpathSync(full);
-          if (isBelow(real, base) && statSync(real).isFile()) into.add(full);
+          const real = fs.realpathSync(full);
+          if (isBelow(real, base) && fs.statSync(real).isFile()) into.add(full);
         } catch {
           // a dangling link is no file
         }
@@ -141,7 +141,7 @@ function checkStatic(resource: McpResource, capabilityFile: string, report: Repo
   }
   const shown = shownLocation(resource.location!, dir);
   try {
-    if (statSync(dir).isDirectory()) return dir;
+    if (fs.statSync(dir).isDirectory()) return dir;
     report(resource, ["location"], `location ${shown} is not a directory: a static resource serves the files of a directory`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

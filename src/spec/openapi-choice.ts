@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { fs } from "../builtins.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +42,7 @@ function sidecarOpenApi(capabilityFile: string): string | undefined {
   const base = path.basename(capabilityFile).replace(/(\.naftiko)?\.(ya?ml|json)$/i, "");
   for (const ext of ["yaml", "yml", "json"]) {
     const candidate = path.join(dir, `${base}.openapi.${ext}`);
-    if (existsSync(candidate)) return candidate;
+    if (fs.existsSync(candidate)) return candidate;
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { fs } from "../builtins.js";
 import path from "node:path";
 import { locationPath } from "./binds.js";
 import { readDocument, type ReadDocument } from "./read.js";
@@ -213,7 +213,7 @@ class Importer {
       return undefined;
     }
     const shown = path.relative(process.cwd(), file) || file;
-    if (!existsSync(file)) {
+    if (!fs.existsSync(file)) {
       report(entry, [], `cannot read imported file ${file}`);
       return undefined;
     }

@@ -1,5 +1,5 @@
+import { fs } from "../builtins.js";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,7 @@ export type SchemaChecker = (data: unknown, file: string, locate: Locator) => Pr
 // hard-coding a relative path.
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
+  while (!fs.existsSync(join(dir, "package.json"))) {
     const up = dirname(dir);
     if (up === dir) throw new Error(`package.json not found above ${fileURLToPath(import.meta.url)}`);
     dir = up;
@@ -33,7 +33,7 @@ export function packageRoot(): string {
 
 /** The text of a schema in `schema/`, by file name. */
 export function schemaText(schemaFile: string): string {
-  return readFileSync(join(packageRoot(), "schema", schemaFile), "utf8");
+  return fs.readFileSync(join(packageRoot(), "schema", schemaFile), "utf8");
 }
 
 /** Compiles a schema once; the result turns a document into clean, positioned problems. */

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { fs } from "../builtins.js";
 import path from "node:path";
 import { locationPath } from "./binds.js";
 import { MAX_FILE_BYTES } from "./source.js";
@@ -61,8 +61,8 @@ export function scriptDirectory(location: string, declaringFile: string): string
 export function readScriptFiles(dir: string, step: { file: string; dependencies?: string[] }): ScriptSource[] {
   let root: string;
   try {
-    root = realpathSync(dir);
-    if (!statSync(root).isDirectory()) throw new Error("not a directory");
+    root = fs.realpathSync(dir);
+    if (!fs.statSync(root).isDirectory()) throw new Error("not a directory");
   } catch (e) {
     throw new ScriptFileError("location", undefined, `script directory ${dir} cannot be used (${reason(e)})`);
   }
@@ -81,15 +81,15 @@ function readOne(root: string, file: string, field: "file" | "dependencies", ind
   const target = path.join(root, ...segments);
   let real: string;
   try {
-    real = realpathSync(target);
+    real = fs.realpathSync(target);
   } catch (e) {
     throw fail(`"${file}" cannot be read in ${root} (${reason(e)})`);
   }
   if (!isBelow(real, root)) throw fail(`"${file}" leads outside ${root} (a symbolic link to ${real})`);
-  const stat = statSync(real);
+  const stat = fs.statSync(real);
   if (!stat.isFile()) throw fail(`"${file}" in ${root} is not a file`);
   if (stat.size > MAX_FILE_BYTES) throw fail(`"${file}" is ${stat.size} bytes; a script file is at most ${MAX_FILE_BYTES} bytes`);
-  return { name: file, path: real, code: readFileSync(real, "utf8") };
+  return { name: file, path: real, code: fs.readFileSync(real, "utf8") };
 }
 
 function reason(e: unknown): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { fs } from "../../builtins.js";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Hono } from "hono";
@@ -23,7 +23,7 @@ function asset(name: string): Buffer {
   let data = cache.get(name);
   if (!data) {
     assetDir ??= path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-    data = readFileSync(path.join(assetDir, name));
+    data = fs.readFileSync(path.join(assetDir, name));
     cache.set(name, data);
   }
   return data;

@@ -14,7 +14,8 @@
  *
  * Unknown skill, no `location`, or a missing file → 404; the block's `authentication` guards it all.
  */
-import { readFileSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { fs } from "../../builtins.js";
+import type { Stats } from "node:fs";
 import path from "node:path";
 import { Hono, type Context } from "hono";
 import type { Runtime } from "../../runtime.js";
@@ -123,7 +124,7 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
     const root = rootOf(skill);
     if (typeof root !== "string") return notFound(c, root.missing);
     const archive = zip(
-      listFiles(root).map((f) => ({ name: f.path, data: readFileSync(path.join(root, f.path)), modified: f.stat.mtime })),
+      listFiles(root).map((f) => ({ name: f.path, data: fs.readFileSync(path.join(root, f.path)), modified: f.stat.mtime })),
     );
     return new Response(archive, {
       status: 200,
@@ -162,9 +163,9 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
     }
     const file = path.resolve(root, ...segments);
     // Resolved for real, so a symbolic link cannot lead out of the skill's directory either.
-    const real = statOrNull(file)?.isFile() ? realpathSync(file) : undefined;
-    if (!real || !isBelow(real, realpathSync(root))) return notFound(c, `File not found: ${segments.join("/")}`);
-    const data = readFileSync(file);
+    const real = statOrNull(file)?.isFile() ? fs.realpathSync(file) : undefined;
+    if (!real || !isBelow(real, fs.realpathSync(root))) return notFound(c, `File not found: ${segments.join("/")}`);
+    const data = fs.readFileSync(file);
     return new Response(data, { status: 200, headers: { "content-type": mediaType(file), "content-length": String(data.length) } });
   });
 
@@ -181,7 +182,7 @@ export function skillApp(block: ExposesSkill, runtime: Runtime): Hono {
 
 function statOrNull(p: string): Stats | null {
   try {
-    return statSync(p);
+    return fs.statSync(p);
   } catch {
     return null;
   }
@@ -191,11 +192,11 @@ function statOrNull(p: string): Stats | null {
 function listFiles(root: string): Array<{ path: string; stat: Stats }> {
   const out: Array<{ path: string; stat: Stats }> = [];
   const walk = (dir: string, rel: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const abs = path.join(dir, entry.name);
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(abs, r);
-      else if (entry.isFile()) out.push({ path: r, stat: statSync(abs) });
+      else if (entry.isFile()) out.push({ path: r, stat: fs.statSync(abs) });
     }
   };
   walk(root, "");

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { fs } from "../../builtins.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -198,7 +198,7 @@ export function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith(".js")) return path.join(path.dirname(here), "worker.js");
   const built = path.resolve(path.dirname(here), "../../../dist/orchestration/sandbox/worker.js");
-  if (!existsSync(built)) throw new Error(`the sandbox worker is not built (${built}); run npm run build`);
+  if (!fs.existsSync(built)) throw new Error(`the sandbox worker is not built (${built}); run npm run build`);
   return built;
 }
 
