@@ -51,6 +51,10 @@ function simpleSteps(expr: string): Array<string | number> | undefined {
 
 /** Checks an expression at load time, so a malformed mapping is a load error. */
 export function pathProblem(expression: string): string | undefined {
+  const expr = expression.trim();
+  // A plain member chain is read directly (compilePath), never by jsonpath-plus: loading it only to
+  // check such a path would put it back on every cold start.
+  if (expr === "$" || expr === "$." || simpleSteps(expr)) return undefined;
   try {
     compilePath(expression)({});
     jsonpath().JSONPath({ path: expression, json: {}, eval: "safe" });
