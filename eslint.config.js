@@ -24,6 +24,23 @@ export default tseslint.config(
     },
   },
   {
+    // See src/builtins.ts: an ES import of these costs every Node ≥ 22 start; types are free.
+    files: ["src/**/*.ts"],
+    ignores: ["src/builtins.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: ["node:http", "http", "node:fs", "fs", "node:util", "util"].map((name) => ({
+            name,
+            message: "Use src/builtins.ts (required as CommonJS); import type is fine.",
+            allowTypeImports: true,
+          })),
+        },
+      ],
+    },
+  },
+  {
     // Tests and benchmarks read JSON answers field by field; typing each one would say nothing.
     files: ["test/**", "bench/**", "scripts/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
