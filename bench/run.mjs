@@ -573,14 +573,9 @@ async function headToHead({ a, b }, duration) {
   };
 }
 
-/**
- * Every round after the first runs on new server processes: one process can be lucky or unlucky
- * for its whole life (where its heap and code land, how V8 sized its generations), by up to a
- * sixth of its CPU per call on this VM, and a median over rounds of the same processes keeps that
- * luck. With new ones, the median spans as many processes as rounds.
- */
-async function relaunch() {
-  await Promise.all(
+/** Stops every server under test (not the upstream or the load generator) and waits for each to exit. */
+function stopServers() {
+  return Promise.all(
     names.map((n) => {
       const { child } = servers[n];
       if (child.exitCode !== null || child.signalCode !== null) return undefined;
@@ -589,6 +584,16 @@ async function relaunch() {
       return gone;
     }),
   );
+}
+
+/**
+ * Every round after the first runs on new server processes: one process can be lucky or unlucky
+ * for its whole life (where its heap and code land, how V8 sized its generations), by up to a
+ * sixth of its CPU per call on this VM, and a median over rounds of the same processes keeps that
+ * luck. With new ones, the median spans as many processes as rounds.
+ */
+async function relaunch() {
+  await stopServers();
   const again = await Promise.all(names.map((n) => serverStarts[n]()));
   names.forEach((n, i) => (servers[n] = again[i]));
   aim();
@@ -614,6 +619,9 @@ for (let round = 1; round <= config.rounds; round++) {
   }
 }
 const afterLoad = Object.fromEntries(RSS_OF.map((n) => [n, rssOf(n)]));
+// The servers just loaded would collect their garbage on the server CPU for seconds after, while
+// the streaming check and the cold starts below run there.
+await stopServers();
 
 // Streaming check: very large `$.` responses through a fresh flagship; a server that buffered the
 // body would grow by its size. Its base URI points under the upstream's /huge/<MB> prefix.
@@ -814,7 +822,8 @@ const targets = [
   { name: "workers-2 throughput / workers-1", value: ratio(med["workers-2"].rps, med["workers-1"].rps), reported: true },
 ].map((t) => ({ ...t, pass: (t.min === undefined || t.value >= t.min) && (t.max === undefined || t.value <= t.max) }));
 
-const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "—");
+// A value that rounds to zero prints as 0, never -0.
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d).replace(/^-(0(\.0*)?)$/, "$1") : "—");
 /** The peer a case is measured against: the REST peer for REST passthroughs, the MCP peer for MCP calls. */
 const peerOf = (name) =>
   name === "rest-passthrough" || name === "workers-1" || name === "workers-2"
