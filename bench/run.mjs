@@ -683,10 +683,11 @@ const coldFlagshipMcp = [];
 const coldScale = [];
 for (let i = 0; i < (wanted ? 0 : config.coldRuns); i++) {
   bareNode.push(await timeBareNode());
-  const flag = await coldStart(FLAGSHIP, flagshipArgs, `/v1/connections/${CONNECTION}`);
-  coldFlagship.push(flag.rest);
-  coldFlagshipMcp.push(flag.mcp);
-  coldScale.push((await coldStart(scaleFile, scaleArgs, `/v1/r99/connections/${CONNECTION}`)).rest);
+  // REST and MCP each from their own start: an MCP request arriving first loads the MCP SDK,
+  // which would hold up the first REST answer of the same start.
+  coldFlagship.push((await coldStart(FLAGSHIP, flagshipArgs, "rest", `/v1/connections/${CONNECTION}`)).rest);
+  coldFlagshipMcp.push((await coldStart(FLAGSHIP, flagshipArgs, "mcp")).mcp);
+  coldScale.push((await coldStart(scaleFile, scaleArgs, "rest", `/v1/r99/connections/${CONNECTION}`)).rest);
 }
 
 function timeBareNode() {
@@ -698,14 +699,15 @@ function timeBareNode() {
   });
 }
 
-/** Milliseconds from spawn to the first 200 of a REST route, and to the first MCP tools/list. */
-async function coldStart(file, serveArgs, route) {
+/** Milliseconds from spawn to the first 200 of a REST route (`rest`), or to the first MCP tools/list (`mcp`). */
+async function coldStart(file, serveArgs, kind, route) {
   let firstRest;
   let firstMcp;
   const served = await startNaftiko(file, serveArgs, {
     onListening(type, url) {
-      if (type === "rest") firstRest = untilOk(`${url}${route}`);
-      if (type === "mcp") firstMcp = untilOk(url, { method: "POST", headers: MCP_HEADERS, body: mcpBody("tools/list", {}) });
+      if (type === "rest" && kind === "rest") firstRest = untilOk(`${url}${route}`);
+      if (type === "mcp" && kind === "mcp")
+        firstMcp = untilOk(url, { method: "POST", headers: MCP_HEADERS, body: mcpBody("tools/list", {}) });
     },
   });
   const ms = async (first) => (first ? Number((await first) - served.t0) / 1e6 : NaN);
