@@ -7,8 +7,8 @@
 //   case family. The load generator (autocannon) is another process. Every server runs with the
 //   Node flags of the Docker image's ENTRYPOINT (cli.mjs).
 // - On a machine with ≥ 2 CPUs each process is pinned with `taskset`: the server under test gets
-//   CPU 1 to itself; the load generator, the upstream and this runner (which reads the servers' log
-//   lines) share CPU 0 (with ≥ 3 CPUs the upstream gets CPU 2). The server is then the bottleneck,
+//   CPU 1 to itself; the load generator, the upstream and this runner share CPU 0 (with ≥ 3 CPUs
+//   the upstream gets CPU 2). Servers under load write their log lines to a file, on their own CPU. The server is then the bottleneck,
 //   which is what a ratio against another server should measure; the CPU column shows how busy the
 //   server under test was (≈100% = saturated). The workers cases are the exception: their server
 //   may use every CPU, as `--workers` is for.
@@ -24,7 +24,7 @@
 // starts, streaming check or validate timing; a target whose cases did not run shows "—"),
 // --node 24 (everything on Node 24, see node-version.mjs; or the path of a node binary).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -94,9 +94,9 @@ function pin(pid, cpu) {
   if (canPin) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
 }
 
-// The runner itself reads every server's log lines (a pipe each, as a log collector would): it
-// belongs with the load generator, not on the server's CPU, where reading a busy server's lines
-// took CPU from the server under test (children are pinned each to their own CPU).
+// The runner belongs with the load generator, not on the server's CPU: what it does while a case
+// runs (sampling CPU, reading the peers' output) must not take CPU from the server under test
+// (children are pinned each to their own CPU).
 pin(process.pid, CPU.loadgen);
 
 function track(child) {
@@ -155,16 +155,33 @@ function portLine(child, what, stderr, timeout = 30_000) {
   });
 }
 
+// Servers under load log to a file each, not to a pipe this runner reads: the runner shares CPU 0
+// with the load generator, and reading a busy server's ~4 MB/s of call lines there delayed the load
+// generator, for the runtime's answers only (the other servers log nothing per call). Writing its
+// lines stays the server's own cost, on its own CPU. The files are emptied every 2 s (appends go
+// on at the new end). Cold starts keep a pipe: they react to the first "listening on" line at once.
+const logFiles = new Set();
+setInterval(() => {
+  for (const file of logFiles) truncateSync(file, 0);
+}, 2000).unref();
+process.on("exit", () => {
+  for (const file of logFiles) rmSync(file, { force: true });
+});
+let logCount = 0;
+
 /**
  * Spawns `naftiko serve <file>` with every exposes block on a free port and resolves when it is
  * ready, with its URLs by exposes type. `onListening` lets cold-start timing react to the first
  * "listening on" line. `cpu` is where it runs (CPU.all: anywhere, for `--workers`).
  */
 function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
+  const logFile = onListening ? undefined : path.join(os.tmpdir(), `naftiko-bench-${process.pid}-${++logCount}.log`);
+  const fd = logFile && openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND);
   const t0 = process.hrtime.bigint();
   const child = track(
-    spawn(process.execPath, [...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] }),
+    spawn(process.execPath, [...CLI_ARGS, "serve", file, ...serveArgs], { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", fd ?? "pipe"] }),
   );
+  if (fd !== undefined) closeSync(fd);
   // A cold start is timed where the server will run; otherwise servers start on every CPU (faster
   // together) and move to theirs once ready.
   pin(child.pid, onListening ? cpu : CPU.all);
@@ -172,8 +189,7 @@ function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
     let err = "";
     const urls = {};
     const timer = setTimeout(() => reject(new Error(`naftiko serve ${file} was not ready in 60 s:\n${err}`)), 60_000);
-    const onData = (d) => {
-      err += d;
+    const check = () => {
       for (const m of err.matchAll(/naftiko: (\w+) (\S+) listening on (\S+)/g)) {
         if (!urls[m[1]]) {
           urls[m[1]] = m[3];
@@ -182,17 +198,39 @@ function startNaftiko(file, serveArgs, { cpu = CPU.server, onListening } = {}) {
       }
       if (/naftiko: ready/.test(err)) {
         clearTimeout(timer);
-        // From here on the runtime logs one line per call: read and drop them, cheaply. A pipe left
-        // unread (or read slowly) would block the server on its log writes.
-        child.stderr.off("data", onData);
-        child.stderr.resume();
+        stopReading();
+        if (logFile) logFiles.add(logFile);
         pin(child.pid, cpu);
         resolve({ child, pid: child.pid, urls, t0, stderr: () => err });
       }
     };
-    child.stderr.on("data", onData);
+    let stopReading;
+    if (logFile) {
+      const poll = setInterval(() => {
+        err = readFileSync(logFile, "utf8");
+        check();
+      }, 5);
+      stopReading = () => clearInterval(poll);
+    } else {
+      const onData = (d) => {
+        err += d;
+        check();
+      };
+      child.stderr.on("data", onData);
+      // From here on the runtime logs one line per call: read and drop them, cheaply. A pipe left
+      // unread (or read slowly) would block the server on its log writes.
+      stopReading = () => {
+        child.stderr.off("data", onData);
+        child.stderr.resume();
+      };
+    }
     child.once("exit", (code) => {
       clearTimeout(timer);
+      stopReading();
+      if (logFile) {
+        if (!logFiles.delete(logFile)) err = readFileSync(logFile, "utf8");
+        rmSync(logFile, { force: true });
+      }
       reject(new Error(`naftiko serve ${file} exited with ${code}:\n${err}`));
     });
   });
@@ -681,8 +719,10 @@ const bareNode = [];
 const coldFlagship = [];
 const coldFlagshipMcp = [];
 const coldScale = [];
+const coldNodeLimit = [];
 for (let i = 0; i < (wanted ? 0 : config.coldRuns); i++) {
   bareNode.push(await timeBareNode());
+  coldNodeLimit.push(await coldStartNodeLimit());
   // REST and MCP each from their own start: an MCP request arriving first loads the MCP SDK,
   // which would hold up the first REST answer of the same start.
   coldFlagship.push((await coldStart(FLAGSHIP, flagshipArgs, "rest", `/v1/connections/${CONNECTION}`)).rest);
@@ -697,6 +737,25 @@ function timeBareNode() {
     pin(child.pid, CPU.server);
     child.once("exit", () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
   });
+}
+
+/**
+ * Milliseconds from spawn to the first 200 through the node-limit proxy: what node:http and undici's
+ * Pool alone cost a start on this Node, beside the runtime's.
+ */
+async function coldStartNodeLimit() {
+  const t0 = process.hrtime.bigint();
+  const child = track(
+    spawn(process.execPath, [...NODE_FLAGS, path.join(HERE, "node-limit.mjs"), upstreamBase], { stdio: ["ignore", "pipe", "pipe"] }),
+  );
+  pin(child.pid, CPU.server);
+  let err = "";
+  child.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
+  const { port } = JSON.parse(await portLine(child, "node-limit.mjs did not start", () => err));
+  const t = await untilOk(`http://127.0.0.1:${port}/metal/v1/connections/${CONNECTION}`);
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  return Number(t - t0) / 1e6;
 }
 
 /** Milliseconds from spawn to the first 200 of a REST route (`rest`), or to the first MCP tools/list (`mcp`). */
@@ -800,6 +859,7 @@ const cold = {
   flagshipMs: median(coldFlagship),
   flagshipMcpMs: median(coldFlagshipMcp),
   scaleMs: median(coldScale),
+  nodeLimitMs: median(coldNodeLimit),
 };
 const targets = [
   { name: "rest-passthrough throughput / peer-rest", ...throughput("rest-passthrough", "peer-rest"), min: 1.5 },
@@ -823,6 +883,7 @@ const targets = [
   { name: "scale throughput / rest-passthrough", ...throughput("scale", "rest-passthrough"), min: 0.9 },
   { name: "scale cold start / flagship cold start", value: ratio(cold.scaleMs, cold.flagshipMs), max: 3 },
   { name: "flagship cold start / bare node spawn", value: ratio(cold.flagshipMs, cold.bareNodeMs), max: 5 },
+  { name: "node-limit cold start / bare node spawn", value: ratio(cold.nodeLimitMs, cold.bareNodeMs), max: 5, reported: true },
   { name: "flagship idle RSS (MB)", value: idle.flagship, max: 100 },
   { name: "workers-2 throughput / workers-1", value: ratio(med["workers-2"].rps, med["workers-1"].rps), reported: true },
 ].map((t) => ({ ...t, pass: (t.min === undefined || t.value >= t.min) && (t.max === undefined || t.value <= t.max) }));
@@ -869,6 +930,7 @@ lines.push("");
 lines.push(`| other | value |`);
 lines.push(`|---|---:|`);
 lines.push(`| bare \`node -e ""\` spawn → exit | ${f(cold.bareNodeMs)} ms |`);
+lines.push(`| cold start → first 200 through node-limit (node:http + undici's Pool) | ${f(cold.nodeLimitMs)} ms |`);
 lines.push(`| cold start → first REST 200, flagship (15 operations) | ${f(cold.flagshipMs)} ms |`);
 lines.push(`| cold start → first MCP tools/list, flagship | ${f(cold.flagshipMcpMs)} ms |`);
 lines.push(`| cold start → first REST 200, ${scale.operations} operations | ${f(cold.scaleMs)} ms |`);
@@ -906,7 +968,10 @@ const result = {
   })),
   targets,
   headToHead: pairs.map((p) => ({ pair: p.name, median: h2h[p.name], slices: slicesOf[p.name] })),
-  coldStart: { ...cold, runs: { bareNode, flagship: coldFlagship, flagshipMcp: coldFlagshipMcp, scale: coldScale } },
+  coldStart: {
+    ...cold,
+    runs: { bareNode, nodeLimit: coldNodeLimit, flagship: coldFlagship, flagshipMcp: coldFlagshipMcp, scale: coldScale },
+  },
   rss: { idle, afterLoad, huge },
   validate: { files: shipped.length, medianMs: median(validateMs), runs: validateMs },
   seconds,
