@@ -8,10 +8,10 @@
 //   Node flags of the Docker image's ENTRYPOINT (cli.mjs).
 // - On a machine with ≥ 2 CPUs each process is pinned with `taskset`: the server under test gets
 //   CPU 1 to itself; the load generator, the upstream and this runner share CPU 0 (with ≥ 3 CPUs
-//   the upstream gets CPU 2). Servers under load write their log lines to a file, on their own CPU. The server is then the bottleneck,
-//   which is what a ratio against another server should measure; the CPU column shows how busy the
-//   server under test was (≈100% = saturated). The workers cases are the exception: their server
-//   may use every CPU, as `--workers` is for.
+//   the upstream gets CPU 2). Servers under load write their log lines to a file, on their own
+//   CPU. The server is then the bottleneck, which is what a ratio against another server should
+//   measure; the CPU column shows how busy the server under test was (≈100% = saturated). The
+//   workers cases are the exception: their server may use every CPU, as `--workers` is for.
 // - Cases are interleaved: every round runs every case once, in order; the median over rounds is
 //   reported, and each ratio compares figures from this same run.
 // - Throughput targets are judged head to head: after each round, the two cases a target compares
