@@ -113,13 +113,14 @@ for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exi
 
 /**
  * Starts a plain Node script that prints `{"port":…}` on a line of its stdout. Whatever else it
- * writes (a peer's own log lines) is read and dropped, as the runtime's are.
+ * writes (a peer's own log lines) is read and dropped. It starts on every CPU and moves to `cpu`
+ * once ready, unless a cold start is timed (`startOn`: where it will run).
  */
-async function startScript(script, scriptArgs, cpu, nodeFlags = [], env = process.env) {
+async function startScript(script, scriptArgs, cpu, nodeFlags = [], env = process.env, { startOn = CPU.all } = {}) {
   const child = track(
     spawn(process.execPath, [...nodeFlags, path.join(HERE, script), ...scriptArgs], { env, stdio: ["ignore", "pipe", "pipe"] }),
   );
-  pin(child.pid, CPU.all);
+  pin(child.pid, startOn);
   let err = "";
   child.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
   const line = await portLine(child, `${script} did not start`, () => err);
@@ -745,13 +746,7 @@ function timeBareNode() {
  */
 async function coldStartNodeLimit() {
   const t0 = process.hrtime.bigint();
-  const child = track(
-    spawn(process.execPath, [...NODE_FLAGS, path.join(HERE, "node-limit.mjs"), upstreamBase], { stdio: ["ignore", "pipe", "pipe"] }),
-  );
-  pin(child.pid, CPU.server);
-  let err = "";
-  child.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
-  const { port } = JSON.parse(await portLine(child, "node-limit.mjs did not start", () => err));
+  const { child, port } = await startScript("node-limit.mjs", [upstreamBase], CPU.server, NODE_FLAGS, process.env, { startOn: CPU.server });
   const t = await untilOk(`http://127.0.0.1:${port}/metal/v1/connections/${CONNECTION}`);
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
