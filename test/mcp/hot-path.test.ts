@@ -123,11 +123,13 @@ describe("the runtime's own tools/call answers are the SDK's", () => {
         }
       });
 
-      it("structured results of every kind: an object, pretty JSON, an array, a scalar, null, text that is not JSON", async () => {
+      it("structured results of every kind: an object, pretty JSON, an array, a scalar, null, deep nesting, text that is not JSON", async () => {
         const documents = [
           '{\n  "id": "c-1",\n  "2": "integer-like keys",\n  "name": "caf\\u00e9 \\"q\\" \\\\ \\n",\n  "raw": "naïve 東京 \u2028",\n  "nested": { "a": [ { "b": 1e3 } ] }\n}\n',
-          '[{"id": 1}, {"id": 2}]',
+          '\t[{"id": 1},\r\n {"id": 2}]\r\n',
           '"just a string"',
+          `${"[".repeat(300)}{"deep":true}${"]".repeat(300)}`,
+          '\ufeff{"after":"a byte order mark"}',
           "42",
           "null",
           "{ nope",

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   classifyInboundRequest,
@@ -12,7 +13,8 @@ import { acceptPlan } from "./accept.js";
 import { withAbsentCapabilitiesAsNone } from "./envelope.js";
 import { answerInternalError } from "./internal-error.js";
 import type { McpService } from "./server.js";
-import type { CompiledTool, ToolResult } from "./tools.js";
+import { escapedExtra, isObjectText, writeEscaped } from "./json-text.js";
+import { withStructuredContent, type CompiledTool, type ToolResult } from "./tools.js";
 import { isJsonObject } from "../../json.js";
 
 /*
@@ -57,6 +59,9 @@ const TRACE_KEYS = ["traceparent", "tracestate", "baggage"];
 const MODERN_META = new Set([MODERN_CLAIM, CLIENT_INFO, CLIENT_CAPABILITIES, ...TRACE_KEYS]);
 const LEGACY_META = new Set(TRACE_KEYS);
 
+/** Writes a call's answer, from its result or from the upstream's JSON text. */
+type Writer = (call: ToolCall, tool: CompiledTool, result: ToolResult | JsonText) => string | Buffer;
+
 interface ToolCall {
   id: string | number;
   name: string;
@@ -74,7 +79,7 @@ export function hotCalls(service: McpService, options: HotOptions): (req: Incomi
     if (header("content-type") !== "application/json" || !boundedLength(req, options.maxBodySize)) return false;
     const version = header("mcp-protocol-version");
     let parse: (text: string) => ToolCall | undefined;
-    let write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => string;
+    let write: Writer;
     if (version === MODERN) {
       const name = header("mcp-name");
       if (header("mcp-method") !== "tools/call" || name === undefined) return false;
@@ -107,7 +112,7 @@ async function answer(
   service: McpService,
   options: HotOptions,
   parse: (text: string) => ToolCall | undefined,
-  write: (call: ToolCall, tool: CompiledTool, result: ToolResult) => string,
+  write: Writer,
   header: (name: string) => string | undefined,
   req: IncomingMessage,
   res: ServerResponse,
@@ -129,14 +134,14 @@ async function answer(
   const gone = CallerGone.of(res);
   let result: ToolResult;
   try {
-    result = await service.call(tool, call.arguments ?? {}, gone, carrier);
+    result = await service.call(tool, call.arguments ?? {}, gone, carrier, true);
   } catch (e) {
     // The caller went away and its upstream call was cancelled: there is nobody to answer.
     if (gone.aborted) return;
     throw e;
   }
   if (res.destroyed) return;
-  writeJson(res, 200, write(call, tool, result));
+  writeJson(res, 200, write(call, tool, jsonTextOf(result) ?? withStructuredContent(result)));
 }
 
 /**
@@ -231,14 +236,35 @@ const envelopes = new Map<string, boolean>();
 const ENVELOPES_KEPT = 64;
 
 /*
- * Answers write `structuredContent` as the text block, which holds its JSON (see ToolResult): the
- * same data, without serialising the document a second time (half the cost of writing the answer).
+ * Answers write `structuredContent` as the text block's JSON rather than serialising the data a
+ * second time (see ToolResult). An upstream body that is JSON text (most results) is written from
+ * its bytes: checked, escaped into the text block and copied as `structuredContent`, never parsed
+ * (see json-text.ts).
  */
 
+/** An upstream body that is UTF-8 JSON text, and how many bytes it gains escaped. */
+interface JsonText {
+  bytes: Buffer;
+  extra: number;
+}
+
+function jsonTextOf(result: ToolResult): JsonText | undefined {
+  const bytes = result.body;
+  if (!bytes || !isUtf8(bytes)) return undefined;
+  const extra = escapedExtra(bytes);
+  return extra < 0 ? undefined : { bytes, extra };
+}
+
+function isJsonText(result: ToolResult | JsonText): result is JsonText {
+  return "bytes" in result;
+}
+
 /** The answer as the SDK's 2026-07-28 codec writes it: the tool's result, its result type and the server's identity. */
-function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): string {
+function modernAnswer(call: ToolCall, result: ToolResult | JsonText, serverMeta: string): string | Buffer {
+  const tail = `,"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+  if (isJsonText(result)) return answerWith(result, "", tail);
   const structured = result.structuredContent === undefined ? "" : `,"structuredContent":${structuredText(result)}`;
-  return `{"result":${head(result)}${structured},"resultType":"complete","_meta":${serverMeta}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+  return `{"result":${head(result)}${structured}${tail}`;
 }
 
 /**
@@ -246,16 +272,31 @@ function modernAnswer(call: ToolCall, result: ToolResult, serverMeta: string): s
  * anything else (or anything at all when the advertised output schema's root is not an object, as
  * the advertised schema is then wrapped too) as `{result: …}`.
  */
-function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult): string {
+function legacyAnswer(call: ToolCall, tool: CompiledTool, result: ToolResult | JsonText): string | Buffer {
+  const tail = `},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+  const wrapped = (object: boolean) => !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
+  if (isJsonText(result))
+    return wrapped(isObjectText(result.bytes)) ? answerWith(result, `{"result":`, `}${tail}`) : answerWith(result, "", tail);
   const { structuredContent } = result;
   let structured = "";
   if (structuredContent !== undefined) {
     const text = structuredText(result);
-    const object = isJsonObject(structuredContent);
-    const wrapped = !object || (tool.outputSchema !== undefined && tool.outputSchema.type !== "object");
-    structured = `,"structuredContent":${wrapped ? `{"result":${text}}` : text}`;
+    structured = `,"structuredContent":${wrapped(isJsonObject(structuredContent)) ? `{"result":${text}}` : text}`;
   }
-  return `{"result":${head(result)}${structured}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+  return `{"result":${head(result)}${structured}${tail}`;
+}
+
+/** An answer carrying JSON text: as its one text block, and as `structuredContent` between `open` and `tail`. */
+function answerWith({ bytes, extra }: JsonText, open: string, tail: string): Buffer {
+  const before = `{"result":{"content":[{"type":"text","text":"`;
+  const between = `"}],"structuredContent":${open}`;
+  const out = Buffer.allocUnsafe(before.length + bytes.length + extra + between.length + bytes.length + Buffer.byteLength(tail));
+  let at = out.write(before, 0, "latin1");
+  at = writeEscaped(bytes, out, at);
+  at += out.write(between, at, "latin1");
+  at += bytes.copy(out, at);
+  out.write(tail, at);
+  return out;
 }
 
 /** The JSON text of a result's structured content: its one text block (only text results have structured content). */
@@ -274,9 +315,9 @@ function boundedLength(req: IncomingMessage, max: number): boolean {
   return Number.isInteger(length) && length <= max && req.headers["transfer-encoding"] === undefined;
 }
 
-function writeJson(res: ServerResponse, status: number, text: string): void {
+function writeJson(res: ServerResponse, status: number, answer: string | Buffer): void {
   // Encoded once, off the JS heap: a string would be measured, then joined to the head and copied
   // again on the heap by node:http.
-  const body = Buffer.from(text);
+  const body = typeof answer === "string" ? Buffer.from(answer) : answer;
   res.writeHead(status, { "content-type": "application/json", "content-length": body.length }).end(body);
 }

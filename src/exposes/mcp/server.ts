@@ -50,9 +50,16 @@ export interface McpService {
   listPage(cursor: string | undefined): { tools: Tool[]; nextCursor?: string };
   /**
    * Runs a `tools/call` of a tool found by {@link tool}, observed when the service was made with a
-   * wrapper; `signal` is aborted when the caller goes away.
+   * wrapper; `signal` is aborted when the caller goes away. With `bodyAsBytes`, a body result
+   * comes as its bytes (see ToolResult.body).
    */
-  call(tool: CompiledTool, args: Record<string, unknown>, signal: CallerSignal | undefined, carrier: HeaderReader): Promise<ToolResult>;
+  call(
+    tool: CompiledTool,
+    args: Record<string, unknown>,
+    signal: CallerSignal | undefined,
+    carrier: HeaderReader,
+    bodyAsBytes?: boolean,
+  ): Promise<ToolResult>;
   /**
    * An SDK server wired to this block; only once the SDK has loaded (`loadSdk`).
    * @param callerGone aborted when the caller goes away (its HTTP connection closed early): tool
@@ -106,8 +113,8 @@ export function mcpService(block: ExposesMcp, runtime: Runtime, version: string,
     const { items, nextCursor } = pageOf(listed, cursor, "tools/list");
     return { tools: items as Tool[], ...(nextCursor ? { nextCursor } : {}) };
   };
-  const call: McpService["call"] = (tool, args, signal, carrier) => {
-    const run = (context?: CallContext) => callTool(tool, args, signal, runtime, context);
+  const call: McpService["call"] = (tool, args, signal, carrier, bodyAsBytes) => {
+    const run = (context?: CallContext) => callTool(tool, args, signal, runtime, context, bodyAsBytes);
     return wrap ? wrap({ name: tool.name, method: "tools/call" }, carrier, run, (r) => r.isError === true) : run();
   };
 

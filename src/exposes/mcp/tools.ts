@@ -49,6 +49,12 @@ export interface ToolResult {
    * the text block is its JSON text, so an answer can carry that text as is (see hot.ts).
    */
   structuredContent?: unknown;
+  /**
+   * The upstream's body, which the text block decodes as UTF-8, when the caller asked for it
+   * (`bodyAsBytes`): `structuredContent` is then left for the caller to read from it (hot.ts
+   * writes the bytes themselves when they are JSON text; `withStructuredContent` reads them).
+   */
+  body?: Buffer;
   isError?: boolean;
 }
 
@@ -130,6 +136,7 @@ export async function callTool(
   signal: CallerSignal | undefined,
   runtime: Runtime,
   context?: CallContext,
+  bodyAsBytes = false,
 ): Promise<ToolResult> {
   if (nestedDeeperThan(args)) return errorResult(`Invalid arguments for tool ${tool.name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const problems = tool.validate(args);
@@ -143,7 +150,7 @@ export async function callTool(
       const { bytes, mediaType } = await readBinary(outcome);
       return { content: [binaryContent(bytes, mediaType, tool.exposes, tool.name)] };
     }
-    return await resultOf(outcome, runtime.maxResponseBody ?? MAX_READ_BODY);
+    return await resultOf(outcome, runtime.maxResponseBody ?? MAX_READ_BODY, bodyAsBytes);
   } catch (e) {
     if (e instanceof InputError) return errorResult(`Invalid arguments for tool ${tool.name}: ${e.message}`);
     if (e instanceof UpstreamError) return errorResult(`Upstream error (${e.status}): ${runtime.redactor.redact(e.message)}`);
@@ -153,14 +160,25 @@ export async function callTool(
   }
 }
 
-async function resultOf(outcome: Outcome, limit: number): Promise<ToolResult> {
+async function resultOf(outcome: Outcome, limit: number, bodyAsBytes: boolean): Promise<ToolResult> {
   if (outcome.kind === "upstream-error") {
     return errorResult(`Upstream answered HTTP ${outcome.status}: ${outcome.body.toString("utf8")}`);
+  }
+  if (bodyAsBytes && outcome.kind !== "value") {
+    const body = await bodyOf(outcome, limit);
+    return { content: [{ type: "text", text: body.toString("utf8") }], body };
   }
   const { text, value } = await readOutcome(outcome, limit);
   const result: ToolResult = { content: [{ type: "text", text }] };
   if (value !== undefined) result.structuredContent = value;
   return result;
+}
+
+/** A result made with `bodyAsBytes`, as it would have been made without: its body's JSON read as structured content. */
+export function withStructuredContent(result: ToolResult): ToolResult {
+  if (!result.body) return result;
+  const value = parseOrUndefined((result.content[0] as { text: string }).text);
+  return value === undefined ? { content: result.content } : { content: result.content, structuredContent: value };
 }
 
 /** A successful outcome's text, and its JSON data when it has some (`value` undefined otherwise). */
@@ -172,10 +190,13 @@ export async function readOutcome(
     const value = outcome.value ?? null;
     return { text: JSON.stringify(value), value };
   }
-  if (outcome.kind === "bytes") {
-    const text = joined(outcome.chunks, outcome.length).toString("utf8");
-    return { text, value: parseOrUndefined(text) };
-  }
+  const text = (await bodyOf(outcome, limit)).toString("utf8");
+  return { text, value: parseOrUndefined(text) };
+}
+
+/** An upstream body, whole. */
+async function bodyOf(outcome: Extract<Outcome, { kind: "bytes" | "stream" }>, limit: number): Promise<Buffer> {
+  if (outcome.kind === "bytes") return joined(outcome.chunks, outcome.length);
   // A result is held in memory whole: the same bound as any body read whole.
   let read: Buffer | undefined;
   try {
@@ -187,8 +208,7 @@ export async function readOutcome(
     outcome.body.destroy();
     throw new UpstreamError("bad_response", `upstream answered with a body larger than ${limit} bytes, the most this runtime reads`);
   }
-  const text = read.toString("utf8");
-  return { text, value: parseOrUndefined(text) };
+  return read;
 }
 
 /** The JSON data of a body; undefined when it is empty or not JSON (the text block alone then). */

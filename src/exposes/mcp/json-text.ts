@@ -1,0 +1,193 @@
+/*
+ * A tool answer carries the upstream's JSON twice: as the text block (a JSON string holding the
+ * text) and as `structuredContent` (the text itself). Checking that the bytes are JSON and writing
+ * them escaped, straight from the bytes, costs about half of `JSON.parse` (which builds the whole
+ * document only to say it is JSON), `JSON.stringify` of the text and encoding the answer again;
+ * measured in docs/mcp.md. test/mcp/json-text.test.ts holds these functions to `JSON.parse` and
+ * `JSON.stringify` on generated and hand-picked texts.
+ */
+
+// Bytes, by name: the grammar below reads like RFC 8259's.
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const PLUS = 0x2b;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const ZERO = 0x30;
+const ONE = 0x31;
+const NINE = 0x39;
+const COLON = 0x3a;
+const OPEN_ARRAY = 0x5b;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+/** A closing bracket (`]`, `}`) is its opening one plus two. */
+const CLOSE = 2;
+
+/** Open arrays and objects, innermost last; grown when a document nests deeper. */
+let open = new Uint8Array(256);
+/** Bytes the text gains when escaped, counted while it is read. */
+let extra = 0;
+
+/**
+ * How many bytes longer `bytes` get when escaped as the content of a JSON string, when they are
+ * one JSON text (RFC 8259, as `JSON.parse` reads it); -1 when they are not. The bytes must be
+ * UTF-8 (check with `isUtf8` first): only their ASCII bytes are read.
+ */
+export function escapedExtra(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  let depth = 0;
+  extra = 0;
+  for (;;) {
+    // A value.
+    i = space(bytes, i, n);
+    if (i >= n) return -1;
+    let c = bytes[i];
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      i = space(bytes, i + 1, n);
+      if (bytes[i] === c + CLOSE) i++;
+      else {
+        if (depth === open.length) open = grown(open);
+        open[depth++] = c;
+        if (c === OPEN_OBJECT && (i = member(bytes, i, n)) < 0) return -1;
+        continue;
+      }
+    } else if (c === QUOTE) {
+      if ((i = string(bytes, i, n)) < 0) return -1;
+    } else if (c === 0x74) {
+      if (!literal(bytes, i, "true")) return -1;
+      i += 4;
+    } else if (c === 0x66) {
+      if (!literal(bytes, i, "false")) return -1;
+      i += 5;
+    } else if (c === 0x6e) {
+      if (!literal(bytes, i, "null")) return -1;
+      i += 4;
+    } else if ((i = number(bytes, i, n)) < 0) return -1;
+    // What follows a value: the end, a comma and the next element or member, or closing brackets.
+    for (;;) {
+      i = space(bytes, i, n);
+      if (depth === 0) return i === n ? extra : -1;
+      c = bytes[i++];
+      const inner = open[depth - 1];
+      if (c === COMMA) {
+        if (inner === OPEN_OBJECT && (i = member(bytes, space(bytes, i, n), n)) < 0) return -1;
+        break;
+      }
+      if (c !== inner + CLOSE) return -1;
+      depth--;
+    }
+  }
+}
+
+/** Whether JSON text (as `escapedExtra` took it) is an object. */
+export function isObjectText(bytes: Uint8Array): boolean {
+  return bytes[space(bytes, 0, bytes.length)] === OPEN_OBJECT;
+}
+
+/**
+ * Writes JSON text (UTF-8, as `escapedExtra` took it) into `out` at `at`, escaped as the content
+ * of a JSON string, exactly as `JSON.stringify` writes it; returns where it ended. In JSON text a
+ * control character can only be white space, so quotes, backslashes, tabs and line ends are all
+ * there is to escape.
+ */
+export function writeEscaped(bytes: Uint8Array, out: Uint8Array, at: number): number {
+  let j = at;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === QUOTE || c === BACKSLASH) {
+      out[j++] = BACKSLASH;
+      out[j++] = c;
+    } else if (c < SPACE) {
+      out[j++] = BACKSLASH;
+      out[j++] = c === LF ? 0x6e : c === CR ? 0x72 : 0x74;
+    } else out[j++] = c;
+  }
+  return j;
+}
+
+/** A member's name and colon, from its opening quote; the index after the colon, or -1. */
+function member(b: Uint8Array, i: number, n: number): number {
+  if (b[i] !== QUOTE || (i = string(b, i, n)) < 0) return -1;
+  i = space(b, i, n);
+  return b[i] === COLON ? i + 1 : -1;
+}
+
+function space(b: Uint8Array, i: number, n: number): number {
+  for (; i < n; i++) {
+    const c = b[i];
+    if (c === SPACE) continue;
+    if (c === LF || c === CR || c === TAB) {
+      extra++;
+      continue;
+    }
+    break;
+  }
+  return i;
+}
+
+/** A string from its opening quote; the index after its closing one, or -1. */
+function string(b: Uint8Array, i: number, n: number): number {
+  extra += 2;
+  i++;
+  while (i < n) {
+    const c = b[i++];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) {
+      extra++;
+      const e = b[i++];
+      if (e === 0x75) {
+        for (const end = i + 4; i < end; i++) if (!isHex(b[i])) return -1;
+      } else if (e === QUOTE || e === BACKSLASH) extra++;
+      else if (!(e === SLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
+    } else if (c < SPACE) return -1;
+  }
+  return -1;
+}
+
+function isHex(c: number): boolean {
+  const lower = c | 0x20;
+  return (c >= ZERO && c <= NINE) || (lower >= 0x61 && lower <= 0x66);
+}
+
+function literal(b: Uint8Array, i: number, word: string): boolean {
+  for (let k = 1; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** A number; the index after it, or -1. */
+function number(b: Uint8Array, i: number, n: number): number {
+  if (b[i] === MINUS) i++;
+  if (b[i] === ZERO) i++;
+  else if (b[i] >= ONE && b[i] <= NINE) i = digits(b, i + 1, n);
+  else return -1;
+  if (b[i] === DOT) {
+    const j = digits(b, i + 1, n);
+    if (j === i + 1) return -1;
+    i = j;
+  }
+  if ((b[i] | 0x20) === 0x65) {
+    i++;
+    if (b[i] === PLUS || b[i] === MINUS) i++;
+    const j = digits(b, i, n);
+    if (j === i) return -1;
+    i = j;
+  }
+  return i;
+}
+
+function digits(b: Uint8Array, i: number, n: number): number {
+  while (i < n && b[i] >= ZERO && b[i] <= NINE) i++;
+  return i;
+}
+
+function grown(stack: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const bigger = new Uint8Array(stack.length * 2);
+  bigger.set(stack);
+  return bigger;
+}
