@@ -1,10 +1,11 @@
 /*
  * A tool answer carries the upstream's JSON twice: as the text block (a JSON string holding the
  * text) and as `structuredContent` (the text itself). Checking that the bytes are JSON and writing
- * them escaped, straight from the bytes, costs about half of `JSON.parse` (which builds the whole
- * document only to say it is JSON), `JSON.stringify` of the text and encoding the answer again;
- * measured in docs/mcp.md. test/mcp/json-text.test.ts holds these functions to `JSON.parse` and
- * `JSON.stringify` on generated and hand-picked texts.
+ * them escaped, straight from the bytes, spares the call `JSON.parse` (which builds the whole
+ * document only to say it is JSON and leaves it as garbage), `JSON.stringify` of the text and
+ * encoding the answer again: with those, a call cost ~1.2 times as much (docs/mcp.md).
+ * test/mcp/json-text.test.ts holds these functions to `JSON.parse` and `JSON.stringify` on
+ * generated and hand-picked texts.
  */
 
 // Bytes, by name: the grammar below reads like RFC 8259's.
