@@ -90,7 +90,6 @@ export async function callCommand(argv: string[]): Promise<number> {
     const onSigint = () => controller.abort();
     process.once("SIGINT", onSigint);
     const result = await callTool(tool, args, controller.signal, runtime).finally(() => process.off("SIGINT", onSigint));
-    const out = styler(process.stdout);
     // Raw bytes come as an image, audio or embedded blob block: printed as that block's JSON.
     const text = result.content.map((c) => (c.type === "text" ? c.text : JSON.stringify(c))).join("\n");
     if (result.isError) {
@@ -98,7 +97,7 @@ export async function callCommand(argv: string[]): Promise<number> {
       return 1;
     }
     if (values.raw || result.structuredContent === undefined) process.stdout.write(`${pretty(text)}\n`);
-    else process.stdout.write(`${JSON.stringify(result.structuredContent, null, out.on ? 2 : 2)}\n`);
+    else process.stdout.write(`${JSON.stringify(result.structuredContent, null, 2)}\n`);
     return 0;
   } finally {
     await runtime.close();
