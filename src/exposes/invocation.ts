@@ -2,6 +2,7 @@ import { Transform, type Readable } from "node:stream";
 import { upstreamFailure, type CallOptions, type UpstreamResponse } from "../consumes/http/client.js";
 import type { UpstreamBody } from "../consumes/http/body.js";
 import { readData } from "../consumes/http/response.js";
+import { readTree } from "../json-text.js";
 import { normalizeName } from "../mapping/names.js";
 import { RAW_MEDIA_TYPES } from "../mapping/output-raw-format.js";
 import { compileOutput } from "../mapping/output.js";
@@ -81,6 +82,7 @@ export function compileInvocation(
   }
   const rawMediaType = output.passthrough && !unit.outputParameters?.length ? RAW_MEDIA_TYPES.get(format) : undefined;
   const passthrough = (output.passthrough && format === "json") || rawMediaType !== undefined;
+  const reads = output.reads && readTree(output.reads);
   const outputSchema = passthrough && format === "json" ? plan.schemas?.response : undefined;
   return {
     inputs,
@@ -98,7 +100,7 @@ export function compileInvocation(
           ? { kind: "bytes", status: res.status, headers: res.headers, chunks: body.chunks, length: body.size }
           : { kind: "stream", status: res.status, headers: res.headers, body };
       }
-      return { kind: "value", status: res.status, value: output.project(await readData(res, operation, opts), lookup) };
+      return { kind: "value", status: res.status, value: output.project(await readData(res, operation, opts, reads), lookup) };
     },
   };
 }

@@ -34,6 +34,14 @@ export function compilePath(expression: string): PathReader {
   };
 }
 
+/**
+ * The member names (array indexes as strings) a plain member chain (`$.a.b[0]`, `$['a']`) follows
+ * from the document; undefined for the whole document or anything else.
+ */
+export function memberChain(expression: string): string[] | undefined {
+  return simpleSteps(expression.trim())?.map(String);
+}
+
 function simpleSteps(expr: string): Array<string | number> | undefined {
   if (!expr.startsWith("$.") && !expr.startsWith("$[")) return undefined;
   const steps: Array<string | number> = [];

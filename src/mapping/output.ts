@@ -1,5 +1,5 @@
 import type { OutputParam } from "../spec/model.js";
-import { compilePath, type PathReader } from "./jsonpath.js";
+import { compilePath, memberChain, type PathReader } from "./jsonpath.js";
 import { compileTemplate, type Lookup } from "./template.js";
 import { isJsonObject } from "../json.js";
 
@@ -13,6 +13,12 @@ export interface OutputPlan {
   readonly passthrough: boolean;
   /** Builds the result from the (parsed) response; `inputs` feed `value` templates. */
   project(data: unknown, inputs: Lookup): unknown;
+  /**
+   * The member chains `project` follows into the response, each to a value it reads whole, when it
+   * reads nothing else of it: a document holding just those values gives the same result
+   * (src/json-text.ts builds only them). Undefined when it may read more.
+   */
+  readonly reads?: ReadonlyArray<readonly string[]>;
   /** JSON Schema of the result; `{}` (anything) for a passthrough. */
   readonly schema: Json;
 }
@@ -35,11 +41,12 @@ export function compileOutput(params: OutputParam[] | undefined): OutputPlan {
       return PASSTHROUGH;
     }
     const shape = compileShape(only);
-    return { passthrough: false, project: shape, schema: schemaOf(only) };
+    return { passthrough: false, project: shape, schema: schemaOf(only), ...withReads(chainsRead([only])) };
   }
   const fields = params.map((p) => [p.name ?? "result", compileShape(p)] as const);
   return {
     passthrough: false,
+    ...withReads(chainsRead(params)),
     project: (data, inputs) => {
       const out: Record<string, unknown> = {};
       for (const [name, shape] of fields) {
@@ -112,6 +119,36 @@ function compileShape(param: OutputParam): Shape {
   if (read) return (node) => coerce(read(node));
   if (param.const !== undefined) return () => param.const;
   return (node) => coerce(node);
+}
+
+/**
+ * The member chains that these parameters' shapes (as compileShape builds them) follow into
+ * `node`, each to a value they read whole; undefined when one may read more: the node itself, or a
+ * path that is not a plain member chain.
+ */
+function chainsRead(params: OutputParam[]): string[][] | undefined {
+  const chains: string[][] = [];
+  for (const param of params) {
+    if (param.value !== undefined) continue;
+    if (param.mapping !== undefined) {
+      // A mapped shape reads one value of the node; its properties and items read what it found.
+      const chain = memberChain(param.mapping);
+      if (!chain) return undefined;
+      chains.push(chain);
+    } else if (param.type === "object" && param.properties) {
+      const inner = chainsRead(Object.values(param.properties));
+      if (!inner) return undefined;
+      chains.push(...inner);
+    } else if (param.const === undefined || (param.type === "array" && param.items)) {
+      // The node itself: coerced, or taken as a list.
+      return undefined;
+    }
+  }
+  return chains;
+}
+
+function withReads(chains: string[][] | undefined): { reads?: string[][] } {
+  return chains ? { reads: chains } : {};
 }
 
 /** `items` written as named fields (the orchestrated form): each element becomes an object. */

@@ -1,4 +1,5 @@
 import { UpstreamError } from "../../errors.js";
+import { readSparse, type ReadTree } from "../../json-text.js";
 import { FormatError } from "../../mapping/formats.js";
 import { decodeBody } from "../../mapping/output-raw-format.js";
 import type { ConsumedOperation } from "../../spec/model.js";
@@ -30,10 +31,14 @@ export async function readErrorBody(body: UpstreamBody, limit: number, opts: Cal
 
 /**
  * A successful body read whole and converted to data by the operation's `outputRawFormat` (and
- * `outputSchema`); one that is not what the operation declares is a bad upstream answer.
+ * `outputSchema`); one that is not what the operation declares is a bad upstream answer. With
+ * `reads` (what a mapped output reads of it), a JSON document comes back with just those values:
+ * the rest is checked, not built.
  */
-export async function readData(res: UpstreamResponse, operation: ConsumedOperation, opts: CallOptions): Promise<unknown> {
+export async function readData(res: UpstreamResponse, operation: ConsumedOperation, opts: CallOptions, reads?: ReadTree): Promise<unknown> {
   const body = await readBody(res, opts, operation.consumes.baseUri);
+  const some = reads && (operation.outputRawFormat ?? "json") === "json" ? readSparse(body, reads) : undefined;
+  if (some !== undefined) return some;
   try {
     return await decodeBody(operation, body);
   } catch (e) {

@@ -13,7 +13,7 @@ import { acceptPlan } from "./accept.js";
 import { withAbsentCapabilitiesAsNone } from "./envelope.js";
 import { answerInternalError } from "./internal-error.js";
 import type { McpService } from "./server.js";
-import { escapedExtra, isObjectText, writeEscaped } from "./json-text.js";
+import { escapedExtra, isObjectText, writeEscaped } from "../../json-text.js";
 import { withStructuredContent, type CompiledTool, type ToolResult } from "./tools.js";
 import { isJsonObject } from "../../json.js";
 
@@ -239,7 +239,7 @@ const ENVELOPES_KEPT = 64;
  * Answers write `structuredContent` as the text block's JSON rather than serialising the data a
  * second time (see ToolResult). An upstream body that is JSON text (most results) is written from
  * its bytes: checked, escaped into the text block and copied as `structuredContent`, never parsed
- * (see json-text.ts).
+ * (see src/json-text.ts).
  */
 
 /** An upstream body that is UTF-8 JSON text, and how many bytes it gains escaped. */

@@ -1,10 +1,18 @@
+import { isUtf8 } from "node:buffer";
+
 /*
+ * JSON text read from its bytes, without building the document.
+ *
  * A tool answer carries the upstream's JSON twice: as the text block (a JSON string holding the
  * text) and as `structuredContent` (the text itself). Checking that the bytes are JSON and writing
  * them escaped, straight from the bytes, spares the call `JSON.parse` (which builds the whole
  * document only to say it is JSON and leaves it as garbage), `JSON.stringify` of the text and
  * encoding the answer again: with those, a call cost ~1.2 times as much (docs/mcp.md).
- * test/mcp/json-text.test.ts holds these functions to `JSON.parse` and `JSON.stringify` on
+ *
+ * A mapped output reads a few values of the upstream's document: `readSparse` checks the whole
+ * text and parses only those (docs/PERFORMANCE.md).
+ *
+ * test/formats/json-text.test.ts holds these functions to `JSON.parse` and `JSON.stringify` on
  * generated and hand-picked texts.
  */
 
@@ -33,6 +41,11 @@ const CLOSE = 2;
 let open = new Uint8Array(256);
 /** Bytes the text gains when escaped, counted while it is read. */
 let extra = 0;
+/** Where the last member name read (`member`) ended (after its closing quote), and whether it has escapes. */
+let nameEnd = 0;
+let nameEscaped = false;
+/** Whether the last string read had an escape. */
+let escapes = false;
 
 /**
  * How many bytes longer `bytes` get when escaped as the content of a JSON string, when they are
@@ -40,10 +53,124 @@ let extra = 0;
  * UTF-8 (check with `isUtf8` first): only their ASCII bytes are read.
  */
 export function escapedExtra(bytes: Uint8Array): number {
-  const n = bytes.length;
-  let i = 0;
-  let depth = 0;
   extra = 0;
+  const end = valueEnd(bytes, 0, bytes.length);
+  return end >= 0 && space(bytes, end, bytes.length) === bytes.length ? extra : -1;
+}
+
+/**
+ * What a mapping reads of a document: the member chains it follows (array elements by their
+ * index), each to a value it takes whole.
+ */
+export interface ReadTree {
+  /** The value here is read whole: a chain ends here. */
+  whole: boolean;
+  /** The members (or elements) read further, with their names' UTF-8 bytes to compare undecoded. */
+  names: string[];
+  bytes: Buffer[];
+  next: ReadTree[];
+}
+
+export function readTree(chains: Iterable<readonly string[]>): ReadTree {
+  const node = (): ReadTree => ({ whole: false, names: [], bytes: [], next: [] });
+  const root = node();
+  for (const chain of chains) {
+    let at = root;
+    for (const step of chain) {
+      if (at.whole) break;
+      let k = at.names.indexOf(step);
+      if (k < 0) {
+        k = at.names.push(step) - 1;
+        at.bytes.push(Buffer.from(step));
+        at.next.push(node());
+      }
+      at = at.next[k];
+    }
+    at.whole = true;
+  }
+  return root;
+}
+
+/**
+ * The document in `bytes` with only what `tree` reads of it built, the rest checked and skipped,
+ * when the bytes are UTF-8 JSON text; undefined otherwise (`JSON.parse` then reads or refuses them
+ * as usual). Every chain of the tree finds there what it finds in `JSON.parse`'s document: objects
+ * hold the last value of a repeated member (`__proto__` an own member), arrays their length.
+ */
+export function readSparse(bytes: Buffer, tree: ReadTree): unknown {
+  const n = bytes.length;
+  if (!isUtf8(bytes)) return undefined;
+  const value = sparseValue(bytes, space(bytes, 0, n), n, tree);
+  return value === FAILED || space(bytes, sparseEnd, n) !== n ? undefined : value;
+}
+
+const FAILED = Symbol("not JSON text");
+/** Where the last value `sparseValue` read ended. */
+let sparseEnd = 0;
+
+function sparseValue(b: Buffer, i: number, n: number, tree: ReadTree): unknown {
+  const c = b[i];
+  if (tree.whole || (c !== OPEN_OBJECT && c !== OPEN_ARRAY)) {
+    const end = valueEnd(b, i, n);
+    if (end < 0) return FAILED;
+    sparseEnd = end;
+    return JSON.parse(b.toString("utf8", i, end));
+  }
+  const object = c === OPEN_OBJECT;
+  const out: Record<string, unknown> | unknown[] = object ? {} : [];
+  let index = 0;
+  i = space(b, i + 1, n);
+  if (b[i] === c + CLOSE) {
+    sparseEnd = i + 1;
+    return out;
+  }
+  for (;;) {
+    let k: number;
+    if (object) {
+      const nameAt = i;
+      if ((i = member(b, i, n)) < 0) return FAILED;
+      k = wanted(b, nameAt, nameEnd, nameEscaped, tree);
+      i = space(b, i, n);
+    } else k = tree.names.indexOf(String(index));
+    if (k < 0) {
+      if ((i = valueEnd(b, i, n)) < 0) return FAILED;
+    } else {
+      const value = sparseValue(b, i, n, tree.next[k]);
+      if (value === FAILED) return FAILED;
+      i = sparseEnd;
+      if (!object) (out as unknown[])[index] = value;
+      else if (tree.names[k] === "__proto__")
+        Object.defineProperty(out, "__proto__", { value, enumerable: true, writable: true, configurable: true });
+      else (out as Record<string, unknown>)[tree.names[k]] = value;
+    }
+    index++;
+    i = space(b, i, n);
+    if (b[i] === COMMA) i = space(b, i + 1, n);
+    else if (b[i] === c + CLOSE) {
+      if (!object) (out as unknown[]).length = index;
+      sparseEnd = i + 1;
+      return out;
+    } else return FAILED;
+  }
+}
+
+/** Which of the tree's names the member name from its opening quote to after its closing one is; -1 for none. */
+function wanted(b: Buffer, start: number, end: number, escaped: boolean, tree: ReadTree): number {
+  if (escaped) return tree.names.indexOf(JSON.parse(b.toString("utf8", start, end)) as string);
+  const length = end - start - 2;
+  for (let k = 0; k < tree.bytes.length; k++) {
+    const candidate = tree.bytes[k];
+    if (candidate.length !== length) continue;
+    let j = 0;
+    while (j < length && candidate[j] === b[start + 1 + j]) j++;
+    if (j === length) return k;
+  }
+  return -1;
+}
+
+/** One JSON value from `i` (white space before it skipped); the index right after it, or -1. */
+function valueEnd(bytes: Uint8Array, i: number, n: number): number {
+  let depth = 0;
   for (;;) {
     // A value.
     i = space(bytes, i, n);
@@ -70,10 +197,11 @@ export function escapedExtra(bytes: Uint8Array): number {
       if (!literal(bytes, i, "null")) return -1;
       i += 4;
     } else if ((i = number(bytes, i, n)) < 0) return -1;
-    // What follows a value: the end, a comma and the next element or member, or closing brackets.
+    // What follows a value: the end of this one, a comma and the next element or member, or
+    // closing brackets.
     for (;;) {
+      if (depth === 0) return i;
       i = space(bytes, i, n);
-      if (depth === 0) return i === n ? extra : -1;
       c = bytes[i++];
       const inner = open[depth - 1];
       if (c === COMMA) {
@@ -115,6 +243,8 @@ export function writeEscaped(bytes: Uint8Array, out: Uint8Array, at: number): nu
 /** A member's name and colon, from its opening quote; the index after the colon, or -1. */
 function member(b: Uint8Array, i: number, n: number): number {
   if (b[i] !== QUOTE || (i = string(b, i, n)) < 0) return -1;
+  nameEnd = i;
+  nameEscaped = escapes;
   i = space(b, i, n);
   return b[i] === COLON ? i + 1 : -1;
 }
@@ -135,12 +265,14 @@ function space(b: Uint8Array, i: number, n: number): number {
 /** A string from its opening quote; the index after its closing one, or -1. */
 function string(b: Uint8Array, i: number, n: number): number {
   extra += 2;
+  escapes = false;
   i++;
   while (i < n) {
     const c = b[i++];
     if (c === QUOTE) return i;
     if (c === BACKSLASH) {
       extra++;
+      escapes = true;
       const e = b[i++];
       if (e === 0x75) {
         for (const end = i + 4; i < end; i++) if (!isHex(b[i])) return -1;
