@@ -41,10 +41,9 @@ const CLOSE = 2;
 let open = new Uint8Array(256);
 /** Bytes the text gains when escaped, counted while it is read. */
 let extra = 0;
-/** Where the last member name read (`member`) ended (after its closing quote), and whether it has escapes. */
+/** Where the last member name read (`member`) ended: after its closing quote. */
 let nameEnd = 0;
-let nameEscaped = false;
-/** Whether the last string read had an escape. */
+/** Whether the last string read (a member name, right after `member`) had an escape. */
 let escapes = false;
 
 /**
@@ -129,7 +128,7 @@ function sparseValue(b: Buffer, i: number, n: number, tree: ReadTree): unknown {
     if (object) {
       const nameAt = i;
       if ((i = member(b, i, n)) < 0) return FAILED;
-      k = wanted(b, nameAt, nameEnd, nameEscaped, tree);
+      k = wanted(b, nameAt, nameEnd, escapes, tree);
       i = space(b, i, n);
     } else k = tree.names.indexOf(String(index));
     if (k < 0) {
@@ -244,7 +243,6 @@ export function writeEscaped(bytes: Uint8Array, out: Uint8Array, at: number): nu
 function member(b: Uint8Array, i: number, n: number): number {
   if (b[i] !== QUOTE || (i = string(b, i, n)) < 0) return -1;
   nameEnd = i;
-  nameEscaped = escapes;
   i = space(b, i, n);
   return b[i] === COLON ? i + 1 : -1;
 }
