@@ -69,9 +69,10 @@ export const DEFAULTS = {
  */
 export interface Runtime {
   capability: Capability;
-  /** The compiled plan of each consumed operation. */
-  plans: ReadonlyMap<ConsumedOperation, OperationPlan>;
+  /** The compiled plan of a consumed operation, compiled the first time it is asked for. */
   planOf(operation: ConsumedOperation): OperationPlan;
+  /** The plan of every consumed operation, in the file's order. */
+  allPlans(): OperationPlan[];
   /** The forwarder of a consumes block some exposed resource forwards to. */
   forwarderOf(target: ConsumesHttp): Forwarder;
   binds: Lookup;
@@ -140,17 +141,26 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
       },
     };
   };
+  // Plans are compiled as calls first need them: a file with thousands of operations serves its
+  // first request without planning the others. Every operation is one the loader resolved, so a
+  // plan compiles the same whenever it is asked for.
   const plans = new Map<ConsumedOperation, OperationPlan>();
-  for (const [key, operation] of capability.operations) {
+  const planOf = (operation: ConsumedOperation): OperationPlan => {
+    let plan = plans.get(operation);
+    if (plan) return plan;
+    if (capability.operations.get(operation.key) !== operation)
+      throw new Error(`no plan for ${operation.key}: the operation is not one of this capability's`);
     const { baseUri, policy } = blockSettings(operation.consumes);
-    const plan = compileOperation(operation, baseUri, environment?.operation(operation) ?? binds, pools, {
+    plan = compileOperation(operation, baseUri, environment?.operation(operation) ?? binds, pools, {
       ...policy,
       idempotent: !notIdempotent.has(operation),
     });
-    const schemas = options.schemas?.get(key);
+    const schemas = options.schemas?.get(operation.key);
     if (schemas) plan.schemas = schemas;
-    plans.set(operation, options.instrument ? options.instrument.plan(plan) : plan);
-  }
+    plan = options.instrument ? options.instrument.plan(plan) : plan;
+    plans.set(operation, plan);
+    return plan;
+  };
   const forwarders = new Map<ConsumesHttp, Forwarder>();
   for (const target of forwardTargets(capability)) {
     const { baseUri, policy } = blockSettings(target);
@@ -161,19 +171,14 @@ export function createRuntime(capability: Capability, options: RuntimeOptions = 
   const scripting = scriptSteps(capability).length ? new Scripting(capability) : undefined;
   return {
     capability,
-    plans,
     scripting,
     binds,
     redactor,
     callTimeout: options.callTimeout ?? DEFAULTS.callTimeout,
     maxErrorBody: options.maxErrorBody ?? DEFAULTS.maxErrorBody,
     maxResponseBody: options.maxResponseBody,
-    planOf(operation) {
-      const plan = plans.get(operation);
-      // Every operation a unit can call was planned above: the loader resolved calls into these objects.
-      if (!plan) throw new Error(`no plan for ${operation.key}: the operation is not one of this capability's`);
-      return plan;
-    },
+    planOf,
+    allPlans: () => [...capability.operations.values()].map(planOf),
     forwarderOf(target) {
       const forwarder = forwarders.get(target);
       if (!forwarder) throw new Error(`no forwarder for consumes "${target.namespace}": no exposed resource forwards to it`);

@@ -100,7 +100,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  const ops = [...runtime.plans.values()];
+  const ops = runtime.allPlans();
   out.push(s.cyan(`UPSTREAM  ${ops.length} consumed operation${ops.length === 1 ? "" : "s"}`));
   out.push(
     table(

@@ -16,7 +16,14 @@ import { UNROUTED, type CallInfo, type Incoming, type ObservedCall } from "../..
 import type { Runtime } from "../../runtime.js";
 import type { ExposedOperation, ExposesRest, HttpMethod } from "../../spec/model.js";
 import { compileServerAuth, denialBody, denialHeaders, type Denial } from "../auth.js";
-import { compileInvocation, invocationContext, type InputSpec, type Invocation, type Outcome } from "../invocation.js";
+import {
+  compileInvocation,
+  invocationContext,
+  type InputSpec,
+  type Invocation,
+  type InvocationContext,
+  type Outcome,
+} from "../invocation.js";
 import { compileValidator, inputsSchema, MAX_JSON_DEPTH, nestedDeeperThan, type Validator } from "../validate.js";
 import { compileForwardRoute, forwardPrefix, type ForwardCall, type Forwarded } from "./forward.js";
 import { coerce, readQuery, type DeepObject } from "./inputs.js";
@@ -55,7 +62,8 @@ export interface RestRoute {
   path: string;
   name?: string;
   description?: string;
-  invocation: Invocation;
+  /** Compiled the first time it is read (see compileRoutes). */
+  readonly invocation: Invocation;
   /** The operation as the capability declares it. */
   unit: ExposedOperation;
 }
@@ -81,28 +89,42 @@ type Answer =
 type RouteHandler = (call: Call) => Promise<Answer>;
 /** A route, a forward resource, or the 405 answer for other methods on a route's path. */
 type Entry =
-  | { route: RestRoute; handler: RouteHandler; operation: string }
+  | { route: RestRoute; handler?: RouteHandler; operation: string }
   | { forward: ReturnType<typeof compileForwardRoute>; path: string; operation: string }
   | { allow: string };
 
 const MANY_ROUTES = 200;
 
 /**
- * The routes of one `type: rest` exposes block, one per resource path and method, compiled as
- * serving needs them (and as describing them — OpenAPI, inspect — reads them).
+ * The routes of one `type: rest` exposes block, one per resource path and method. Each route's
+ * invocation is compiled the first time serving or describing (OpenAPI, inspect) reads it: a
+ * server with thousands of routes listens without compiling the ones nobody has called yet.
+ * Compiling a loaded capability reports nothing the loader did not (test/spec-driven calls every
+ * route of every shipped file), so no problem waits for a first call.
  */
 export function compileRoutes(block: ExposesRest, runtime: Runtime): RestRoute[] {
   const routes: RestRoute[] = [];
   for (const resource of block.resources) {
-    const ctx = invocationContext(runtime, {
-      prefixes: ["rest", block.namespace],
-      pathVariables: pathVariables(resource.path),
-      requiredByDefault: false,
-      maxBinarySize: block.maxBinarySize,
-    });
+    let ctx: InvocationContext | undefined;
+    const context = () =>
+      (ctx ??= invocationContext(runtime, {
+        prefixes: ["rest", block.namespace],
+        pathVariables: pathVariables(resource.path),
+        requiredByDefault: false,
+        maxBinarySize: block.maxBinarySize,
+      }));
     for (const op of resource.operations) {
-      const invocation = compileInvocation(op, ctx, resource.inputParameters, binaryMediaType(op));
-      routes.push({ method: op.method, path: resource.path, name: op.name, description: op.description, invocation, unit: op });
+      let invocation: Invocation | undefined;
+      routes.push({
+        method: op.method,
+        path: resource.path,
+        name: op.name,
+        description: op.description,
+        get invocation() {
+          return (invocation ??= compileInvocation(op, context(), resource.inputParameters, binaryMediaType(op)));
+        },
+        unit: op,
+      });
     }
   }
   return routes;
@@ -120,11 +142,7 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
   const auth = compileServerAuth(block.authentication, runtime.binds, block.namespace);
   for (const route of routes) {
     const routerPath = mergePath("/", toRouterPath(route.path));
-    router.add(route.method, routerPath, {
-      route,
-      handler: routeHandler(route.invocation, pathVariables(route.path), runtime, options.maxBodySize),
-      operation: route.name ?? `${route.method} ${route.path}`,
-    });
+    router.add(route.method, routerPath, { route, operation: route.name ?? `${route.method} ${route.path}` });
     byPath.set(routerPath, [...(byPath.get(routerPath) ?? []), route.method]);
   }
   // Forward resources after every operation (an operation on a path below a forward prefix still
@@ -244,7 +262,13 @@ export function restApp(block: ExposesRest, runtime: Runtime, options: RestOptio
         gone,
         context: observed?.ctx,
       };
-      entry.handler(call).then(finish, fail);
+      const handler = (entry.handler ??= routeHandler(
+        entry.route.invocation,
+        pathVariables(entry.route.path),
+        runtime,
+        options.maxBodySize,
+      ));
+      handler(call).then(finish, fail);
     }
   };
   return { listener, routes };
