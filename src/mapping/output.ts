@@ -40,16 +40,17 @@ export function compileOutput(params: OutputParam[] | undefined): OutputPlan {
     if (only.mapping !== undefined && WHOLE.has(only.mapping.trim()) && !only.properties && !only.items && only.value === undefined) {
       return PASSTHROUGH;
     }
-    const shape = compileShape(only);
-    return { passthrough: false, project: shape, schema: schemaOf(only), ...withReads(chainsRead([only])) };
+    const { shape, reads } = compileShape(only);
+    return { passthrough: false, project: shape, schema: schemaOf(only), ...(reads ? { reads } : {}) };
   }
   const fields = params.map((p) => [p.name ?? "result", compileShape(p)] as const);
+  const reads = allReads(fields.map(([, c]) => c));
   return {
     passthrough: false,
-    ...withReads(chainsRead(params)),
+    ...(reads ? { reads } : {}),
     project: (data, inputs) => {
       const out: Record<string, unknown> = {};
-      for (const [name, shape] of fields) {
+      for (const [name, { shape }] of fields) {
         const v = shape(data, inputs);
         if (v !== undefined) out[name] = v;
       }
@@ -67,7 +68,7 @@ export function compileOutput(params: OutputParam[] | undefined): OutputPlan {
 export function compileDeclaredOutput(params: OutputParam[]): OutputPlan {
   const fields = params.map((p, i) => {
     const name = p.name ?? `result${i}`;
-    return [name, compileShape(withDefaultMappings(p, name)), p] as const;
+    return [name, compileShape(withDefaultMappings(p, name)).shape, p] as const;
   });
   return {
     passthrough: false,
@@ -81,80 +82,76 @@ export function compileDeclaredOutput(params: OutputParam[]): OutputPlan {
 }
 
 /**
+ * A compiled output parameter: the shape that builds it from a node, and the member chains it
+ * follows into that node, each to a value it reads whole (OutputPlan.reads); no `reads` when it may
+ * read more: the node itself, or a path that is not a plain member chain.
+ */
+interface Compiled {
+  shape: Shape;
+  reads?: string[][];
+}
+
+/**
  * One output parameter: `value` (a template over the inputs) wins over `mapping`; `properties` and
  * `items` build nested objects and lists relative to the mapped node; scalars are coerced to `type`.
  */
-function compileShape(param: OutputParam): Shape {
+function compileShape(param: OutputParam): Compiled {
   const read: PathReader | undefined = param.mapping === undefined ? undefined : compilePath(param.mapping);
+  // A mapped shape reads the one value its mapping names; its properties and items read what it found.
+  const chain = param.mapping === undefined ? undefined : memberChain(param.mapping);
+  const mapped = chain ? [chain] : undefined;
   const coerce = coercer(param);
   if (param.value !== undefined) {
     const t = compileTemplate(param.value);
-    return (_node, inputs) => coerce(t.render(inputs));
+    return { shape: (_node, inputs) => coerce(t.render(inputs)), reads: [] };
   }
   if (param.type === "object" && param.properties) {
     const props = Object.entries(param.properties).map(([k, p]) => [k, compileShape(p)] as const);
-    return (node, inputs) => {
+    const shape: Shape = (node, inputs) => {
       const base = read ? read(node) : node;
       // Without a mapping the object is built even from nothing: its `value` properties need no
       // response (mock mode has none at all).
       if (read && (base === undefined || base === null)) return null;
       const out: Record<string, unknown> = {};
-      for (const [k, shape] of props) {
+      for (const [k, { shape }] of props) {
         const v = shape(base, inputs);
         if (v !== undefined) out[k] = v;
       }
       return out;
     };
+    return { shape, reads: read ? mapped : allReads(props.map(([, c]) => c)) };
   }
   if (param.type === "array" && param.items) {
-    const item = Array.isArray(param.items) ? compileNamedItems(param.items) : compileShape(param.items);
-    return (node, inputs) => {
+    const item = Array.isArray(param.items) ? compileNamedItems(param.items) : compileShape(param.items).shape;
+    const shape: Shape = (node, inputs) => {
       const base = read ? read(node) : node;
       if (base === undefined || base === null) return [];
       // XML and some APIs give a lone element where a list is meant: a list of one.
       const list = Array.isArray(base) ? base : [base];
       return list.map((el) => item(el, inputs));
     };
+    // Without a mapping the list is the node itself.
+    return { shape, reads: read ? mapped : undefined };
   }
-  if (read) return (node) => coerce(read(node));
-  if (param.const !== undefined) return () => param.const;
-  return (node) => coerce(node);
+  if (read) return { shape: (node) => coerce(read(node)), reads: mapped };
+  if (param.const !== undefined) return { shape: () => param.const, reads: [] };
+  return { shape: (node) => coerce(node) };
 }
 
-/**
- * The member chains that these parameters' shapes (as compileShape builds them) follow into
- * `node`, each to a value they read whole; undefined when one may read more: the node itself, or a
- * path that is not a plain member chain.
- */
-function chainsRead(params: OutputParam[]): string[][] | undefined {
+/** The chains a set of parameters reads of one node: all of theirs, or none known if one may read more. */
+function allReads(compiled: Compiled[]): string[][] | undefined {
   const chains: string[][] = [];
-  for (const param of params) {
-    if (param.value !== undefined) continue;
-    if (param.mapping !== undefined) {
-      // A mapped shape reads one value of the node; its properties and items read what it found.
-      const chain = memberChain(param.mapping);
-      if (!chain) return undefined;
-      chains.push(chain);
-    } else if (param.type === "object" && param.properties) {
-      const inner = chainsRead(Object.values(param.properties));
-      if (!inner) return undefined;
-      chains.push(...inner);
-    } else if (param.const === undefined || (param.type === "array" && param.items)) {
-      // The node itself: coerced, or taken as a list.
-      return undefined;
-    }
+  for (const c of compiled) {
+    if (!c.reads) return undefined;
+    chains.push(...c.reads);
   }
   return chains;
-}
-
-function withReads(chains: string[][] | undefined): { reads?: string[][] } {
-  return chains ? { reads: chains } : {};
 }
 
 /** `items` written as named fields (the orchestrated form): each element becomes an object. */
 function compileNamedItems(items: OutputParam[]): Shape {
   const fields = items.map(
-    (p) => [p.name ?? "value", p.mapping || p.value ? compileShape(p) : compileShape({ ...p, mapping: `$.${p.name}` })] as const,
+    (p) => [p.name ?? "value", (p.mapping || p.value ? compileShape(p) : compileShape({ ...p, mapping: `$.${p.name}` })).shape] as const,
   );
   return (node, inputs) => {
     const out: Record<string, unknown> = {};
