@@ -12,8 +12,9 @@
 //   CPU. The server is then the bottleneck, which is what a ratio against another server should
 //   measure; the CPU column shows how busy the server under test was (≈100% = saturated). The
 //   workers cases are the exception: their server may use every CPU, as `--workers` is for.
-// - Cases are interleaved: every round runs every case once, in order; the median over rounds is
-//   reported, and each ratio compares figures from this same run.
+// - Cases are interleaved: every round runs every case once, in order, each after a warm-up (3 s
+//   on a process new this round, 1 s otherwise); the median over rounds is reported, and each
+//   ratio compares figures from this same run.
 // - Throughput targets are judged head to head: after each round, the two cases a target compares
 //   are loaded at the same time on the server CPU, and calls per CPU-second are compared (headToHead).
 // - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
@@ -65,6 +66,10 @@ const config = {
   // A smoke run checks that every case answers under load, not how fast: a few hundred requests each.
   requests: smoke && args.duration === undefined ? 300 : undefined,
   warmup: smoke ? 0 : 1,
+  // A new process's first seconds under load are V8 compiling its hot path and growing its heap to
+  // the load: every server's p99 is 5–10 × its later value for 2–3 s (Node 24, second by second).
+  // After 1 s, what the p99 of the next 5 s recorded was which server finished warming up first.
+  warmupNew: smoke ? 0 : 3,
   connections: Number(args.connections ?? 32),
   coldRuns: smoke ? 1 : 5,
   validateRuns: smoke ? 1 : 3,
@@ -625,6 +630,8 @@ function stopServers() {
   );
 }
 
+/** Processes that have been under load since they started (the upstream's key is "upstream"). */
+const loaded = new Set();
 /**
  * Every round after the first runs on new server processes: one process can be lucky or unlucky
  * for its whole life (where its heap and code land, how V8 sized its generations), by up to a
@@ -635,17 +642,22 @@ async function relaunch() {
   await stopServers();
   const again = await Promise.all(names.map((n) => serverStarts[n]()));
   names.forEach((n, i) => (servers[n] = again[i]));
+  for (const n of names) loaded.delete(n);
   aim();
 }
 for (let round = 1; round <= config.rounds; round++) {
   if (round > 1) await relaunch();
   const each = config.requests ? `${config.requests} requests` : `${config.duration} s`;
   const warm = config.warmup ? `, each after ${config.warmup} s of warm-up` : "";
-  log(`round ${round}/${config.rounds}: ${cases.length} cases × ${each}${warm}, ${config.connections} connections`);
+  const warmNew = config.warmup ? `${warm} (${config.warmupNew} s on a new process)` : "";
+  log(`round ${round}/${config.rounds}: ${cases.length} cases × ${each}${warmNew}, ${config.connections} connections`);
   // The warm-up comes right before each measurement: a server left idle while the others ran has
   // given memory back (V8 shrinks an idle heap), and its first second of load would pay for it.
   for (const c of cases) {
-    if (config.warmup) await measure(c, config.warmup);
+    const server = c.server ?? "upstream";
+    const warmup = loaded.has(server) ? config.warmup : config.warmupNew;
+    loaded.add(server);
+    if (warmup) await measure(c, warmup);
     samples[c.name].push(await measure(c, config.duration));
   }
   if (pairs.length && config.slices) {
@@ -942,7 +954,7 @@ lines.push(`| \`validate\` of the ${shipped.length} shipped files | ${f(median(v
 lines.push("");
 const seconds = (Date.now() - started) / 1000;
 lines.push(
-  `${config.rounds} round(s) × ${config.requests ? `${config.requests} requests` : `${config.duration} s`} per case, ${config.connections} connections, median of rounds; head to head ${config.slices} slice(s) × ${config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`} per pair and round; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
+  `${config.rounds} round(s) × ${config.requests ? `${config.requests} requests` : `${config.duration} s`} per case${config.warmup ? ` after ${config.warmup} s of warm-up (${config.warmupNew} s on a new process)` : ""}, ${config.connections} connections, median of rounds; head to head ${config.slices} slice(s) × ${config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`} per pair and round; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
 );
 const table = lines.join("\n");
 process.stdout.write(`${table}\n`);
