@@ -13,8 +13,8 @@
 //   measure; the CPU column shows how busy the server under test was (≈100% = saturated). The
 //   workers cases are the exception: their server may use every CPU, as `--workers` is for.
 // - Cases are interleaved: every round runs every case once, in order, each after a warm-up (3 s
-//   on a process new this round, 1 s otherwise); the median over rounds is reported, and each
-//   ratio compares figures from this same run.
+//   on a process new this round, 1 s otherwise) on the connections it measures with; the median
+//   over rounds is reported, and each ratio compares figures from this same run.
 // - Throughput targets are judged head to head: after each round, the two cases a target compares
 //   are loaded at the same time on the server CPU, and calls per CPU-second are compared (headToHead).
 // - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
@@ -69,6 +69,8 @@ const config = {
   // A new process's first seconds under load are V8 compiling its hot path and growing its heap to
   // the load: every server's p99 is 5–10 × its later value for 2–3 s (Node 24, second by second).
   // After 1 s, what the p99 of the next 5 s recorded was which server finished warming up first.
+  // A pair head to head gets as much: its servers have been idle while the round's cases ran, and
+  // after 1 s the first of three slices still measured 0.44 where the next two gave 0.53–0.55.
   warmupNew: smoke ? 0 : 3,
   connections: Number(args.connections ?? 32),
   coldRuns: smoke ? 1 : 5,
@@ -308,6 +310,7 @@ function startLoadgen() {
   child.on("message", (m) => {
     if (m.id === undefined) return;
     const w = waiting.get(m.id);
+    if (m.mark !== undefined) return w.onMark?.(m.mark);
     waiting.delete(m.id);
     if (m.error) w.reject(new Error(m.error));
     else w.resolve(m.result);
@@ -315,10 +318,11 @@ function startLoadgen() {
   const ready = new Promise((resolve) => child.once("message", resolve));
   return {
     ready,
-    run(opts) {
+    /** `onMark(k)`: called as measured window k starts (0: as the warm-up ends). */
+    run(opts, onMark) {
       const id = next++;
       return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { resolve, reject, onMark });
         child.send({ id, connections: config.connections, ...opts });
       });
     },
@@ -554,10 +558,16 @@ for (const c of cases) {
 }
 
 const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
-async function measure(c, duration) {
-  const cpu0 = cpuSeconds(c.pid);
-  const t0 = process.hrtime.bigint();
-  const r = await loadgen.run({ url: c.url, method: c.method, headers: c.headers, body: c.body, duration, amount: config.requests });
+async function measure(c, duration, warmup = 0) {
+  let cpu0 = cpuSeconds(c.pid);
+  let t0 = process.hrtime.bigint();
+  const r = await loadgen.run(
+    { url: c.url, method: c.method, headers: c.headers, body: c.body, duration, warmup, amount: config.requests },
+    () => {
+      cpu0 = cpuSeconds(c.pid);
+      t0 = process.hrtime.bigint();
+    },
+  );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const used = cpuSeconds(c.pid) - cpu0;
   // CPU per request is the figure least disturbed by other load on the machine.
@@ -594,27 +604,51 @@ const pairs = PAIRS.filter(([a, b]) => caseNamed.has(a) && caseNamed.has(b)).map
 }));
 const slicesOf = Object.fromEntries(pairs.map((p) => [p.name, []]));
 
-async function headToHead({ a, b }, duration) {
+/**
+ * One run per server, the two at once: `warmup` seconds, then `slices` slices of `seconds` each on
+ * the same connections. The CPU times are read as each slice starts (the first server's marks) and
+ * as the runs end.
+ */
+async function headToHead({ a, b }, slices, seconds, warmup) {
   const others = names.map((n) => servers[n].pid).filter((pid) => pid !== a.pid && pid !== b.pid);
-  const othersCpu = () => others.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const other0 = othersCpu();
-  const cpu0 = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
-  const t0 = process.hrtime.bigint();
-  const run = (c) => loadgen.run({ url: c.url, method: c.method, headers: c.headers, body: c.body, duration, amount: config.requests });
-  const [ra, rb] = await Promise.all([run(a), run(b)]);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const usedA = cpuSeconds(a.pid) - cpu0[0];
-  const usedB = cpuSeconds(b.pid) - cpu0[1];
-  return {
-    perCpu: ra.requests / usedA / (rb.requests / usedB),
-    rps: ra.rps / rb.rps,
-    p99: ra.p99 / rb.p99,
-    cpuA: usedA / seconds,
-    cpuB: usedB / seconds,
-    // The other servers' CPU meanwhile (their collectors, timers): near 0, or the slice was disturbed.
-    others: (othersCpu() - other0) / seconds,
-    errors: ra.errors + ra.timeouts + ra.non2xx + rb.errors + rb.timeouts + rb.non2xx,
-  };
+  const sample = () => ({
+    a: cpuSeconds(a.pid),
+    b: cpuSeconds(b.pid),
+    others: others.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    t: process.hrtime.bigint(),
+  });
+  const marks = [sample()];
+  const opts = (c) => ({
+    url: c.url,
+    method: c.method,
+    headers: c.headers,
+    body: c.body,
+    warmup,
+    duration: slices * seconds,
+    windows: slices,
+    amount: config.requests,
+  });
+  const [ra, rb] = await Promise.all([loadgen.run(opts(a), (k) => (marks[k] = sample())), loadgen.run(opts(b))]);
+  marks[ra.windows?.length ?? 1] = sample();
+  const errors = ra.errors + ra.timeouts + ra.non2xx + rb.errors + rb.timeouts + rb.non2xx;
+  return (ra.windows ?? [ra]).map((wa, k) => {
+    const wb = rb.windows?.[k] ?? rb;
+    const [from, to] = [marks[k], marks[k + 1]];
+    const elapsed = Number(to.t - from.t) / 1e9;
+    const usedA = to.a - from.a;
+    const usedB = to.b - from.b;
+    return {
+      perCpu: wa.requests / usedA / (wb.requests / usedB),
+      rps: wa.rps / wb.rps,
+      p99: wa.p99 / wb.p99,
+      cpuA: usedA / elapsed,
+      cpuB: usedB / elapsed,
+      // The other servers' CPU meanwhile (their collectors, timers): near 0, or the slice was disturbed.
+      others: (to.others - from.others) / elapsed,
+      // The runs' failures, counted once (on the first slice).
+      errors: k === 0 ? errors : 0,
+    };
+  });
 }
 
 /** Stops every server under test (not the upstream or the load generator) and waits for each to exit. */
@@ -657,16 +691,13 @@ for (let round = 1; round <= config.rounds; round++) {
     const server = c.server ?? "upstream";
     const warmup = loaded.has(server) ? config.warmup : config.warmupNew;
     loaded.add(server);
-    if (warmup) await measure(c, warmup);
-    samples[c.name].push(await measure(c, config.duration));
+    samples[c.name].push(await measure(c, config.duration, warmup));
   }
   if (pairs.length && config.slices) {
     const slice = config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`;
-    log(`round ${round}/${config.rounds}: ${pairs.length} pairs head to head, ${config.slices} × ${slice}${warm}`);
-    for (const pair of pairs) {
-      if (config.warmup) await headToHead(pair, config.warmup);
-      for (let i = 0; i < config.slices; i++) slicesOf[pair.name].push(await headToHead(pair, config.sliceSeconds));
-    }
+    const warmPair = config.warmup ? `, after ${config.warmupNew} s of warm-up` : "";
+    log(`round ${round}/${config.rounds}: ${pairs.length} pairs head to head, ${config.slices} × ${slice}${warmPair}`);
+    for (const pair of pairs) slicesOf[pair.name].push(...(await headToHead(pair, config.slices, config.sliceSeconds, config.warmupNew)));
   }
 }
 const afterLoad = Object.fromEntries(RSS_OF.map((n) => [n, rssOf(n)]));
@@ -954,7 +985,7 @@ lines.push(`| \`validate\` of the ${shipped.length} shipped files | ${f(median(v
 lines.push("");
 const seconds = (Date.now() - started) / 1000;
 lines.push(
-  `${config.rounds} round(s) × ${config.requests ? `${config.requests} requests` : `${config.duration} s`} per case${config.warmup ? ` after ${config.warmup} s of warm-up (${config.warmupNew} s on a new process)` : ""}, ${config.connections} connections, median of rounds; head to head ${config.slices} slice(s) × ${config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`} per pair and round; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
+  `${config.rounds} round(s) × ${config.requests ? `${config.requests} requests` : `${config.duration} s`} per case${config.warmup ? ` after ${config.warmup} s of warm-up (${config.warmupNew} s on a new process) on the same connections` : ""}, ${config.connections} connections, median of rounds; head to head ${config.slices} slice(s) × ${config.requests ? `${config.requests} requests` : `${config.sliceSeconds} s`} per pair and round${config.warmup ? ` after ${config.warmupNew} s of warm-up` : ""}; node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? "?"}), ${canPin ? "pinned with taskset" : "not pinned"}; whole run ${f(seconds)} s.`,
 );
 const table = lines.join("\n");
 process.stdout.write(`${table}\n`);
