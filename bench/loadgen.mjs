@@ -38,6 +38,7 @@ function summary(spans) {
  */
 process.on("message", async (m) => {
   const { id, url, method = "GET", headers, body, connections = 32, duration = 5, amount } = m;
+  const timers = [];
   try {
     const warmup = amount ? 0 : (m.warmup ?? 0);
     const count = amount ? 1 : (m.windows ?? 1);
@@ -60,9 +61,9 @@ process.on("message", async (m) => {
       ...(amount ? { amount, sampleInt: 50 } : { duration: warmup + duration }),
       timeout: 10,
     });
-    if (warmup) setTimeout(begin, warmup * 1000, 0);
+    if (warmup) timers.push(setTimeout(begin, warmup * 1000, 0));
     else begin(0);
-    for (let k = 1; k < count; k++) setTimeout(begin, (warmup + (k * duration) / count) * 1000, k);
+    for (let k = 1; k < count; k++) timers.push(setTimeout(begin, (warmup + (k * duration) / count) * 1000, k));
     run.on("response", (_client, status, size, ms) => {
       if (current < 0) return;
       const span = spans[current];
@@ -84,6 +85,9 @@ process.on("message", async (m) => {
     });
   } catch (e) {
     process.send({ id, error: String(e?.stack ?? e) });
+  } finally {
+    // A run that failed early must not report windows after its answer.
+    for (const t of timers) clearTimeout(t);
   }
 });
 process.send({ ready: true });

@@ -310,7 +310,7 @@ function startLoadgen() {
   child.on("message", (m) => {
     if (m.id === undefined) return;
     const w = waiting.get(m.id);
-    if (m.mark !== undefined) return w.onMark?.(m.mark);
+    if (m.mark !== undefined) return w?.onMark?.(m.mark);
     waiting.delete(m.id);
     if (m.error) w.reject(new Error(m.error));
     else w.resolve(m.result);
