@@ -558,16 +558,15 @@ for (const c of cases) {
 }
 
 const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
-async function measure(c, duration, warmup = 0) {
+/** The request the load generator repeats for case `c`, and how many (a smoke run's count, or none). */
+const loadOf = (c) => ({ url: c.url, method: c.method, headers: c.headers, body: c.body, amount: config.requests });
+async function measure(c, duration, warmup) {
   let cpu0 = cpuSeconds(c.pid);
   let t0 = process.hrtime.bigint();
-  const r = await loadgen.run(
-    { url: c.url, method: c.method, headers: c.headers, body: c.body, duration, warmup, amount: config.requests },
-    () => {
-      cpu0 = cpuSeconds(c.pid);
-      t0 = process.hrtime.bigint();
-    },
-  );
+  const r = await loadgen.run({ ...loadOf(c), duration, warmup }, () => {
+    cpu0 = cpuSeconds(c.pid);
+    t0 = process.hrtime.bigint();
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const used = cpuSeconds(c.pid) - cpu0;
   // CPU per request is the figure least disturbed by other load on the machine.
@@ -618,16 +617,7 @@ async function headToHead({ a, b }, slices, seconds, warmup) {
     t: process.hrtime.bigint(),
   });
   const marks = [sample()];
-  const opts = (c) => ({
-    url: c.url,
-    method: c.method,
-    headers: c.headers,
-    body: c.body,
-    warmup,
-    duration: slices * seconds,
-    windows: slices,
-    amount: config.requests,
-  });
+  const opts = (c) => ({ ...loadOf(c), warmup, duration: slices * seconds, windows: slices });
   const [ra, rb] = await Promise.all([loadgen.run(opts(a), (k) => (marks[k] = sample())), loadgen.run(opts(b))]);
   marks[ra.windows?.length ?? 1] = sample();
   const errors = ra.errors + ra.timeouts + ra.non2xx + rb.errors + rb.timeouts + rb.non2xx;
