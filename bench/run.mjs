@@ -956,13 +956,15 @@ const goal = (t) => (t.min !== undefined ? `≥ ${t.min}` : t.max !== undefined 
 const verdict = (t) => (!Number.isFinite(t.value) ? "—" : t.reported ? "reported" : t.pass ? "pass" : "FAIL");
 const spread = (t) => (t.pair ? `${f(t.pair.perCpu, 2)} (${t.pair.slices}: ${f(t.pair.low, 2)}–${f(t.pair.high, 2)})` : "");
 const judged = (t) =>
-  t.judged === "pair"
-    ? "head to head"
-    : t.judged === "alone"
-      ? `one at a time (${f(t.apart, 1)} × apart)`
-      : t.alone === undefined
-        ? ""
-        : "one at a time";
+  !Number.isFinite(t.value)
+    ? ""
+    : t.judged === "pair"
+      ? "head to head"
+      : t.judged === "alone"
+        ? `one at a time (${f(t.apart, 1)} × apart)`
+        : t.alone === undefined
+          ? ""
+          : "one at a time";
 for (const t of targets)
   lines.push(
     `| ${t.name} | ${f(t.value, 2)} | ${goal(t)} | ${verdict(t)} | ${judged(t)} | ${spread(t)} | ${t.alone === undefined ? "" : f(t.alone, 2)} |`,
