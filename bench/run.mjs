@@ -16,7 +16,8 @@
 //   on a process new this round, 1 s otherwise) on the connections it measures with; the median
 //   over rounds is reported, and each ratio compares figures from this same run.
 // - Throughput targets are judged head to head: after each round, the two cases a target compares
-//   are loaded at the same time on the server CPU, and calls per CPU-second are compared (headToHead).
+//   are loaded at the same time on the server CPU, and calls per CPU-second are compared
+//   (headToHead); two servers more than APART × apart in CPU per call are judged one at a time.
 // - Cold starts, RSS and `validate` are measured after the load rounds, one at a time.
 //
 // Options: --smoke (≈20 s, CI: 300 requests a case, every one answered, the tables printed),
@@ -887,11 +888,12 @@ const APART = 4;
  * more than APART × the other's CPU per call (one at a time, the medians of the rounds).
  */
 const throughput = (a, b) => {
-  const pair = h2h[`${a} / ${b}`];
+  const slices = h2h[`${a} / ${b}`];
+  const pair = slices?.slices ? slices : undefined;
   const alone = ratio(med[a].rps, med[b].rps);
   const apart = Math.max(med[a].cpuUs / med[b].cpuUs, med[b].cpuUs / med[a].cpuUs);
-  if (!pair?.slices) return { value: alone, alone };
-  return apart > APART ? { value: alone, alone, pair, apart, judged: "alone" } : { value: pair.perCpu, alone, pair, apart, judged: "pair" };
+  const judged = pair && !(apart > APART) ? "pair" : "alone";
+  return { value: judged === "pair" ? pair.perCpu : alone, alone, pair, apart, judged };
 };
 const cold = {
   bareNodeMs: median(bareNode),
@@ -955,16 +957,12 @@ lines.push(`|---|---:|---:|---|---|---:|---:|`);
 const goal = (t) => (t.min !== undefined ? `≥ ${t.min}` : t.max !== undefined ? `≤ ${t.max}` : "");
 const verdict = (t) => (!Number.isFinite(t.value) ? "—" : t.reported ? "reported" : t.pass ? "pass" : "FAIL");
 const spread = (t) => (t.pair ? `${f(t.pair.perCpu, 2)} (${t.pair.slices}: ${f(t.pair.low, 2)}–${f(t.pair.high, 2)})` : "");
-const judged = (t) =>
-  !Number.isFinite(t.value)
-    ? ""
-    : t.judged === "pair"
-      ? "head to head"
-      : t.judged === "alone"
-        ? `one at a time (${f(t.apart, 1)} × apart)`
-        : t.alone === undefined
-          ? ""
-          : "one at a time";
+/** How a throughput target was judged: head to head, or one at a time (with why, when its pair ran). */
+function judged(t) {
+  if (!t.judged || !Number.isFinite(t.value)) return "";
+  if (t.judged === "pair") return "head to head";
+  return t.pair ? `one at a time (${f(t.apart, 1)} × apart)` : "one at a time";
+}
 for (const t of targets)
   lines.push(
     `| ${t.name} | ${f(t.value, 2)} | ${goal(t)} | ${verdict(t)} | ${judged(t)} | ${spread(t)} | ${t.alone === undefined ? "" : f(t.alone, 2)} |`,
