@@ -113,7 +113,7 @@ function sparseValue(b: Buffer, i: number, n: number, tree: ReadTree): unknown {
     const end = valueEnd(b, i, n);
     if (end < 0) return FAILED;
     sparseEnd = end;
-    return JSON.parse(b.toString("utf8", i, end));
+    return leaf(b, i, end, c);
   }
   const object = c === OPEN_OBJECT;
   const out: Record<string, unknown> | unknown[] = object ? {} : [];
@@ -151,6 +151,19 @@ function sparseValue(b: Buffer, i: number, n: number, tree: ReadTree): unknown {
       return out;
     } else return FAILED;
   }
+}
+
+/**
+ * A value `valueEnd` checked, from `i` to `end`: scalars read directly (what `JSON.parse` would
+ * make of them), an escaped string, an object or an array by `JSON.parse`.
+ */
+function leaf(b: Buffer, i: number, end: number, c: number): unknown {
+  if (c === QUOTE) return escapes ? JSON.parse(b.toString("utf8", i, end)) : b.toString("utf8", i + 1, end - 1);
+  if (c === 0x74) return true;
+  if (c === 0x66) return false;
+  if (c === 0x6e) return null;
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) return JSON.parse(b.toString("utf8", i, end));
+  return Number(b.toString("latin1", i, end));
 }
 
 /** Which of the tree's names the member name from its opening quote to after its closing one is; -1 for none. */
@@ -260,12 +273,19 @@ function space(b: Uint8Array, i: number, n: number): number {
   return i;
 }
 
+/** 1 for the bytes a string's plain run stops at: its quote, a backslash, a control character. */
+const STOPS = new Uint8Array(256);
+for (let c = 0; c < SPACE; c++) STOPS[c] = 1;
+STOPS[QUOTE] = STOPS[BACKSLASH] = 1;
+
 /** A string from its opening quote; the index after its closing one, or -1. */
 function string(b: Uint8Array, i: number, n: number): number {
   extra += 2;
   escapes = false;
   i++;
   while (i < n) {
+    // No bound check: `n` is always the text's length, and past it `b[i]` is undefined, not 0.
+    while (STOPS[b[i]] === 0) i++;
     const c = b[i++];
     if (c === QUOTE) return i;
     if (c === BACKSLASH) {

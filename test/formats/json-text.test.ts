@@ -230,6 +230,13 @@ describe("a document read only where a mapping reads it", () => {
       ["list", "length"],
     ]);
     expectSparse('[{"id":1},{"id":2}]', [["1", "id"]]);
+    // Every kind of value a chain can end at, each read without JSON.parse but the escaped string.
+    const leaves = '{"s":"a\\"b\\u00e9","u":"é東 \u2028","n":-0,"e":1E+2,"d":-12.5e-3,"t":true,"f":false,"z":null}';
+    expectSparse(
+      leaves,
+      ["s", "u", "n", "e", "d", "t", "f", "z"].map((k) => [k]),
+    );
+    expect(Object.is((readSparse(Buffer.from(leaves), readTree([["n"]])) as { n: number }).n, -0)).toBe(true);
   });
 
   it("leaves to JSON.parse every text that is not JSON", () => {
