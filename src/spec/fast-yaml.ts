@@ -11,6 +11,8 @@
  * (line and column for problems) always come from `yaml`, computed only when a problem needs one.
  */
 
+import { BEYOND_LATIN1, oneByte } from "./one-byte.js";
+
 /** Deeper documents are left to `yaml`; so whatever this returns nests less than source.ts's MAX_DEPTH (128). */
 export const MAX_NESTING = 64;
 
@@ -73,10 +75,16 @@ class Reader {
   private readonly indents: Int32Array;
   /** Where the value just read ends: the next line with content after it. */
   private end = 0;
+  /**
+   * Each key's one-byte copy, when the text is two-byte (see one-byte.ts); its values are copied
+   * after the parse (source.ts), but a key must be one-byte before it first names a property.
+   */
+  private readonly oneByteKeys?: Map<string, string>;
 
   constructor(text: string) {
     const lines = (this.lines = text.split("\n"));
     const indents = (this.indents = new Int32Array(lines.length));
+    if (BEYOND_LATIN1.test(text)) this.oneByteKeys = new Map();
     for (let n = 0; n < lines.length; n++) {
       const l = lines[n];
       let i = 0;
@@ -175,6 +183,12 @@ class Reader {
     return [key, colon + 1];
   }
 
+  private oneByteKey(key: string): string {
+    let copy = this.oneByteKeys!.get(key);
+    if (copy === undefined) this.oneByteKeys!.set(key, (copy = oneByte(key)));
+    return copy;
+  }
+
   private map(line: number, col: number, depth: number): Record<string, unknown> {
     if (depth > MAX_NESTING) throw BAIL;
     const out: Record<string, unknown> = {};
@@ -184,7 +198,8 @@ class Reader {
       const s = this.lines[i];
       const k = this.keyAt(s, col);
       if (!k) throw BAIL;
-      const [key, after] = k;
+      const [read, after] = k;
+      const key = this.oneByteKeys ? this.oneByteKey(read) : read;
       if (keys.includes(key)) throw BAIL;
       keys.push(key);
       let c = after;

@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { nestedDeeperThan } from "../depth.js";
 import type { Document, LineCounter, Node } from "yaml";
 import { fastParseYaml, MAX_NESTING } from "./fast-yaml.js";
+import { BEYOND_LATIN1, oneByte } from "./one-byte.js";
 import { yaml } from "./yaml.js";
 import type { DocPath, Locator, Problem } from "./problems.js";
 
@@ -68,6 +69,7 @@ export function parseSource(file: string, text: string): SourceFile {
   let data: unknown = null;
   if (doc.errors.length === 0) {
     try {
+      if (BEYOND_LATIN1.test(text)) oneByteKeys(doc);
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       if (nestedDeeperThan(data, MAX_DEPTH)) {
         data = null;
@@ -89,23 +91,32 @@ export function parseSource(file: string, text: string): SourceFile {
   return { file, data: ownStrings(data, text), locate, problems };
 }
 
-/** A character beyond Latin-1: V8 then stores the whole text two bytes per character. */
-const BEYOND_LATIN1 = /[^\0-\xff]/;
 /** Values JSON cannot carry exactly: `.inf`, `.nan`, `-0`. */
 const NOT_JSON = /\.(?:inf|nan)|-0(?!\d)/i;
 
 /**
- * The data with every string (keys too) its own copy, one byte per character where it fits. A parser
+ * The data with every string value its own copy, one byte per character where it fits. A parser
  * hands out slices of the file's text, and a text with a single character beyond Latin-1 (an em
  * dash in a description) is stored two bytes per character, its slices too: every name, route and
  * path — and every log line, URL and header later built from them — would be two-byte (slower
  * to build and write on every call), and each slice would keep the whole text alive. A JSON round
  * trip makes the copies, once at load; a document that may hold a value JSON cannot carry keeps
- * its slices.
+ * its slices. Keys are made one-byte as they are read (one-byte.ts): a copy cannot change a key
+ * V8 has already seen.
  */
 function ownStrings(data: unknown, text: string): unknown {
   if (data === null || !BEYOND_LATIN1.test(text) || NOT_JSON.test(text)) return data;
   return JSON.parse(JSON.stringify(data));
+}
+
+/** Map keys made one-byte copies before `toJS` makes them property names (see one-byte.ts). */
+function oneByteKeys(doc: Document.Parsed): void {
+  const { isScalar, visit } = yaml();
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value === "string") pair.key.value = oneByte(pair.key.value);
+    },
+  });
 }
 
 interface Parsed {

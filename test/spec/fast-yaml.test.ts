@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { serialize } from "node:v8";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseDocument, stringify } from "yaml";
@@ -57,6 +58,26 @@ describe("fast YAML path", () => {
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
     expect(Object.keys(proto)).toEqual(["label", "__proto__"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("stores the keys of such a file one byte per character, on the fast path and the full one", () => {
+    // V8 stores a string one or two bytes per character; its value serializer says which.
+    const oneByteStored = (s: string) =>
+      serialize(s)
+        .subarray(2)
+        .find((b) => b !== 0) === 0x22;
+    expect([oneByteStored("abc"), oneByteStored("a—c")]).toEqual([true, false]);
+    // A key keeps how V8 first stored it (src/spec/one-byte.ts): names nothing has used before.
+    const fresh = () => `k${Math.random().toString(36).slice(2, 10)}`;
+    for (const tail of ["", "z: [1]\n"]) {
+      const [a, b] = [fresh(), fresh()];
+      const text = `label: API — x\n${a}:\n  ${b}: v\n${tail}`;
+      expect(fastParseYaml(text) === undefined).toBe(tail !== "");
+      const data = parseSource("f.yaml", text).data as Record<string, Record<string, unknown>>;
+      expect(Object.keys(data).slice(0, 2)).toEqual(["label", a]);
+      expect(Object.keys(data[a])).toEqual([b]);
+      expect([oneByteStored(Object.keys(data)[1]), oneByteStored(Object.keys(data[a])[0])], text).toEqual([true, true]);
+    }
   });
 
   it("declines what it does not read: anchors, tags, flow, block scalars, duplicates, __proto__", () => {
