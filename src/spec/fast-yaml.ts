@@ -59,10 +59,11 @@ function plainLine(s: string): string {
   return s;
 }
 
-export function fastParseYaml(text: string): { data: unknown } | undefined {
+/** `wide`: whether the text holds a character beyond Latin-1 (a caller that has looked says so). */
+export function fastParseYaml(text: string, wide = BEYOND_LATIN1.test(text)): { data: unknown } | undefined {
   if (text.length === 0 || text.includes("\t") || text.includes("\r") || text.charCodeAt(0) === 0xfeff) return undefined;
   try {
-    return { data: new Reader(text).document() };
+    return { data: new Reader(text, wide).document() };
   } catch (e) {
     if (e === BAIL) return undefined;
     throw e;
@@ -81,10 +82,10 @@ class Reader {
    */
   private readonly oneByteKeys?: Map<string, string>;
 
-  constructor(text: string) {
+  constructor(text: string, wide: boolean) {
     const lines = (this.lines = text.split("\n"));
     const indents = (this.indents = new Int32Array(lines.length));
-    if (BEYOND_LATIN1.test(text)) this.oneByteKeys = new Map();
+    if (wide) this.oneByteKeys = new Map();
     for (let n = 0; n < lines.length; n++) {
       const l = lines[n];
       let i = 0;

@@ -40,14 +40,16 @@ export async function readSource(file: string): Promise<SourceFile> {
 }
 
 export function parseSource(file: string, text: string): SourceFile {
+  // Whether the text is stored two bytes per character: its keys and strings are then copied.
+  const wide = BEYOND_LATIN1.test(text);
   // Plain documents (nearly every capability file) are read by the fast path; `yaml` then runs only
   // if a problem needs a line and column, which is the same parse and gives the same positions.
   // What it reads nests at most MAX_NESTING (< MAX_DEPTH) levels: no depth check needed.
-  const fast = MAX_NESTING < MAX_DEPTH ? fastParseYaml(text) : undefined;
+  const fast = MAX_NESTING < MAX_DEPTH ? fastParseYaml(text, wide) : undefined;
   if (fast) {
     let parsed: Parsed | undefined;
     const locate: Locator = (path, key) => locateIn((parsed ??= parseFull(text)), path, key);
-    return { file, data: ownStrings(fast.data, text), locate, problems: [] };
+    return { file, data: ownStrings(fast.data, text, wide), locate, problems: [] };
   }
   const parsed = parseFull(text);
   const { doc } = parsed;
@@ -69,7 +71,7 @@ export function parseSource(file: string, text: string): SourceFile {
   let data: unknown = null;
   if (doc.errors.length === 0) {
     try {
-      if (BEYOND_LATIN1.test(text)) oneByteKeys(doc);
+      if (wide) oneByteKeys(doc);
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       if (nestedDeeperThan(data, MAX_DEPTH)) {
         data = null;
@@ -88,7 +90,7 @@ export function parseSource(file: string, text: string): SourceFile {
     }
   }
   const locate: Locator = (path, key) => locateIn(parsed, path, key);
-  return { file, data: ownStrings(data, text), locate, problems };
+  return { file, data: ownStrings(data, text, wide), locate, problems };
 }
 
 /** Values JSON cannot carry exactly: `.inf`, `.nan`, `-0`. */
@@ -104,8 +106,8 @@ const NOT_JSON = /\.(?:inf|nan)|-0(?!\d)/i;
  * its slices. Keys are made one-byte as they are read (one-byte.ts): a copy cannot change a key
  * V8 has already seen.
  */
-function ownStrings(data: unknown, text: string): unknown {
-  if (data === null || !BEYOND_LATIN1.test(text) || NOT_JSON.test(text)) return data;
+function ownStrings(data: unknown, text: string, wide: boolean): unknown {
+  if (data === null || !wide || NOT_JSON.test(text)) return data;
   return JSON.parse(JSON.stringify(data));
 }
 
