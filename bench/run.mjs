@@ -888,8 +888,8 @@ const APART = 4;
  * more than APART × the other's CPU per call (one at a time, the medians of the rounds).
  */
 const throughput = (a, b) => {
-  const slices = h2h[`${a} / ${b}`];
-  const pair = slices?.slices ? slices : undefined;
+  const measured = h2h[`${a} / ${b}`];
+  const pair = measured?.slices ? measured : undefined;
   const alone = ratio(med[a].rps, med[b].rps);
   const apart = Math.max(med[a].cpuUs / med[b].cpuUs, med[b].cpuUs / med[a].cpuUs);
   const judged = pair && !(apart > APART) ? "pair" : "alone";
